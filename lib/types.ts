@@ -1,0 +1,118 @@
+/** Domain types shared by the server, the browser islands and the CLI. */
+
+export const ROLES = ["Technician", "Expert", "Admin"] as const;
+export type Role = typeof ROLES[number];
+
+export type PresenceStatus = "online" | "offline";
+export type Availability = "available" | "busy" | "offline";
+export type CallStatus = "pending" | "active" | "ended";
+
+export const ERROR_CODES = [
+  "BAD_REQUEST",
+  "UNAUTHORIZED",
+  "FORBIDDEN",
+  "NOT_FOUND",
+  "CONFLICT",
+  "RATE_LIMITED",
+  "LIMIT_EXCEEDED",
+  "PAYLOAD_TOO_LARGE",
+  "INTERNAL",
+] as const;
+export type ErrorCode = typeof ERROR_CODES[number];
+
+/** A user as the API shows it: never carries secrets. */
+export interface PublicUser {
+  id: string;
+  username: string;
+  role: Role;
+  createdAt: number;
+}
+
+export interface Participant {
+  userId: string;
+  username: string;
+  role: Role;
+  /** Last time the participant joined the call room. */
+  joinedAt?: number;
+  /** Last time the participant left (or was dropped after the grace period). */
+  leftAt?: number;
+  /** True while the participant is in the call room. */
+  present: boolean;
+}
+
+export interface TimelineEntry {
+  at: number;
+  type: string;
+  userId?: string;
+  detail?: string;
+}
+
+export type EndReason =
+  | "completed"
+  | "rejected"
+  | "timeout"
+  | "cancelled"
+  | "ended-by-admin"
+  | "ended"
+  | string;
+
+export interface CallRecord {
+  callId: string;
+  createdBy: string;
+  status: CallStatus;
+  createdAt: number;
+  /** When an Expert accepted (call became active). */
+  startTime?: number;
+  endedAt?: number;
+  endReason?: EndReason;
+  /** The Expert currently being rung, if any. */
+  ringing?: { to: string; since: number };
+  participants: Participant[];
+  timeline: TimelineEntry[];
+}
+
+export const ANNOTATION_KINDS = [
+  "pin",
+  "stroke",
+  "arrow",
+  "rect",
+  "ellipse",
+] as const;
+export type AnnotationKind = typeof ANNOTATION_KINDS[number];
+
+export interface Annotation {
+  id: string;
+  text: string;
+  x: number;
+  y: number;
+  from: string;
+  objectId?: string;
+  kind?: AnnotationKind;
+  points?: [number, number][];
+  color?: string;
+  width?: number;
+  frozenFrameId?: string;
+}
+
+export interface ChatMessage {
+  id: string;
+  from: string;
+  text: string;
+  at: number;
+}
+
+/** `GET /api/calls/:id`: the full record. */
+export interface CallDetail extends CallRecord {
+  annotations: Annotation[];
+  chat: ChatMessage[];
+  duration: number;
+}
+
+export interface CallSummary {
+  callId: string;
+  users: string[];
+  startTime: number;
+  duration: number;
+  annotations: number;
+  status: CallStatus;
+}

@@ -1,0 +1,58 @@
+/** Experts directory (compat), users status (compat, Admin) and user administration (Admin). */
+import { Hono } from "hono";
+import { createUserBody, passwordBody, usernameSchema } from "../../lib/protocol.ts";
+import type { Deps, Env } from "../context.ts";
+import { badRequest, parseOrThrow } from "../domain/errors.ts";
+import { jsonBody, requireAuth } from "./middleware.ts";
+
+export function userRoutes(deps: Deps) {
+  const { users, presence } = deps;
+  const username = (raw: string) => parseOrThrow(usernameSchema, decodeURIComponent(raw));
+  return new Hono<Env>()
+    .get("/api/experts", requireAuth(deps), async (c) => {
+      const experts = (await users.list()).filter((u) => u.role === "Expert")
+        .map((u) => ({
+          id: u.id,
+          username: u.username,
+          role: u.role,
+          status: presence.status(u.id),
+          availability: presence.availability(u.id),
+        }));
+      return c.json({ totalExperts: experts.length, experts });
+    })
+    .get("/api/users/status", requireAuth(deps, "Admin"), async (c) => {
+      const list = (await users.list()).map((u) => ({
+        id: u.id,
+        username: u.username,
+        role: u.role,
+        status: presence.status(u.id),
+        availability: presence.availability(u.id),
+      }));
+      return c.json({
+        totalUsers: list.length,
+        onlineUsers: list.filter((u) => u.status === "online").length,
+        users: list,
+      });
+    })
+    .post("/api/users", requireAuth(deps, "Admin"), async (c) => {
+      return c.json(await users.create(await jsonBody(c, createUserBody)));
+    })
+    .delete("/api/users/:username", requireAuth(deps, "Admin"), async (c) => {
+      const name = username(c.req.param("username"));
+      if (name === c.get("identity").username) {
+        throw badRequest("You cannot delete yourself");
+      }
+      await users.remove(name);
+      return c.json({ ok: true });
+    })
+    .put(
+      "/api/users/:username/password",
+      requireAuth(deps, "Admin"),
+      async (c) => {
+        const { password } = await jsonBody(c, passwordBody);
+        return c.json(
+          await users.setPassword(username(c.req.param("username")), password),
+        );
+      },
+    );
+}

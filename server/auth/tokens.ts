@@ -1,0 +1,83 @@
+/**
+ * Signed, expiring session tokens (JWT HS256 via jose). `alg` is pinned so
+ * `alg: none` and other algorithms are refused; revocation (logout) is a
+ * store lookup by `jti`.
+ */
+import { errors, jwtVerify, SignJWT } from "jose";
+import type { Role } from "../../lib/types.ts";
+import { ROLES } from "../../lib/types.ts";
+import { AppError } from "../domain/errors.ts";
+import type { Store } from "../store/store.ts";
+
+export interface Identity {
+  userId: string;
+  username: string;
+  role: Role;
+  jti: string;
+  /** Expiry, ms since epoch. */
+  exp: number;
+}
+
+export class TokenService {
+  private readonly key: Uint8Array;
+  constructor(
+    secret: string,
+    private readonly ttlSec: number,
+    private readonly store: Store,
+  ) {
+    this.key = new TextEncoder().encode(secret);
+  }
+
+  issue(user: { id: string; username: string; role: Role }): Promise<string> {
+    return new SignJWT({ username: user.username, role: user.role })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setSubject(user.id)
+      .setJti(crypto.randomUUID())
+      .setIssuedAt()
+      .setExpirationTime(`${this.ttlSec}s`)
+      .sign(this.key);
+  }
+
+  /** Verifies signature, expiry and revocation; throws UNAUTHORIZED otherwise. */
+  async verify(token: string | undefined | null): Promise<Identity> {
+    if (!token) throw new AppError("UNAUTHORIZED", "Authentication required");
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, this.key, {
+        algorithms: ["HS256"],
+      }));
+    } catch (e) {
+      const expired = e instanceof errors.JWTExpired;
+      throw new AppError(
+        "UNAUTHORIZED",
+        expired ? "Token expired" : "Invalid token",
+      );
+    }
+    const role = payload.role as Role;
+    if (
+      typeof payload.sub !== "string" || typeof payload.jti !== "string" ||
+      typeof payload.exp !== "number" ||
+      typeof payload.username !== "string" || !ROLES.includes(role)
+    ) throw new AppError("UNAUTHORIZED", "Invalid token");
+    const [revoked, user] = await Promise.all([
+      this.store.isTokenRevoked(payload.jti),
+      this.store.getUserById(payload.sub),
+    ]);
+    if (revoked) throw new AppError("UNAUTHORIZED", "Token revoked");
+    // A deleted user's tokens die with the user; the role is always the stored one.
+    if (!user) throw new AppError("UNAUTHORIZED", "User no longer exists");
+    return {
+      userId: user.id,
+      username: user.username,
+      role: user.role,
+      jti: payload.jti,
+      exp: payload.exp * 1000,
+    };
+  }
+
+  revoke(identity: Identity): Promise<void> {
+    return this.store.revokeToken(identity.jti, identity.exp);
+  }
+}
+
+export const SESSION_COOKIE = "mobimaint_session";

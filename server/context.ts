@@ -1,0 +1,28 @@
+/** What every server part is built from: one object, created in server/app.ts's caller. */
+import type { Logger } from "pino";
+import type { Config } from "../fresh.config.ts";
+import type { Identity, TokenService } from "./auth/tokens.ts";
+import type { CallService } from "./domain/calls.ts";
+import type { Presence } from "./domain/presence.ts";
+import type { UserService } from "./domain/users.ts";
+import type { LoginLimiter } from "./auth/login_limiter.ts";
+import type { Store } from "./store/store.ts";
+
+export interface Deps {
+  config: Config;
+  store: Store;
+  users: UserService;
+  calls: CallService;
+  presence: Presence;
+  tokens: TokenService;
+  loginLimiter: LoginLimiter;
+  log: Logger;
+  startedAt: number;
+  /** Number of connected sockets on this node (0 until signaling is attached). */
+  connections: () => number;
+}
+
+/** Hono environment: variables set by middleware. */
+export interface Env {
+  Variables: { identity: Identity; clientIp: string };
+}

@@ -1,0 +1,349 @@
+/**
+ * The call state machine: pending → active → ended. One implementation for
+ * REST and sockets. It changes records in the store atomically and reports
+ * what happened through `events`; transports decide whom to tell.
+ */
+import type { Identity } from "../auth/tokens.ts";
+import type {
+  CallDetail,
+  CallRecord,
+  CallSummary,
+  EndReason,
+  Participant,
+  TimelineEntry,
+} from "../../lib/types.ts";
+import type { HistoryPage, Store } from "../store/store.ts";
+import { AppError, conflict, forbidden, notFound } from "./errors.ts";
+import type { Presence } from "./presence.ts";
+
+const MAX_TIMELINE = 500;
+
+export interface CallEvents {
+  /** The call ended; `by` is who ended it (undefined: the system, e.g. a timeout). */
+  ended(call: CallRecord, by: string | undefined): void;
+}
+
+const newCallId = () => `call_${Date.now().toString(36)}_${crypto.randomUUID().slice(0, 8)}`;
+
+export function callDuration(call: CallRecord, now = Date.now()): number {
+  if (!call.startTime) return 0;
+  return Math.max(0, (call.endedAt ?? now) - call.startTime);
+}
+
+export const isParticipant = (call: CallRecord, userId: string) =>
+  call.participants.some((p) => p.userId === userId);
+
+export const presentUsers = (call: CallRecord) =>
+  call.participants.filter((p) => p.present).map((p) => p.userId);
+
+function log(
+  call: CallRecord,
+  entry: Omit<TimelineEntry, "at">,
+  at = Date.now(),
+): void {
+  call.timeline.push({ at, ...entry });
+  if (call.timeline.length > MAX_TIMELINE) {
+    call.timeline.splice(1, call.timeline.length - MAX_TIMELINE);
+  }
+}
+
+function finish(call: CallRecord, reason: EndReason, by?: string): CallRecord {
+  const now = Date.now();
+  call.status = "ended";
+  call.endedAt = now;
+  call.endReason = reason;
+  delete call.ringing;
+  for (const p of call.participants) {
+    if (p.present) p.leftAt = now;
+    p.present = false;
+  }
+  log(call, { type: "ended", userId: by, detail: reason }, now);
+  return call;
+}
+
+export class CallService {
+  events: CallEvents = { ended: () => {} };
+
+  constructor(
+    private readonly store: Store,
+    private readonly presence: Presence,
+  ) {}
+
+  async create(who: Identity): Promise<CallRecord> {
+    if (who.role !== "Technician") {
+      throw forbidden("Only Technicians can create calls");
+    }
+    const now = Date.now();
+    const call: CallRecord = {
+      callId: newCallId(),
+      createdBy: who.userId,
+      status: "pending",
+      createdAt: now,
+      participants: [{
+        userId: who.userId,
+        username: who.username,
+        role: who.role,
+        present: false,
+      }],
+      timeline: [{ at: now, type: "created", userId: who.userId }],
+    };
+    await this.store.createCall(call);
+    return call;
+  }
+
+  async require(callId: string): Promise<CallRecord> {
+    const call = await this.store.getCall(callId);
+    if (!call) throw notFound(`Call ${callId} not found`);
+    return call;
+  }
+
+  /** Applies a change atomically; `change` throws AppError to refuse. */
+  private async update(
+    callId: string,
+    change: (call: CallRecord) => CallRecord | null,
+  ): Promise<CallRecord> {
+    const r = await this.store.updateCall(callId, change);
+    if (!r) throw notFound(`Call ${callId} not found`);
+    this.syncBusy(r.call);
+    if (r.changed && r.call.status === "ended") {
+      // `by` is the last timeline entry's user (set by finish()).
+      this.events.ended(r.call, r.call.timeline.at(-1)?.userId);
+    }
+    return r.call;
+  }
+
+  /** Keeps presence's busy flags in line with a call's state. */
+  syncBusy(call: CallRecord): void {
+    for (const p of call.participants) {
+      const busy = call.status === "active" && p.present ||
+        call.status === "pending" && call.ringing?.to === p.userId;
+      this.presence.setBusy(p.userId, call.callId, busy);
+    }
+    if (call.ringing) {
+      this.presence.setBusy(
+        call.ringing.to,
+        call.callId,
+        call.status === "pending",
+      );
+    }
+  }
+
+  async detail(who: Identity, callId: string): Promise<CallDetail> {
+    const call = await this.require(callId);
+    if (who.role !== "Admin" && !isParticipant(call, who.userId)) {
+      throw forbidden("Only participants can see this call");
+    }
+    const [annotations, chat] = await Promise.all([
+      this.store.listAnnotations(callId),
+      this.store.listChat(callId),
+    ]);
+    return { ...call, annotations, chat, duration: callDuration(call) };
+  }
+
+  /** Ends a call for everyone (REST `POST /api/calls/:id/end`, CLI). */
+  async end(
+    who: Identity,
+    callId: string,
+    reason?: string,
+  ): Promise<CallRecord> {
+    return await this.update(callId, (call) => {
+      if (who.role !== "Admin" && !isParticipant(call, who.userId)) {
+        throw forbidden("Only participants or an Admin can end this call");
+      }
+      if (call.status === "ended") throw conflict("Call already ended");
+      return finish(
+        call,
+        reason ?? (who.role === "Admin" ? "ended-by-admin" : "ended"),
+        who.userId,
+      );
+    });
+  }
+
+  /** The creator rings an Expert (`call-request`). */
+  async ring(
+    who: Identity,
+    callId: string,
+    to: string,
+    target: { role: string } | null,
+  ): Promise<CallRecord> {
+    if (!target || target.role !== "Expert") {
+      throw new AppError("BAD_REQUEST", "Only Experts can be called");
+    }
+    if (!this.presence.isOnline(to)) throw conflict("Expert is offline");
+    if (this.presence.isBusy(to)) throw conflict("Expert is busy");
+    const call = await this.update(callId, (call) => {
+      if (call.createdBy !== who.userId) {
+        throw forbidden("Only the call's creator can ring");
+      }
+      if (call.status !== "pending") throw conflict(`Call is ${call.status}`);
+      if (call.ringing) throw conflict("Call is already ringing");
+      call.ringing = { to, since: Date.now() };
+      log(call, { type: "ringing", userId: to });
+      return call;
+    });
+    // The rung Expert sees the call in history whether it is answered or not.
+    await this.store.indexUserCall(to, call);
+    return call;
+  }
+
+  /** Ends a still-ringing call (timeout, cancel, callee offline); no-op when no longer ringing `to`. */
+  async stopRinging(
+    callId: string,
+    to: string,
+    reason: "timeout" | "cancelled",
+    by?: string,
+  ) {
+    return await this.update(callId, (call) => {
+      if (call.status !== "pending" || call.ringing?.to !== to) return null;
+      return finish(call, reason, by);
+    });
+  }
+
+  async cancel(who: Identity, callId: string): Promise<CallRecord> {
+    const call = await this.require(callId);
+    if (call.createdBy !== who.userId) {
+      throw forbidden("Only the call's creator can cancel");
+    }
+    if (call.status !== "pending" || !call.ringing) {
+      throw conflict("Call is not ringing");
+    }
+    return await this.stopRinging(
+      callId,
+      call.ringing.to,
+      "cancelled",
+      who.userId,
+    );
+  }
+
+  /** The rung Expert answers (`call-response`). */
+  async respond(
+    who: Identity,
+    callId: string,
+    accepted: boolean,
+  ): Promise<CallRecord> {
+    return await this.update(callId, (call) => {
+      if (call.ringing?.to !== who.userId) {
+        if (isParticipant(call, who.userId) || call.status !== "pending") {
+          throw conflict("Call is no longer ringing");
+        }
+        throw forbidden("This call is not ringing you");
+      }
+      if (call.status !== "pending") throw conflict(`Call is ${call.status}`);
+      delete call.ringing;
+      if (!accepted) return finish(call, "rejected", who.userId);
+      const now = Date.now();
+      call.status = "active";
+      call.startTime = now;
+      call.participants.push({
+        userId: who.userId,
+        username: who.username,
+        role: who.role,
+        joinedAt: now,
+        present: true,
+      });
+      log(call, { type: "accepted", userId: who.userId }, now);
+      return call;
+    });
+  }
+
+  /** A participant enters the call room (`join-call`). */
+  async join(who: Identity, callId: string): Promise<CallRecord> {
+    return await this.update(callId, (call) => {
+      const p = call.participants.find((x) => x.userId === who.userId);
+      if (!p) throw forbidden("Only participants can join this call");
+      if (call.status === "ended") throw conflict("Call has ended");
+      if (p.present) return null;
+      p.present = true;
+      p.joinedAt = Date.now();
+      log(call, { type: "joined", userId: who.userId }, p.joinedAt);
+      return call;
+    });
+  }
+
+  /**
+   * A participant leaves (`end-call`, or dropped after the grace period).
+   * The last one to leave an active call ends it. Returns null when the user
+   * was not in the call room.
+   */
+  async leave(
+    userId: string,
+    callId: string,
+    reason = "left",
+  ): Promise<CallRecord | null> {
+    let left = false;
+    const call = await this.update(callId, (call) => {
+      const p = call.participants.find((x) => x.userId === userId);
+      if (!p || call.status === "ended") return null;
+      if (call.status === "pending") {
+        if (call.createdBy !== userId) return null;
+        left = true;
+        return finish(call, "cancelled", userId);
+      }
+      if (!p.present) return null;
+      left = true;
+      p.present = false;
+      p.leftAt = Date.now();
+      log(call, { type: reason, userId }, p.leftAt);
+      if (!call.participants.some((x) => x.present)) {
+        finish(call, "completed", userId);
+      }
+      return call;
+    });
+    return left ? call : null;
+  }
+
+  /** Relays are allowed between two participants of an active call, or creator ↔ rung Expert while pending. */
+  async canRelay(
+    from: string,
+    callId: string,
+    to: string,
+  ): Promise<CallRecord> {
+    const call = await this.require(callId);
+    const pair = (a: string, b: string) => (from === a && to === b) || (from === b && to === a);
+    const ok = call.status === "active"
+      ? isParticipant(call, from) && isParticipant(call, to)
+      : call.status === "pending" && !!call.ringing &&
+        pair(call.createdBy, call.ringing.to);
+    if (!ok) throw forbidden("Not a participant of this call");
+    return call;
+  }
+
+  /** Annotations and chat: only participants of an active call. */
+  async requireActiveParticipant(
+    userId: string,
+    callId: string,
+  ): Promise<CallRecord> {
+    const call = await this.require(callId);
+    if (!isParticipant(call, userId)) {
+      throw forbidden("Not a participant of this call");
+    }
+    if (call.status !== "active") throw conflict(`Call is ${call.status}`);
+    return call;
+  }
+
+  async summaries(): Promise<CallSummary[]> {
+    const calls = await this.store.listCalls();
+    const counts = await Promise.all(
+      calls.map((c) => this.store.countAnnotations(c.callId)),
+    );
+    return calls.sort((a, b) => b.createdAt - a.createdAt).map((c, i) => ({
+      callId: c.callId,
+      users: c.participants.map((p) => p.userId),
+      startTime: c.startTime ?? c.createdAt,
+      duration: callDuration(c),
+      annotations: counts[i],
+      status: c.status,
+    }));
+  }
+
+  history(who: Identity, page: HistoryPage): Promise<CallRecord[]> {
+    return this.store.listUserCalls(who.userId, page);
+  }
+
+  /** Calls that are not ended (for restart recovery and presence). */
+  async open(): Promise<CallRecord[]> {
+    return (await this.store.listCalls()).filter((c) => c.status !== "ended");
+  }
+}
+
+export type { Participant };

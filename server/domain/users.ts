@@ -1,0 +1,91 @@
+/** Users: creation, deletion, passwords, authentication, first-start seeding. */
+import type { CreateUserBody } from "../../lib/protocol.ts";
+import type { PublicUser, Role } from "../../lib/types.ts";
+import { dummyPasswordHash, hashPassword, verifyPassword } from "../auth/password.ts";
+import type { Store, UserRecord } from "../store/store.ts";
+import { AppError, conflict, notFound } from "./errors.ts";
+
+export const toPublicUser = (u: UserRecord): PublicUser => ({
+  id: u.id,
+  username: u.username,
+  role: u.role,
+  createdAt: u.createdAt,
+});
+
+/** The demo users of PROTOCOL.md (compat), created only in demo mode. */
+export const DEMO_USERS: { username: string; password: string; role: Role }[] = [
+  { username: "user1", password: "P", role: "Technician" },
+  { username: "user2", password: "P", role: "Expert" },
+  { username: "user3", password: "p3", role: "Expert" },
+  { username: "user4", password: "P", role: "Expert" },
+  { username: "user5", password: "P", role: "Expert" },
+  { username: "uuser7", password: "P", role: "Expert" },
+];
+
+export class UserService {
+  constructor(private readonly store: Store) {}
+
+  async create(input: CreateUserBody): Promise<PublicUser> {
+    const user: UserRecord = {
+      id: crypto.randomUUID().replaceAll("-", "").slice(0, 16),
+      username: input.username,
+      role: input.role,
+      passwordHash: await hashPassword(input.password),
+      createdAt: Date.now(),
+    };
+    if (!(await this.store.createUser(user))) {
+      throw conflict(`User ${input.username} already exists`);
+    }
+    return toPublicUser(user);
+  }
+
+  async remove(username: string): Promise<void> {
+    if (!(await this.store.deleteUser(username))) {
+      throw notFound(`User ${username} not found`);
+    }
+  }
+
+  async setPassword(username: string, password: string): Promise<PublicUser> {
+    const user = await this.store.getUserByName(username);
+    if (!user) throw notFound(`User ${username} not found`);
+    user.passwordHash = await hashPassword(password);
+    await this.store.updateUser(user);
+    return toPublicUser(user);
+  }
+
+  /** Checks credentials in constant time whether or not the user exists. */
+  async authenticate(username: string, password: string): Promise<UserRecord> {
+    const user = await this.store.getUserByName(username);
+    const ok = await verifyPassword(
+      password,
+      user?.passwordHash ?? await dummyPasswordHash(),
+    );
+    if (!user || !ok) {
+      throw new AppError("UNAUTHORIZED", "Invalid username or password");
+    }
+    return user;
+  }
+
+  async list(): Promise<UserRecord[]> {
+    return (await this.store.listUsers()).sort((a, b) => a.username.localeCompare(b.username));
+  }
+
+  /**
+   * First start of an empty store: the admin user (password from config or
+   * random, returned so it can be printed once) and, in demo mode, the demo users.
+   */
+  async seed(
+    opts: { demo: boolean; adminPassword?: string },
+  ): Promise<{ adminPassword?: string }> {
+    if ((await this.store.listUsers()).length > 0) return {};
+    const adminPassword = opts.adminPassword ??
+      crypto.randomUUID().replaceAll("-", "").slice(0, 20);
+    await this.create({
+      username: "admin",
+      password: adminPassword,
+      role: "Admin",
+    });
+    if (opts.demo) { for (const u of DEMO_USERS) await this.create(u); }
+    return { adminPassword: opts.adminPassword ? undefined : adminPassword };
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Builds a running MobiMaint node from a config: store → domain → Hono app →
+ * node:http server (Socket.IO attaches to the same server). Used by main.ts
+ * and by the tests, which start it on port 0.
+ */
+import type { AddressInfo } from "node:net";
+import { type Config, VERSION } from "../fresh.config.ts";
+import { LoginLimiter } from "./auth/login_limiter.ts";
+import { TokenService } from "./auth/tokens.ts";
+import type { Deps } from "./context.ts";
+import { CallService } from "./domain/calls.ts";
+import { Presence } from "./domain/presence.ts";
+import { UserService } from "./domain/users.ts";
+import { createApp } from "./app.ts";
+import { createHttpServer } from "./http.ts";
+import { createLogger } from "./log.ts";
+import { openStore } from "./store/open.ts";
+
+export interface RunningServer {
+  port: number;
+  url: string;
+  deps: Deps;
+  /** The admin password when this start created it at random (print it once). */
+  generatedAdminPassword?: string;
+  /** Stops accepting, finishes in-flight requests, disconnects sockets, closes the store. */
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config): Promise<RunningServer> {
+  const log = createLogger(config.logLevel);
+  const store = await openStore(config);
+  const secret = config.secret ??
+    await store.getOrSetMeta("token-secret", randomSecret());
+  const presence = new Presence();
+  const users = new UserService(store);
+  const deps: Deps = {
+    config,
+    store,
+    users,
+    presence,
+    calls: new CallService(store, presence),
+    tokens: new TokenService(secret, config.tokenTtlSec, store),
+    loginLimiter: new LoginLimiter(config.limits),
+    log,
+    startedAt: Date.now(),
+    connections: () => 0,
+  };
+  const seeded = await users.seed({
+    demo: config.demo,
+    adminPassword: config.adminPassword,
+  });
+  const app = createApp(deps);
+  const http = createHttpServer(app, deps);
+  await new Promise<void>((resolve, reject) => {
+    http.server.once("error", reject);
+    http.server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (http.server.address() as AddressInfo).port;
+  log.info(
+    { event: "listening", port, store: store.kind, version: VERSION },
+    "MobiMaint listening",
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    deps,
+    generatedAdminPassword: seeded.adminPassword,
+    close: () =>
+      closing ??= (async () => {
+        await http.close();
+        await store.close();
+        log.info({ event: "stopped" }, "MobiMaint stopped");
+      })(),
+  };
+}
+
+function randomSecret(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return btoa(String.fromCharCode(...bytes));
+}

@@ -1,0 +1,237 @@
+/** Deno KV store: the embedded default (a SQLite file under the data dir). */
+import type { Annotation, CallRecord, ChatMessage } from "../../lib/types.ts";
+import type { HistoryPage, Store, UserRecord } from "./store.ts";
+
+interface StoredAnnotation {
+  seq: number;
+  annotation: Annotation;
+}
+
+const K = {
+  userByName: (name: string) => ["users", "byName", name],
+  userById: (id: string) => ["users", "byId", id],
+  call: (id: string) => ["calls", id],
+  userCall: (
+    userId: string,
+    createdAt: number,
+    callId: string,
+  ) => ["user_calls", userId, createdAt, callId],
+  annotation: (callId: string, id: string) => ["ann", callId, id],
+  annotationCount: (callId: string) => ["ann_count", callId],
+  chat: (callId: string, at: number, id: string) => ["chat", callId, at, id],
+  revoked: (jti: string) => ["revoked", jti],
+  meta: (key: string) => ["meta", key],
+};
+
+/** A monotonic sequence so annotations keep their first-insertion order. */
+let lastSeq = 0;
+const nextSeq = () => (lastSeq = Math.max(lastSeq + 1, Date.now() * 1000));
+
+async function all<T>(
+  iter: Deno.KvListIterator<T>,
+): Promise<Deno.KvEntry<T>[]> {
+  const out: Deno.KvEntry<T>[] = [];
+  for await (const e of iter) out.push(e);
+  return out;
+}
+
+export class KvStore implements Store {
+  readonly kind = "kv" as const;
+  private constructor(private readonly kv: Deno.Kv) {}
+
+  /** Opens (creating) the KV database at `path`; `path` undefined → in-memory (tests only). */
+  static async open(path?: string): Promise<KvStore> {
+    return new KvStore(await Deno.openKv(path));
+  }
+
+  async getUserByName(username: string) {
+    return (await this.kv.get<UserRecord>(K.userByName(username))).value;
+  }
+
+  async getUserById(id: string) {
+    const name = (await this.kv.get<string>(K.userById(id))).value;
+    return name === null ? null : await this.getUserByName(name);
+  }
+
+  async listUsers() {
+    return (await all(
+      this.kv.list<UserRecord>({ prefix: ["users", "byName"] }),
+    )).map((e) => e.value);
+  }
+
+  async createUser(user: UserRecord) {
+    const r = await this.kv.atomic()
+      .check({ key: K.userByName(user.username), versionstamp: null })
+      .set(K.userByName(user.username), user)
+      .set(K.userById(user.id), user.username)
+      .commit();
+    return r.ok;
+  }
+
+  async updateUser(user: UserRecord) {
+    await this.kv.set(K.userByName(user.username), user);
+  }
+
+  async deleteUser(username: string) {
+    const entry = await this.kv.get<UserRecord>(K.userByName(username));
+    if (!entry.value) return false;
+    const r = await this.kv.atomic().check(entry).delete(entry.key).delete(
+      K.userById(entry.value.id),
+    ).commit();
+    return r.ok;
+  }
+
+  async getCall(callId: string) {
+    return (await this.kv.get<CallRecord>(K.call(callId))).value;
+  }
+
+  async createCall(call: CallRecord) {
+    const r = await this.kv.atomic()
+      .check({ key: K.call(call.callId), versionstamp: null })
+      .set(K.call(call.callId), call)
+      .set(K.userCall(call.createdBy, call.createdAt, call.callId), true)
+      .commit();
+    if (!r.ok) throw new Error(`call ${call.callId} already exists`);
+  }
+
+  async updateCall(
+    callId: string,
+    change: (call: CallRecord) => CallRecord | null,
+  ) {
+    for (;;) {
+      const entry = await this.kv.get<CallRecord>(K.call(callId));
+      if (!entry.value) return null;
+      const next = change(structuredClone(entry.value));
+      if (!next) return { call: entry.value, changed: false };
+      const r = await this.kv.atomic().check(entry).set(entry.key, next)
+        .commit();
+      if (r.ok) return { call: next, changed: true };
+    }
+  }
+
+  async listCalls() {
+    return (await all(this.kv.list<CallRecord>({ prefix: ["calls"] }))).map((
+      e,
+    ) => e.value);
+  }
+
+  async indexUserCall(userId: string, call: CallRecord) {
+    await this.kv.set(K.userCall(userId, call.createdAt, call.callId), true);
+  }
+
+  async listUserCalls(userId: string, page: HistoryPage) {
+    const selector: Deno.KvListSelector = page.before
+      ? {
+        prefix: ["user_calls", userId],
+        end: ["user_calls", userId, page.before],
+      }
+      : { prefix: ["user_calls", userId] };
+    const keys = await all(
+      this.kv.list(selector, { reverse: true, limit: page.limit }),
+    );
+    const out: CallRecord[] = [];
+    for (let i = 0; i < keys.length; i += 10) {
+      const batch = await this.kv.getMany<CallRecord[]>(
+        keys.slice(i, i + 10).map((e) => K.call(e.key[3] as string)),
+      );
+      for (const e of batch) if (e.value) out.push(e.value);
+    }
+    return out;
+  }
+
+  async putAnnotation(callId: string, annotation: Annotation) {
+    const key = K.annotation(callId, annotation.id);
+    const countKey = K.annotationCount(callId);
+    for (;;) {
+      const [cur, count] = await this.kv.getMany<[StoredAnnotation, number]>([
+        key,
+        countKey,
+      ]);
+      const n = (count.value ?? 0) + (cur.value ? 0 : 1);
+      const r = await this.kv.atomic().check(cur, count)
+        .set(key, { seq: cur.value?.seq ?? nextSeq(), annotation })
+        .set(countKey, n)
+        .commit();
+      if (r.ok) return n;
+    }
+  }
+
+  async countAnnotations(callId: string) {
+    return (await this.kv.get<number>(K.annotationCount(callId))).value ?? 0;
+  }
+
+  async hasAnnotation(callId: string, id: string) {
+    return (await this.kv.get(K.annotation(callId, id))).versionstamp !== null;
+  }
+
+  async deleteAnnotation(callId: string, id: string) {
+    const key = K.annotation(callId, id);
+    const countKey = K.annotationCount(callId);
+    for (;;) {
+      const [cur, count] = await this.kv.getMany<[StoredAnnotation, number]>([
+        key,
+        countKey,
+      ]);
+      if (!cur.value) return false;
+      const r = await this.kv.atomic().check(cur, count).delete(key)
+        .set(countKey, Math.max(0, (count.value ?? 1) - 1)).commit();
+      if (r.ok) return true;
+    }
+  }
+
+  async clearAnnotations(callId: string) {
+    const entries = await all(this.kv.list({ prefix: ["ann", callId] }));
+    // KV atomics take at most 1000 mutations; annotationsPerCall is capped below that by default.
+    for (let i = 0; i < entries.length; i += 500) {
+      const op = this.kv.atomic();
+      for (const e of entries.slice(i, i + 500)) op.delete(e.key);
+      await op.commit();
+    }
+    await this.kv.set(K.annotationCount(callId), 0);
+  }
+
+  async listAnnotations(callId: string) {
+    const entries = await all(
+      this.kv.list<StoredAnnotation>({ prefix: ["ann", callId] }),
+    );
+    return entries.map((e) => e.value).sort((a, b) => a.seq - b.seq).map((v) => v.annotation);
+  }
+
+  async addChat(callId: string, message: ChatMessage) {
+    await this.kv.set(K.chat(callId, message.at, message.id), message);
+  }
+
+  async listChat(callId: string) {
+    return (await all(this.kv.list<ChatMessage>({ prefix: ["chat", callId] })))
+      .map((e) => e.value);
+  }
+
+  async revokeToken(jti: string, expiresAtMs: number) {
+    await this.kv.set(K.revoked(jti), true, {
+      expireIn: Math.max(1000, expiresAtMs - Date.now()),
+    });
+  }
+
+  async isTokenRevoked(jti: string) {
+    const e = await this.kv.get(K.revoked(jti));
+    return e.versionstamp !== null;
+  }
+
+  async getOrSetMeta(key: string, value: string) {
+    const r = await this.kv.atomic().check({
+      key: K.meta(key),
+      versionstamp: null,
+    }).set(K.meta(key), value).commit();
+    if (r.ok) return value;
+    return (await this.kv.get<string>(K.meta(key))).value ?? value;
+  }
+
+  async ping() {
+    await this.kv.get(K.meta("ping"));
+  }
+
+  close() {
+    this.kv.close();
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Test harness: a real MobiMaint server on an ephemeral port with a real
+ * Deno KV file in a temp dir, plus small REST helpers.
+ */
+import { type Config, loadConfig } from "../../fresh.config.ts";
+import { type RunningServer, startServer } from "../../server/server.ts";
+
+export const ADMIN_PASSWORD = "admin-test-pw";
+
+export interface TestServer extends RunningServer {
+  dataDir: string;
+  config: Config;
+}
+
+/** Starts a server; `env` entries override the test defaults (demo users on, fast timers). */
+export async function startTestServer(
+  env: Record<string, string> = {},
+  dataDir?: string,
+): Promise<TestServer> {
+  const dir = dataDir ?? await Deno.makeTempDir({ prefix: "mobimaint-test-" });
+  const config = loadConfig({
+    PORT: "0",
+    HOST: "127.0.0.1",
+    MOBIMAINT_DATA_DIR: dir,
+    MOBIMAINT_DEMO: "1",
+    MOBIMAINT_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    MOBIMAINT_LOG_LEVEL: "silent",
+    MOBIMAINT_STUN_URLS: "stun:stun.example.test:3478",
+    ...env,
+  });
+  const server = await startServer(config);
+  return { ...server, dataDir: dir, config };
+}
+
+export interface Json {
+  status: number;
+  headers: Headers;
+  // deno-lint-ignore no-explicit-any
+  body: any;
+}
+
+/** Makes a JSON request; `body` may be a string to send it raw. */
+export async function api(
+  base: string,
+  method: string,
+  path: string,
+  opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<Json> {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.body !== undefined) headers["content-type"] ??= "application/json";
+  const res = await fetch(base + path, {
+    method,
+    headers,
+    body: opts.body === undefined
+      ? undefined
+      : typeof opts.body === "string"
+      ? opts.body
+      : JSON.stringify(opts.body),
+  });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch { /* not JSON */ }
+  return { status: res.status, headers: res.headers, body };
+}
+
+export async function login(base: string, username: string, password: string) {
+  const r = await api(base, "POST", "/login", { body: { username, password } });
+  if (r.status !== 200) {
+    throw new Error(
+      `login ${username} failed: ${r.status} ${JSON.stringify(r.body)}`,
+    );
+  }
+  return r.body as {
+    userId: string;
+    role: string;
+    username: string;
+    token: string;
+  };
+}
+
+/** Logs in the demo technician (user1), expert (user2) and the admin. */
+export async function loginAll(base: string) {
+  const [tech, expert, admin] = await Promise.all([
+    login(base, "user1", "P"),
+    login(base, "user2", "P"),
+    login(base, "admin", ADMIN_PASSWORD),
+  ]);
+  return { tech, expert, admin };
+}
