@@ -35,6 +35,23 @@ async function all<T>(
   return out;
 }
 
+/**
+ * SQLite answers "database is locked" when another handle (another process
+ * or a second `Deno.openKv` on the same file) holds the write lock; Deno KV
+ * does not wait for it, so writes retry here with a short jittered backoff.
+ */
+async function whenUnlocked<T>(write: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  for (let attempt = 0;; attempt++) {
+    try {
+      return await write();
+    } catch (e) {
+      if (!/database is locked/.test(String(e)) || Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, Math.min(50, 2 + attempt * 2) * (0.5 + Math.random())));
+    }
+  }
+}
+
 export class KvStore implements Store {
   readonly kind = "kv" as const;
   private constructor(private readonly kv: Deno.Kv) {}
@@ -60,24 +77,28 @@ export class KvStore implements Store {
   }
 
   async createUser(user: UserRecord) {
-    const r = await this.kv.atomic()
-      .check({ key: K.userByName(user.username), versionstamp: null })
-      .set(K.userByName(user.username), user)
-      .set(K.userById(user.id), user.username)
-      .commit();
+    const r = await whenUnlocked(() =>
+      this.kv.atomic()
+        .check({ key: K.userByName(user.username), versionstamp: null })
+        .set(K.userByName(user.username), user)
+        .set(K.userById(user.id), user.username)
+        .commit()
+    );
     return r.ok;
   }
 
   async updateUser(user: UserRecord) {
-    await this.kv.set(K.userByName(user.username), user);
+    await whenUnlocked(() => this.kv.set(K.userByName(user.username), user));
   }
 
   async deleteUser(username: string) {
     const entry = await this.kv.get<UserRecord>(K.userByName(username));
     if (!entry.value) return false;
-    const r = await this.kv.atomic().check(entry).delete(entry.key).delete(
-      K.userById(entry.value.id),
-    ).commit();
+    const r = await whenUnlocked(() =>
+      this.kv.atomic().check(entry).delete(entry.key).delete(
+        K.userById(entry.value.id),
+      ).commit()
+    );
     return r.ok;
   }
 
@@ -86,11 +107,13 @@ export class KvStore implements Store {
   }
 
   async createCall(call: CallRecord) {
-    const r = await this.kv.atomic()
-      .check({ key: K.call(call.callId), versionstamp: null })
-      .set(K.call(call.callId), call)
-      .set(K.userCall(call.createdBy, call.createdAt, call.callId), true)
-      .commit();
+    const r = await whenUnlocked(() =>
+      this.kv.atomic()
+        .check({ key: K.call(call.callId), versionstamp: null })
+        .set(K.call(call.callId), call)
+        .set(K.userCall(call.createdBy, call.createdAt, call.callId), true)
+        .commit()
+    );
     if (!r.ok) throw new Error(`call ${call.callId} already exists`);
   }
 
@@ -103,8 +126,10 @@ export class KvStore implements Store {
       if (!entry.value) return null;
       const next = change(structuredClone(entry.value));
       if (!next) return { call: entry.value, changed: false };
-      const r = await this.kv.atomic().check(entry).set(entry.key, next)
-        .commit();
+      const r = await whenUnlocked(() =>
+        this.kv.atomic().check(entry).set(entry.key, next)
+          .commit()
+      );
       if (r.ok) return { call: next, changed: true };
     }
   }
@@ -116,7 +141,7 @@ export class KvStore implements Store {
   }
 
   async indexUserCall(userId: string, call: CallRecord) {
-    await this.kv.set(K.userCall(userId, call.createdAt, call.callId), true);
+    await whenUnlocked(() => this.kv.set(K.userCall(userId, call.createdAt, call.callId), true));
   }
 
   async listUserCalls(userId: string, page: HistoryPage) {
@@ -148,10 +173,12 @@ export class KvStore implements Store {
         countKey,
       ]);
       const n = (count.value ?? 0) + (cur.value ? 0 : 1);
-      const r = await this.kv.atomic().check(cur, count)
-        .set(key, { seq: cur.value?.seq ?? nextSeq(), annotation })
-        .set(countKey, n)
-        .commit();
+      const r = await whenUnlocked(() =>
+        this.kv.atomic().check(cur, count)
+          .set(key, { seq: cur.value?.seq ?? nextSeq(), annotation })
+          .set(countKey, n)
+          .commit()
+      );
       if (r.ok) return n;
     }
   }
@@ -173,8 +200,10 @@ export class KvStore implements Store {
         countKey,
       ]);
       if (!cur.value) return false;
-      const r = await this.kv.atomic().check(cur, count).delete(key)
-        .set(countKey, Math.max(0, (count.value ?? 1) - 1)).commit();
+      const r = await whenUnlocked(() =>
+        this.kv.atomic().check(cur, count).delete(key)
+          .set(countKey, Math.max(0, (count.value ?? 1) - 1)).commit()
+      );
       if (r.ok) return true;
     }
   }
@@ -185,9 +214,9 @@ export class KvStore implements Store {
     for (let i = 0; i < entries.length; i += 500) {
       const op = this.kv.atomic();
       for (const e of entries.slice(i, i + 500)) op.delete(e.key);
-      await op.commit();
+      await whenUnlocked(() => op.commit());
     }
-    await this.kv.set(K.annotationCount(callId), 0);
+    await whenUnlocked(() => this.kv.set(K.annotationCount(callId), 0));
   }
 
   async listAnnotations(callId: string) {
@@ -198,7 +227,7 @@ export class KvStore implements Store {
   }
 
   async addChat(callId: string, message: ChatMessage) {
-    await this.kv.set(K.chat(callId, message.at, message.id), message);
+    await whenUnlocked(() => this.kv.set(K.chat(callId, message.at, message.id), message));
   }
 
   async listChat(callId: string) {
@@ -207,9 +236,11 @@ export class KvStore implements Store {
   }
 
   async revokeToken(jti: string, expiresAtMs: number) {
-    await this.kv.set(K.revoked(jti), true, {
-      expireIn: Math.max(1000, expiresAtMs - Date.now()),
-    });
+    await whenUnlocked(() =>
+      this.kv.set(K.revoked(jti), true, {
+        expireIn: Math.max(1000, expiresAtMs - Date.now()),
+      })
+    );
   }
 
   async isTokenRevoked(jti: string) {
@@ -218,10 +249,12 @@ export class KvStore implements Store {
   }
 
   async getOrSetMeta(key: string, value: string) {
-    const r = await this.kv.atomic().check({
-      key: K.meta(key),
-      versionstamp: null,
-    }).set(K.meta(key), value).commit();
+    const r = await whenUnlocked(() =>
+      this.kv.atomic().check({
+        key: K.meta(key),
+        versionstamp: null,
+      }).set(K.meta(key), value).commit()
+    );
     if (r.ok) return value;
     return (await this.kv.get<string>(K.meta(key))).value ?? value;
   }
