@@ -123,7 +123,7 @@ Deno.test("a complete call between a Technician and an Expert", async (t) => {
         { id: "a-rect", text: "", x: 0.2, y: 0.2, kind: "rect", points: [[0.2, 0.2], [0.5, 0.6]] },
         { id: "a-ellipse", text: "", x: 0.7, y: 0.7, kind: "ellipse", points: [[0.6, 0.6], [0.8, 0.9]] },
       ];
-      const received = collect(techSocket, "annotation");
+      const received = collect<{ id: string; from: string; callId: string }>(techSocket, "annotation");
       for (const a of kinds) {
         const ack = await send(expertSocket, "annotation", { callId, from: expert.userId, ...a });
         assert.deepEqual(ack, { ok: true, id: a.id });
@@ -134,8 +134,8 @@ Deno.test("a complete call between a Technician and an Expert", async (t) => {
       // Upsert keeps the first position.
       await send(expertSocket, "annotation", { callId, ...kinds[0], text: "Check this valve (edited)" });
       while (received.length < 6) await new Promise((r) => setTimeout(r, 10));
-      assert.deepEqual(received.map((a: any) => a.id), [...kinds.map((k) => k.id), "a-pin"]);
-      assert.ok(received.every((a: any) => a.from === expert.userId && a.callId === callId));
+      assert.deepEqual(received.map((a) => a.id), [...kinds.map((k) => k.id), "a-pin"]);
+      assert.ok(received.every((a) => a.from === expert.userId && a.callId === callId));
 
       const deleted = next(techSocket, "annotation-deleted");
       assert.equal((await send(expertSocket, "annotation-delete", { callId, id: "a-rect" })).ok, true);

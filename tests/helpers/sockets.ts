@@ -27,7 +27,8 @@ export function connect(
 }
 
 /** Waits for the next `event` (optionally matching `filter`), failing after `ms`. */
-export function next<T = any>( // deno-lint-ignore no-explicit-any
+// deno-lint-ignore no-explicit-any
+export function next<T = any>(
   socket: Client,
   event: string,
   ms = 3000,
