@@ -59,6 +59,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     http.server.listen(config.port, config.host, () => resolve());
   });
   const port = (http.server.address() as AddressInfo).port;
+  await http.signaling.recover();
   log.info(
     { event: "listening", port, store: store.kind, version: VERSION },
     "MobiMaint listening",

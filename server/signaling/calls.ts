@@ -22,13 +22,14 @@ export class CallSignaling {
   >();
   /** userId → calls the user joined through a socket of this node. */
   private readonly joined = new Map<string, Set<string>>();
+  private recoveryTimer?: ReturnType<typeof setTimeout>;
 
   constructor(private readonly io: IoServer, private readonly deps: Deps) {
     deps.calls.events = { ended: (call, by) => this.onEnded(call, by) };
   }
 
   register(socket: IoSocket, h: HandlerDeps): void {
-    const { calls, users: _users, store } = this.deps;
+    const { calls, store } = this.deps;
     const who = socket.data.identity;
 
     on(socket, h, "call-request", async ({ callId, to }) => {
@@ -126,7 +127,7 @@ export class CallSignaling {
     else this.io.to(rooms.call(callId)).emit("user-left", { userId, callId });
   }
 
-  private startRinging(call: CallRecord, to: string): void {
+  private startRinging(call: CallRecord, to: string, ms = this.deps.config.ringTimeoutMs): void {
     const timer = setTimeout(() => {
       this.rings.delete(call.callId);
       this.deps.calls.stopRinging(call.callId, to, "timeout").then((ended) => {
@@ -139,7 +140,7 @@ export class CallSignaling {
         });
         this.io.to(rooms.user(to)).emit("call-cancelled", { callId: call.callId, reason: "timeout" });
       }).catch((e) => this.deps.log.error({ event: "ring-timeout", err: String(e) }, "ring timeout failed"));
-    }, this.deps.config.ringTimeoutMs);
+    }, ms);
     this.rings.set(call.callId, { to, creator: call.createdBy, timer });
   }
 
@@ -193,7 +194,37 @@ export class CallSignaling {
     this.joined.delete(userId);
   }
 
+  /**
+   * After a (re)start: calls left open keep going for those who come back;
+   * rings resume with their remaining time, and participants who have not
+   * reconnected once the grace period (plus reconnect slack) is over are
+   * treated as dropped.
+   */
+  async recover(): Promise<void> {
+    const open = await this.deps.calls.open();
+    for (const call of open) {
+      for (const p of call.participants.filter((p) => p.present)) {
+        const set = this.joined.get(p.userId) ?? new Set<string>();
+        set.add(call.callId);
+        this.joined.set(p.userId, set);
+      }
+      if (call.ringing) {
+        const elapsed = Date.now() - call.ringing.since;
+        this.startRinging(call, call.ringing.to, Math.max(0, this.deps.config.ringTimeoutMs - elapsed));
+      }
+    }
+    const users = new Set(open.flatMap((c) => c.participants.filter((p) => p.present).map((p) => p.userId)));
+    if (!users.size) return;
+    this.recoveryTimer = setTimeout(async () => {
+      for (const userId of users) {
+        const sockets = await this.io.in(rooms.user(userId)).fetchSockets();
+        if (sockets.length === 0) await this.userGone(userId).catch(() => {});
+      }
+    }, this.deps.config.graceMs + this.deps.config.restartSlackMs);
+  }
+
   close(): void {
+    if (this.recoveryTimer) clearTimeout(this.recoveryTimer);
     for (const r of this.rings.values()) clearTimeout(r.timer);
     this.rings.clear();
   }

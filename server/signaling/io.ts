@@ -16,6 +16,8 @@ import type { IoServer } from "./types.ts";
 
 export interface Signaling {
   io: IoServer;
+  /** Resumes calls left open by a previous run (see CallSignaling.recover). */
+  recover(): Promise<void>;
   connections(): number;
   /** Tells every client the server is going away, then closes all sockets. */
   close(): Promise<void>;
@@ -77,6 +79,7 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
   return {
     io,
     connections: () => io.engine.clientsCount,
+    recover: () => calls.recover(),
     close: async () => {
       io.emit("server-shutdown", { message: "Server is restarting; reconnecting shortly" });
       presence.close();
