@@ -15,6 +15,7 @@ import { UserService } from "./domain/users.ts";
 import { createApp } from "./app.ts";
 import { createHttpServer } from "./http.ts";
 import { createLogger } from "./log.ts";
+import { attachRedisAdapter } from "./signaling/redis_adapter.ts";
 import { openStore } from "./store/open.ts";
 
 export interface RunningServer {
@@ -54,6 +55,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   });
   const app = createApp(deps);
   const http = createHttpServer(app, deps);
+  const closeAdapter = config.redisUrl
+    ? await attachRedisAdapter(http.signaling.io, config.redisUrl)
+    : undefined;
   await new Promise<void>((resolve, reject) => {
     http.server.once("error", reject);
     http.server.listen(config.port, config.host, () => resolve());
@@ -74,6 +78,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     close: () =>
       closing ??= (async () => {
         await http.close();
+        await closeAdapter?.();
         await store.close();
         log.info({ event: "stopped" }, "MobiMaint stopped");
       })(),
