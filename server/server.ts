@@ -55,9 +55,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
   });
   const app = createApp(deps);
   const http = createHttpServer(app, deps);
-  const closeAdapter = config.redisUrl
-    ? await attachRedisAdapter(http.signaling.io, config.redisUrl)
-    : undefined;
+  let closeAdapter: (() => Promise<void>) | undefined;
+  if (config.redisUrl) {
+    closeAdapter = await attachRedisAdapter(http.signaling.io, config.redisUrl);
+    await http.signaling.startCluster();
+  }
   await new Promise<void>((resolve, reject) => {
     http.server.once("error", reject);
     http.server.listen(config.port, config.host, () => resolve());

@@ -1,16 +1,38 @@
 /**
  * Two MobiMaint nodes sharing one real redis-server (store + Socket.IO Redis
- * Streams adapter): the technician is connected to node A, the expert to
- * node B.
+ * Streams adapter + replicated presence): the technician is connected to node
+ * A, the expert to node B, and a call runs across them.
  */
 import assert from "node:assert/strict";
 import { api, login, startTestServer, type TestServer } from "./helpers/server.ts";
 import { startTestRedis } from "./helpers/redis.ts";
-import { type Client, connect, next } from "./helpers/sockets.ts";
+import { type Client, connect, next, send } from "./helpers/sockets.ts";
 
-Deno.test("two nodes on one Redis: cross-node broadcasts, shared store, remote disconnect", async (t) => {
+async function expertStatus(url: string, token: string, expertId: string) {
+  const dir = await api(url, "GET", "/api/experts", { token });
+  const e = dir.body.experts.find((x: { id: string }) => x.id === expertId);
+  return `${e.status}/${e.availability}`;
+}
+
+/**
+ * Waits until node `url`'s directory shows the expert as `want`. Presence
+ * changes travel between nodes as Redis pub/sub messages, while broadcasts to
+ * clients go through the Redis stream, so a client may hear of a change a
+ * moment before another node's REST answers reflect it.
+ */
+async function expectExpert(url: string, token: string, expertId: string, want: string) {
+  const deadline = Date.now() + 3_000;
+  let got = await expertStatus(url, token, expertId);
+  while (got !== want && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 25));
+    got = await expertStatus(url, token, expertId);
+  }
+  assert.equal(got, want, `expert as seen by ${url}`);
+}
+
+Deno.test("two nodes on one Redis: presence, call-request, accept, relay, drop, logout", async (t) => {
   const redis = await startTestRedis();
-  const env = { MOBIMAINT_REDIS_URL: redis.url };
+  const env = { MOBIMAINT_REDIS_URL: redis.url, MOBIMAINT_GRACE_MS: "500" };
   const nodes: TestServer[] = [];
   const sockets: Client[] = [];
   try {
@@ -23,19 +45,74 @@ Deno.test("two nodes on one Redis: cross-node broadcasts, shared store, remote d
     let expertSocket!: Client;
     let callId = "";
 
-    await t.step("a presence broadcast from B reaches the technician on A", async () => {
+    await t.step("presence: the technician on A sees the expert on B come online", async () => {
       const status = next(techSocket, "user-status-change", 5000, (p) => p.userId === expert.userId);
       expertSocket = await connect(b.url, expert.token);
       sockets.push(expertSocket);
       assert.deepEqual(await status, { userId: expert.userId, status: "online", availability: "available" });
+      await expectExpert(a.url, tech.token, expert.userId, "online/available");
+      assert.equal((await api(a.url, "GET", "/health")).body.onlineUsers, 2);
+      assert.equal((await api(b.url, "GET", "/health")).body.onlineUsers, 2);
     });
 
-    await t.step("a call created on A is served by B", async () => {
+    await t.step("call-request on A rings the expert on B, who shows busy on both nodes", async () => {
       callId = (await api(a.url, "POST", "/api/create-call", { token: tech.token, body: {} })).body.callId;
-      const detail = await api(b.url, "GET", `/api/calls/${callId}`, { token: tech.token });
-      assert.equal(detail.status, 200);
-      assert.equal(detail.body.createdBy, tech.userId);
+      assert.equal((await api(b.url, "GET", `/api/calls/${callId}`, { token: tech.token })).status, 200);
+      const ring = next(expertSocket, "call-request", 5000);
+      const busy = next(techSocket, "user-status-change", 5000, (p) => p.userId === expert.userId);
+      const ack = await send(techSocket, "call-request", { callId, from: tech.userId, to: expert.userId });
+      assert.equal(ack.ok, true, JSON.stringify(ack));
+      assert.deepEqual(await ring, { callId, from: tech.userId, fromUsername: "user1" });
+      assert.equal((await busy).availability, "busy");
+      await expectExpert(b.url, tech.token, expert.userId, "online/busy");
     });
+
+    await t.step("accept on B reaches A; the technician joins on A", async () => {
+      const response = next(techSocket, "call-response", 5000);
+      const ack = await send(expertSocket, "call-response", {
+        callId,
+        from: expert.userId,
+        to: tech.userId,
+        accepted: true,
+      });
+      assert.deepEqual(ack, { ok: true, callId, status: "active" });
+      assert.deepEqual(await response, { callId, from: expert.userId, accepted: true });
+      const joined = next(expertSocket, "user-joined", 5000);
+      const existing = next(techSocket, "existing-users", 5000);
+      const join = await send(techSocket, "join-call", { callId, userId: tech.userId, role: "Technician" });
+      assert.equal(join.ok, true, JSON.stringify(join));
+      assert.equal((await joined).userId, tech.userId);
+      assert.deepEqual((await existing).users.map((u: { userId: string }) => u.userId), [expert.userId]);
+      await expectExpert(a.url, tech.token, expert.userId, "online/busy");
+    });
+
+    await t.step("offer from A is relayed to B, the answer back to A", async () => {
+      const offer = { type: "offer", sdp: "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n" };
+      const gotOffer = next(expertSocket, "offer", 5000);
+      assert.equal((await send(techSocket, "offer", { callId, offer, to: expert.userId })).ok, true);
+      assert.deepEqual(await gotOffer, { offer, from: tech.userId, callId });
+      const answer = { type: "answer", sdp: "v=0\r\n" };
+      const gotAnswer = next(techSocket, "answer", 5000);
+      assert.equal((await send(expertSocket, "answer", { callId, answer, to: tech.userId })).ok, true);
+      assert.deepEqual(await gotAnswer, { answer, from: expert.userId, callId });
+    });
+
+    await t.step(
+      "the expert drops from B: after the grace, A's technician sees user-left and offline",
+      async () => {
+        const left = next(techSocket, "user-left", 5000);
+        const offline = next(techSocket, "user-status-change", 5000, (p) => p.status === "offline");
+        expertSocket.close();
+        assert.deepEqual(await left, { userId: expert.userId, callId });
+        assert.deepEqual(await offline, {
+          userId: expert.userId,
+          status: "offline",
+          availability: "offline",
+        });
+        await expectExpert(a.url, tech.token, expert.userId, "offline/offline");
+        await expectExpert(b.url, tech.token, expert.userId, "offline/offline");
+      },
+    );
 
     await t.step("logout on A disconnects the same user's socket on B", async () => {
       const techOnB = await connect(b.url, tech.token);

@@ -8,6 +8,7 @@ import type { Deps } from "../context.ts";
 import { registerAnnotations } from "./annotations.ts";
 import { authenticate } from "./auth.ts";
 import { CallSignaling } from "./calls.ts";
+import { ClusterPresence, type ClusterPresenceOptions } from "./cluster_presence.ts";
 import { type HandlerDeps, on } from "./handler.ts";
 import { SocketPresence } from "./presence.ts";
 import { registerRelay } from "./relay.ts";
@@ -18,6 +19,8 @@ export interface Signaling {
   io: IoServer;
   /** Resumes calls left open by a previous run (see CallSignaling.recover). */
   recover(): Promise<void>;
+  /** Multi-node mode (a cluster adapter is installed): shares presence with the other nodes. */
+  startCluster(opts?: ClusterPresenceOptions): Promise<void>;
   connections(): number;
   /** Tells every client the server is going away, then closes all sockets. */
   close(): Promise<void>;
@@ -76,12 +79,18 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
     });
   });
 
+  let cluster: ClusterPresence | undefined;
   return {
     io,
     connections: () => io.engine.clientsCount,
     recover: () => calls.recover(),
+    startCluster: (opts) => {
+      cluster = new ClusterPresence(io, deps, presence, opts);
+      return cluster.start();
+    },
     close: async () => {
       io.emit("server-shutdown", { message: "Server is restarting; reconnecting shortly" });
+      cluster?.close();
       presence.close();
       calls.close();
       await new Promise<void>((resolve) => setTimeout(resolve, 50)); // let the notice flush
