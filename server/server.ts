@@ -17,6 +17,7 @@ import { createHttpServer } from "./http.ts";
 import { createLogger } from "./log.ts";
 import { attachRedisAdapter } from "./signaling/redis_adapter.ts";
 import { openStore } from "./store/open.ts";
+import { RedisStore } from "./store/redis.ts";
 
 export interface RunningServer {
   port: number;
@@ -31,6 +32,10 @@ export interface RunningServer {
 export async function startServer(config: Config): Promise<RunningServer> {
   const log = createLogger(config.logLevel);
   const store = await openStore(config);
+  if (store instanceof RedisStore) {
+    const warning = await store.persistenceWarning();
+    if (warning) log.warn({ event: "redis-persistence" }, warning);
+  }
   const secret = config.secret ??
     await store.getOrSetMeta("token-secret", randomSecret());
   const presence = new Presence();

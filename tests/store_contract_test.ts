@@ -388,6 +388,28 @@ Deno.test("store contract: Redis (two clients on one redis-server)", async (t) =
       }
     });
 
+    await t.step("redis: warns when persistence can lose acknowledged writes", async () => {
+      const s = await RedisStore.open(redis.url, { prefix: "{persistence}:" });
+      // deno-lint-ignore no-explicit-any
+      const admin = (s as any).redis;
+      try {
+        assert.equal(await s.persistenceWarning(), null, "appendonly yes + appendfsync always");
+        await admin.config("SET", "appendfsync", "no");
+        assert.match((await s.persistenceWarning())!, /appendfsync is no/);
+      } finally {
+        await admin.config("SET", "appendfsync", "always");
+        await s.close();
+      }
+      const snapshotsOnly = await startTestRedis(["--appendonly", "no"]);
+      const other = await RedisStore.open(snapshotsOnly.url);
+      try {
+        assert.match((await other.persistenceWarning())!, /appendonly is off/);
+      } finally {
+        await other.close();
+        await snapshotsOnly.close();
+      }
+    });
+
     await t.step("redis: open rejects when nothing listens at the URL", async () => {
       const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
       const port = (l.addr as Deno.NetAddr).port;

@@ -42,7 +42,8 @@ async function answersPing(port: number): Promise<boolean> {
   }
 }
 
-export async function startTestRedis(): Promise<TestRedis> {
+/** `extraArgs` are appended to the defaults (a later setting wins), e.g. `["--appendonly", "no"]`. */
+export async function startTestRedis(extraArgs: string[] = []): Promise<TestRedis> {
   const dir = await Deno.makeTempDir({ prefix: "mobimaint-redis-" });
   let port = freePort();
   let child: Deno.ChildProcess | undefined;
@@ -67,6 +68,7 @@ export async function startTestRedis(): Promise<TestRedis> {
         "no",
         "--logfile",
         "redis.log",
+        ...extraArgs,
       ],
       stdout: "null",
       stderr: "null",
@@ -105,7 +107,16 @@ export async function startTestRedis(): Promise<TestRedis> {
   const stop = async () => {
     if (!child) return;
     child.kill("SIGTERM");
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const killed = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        child?.kill("SIGKILL");
+        resolve();
+      }, 10_000);
+    });
+    await Promise.race([exited, killed]);
     await exited;
+    clearTimeout(timer);
     child = undefined;
   };
 
