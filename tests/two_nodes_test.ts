@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import { api, login, startTestServer, type TestServer } from "./helpers/server.ts";
 import { startTestRedis } from "./helpers/redis.ts";
+import { Redis } from "ioredis";
+import { io as ioClient } from "socket.io-client";
 import { type Client, connect, next, send } from "./helpers/sockets.ts";
 
 async function expertStatus(url: string, token: string, expertId: string) {
@@ -40,7 +42,7 @@ Deno.test("two nodes on one Redis: presence, call-request, accept, relay, drop, 
     const [a, b] = nodes;
     const tech = await login(a.url, "user1", "P");
     const expert = await login(b.url, "user2", "P");
-    const techSocket = await connect(a.url, tech.token);
+    let techSocket = await connect(a.url, tech.token);
     sockets.push(techSocket);
     let expertSocket!: Client;
     let callId = "";
@@ -98,7 +100,63 @@ Deno.test("two nodes on one Redis: presence, call-request, accept, relay, drop, 
     });
 
     await t.step(
-      "the expert drops from B: after the grace, A's technician sees user-left and offline",
+      "the technician's link to A breaks: it resumes on B with its rooms and the missed relay",
+      async () => {
+        // deno-lint-ignore no-explicit-any
+        const old = techSocket as any;
+        const { _pid: pid, _lastOffset: offset } = old;
+        assert.ok(pid && offset, "connection state recovery is on");
+        const gone = next(techSocket, "disconnect", 5000);
+        old.io.engine.close(); // no goodbye: the server keeps the session for recovery
+        await gone;
+        // Node A stores the session in Redis once it notices the drop; a real client's reconnect delay covers that.
+        const peek = new Redis(redis.url);
+        try {
+          const deadline = Date.now() + 3_000;
+          while (!(await peek.exists(`{mobimaint}:sio:session:${pid}`))) {
+            assert.ok(Date.now() < deadline, "node A did not store the session");
+            await new Promise((r) => setTimeout(r, 20));
+          }
+        } finally {
+          peek.disconnect();
+        }
+        const candidate = { candidate: "candidate:1 1 udp 2122260223 10.0.0.1 5000 typ host", sdpMid: "0" };
+        assert.equal(
+          (await send(expertSocket, "ice-candidate", { callId, candidate, to: tech.userId })).ok,
+          true,
+        );
+
+        const resumed: Client = ioClient(b.url, {
+          auth: { token: tech.token },
+          transports: ["websocket"],
+          reconnection: false,
+          forceNew: true,
+          autoConnect: false,
+        });
+        sockets.push(resumed);
+        // deno-lint-ignore no-explicit-any
+        Object.assign(resumed as any, { _pid: pid, _lastOffset: offset });
+        const missed = next(resumed, "ice-candidate", 5000);
+        const connected = next(resumed, "connect", 5000);
+        resumed.connect();
+        await connected;
+        assert.equal(resumed.recovered, true, "session restored on the other node");
+        assert.deepEqual(await missed, { candidate, from: expert.userId, callId });
+        techSocket = resumed;
+
+        const offer = { type: "offer", sdp: "v=0\r\n" };
+        const gotOffer = next(techSocket, "offer", 5000);
+        assert.equal((await send(expertSocket, "offer", { callId, offer, to: tech.userId })).ok, true);
+        assert.deepEqual(
+          await gotOffer,
+          { offer, from: expert.userId, callId },
+          "still in the call's rooms on B",
+        );
+      },
+    );
+
+    await t.step(
+      "the expert drops from B: after the grace the technician sees user-left and offline, on both nodes",
       async () => {
         const left = next(techSocket, "user-left", 5000);
         const offline = next(techSocket, "user-status-change", 5000, (p) => p.status === "offline");
@@ -115,11 +173,11 @@ Deno.test("two nodes on one Redis: presence, call-request, accept, relay, drop, 
     );
 
     await t.step("logout on A disconnects the same user's socket on B", async () => {
-      const techOnB = await connect(b.url, tech.token);
-      sockets.push(techOnB);
-      const droppedOnB = next(techOnB, "disconnect", 5000);
-      const droppedOnA = next(techSocket, "disconnect", 5000);
-      techSocket.emit("logout", {});
+      const techOnA = await connect(a.url, tech.token);
+      sockets.push(techOnA);
+      const droppedOnB = next(techSocket, "disconnect", 5000);
+      const droppedOnA = next(techOnA, "disconnect", 5000);
+      techOnA.emit("logout", {});
       assert.equal(await droppedOnA, "io server disconnect");
       assert.equal(await droppedOnB, "io server disconnect");
     });
