@@ -32,11 +32,13 @@ const { values: args } = parseArgs({
     "setup-count": { type: "string", default: "200" },
     out: { type: "string", default: "bench/results/latest.json" },
     quick: { type: "boolean", default: false },
+    "skip-storms": { type: "boolean", default: false },
+    "skip-cold": { type: "boolean", default: false },
   },
 });
 const quick = args.quick;
 const cfg = {
-  stormSizes: (quick ? "40,80" : args.clients).split(",").map(Number),
+  stormSizes: args["skip-storms"] ? [] : (quick ? "40,80" : args.clients).split(",").map(Number),
   relayClients: quick ? 60 : Number(args["relay-clients"]),
   calls: quick ? 5 : Number(args.calls),
   rate: quick ? 100 : Number(args.rate),
@@ -58,7 +60,7 @@ const serverEnv = {
 };
 
 const expertsFor = (n: number) => Math.max(1, Math.ceil(n * 0.01));
-const maxStorm = Math.max(...cfg.stormSizes);
+const maxStorm = Math.max(0, ...cfg.stormSizes);
 const callExperts = cfg.calls + cfg.setupPairs;
 const totalExperts = Math.max(expertsFor(maxStorm), callExperts);
 const totalTechs = Math.max(maxStorm, cfg.relayClients) - Math.min(totalExperts, expertsFor(maxStorm));
@@ -74,7 +76,7 @@ const population = (n: number): BenchUser[] => {
 };
 
 console.log("cold start…");
-const cold = await coldStart();
+const cold = args["skip-cold"] ? { firstStartMs: NaN, restartMs: NaN } : await coldStart();
 
 const storms = [];
 for (const n of cfg.stormSizes) {
