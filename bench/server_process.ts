@@ -37,7 +37,13 @@ export async function startServerProcess(
 ): Promise<ServerProcess & { startMs: number }> {
   const port = await freePort();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts"],
+    // MOBIMAINT_BENCH_DENO_FLAGS: extra runtime flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    args: [
+      "run",
+      "-A",
+      ...(Deno.env.get("MOBIMAINT_BENCH_DENO_FLAGS")?.split(" ").filter(Boolean) ?? []),
+      "main.ts",
+    ],
     env: { PORT: String(port), HOST: "127.0.0.1", MOBIMAINT_LOG_LEVEL: "warn", ...env },
     stdout: "null",
     stderr: "inherit",
