@@ -19,6 +19,7 @@ export function createHttpServer(app: Hono<Env>, deps: Deps): HttpServer {
   const server = createServer(getRequestListener(app.fetch));
   const signaling = createSignaling(server, deps);
   deps.connections = signaling.connections;
+  deps.disconnectUser = signaling.disconnectUser;
   return {
     server,
     signaling,
