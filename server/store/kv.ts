@@ -99,8 +99,8 @@ export class KvStore implements Store {
   }
 
   async getUserById(id: string) {
-    const name = (await this.kv.get<string>(K.userById(id))).value;
-    return name === null ? null : await this.getUserByName(name);
+    // Kept whole under both keys: token checks read it on every request.
+    return (await this.kv.get<UserRecord>(K.userById(id))).value;
   }
 
   async listUsers() {
@@ -113,13 +113,13 @@ export class KvStore implements Store {
     const r = await this.kv.atomic()
       .check({ key: K.userByName(user.username), versionstamp: null })
       .set(K.userByName(user.username), user)
-      .set(K.userById(user.id), user.username)
+      .set(K.userById(user.id), user)
       .commit();
     return r.ok;
   }
 
   async updateUser(user: UserRecord) {
-    await this.kv.set(K.userByName(user.username), user);
+    await this.kv.atomic().set(K.userByName(user.username), user).set(K.userById(user.id), user).commit();
   }
 
   async deleteUser(username: string) {
