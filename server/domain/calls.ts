@@ -121,8 +121,16 @@ export class CallService {
     return call;
   }
 
-  /** Applies a change atomically; `change` throws AppError to refuse. */
+  /** Applies a change atomically; `change` throws AppError to refuse, or returns null to leave the call as is. */
   private async update(callId: string, change: (call: CallRecord) => CallRecord | null): Promise<CallRecord> {
+    return (await this.apply(callId, change)).call;
+  }
+
+  /** update(), also telling whether the change was made. */
+  private async apply(
+    callId: string,
+    change: (call: CallRecord) => CallRecord | null,
+  ): Promise<{ call: CallRecord; changed: boolean }> {
     let rungBefore: string | undefined;
     const r = await this.store.updateCall(callId, (call) => {
       rungBefore = call.ringing?.to;
@@ -135,7 +143,7 @@ export class CallService {
       // `by` is the last timeline entry's user (set by finish()).
       this.events.ended(r.call, r.call.timeline.at(-1)?.userId);
     }
-    return r.call;
+    return r;
   }
 
   /** Keeps presence's busy flags in line with a call's state (`alsoUser`: who was rung before the change). */
@@ -211,17 +219,22 @@ export class CallService {
     return call;
   }
 
-  /** Ends a still-ringing call (timeout, cancel, callee offline); no-op when no longer ringing `to`. */
+  /**
+   * Ends a still-ringing call (timeout, cancel, callee offline). Returns null
+   * when it was no longer ringing `to`, so whoever gets the record is the one
+   * (node, timer) that ended it and the only one to tell the users.
+   */
   async stopRinging(
     callId: string,
     to: string,
-    reason: "timeout" | "cancelled",
+    reason: "timeout" | "cancelled" | "unavailable",
     by?: string,
-  ) {
-    return await this.update(callId, (call) => {
+  ): Promise<CallRecord | null> {
+    const r = await this.apply(callId, (call) => {
       if (call.status !== "pending" || call.ringing?.to !== to) return null;
       return finish(call, reason, by);
     });
+    return r.changed ? r.call : null;
   }
 
   async cancel(who: Identity, callId: string): Promise<CallRecord> {
@@ -232,12 +245,9 @@ export class CallService {
     if (call.status !== "pending" || !call.ringing) {
       throw conflict("Call is not ringing");
     }
-    return await this.stopRinging(
-      callId,
-      call.ringing.to,
-      "cancelled",
-      who.userId,
-    );
+    const ended = await this.stopRinging(callId, call.ringing.to, "cancelled", who.userId);
+    if (!ended) throw conflict("Call is not ringing");
+    return ended;
   }
 
   /** The rung Expert answers (`call-response`). */
