@@ -28,7 +28,7 @@ export function authRoutes(deps: Deps) {
         httpOnly: true,
         sameSite: "Lax",
         path: "/",
-        secure: new URL(c.req.url).protocol === "https:",
+        secure: c.get("https"),
         maxAge: config.tokenTtlSec,
       });
       deps.log.info(
