@@ -2,6 +2,8 @@
  * Test certificates: a fresh development CA and a server certificate for localhost, 127.0.0.1
  * and ::1, written as PEM files into a temp dir. Clients trust `caPem`; nothing disables checks.
  */
+import { type IncomingHttpHeaders, request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { join } from "node:path";
 import {
   type Authority,
@@ -53,4 +55,66 @@ export async function makeTestCertificates(dir?: string): Promise<TestCertificat
     },
   };
   return certs;
+}
+
+/** A JSON request through `client` (a Deno.HttpClient trusting the test CA); like helpers/server.ts api(). */
+export async function httpsApi(
+  client: Deno.HttpClient,
+  base: string,
+  method: string,
+  path: string,
+  opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  // deno-lint-ignore no-explicit-any
+): Promise<{ status: number; headers: Headers; body: any }> {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.body !== undefined) headers["content-type"] = "application/json";
+  const init: RequestInit & { client: Deno.HttpClient } = {
+    client, // the "dom" lib's RequestInit does not know Deno's option
+    method,
+    headers,
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+  };
+  const res = await fetch(base + path, init);
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch { /* not JSON */ }
+  return { status: res.status, headers: res.headers, body };
+}
+
+/**
+ * A request over node:http(s), which (unlike fetch) sends a chosen Host header, as a reverse
+ * proxy does. `caPem` is the CA to trust for https:// URLs.
+ */
+export function nodeRequest(
+  url: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: unknown; caPem?: string } = {},
+  // deno-lint-ignore no-explicit-any
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: any }> {
+  const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+  const headers: Record<string, string> = { ...opts.headers };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const send = url.startsWith("https:") ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(
+      url,
+      { method: opts.method ?? "GET", headers, ca: opts.caPem, servername: "localhost" },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => text += chunk);
+        res.on("end", () => {
+          let parsed: unknown = text;
+          try {
+            parsed = JSON.parse(text);
+          } catch { /* not JSON */ }
+          resolve({ status: res.statusCode!, headers: res.headers, body: parsed });
+        });
+      },
+    );
+    req.once("error", reject);
+    req.end(body);
+  });
 }
