@@ -22,6 +22,8 @@ function servedSerial(port: number, caPem: string): Promise<string> {
 
 Deno.test("over https:// and wss://: login, REST, and a Socket.IO call round trip, trusting the test CA", async () => {
   const certs = await makeTestCertificates();
+  // As deployed certificates come: the file holds the full chain, leaf first.
+  await Deno.writeTextFile(certs.certPath, certs.caPem, { append: true });
   const server = await startTestServer({
     MOBIMAINT_TLS_CERT: certs.certPath,
     MOBIMAINT_TLS_KEY: certs.keyPath,
@@ -64,8 +66,13 @@ Deno.test("over https:// and wss://: login, REST, and a Socket.IO call round tri
     }
 
     // Verification is really on: without the CA, neither fetch nor the socket gets through.
-    await assert.rejects(fetch(`${server.url}/health`));
-    await assert.rejects(connect(server.url, tech.token));
+    await assert.rejects(fetch(`${server.url}/health`), (e: Error) => /UnknownIssuer/.test(String(e.cause)));
+    const tlsRefusal = (e: { description?: { error?: Error; message?: string } }) =>
+      /unable to verify/i.test(e.description?.error?.message ?? e.description?.message ?? "");
+    await assert.rejects(connect(server.url, tech.token), tlsRefusal);
+    const stranger = await makeTestCertificates();
+    await assert.rejects(connect(server.url, tech.token, { ca: stranger.caPem }), tlsRefusal);
+    await Deno.remove(stranger.dir, { recursive: true });
     // Plain HTTP is not served on the TLS port.
     await assert.rejects(fetch(`http://127.0.0.1:${server.port}/health`));
 

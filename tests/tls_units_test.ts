@@ -101,6 +101,16 @@ Deno.test("dev CA: machine names, reuse of the CA, files readable by the server 
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("cert loader: a full-chain file (leaf first, then the CA) is accepted", async () => {
+  const certs = await makeTestCertificates();
+  const leafPem = await Deno.readTextFile(certs.certPath);
+  await Deno.writeTextFile(certs.certPath, leafPem + certs.caPem);
+  const material = await readTlsMaterial({ certPath: certs.certPath, keyPath: certs.keyPath });
+  assert.equal(material.serialNumber, certs.serialNumber);
+  assert.equal(material.cert, leafPem + certs.caPem);
+  await Deno.remove(certs.dir, { recursive: true });
+});
+
 Deno.test("cert loader: names the bad file", async () => {
   const a = await makeTestCertificates();
   const b = await makeTestCertificates();
