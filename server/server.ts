@@ -39,7 +39,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     await store.getOrSetMeta("token-secret", randomSecret());
   const presence = new Presence();
   const users = new UserService(store);
-  const calls = new CallService(store, presence);
+  // With the embedded store this process makes every change, so its call cache is never stale.
+  const calls = new CallService(store, presence, store.kind === "kv" ? Infinity : 1000);
   const deps: Deps = {
     config,
     store,

@@ -64,10 +64,33 @@ function finish(call: CallRecord, reason: EndReason, by?: string): CallRecord {
 export class CallService {
   events: CallEvents = { ended: () => {} };
 
+  /**
+   * Recent call records, for the hot paths (every relayed message, every
+   * annotation). This node's own changes update it at once; records other
+   * nodes may have changed are re-read after `cacheTtlMs`.
+   */
+  private readonly cache = new Map<string, { call: CallRecord; at: number }>();
+
   constructor(
     private readonly store: Store,
     private readonly presence: Presence,
+    private readonly cacheTtlMs = 1000,
   ) {}
+
+  private remember(call: CallRecord): void {
+    this.cache.delete(call.callId); // re-insert: Map order doubles as least-recently-written first
+    this.cache.set(call.callId, { call, at: Date.now() });
+    if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value!);
+  }
+
+  /** Like require(), served from the cache when fresh. */
+  private async requireCached(callId: string): Promise<CallRecord> {
+    const hit = this.cache.get(callId);
+    if (hit && Date.now() - hit.at < this.cacheTtlMs) return hit.call;
+    const call = await this.require(callId);
+    this.remember(call);
+    return call;
+  }
 
   async create(who: Identity): Promise<CallRecord> {
     if (who.role !== "Technician") {
@@ -88,6 +111,7 @@ export class CallService {
       timeline: [{ at: now, type: "created", userId: who.userId }],
     };
     await this.store.createCall(call);
+    this.remember(call);
     return call;
   }
 
@@ -105,6 +129,7 @@ export class CallService {
       return change(call);
     });
     if (!r) throw notFound(`Call ${callId} not found`);
+    this.remember(r.call);
     this.syncBusy(r.call, rungBefore);
     if (r.changed && r.call.status === "ended") {
       // `by` is the last timeline entry's user (set by finish()).
@@ -298,7 +323,7 @@ export class CallService {
     callId: string,
     to: string,
   ): Promise<CallRecord> {
-    const call = await this.require(callId);
+    const call = await this.requireCached(callId);
     const pair = (a: string, b: string) => (from === a && to === b) || (from === b && to === a);
     const ok = call.status === "active"
       ? isParticipant(call, from) && isParticipant(call, to)
@@ -313,7 +338,7 @@ export class CallService {
     userId: string,
     callId: string,
   ): Promise<CallRecord> {
-    const call = await this.require(callId);
+    const call = await this.requireCached(callId);
     if (!isParticipant(call, userId)) {
       throw forbidden("Not a participant of this call");
     }

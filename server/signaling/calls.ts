@@ -155,6 +155,7 @@ export class CallSignaling {
   /** A call ended by the domain (REST end, admin): everyone in it is told and leaves its rooms. */
   private onEnded(call: CallRecord, by: string | undefined): void {
     this.stopRingTimer(call.callId);
+    this.deps.annotations.forget(call.callId);
     for (const p of call.participants) this.joined.get(p.userId)?.delete(call.callId);
     if (!TOLD_ELSEWHERE.has(call.endReason ?? "")) {
       this.io.to(rooms.call(call.callId)).emit("call-ended", {

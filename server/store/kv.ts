@@ -17,7 +17,6 @@ const K = {
     callId: string,
   ) => ["user_calls", userId, createdAt, callId],
   annotation: (callId: string, id: string) => ["ann", callId, id],
-  annotationCount: (callId: string) => ["ann_count", callId],
   chat: (callId: string, at: number, id: string) => ["chat", callId, at, id],
   revoked: (jti: string) => ["revoked", jti],
   meta: (key: string) => ["meta", key],
@@ -141,42 +140,27 @@ export class KvStore implements Store {
 
   async putAnnotation(callId: string, annotation: Annotation) {
     const key = K.annotation(callId, annotation.id);
-    const countKey = K.annotationCount(callId);
+    // A new id is one blind write; only an update has to read the position it keeps.
+    const created = await this.kv.atomic().check({ key, versionstamp: null })
+      .set(key, { seq: nextSeq(), annotation }).commit();
+    if (created.ok) return;
     for (;;) {
-      const [cur, count] = await this.kv.getMany<[StoredAnnotation, number]>([
-        key,
-        countKey,
-      ]);
-      const n = (count.value ?? 0) + (cur.value ? 0 : 1);
-      const r = await this.kv.atomic().check(cur, count)
-        .set(key, { seq: cur.value?.seq ?? nextSeq(), annotation })
-        .set(countKey, n)
-        .commit();
-      if (r.ok) return n;
+      const cur = await this.kv.get<StoredAnnotation>(key);
+      const seq = cur.value?.seq ?? nextSeq();
+      if ((await this.kv.atomic().check(cur).set(key, { seq, annotation }).commit()).ok) return;
     }
   }
 
   async countAnnotations(callId: string) {
-    return (await this.kv.get<number>(K.annotationCount(callId))).value ?? 0;
-  }
-
-  async hasAnnotation(callId: string, id: string) {
-    return (await this.kv.get(K.annotation(callId, id))).versionstamp !== null;
+    let n = 0;
+    for await (const _ of this.kv.list({ prefix: ["ann", callId] })) n++;
+    return n;
   }
 
   async deleteAnnotation(callId: string, id: string) {
-    const key = K.annotation(callId, id);
-    const countKey = K.annotationCount(callId);
-    for (;;) {
-      const [cur, count] = await this.kv.getMany<[StoredAnnotation, number]>([
-        key,
-        countKey,
-      ]);
-      if (!cur.value) return false;
-      const r = await this.kv.atomic().check(cur, count).delete(key)
-        .set(countKey, Math.max(0, (count.value ?? 1) - 1)).commit();
-      if (r.ok) return true;
-    }
+    const cur = await this.kv.get(K.annotation(callId, id));
+    if (cur.versionstamp === null) return false;
+    return (await this.kv.atomic().check(cur).delete(cur.key).commit()).ok;
   }
 
   async clearAnnotations(callId: string) {
@@ -187,7 +171,6 @@ export class KvStore implements Store {
       for (const e of entries.slice(i, i + 500)) op.delete(e.key);
       await op.commit();
     }
-    await this.kv.set(K.annotationCount(callId), 0);
   }
 
   async listAnnotations(callId: string) {
