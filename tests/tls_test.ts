@@ -169,9 +169,9 @@ Deno.test("behind a proxy: X-Forwarded-* ignored without MOBIMAINT_TRUST_PROXY, 
   }
 });
 
-Deno.test("SIGHUP: main.ts serves a renewed certificate without a restart, and keeps the old one if the new files are bad", async () => {
-  const certs = await makeTestCertificates();
-  const dataDir = await Deno.makeTempDir({ prefix: "mobimaint-sighup-" });
+/** main.ts as a real process (logs on stdout), with `env` on top of test defaults. */
+async function spawnMain(env: Record<string, string>) {
+  const dataDir = await Deno.makeTempDir({ prefix: "mobimaint-main-" });
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "main.ts"],
     cwd: new URL("..", import.meta.url).pathname,
@@ -179,23 +179,25 @@ Deno.test("SIGHUP: main.ts serves a renewed certificate without a restart, and k
       PORT: "0",
       HOST: "127.0.0.1",
       MOBIMAINT_DATA_DIR: dataDir,
+      MOBIMAINT_DEMO: "1",
       MOBIMAINT_ADMIN_PASSWORD: "admin-test-pw",
       MOBIMAINT_LOG_LEVEL: "info",
-      MOBIMAINT_TLS_CERT: certs.certPath,
-      MOBIMAINT_TLS_KEY: certs.keyPath,
+      ...env,
     },
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let output = "";
-  const waitFor = async (pattern: RegExp, ms = 20_000): Promise<RegExpMatchArray> => {
+  /** Waits until the output so far matches `pattern` (searching from `from`). */
+  const waitFor = async (pattern: RegExp, from = 0, ms = 20_000): Promise<RegExpMatchArray> => {
     const deadline = Date.now() + ms;
-    while (Date.now() < deadline) {
-      const m = output.match(pattern);
+    while (true) {
+      const m = output.slice(from).match(pattern);
       if (m) return m;
+      if (Date.now() >= deadline) break;
       const chunk = await Promise.race([
-        lines.read(),
+        reader.read(),
         new Promise<null>((r) => setTimeout(() => r(null), deadline - Date.now())),
       ]);
       if (chunk === null || chunk.done) break;
@@ -203,34 +205,72 @@ Deno.test("SIGHUP: main.ts serves a renewed certificate without a restart, and k
     }
     throw new Error(`no ${pattern} in output:\n${output}`);
   };
+  const port = Number((await waitFor(/MobiMaint on https?:\/\/localhost:(\d+)/))[1]);
+  return {
+    child,
+    port,
+    waitFor,
+    /** Length of the output read so far: pass to waitFor to look only at what comes next. */
+    mark: () => output.length,
+    /** SIGTERM and the exit code; then cleans up. */
+    stop: async (): Promise<number> => {
+      let code = -1;
+      try {
+        child.kill("SIGTERM");
+        code = (await child.status).code;
+      } catch {
+        /* already exited */
+      }
+      await reader.cancel().catch(() => {});
+      await Deno.remove(dataDir, { recursive: true });
+      return code;
+    },
+  };
+}
+
+Deno.test("SIGHUP: main.ts serves a renewed certificate without a restart, and keeps the old one if the new files are bad", async () => {
+  const certs = await makeTestCertificates();
+  const main = await spawnMain({ MOBIMAINT_TLS_CERT: certs.certPath, MOBIMAINT_TLS_KEY: certs.keyPath });
   try {
-    const port = Number((await waitFor(/MobiMaint on https:\/\/localhost:(\d+)/))[1]);
+    const { port } = main;
     const original = certs.serialNumber;
     assert.equal(await servedSerial(port, certs.caPem), original);
 
     const renewed = await certs.reissue();
     assert.notEqual(renewed.serialNumber, original);
     assert.equal(await servedSerial(port, certs.caPem), original, "nothing changes before the signal");
-    child.kill("SIGHUP");
-    await waitFor(/"event":"tls-reloaded"/);
+    main.child.kill("SIGHUP");
+    await main.waitFor(/"event":"tls-reloaded"/);
     assert.equal(await servedSerial(port, certs.caPem), renewed.serialNumber);
 
     // A broken renewal (key of another certificate) is refused; the working certificate stays.
     const other = await makeTestCertificates();
     await Deno.copyFile(other.keyPath, certs.keyPath);
-    child.kill("SIGHUP");
-    await waitFor(/"event":"tls-reload-failed"/);
+    main.child.kill("SIGHUP");
+    await main.waitFor(/"event":"tls-reload-failed"/);
     assert.equal(await servedSerial(port, certs.caPem), renewed.serialNumber);
     await Deno.remove(other.dir, { recursive: true });
-
-    child.kill("SIGTERM");
-    assert.equal((await child.status).code, 0);
   } finally {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already exited */ }
-    await lines.cancel().catch(() => {});
-    await Deno.remove(dataDir, { recursive: true });
+    assert.equal(await main.stop(), 0);
     await Deno.remove(certs.dir, { recursive: true });
+  }
+});
+
+Deno.test("logs name the real client address only behind a trusted proxy", async () => {
+  for (const [trust, expected] of [["0", "127.0.0.1"], ["1", "203.0.113.9"]]) {
+    const main = await spawnMain({ MOBIMAINT_TRUST_PROXY: trust });
+    try {
+      const from = main.mark();
+      const r = await nodeRequest(`http://127.0.0.1:${main.port}/login`, {
+        method: "POST",
+        body: { username: "user1", password: "P" },
+        headers: { "x-forwarded-for": "203.0.113.9" },
+      });
+      assert.equal(r.status, 200);
+      const line = (await main.waitFor(/\{[^\n]*"event":"login"[^\n]*\}/, from))[0];
+      assert.equal(JSON.parse(line).ip, expected, `MOBIMAINT_TRUST_PROXY=${trust}`);
+    } finally {
+      assert.equal(await main.stop(), 0);
+    }
   }
 });

@@ -32,7 +32,7 @@ export function authRoutes(deps: Deps) {
         maxAge: config.tokenTtlSec,
       });
       deps.log.info(
-        { event: "login", userId: user.id, role: user.role },
+        { event: "login", userId: user.id, role: user.role, ip: c.get("clientIp") },
         "login",
       );
       return c.json<LoginResponse>({
