@@ -12,8 +12,14 @@ if (server.generatedAdminPassword) {
       `  (shown once; set MOBIMAINT_ADMIN_PASSWORD to choose it)\n`,
   );
 }
-const scheme = server.deps.config.tls ? "https" : "http";
-console.log(`MobiMaint on ${scheme}://localhost:${server.port}`);
+const { tls, trustProxyHops } = server.deps.config;
+console.log(`MobiMaint on ${tls ? "https" : "http"}://localhost:${server.port}`);
+if (!tls && !trustProxyHops) {
+  console.log(
+    "  Phones get the camera only over HTTPS: for a local network run `deno task cert` and start with\n" +
+      "  MOBIMAINT_TLS_CERT/MOBIMAINT_TLS_KEY (README, Deployment).",
+  );
+}
 
 let stopping = false;
 const stop = async (signal: string) => {

@@ -73,6 +73,7 @@ export async function reloadTls(server: TlsServer, paths: TlsPaths, log: Logger)
   let material: TlsMaterial;
   try {
     material = await readTlsMaterial(paths);
+    server.setSecureContext({ cert: material.cert, key: material.key });
   } catch (e) {
     log.error(
       { event: "tls-reload-failed", err: e instanceof Error ? e.message : String(e) },
@@ -80,7 +81,6 @@ export async function reloadTls(server: TlsServer, paths: TlsPaths, log: Logger)
     );
     return false;
   }
-  server.setSecureContext({ cert: material.cert, key: material.key });
   logTlsMaterial(log, "tls-reloaded", material);
   return true;
 }
