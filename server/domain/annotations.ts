@@ -33,8 +33,17 @@ export class AnnotationService {
     this.ids.delete(callId);
   }
 
-  /** Stores (upserts by id) an annotation; `from` is always the sender. Durable when it resolves. */
-  async put(userId: string, callId: string, input: Omit<Annotation, "from">): Promise<Annotation> {
+  /**
+   * Stores (upserts by id) an annotation; `from` is always the sender.
+   * Durable when it resolves. `accepted` runs once the annotation passed every
+   * check, before the write, so the room sees it without waiting on the disk.
+   */
+  async put(
+    userId: string,
+    callId: string,
+    input: Omit<Annotation, "from">,
+    accepted: (a: Annotation) => void = () => {},
+  ): Promise<Annotation> {
     await this.calls.requireActiveParticipant(userId, callId);
     const annotation: Annotation = { ...input, from: userId };
     const ids = await this.idsOf(callId);
@@ -45,6 +54,7 @@ export class AnnotationService {
       );
     }
     ids.add(input.id);
+    accepted(annotation);
     await this.store.putAnnotation(callId, annotation);
     return annotation;
   }

@@ -34,9 +34,60 @@ async function all<T>(
   return out;
 }
 
+/**
+ * Group commit for inserts: while one atomic commit is in flight, the next
+ * inserts queue up and go together in the next one (up to KV's 100 checks
+ * per atomic). Each insert resolves once its commit is durable: true when
+ * written, false when the key already existed.
+ */
+class InsertBatcher {
+  private queue: {
+    key: Deno.KvKey;
+    value: unknown;
+    done: (inserted: boolean) => void;
+    fail: (e: unknown) => void;
+  }[] = [];
+  private draining = false;
+  constructor(private readonly kv: Deno.Kv) {}
+
+  insert(key: Deno.KvKey, value: unknown): Promise<boolean> {
+    return new Promise((done, fail) => {
+      this.queue.push({ key, value, done, fail });
+      if (!this.draining) this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    while (this.queue.length) {
+      const batch = this.queue.splice(0, 100);
+      try {
+        const op = this.kv.atomic();
+        for (const e of batch) op.check({ key: e.key, versionstamp: null }).set(e.key, e.value);
+        if ((await op.commit()).ok) {
+          for (const e of batch) e.done(true);
+          continue;
+        }
+        // Some key existed: settle each one on its own.
+        for (const e of batch) {
+          const r = await this.kv.atomic().check({ key: e.key, versionstamp: null }).set(e.key, e.value)
+            .commit();
+          e.done(r.ok);
+        }
+      } catch (err) {
+        for (const e of batch) e.fail(err);
+      }
+    }
+    this.draining = false;
+  }
+}
+
 export class KvStore implements Store {
   readonly kind = "kv" as const;
-  private constructor(private readonly kv: Deno.Kv) {}
+  private readonly inserts: InsertBatcher;
+  private constructor(private readonly kv: Deno.Kv) {
+    this.inserts = new InsertBatcher(kv);
+  }
 
   /** Opens (creating) the KV database at `path`; `path` undefined → in-memory (tests only). */
   static async open(path?: string): Promise<KvStore> {
@@ -140,10 +191,8 @@ export class KvStore implements Store {
 
   async putAnnotation(callId: string, annotation: Annotation) {
     const key = K.annotation(callId, annotation.id);
-    // A new id is one blind write; only an update has to read the position it keeps.
-    const created = await this.kv.atomic().check({ key, versionstamp: null })
-      .set(key, { seq: nextSeq(), annotation }).commit();
-    if (created.ok) return;
+    // A new id is one write, grouped with others in flight; only an update reads the position it keeps.
+    if (await this.inserts.insert(key, { seq: nextSeq(), annotation })) return;
     for (;;) {
       const cur = await this.kv.get<StoredAnnotation>(key);
       const seq = cur.value?.seq ?? nextSeq();
