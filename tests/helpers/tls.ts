@@ -1,10 +1,12 @@
 /**
- * Test certificates: a fresh development CA and a server certificate for localhost, 127.0.0.1
- * and ::1, written as PEM files into a temp dir. Clients trust `caPem`; nothing disables checks.
+ * Test certificates: a fresh development CA and a server certificate for localhost, mobimaint.test,
+ * 127.0.0.1 and ::1, written as PEM files into a temp dir. Clients trust `caPem`; nothing disables
+ * checks.
  */
 import { type IncomingHttpHeaders, request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { join } from "node:path";
+import { createHash, X509Certificate } from "node:crypto";
 import {
   type Authority,
   createAuthority,
@@ -12,7 +14,8 @@ import {
   issueServerCert,
 } from "../../server/tls/dev_ca.ts";
 
-export const TEST_NAMES = { dnsNames: ["localhost"], ipAddresses: ["127.0.0.1", "::1"] };
+/** `mobimaint.test` is a non-loopback name (map it with Chromium's --host-resolver-rules). */
+export const TEST_NAMES = { dnsNames: ["localhost", "mobimaint.test"], ipAddresses: ["127.0.0.1", "::1"] };
 
 export interface TestCertificates {
   dir: string;
@@ -117,4 +120,20 @@ export function nodeRequest(
     req.once("error", reject);
     req.end(body);
   });
+}
+
+/**
+ * Chromium flags that make it accept exactly the server certificate now in `certPath` (pinned by
+ * the SHA-256 of its public key; any other certificate is still refused) and resolve
+ * `mobimaint.test` to this machine. Chromium reads its trust store from NSS, which a test cannot
+ * fill without extra tools; the pin keeps verification on for everything else.
+ */
+export async function chromiumTlsArgs(certs: TestCertificates): Promise<string[]> {
+  const leaf = new X509Certificate(await Deno.readTextFile(certs.certPath));
+  const spki = leaf.publicKey.export({ type: "spki", format: "der" });
+  const pin = createHash("sha256").update(spki).digest("base64");
+  return [
+    `--ignore-certificate-errors-spki-list=${pin}`,
+    "--host-resolver-rules=MAP mobimaint.test 127.0.0.1",
+  ];
 }
