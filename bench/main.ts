@@ -191,11 +191,11 @@ table.push(
     `annotation one-way p50/p99 at ${annotationResult.ratePerSec}/s`,
     `${annotationResult.p50} / ${annotationResult.p99} ms, lost ${annotationResult.lost}`,
   ],
-  ["RSS idle / connected / after", `${rssIdle} / ${rssConnected} / ${rssAfter} KiB`],
-  [`KiB per connected client (${clients.length})`, results.memory.kibPerClient],
+  ["RSS idle / connected / after", `${v(rssIdle)} / ${v(rssConnected)} / ${v(rssAfter)} KiB`],
+  [`KiB per connected client (${clients.length})`, v(results.memory.kibPerClient)],
   [
     "cold start (deno task start → 200 /health)",
-    `${cold.firstStartMs} ms (empty store), ${cold.restartMs} ms (existing)`,
+    `${v(cold.firstStartMs)} ms (empty store), ${v(cold.restartMs)} ms (existing)`,
   ],
 );
 console.log(table.toString());

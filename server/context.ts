@@ -22,6 +22,8 @@ export interface Deps {
   startedAt: number;
   /** Number of connected sockets on this node (0 until signaling is attached). */
   connections: () => number;
+  /** Disconnects the user's sockets (only those opened with token `jti`, when given), on every node. */
+  disconnectUser: (userId: string, jti?: string) => Promise<void>;
 }
 
 /** Hono environment: variables set by middleware. */

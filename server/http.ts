@@ -25,6 +25,7 @@ export function createHttpServer(app: Hono<Env>, deps: Deps, tls?: TlsMaterial):
   const server: Server = https ?? createServer(listener);
   const signaling = createSignaling(server, deps);
   deps.connections = signaling.connections;
+  deps.disconnectUser = signaling.disconnectUser;
   return {
     server,
     signaling,

@@ -53,6 +53,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     log,
     startedAt: Date.now(),
     connections: () => 0,
+    disconnectUser: () => Promise.resolve(),
   };
   const seeded = await users.seed({
     demo: config.demo,

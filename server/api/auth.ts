@@ -44,7 +44,9 @@ export function authRoutes(deps: Deps) {
       });
     })
     .post("/logout", requireAuth(deps), async (c) => {
-      await tokens.revoke(c.get("identity"));
+      const identity = c.get("identity");
+      await tokens.revoke(identity);
+      await deps.disconnectUser(identity.userId, identity.jti); // sockets opened with this token end with it
       deleteCookie(c, SESSION_COOKIE, { path: "/" });
       return c.json({ ok: true });
     });
