@@ -28,5 +28,10 @@ export interface Deps {
 
 /** Hono environment: variables set by middleware. */
 export interface Env {
-  Variables: { identity: Identity; clientIp: string };
+  Variables: {
+    identity: Identity;
+    clientIp: string;
+    /** The client used HTTPS: to us directly, or to a trusted proxy (X-Forwarded-Proto). */
+    https: boolean;
+  };
 }

@@ -28,11 +28,11 @@ export function authRoutes(deps: Deps) {
         httpOnly: true,
         sameSite: "Lax",
         path: "/",
-        secure: new URL(c.req.url).protocol === "https:",
+        secure: c.get("https"),
         maxAge: config.tokenTtlSec,
       });
       deps.log.info(
-        { event: "login", userId: user.id, role: user.role },
+        { event: "login", userId: user.id, role: user.role, ip: c.get("clientIp") },
         "login",
       );
       return c.json<LoginResponse>({
