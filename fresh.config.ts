@@ -53,6 +53,8 @@ export interface Config {
   tokenTtlSec: number;
   graceMs: number;
   ringTimeoutMs: number;
+  /** Presence changes are gathered this long and sent together (one write per watching socket). */
+  presenceFlushMs: number;
   /** After a restart, how long past the grace period to wait for call participants to reconnect. */
   restartSlackMs: number;
   logLevel: string;
@@ -113,6 +115,7 @@ export function loadConfig(
     graceMs: n("MOBIMAINT_GRACE_MS", 2_000),
     ringTimeoutMs: n("MOBIMAINT_RING_TIMEOUT_MS", 30_000),
     restartSlackMs: n("MOBIMAINT_RESTART_SLACK_MS", 10_000),
+    presenceFlushMs: n("MOBIMAINT_PRESENCE_FLUSH_MS", 250),
     logLevel: env.MOBIMAINT_LOG_LEVEL || "info",
     limits: {
       bodyBytes: n("MOBIMAINT_LIMIT_BODY_BYTES", 64 * 1024),
