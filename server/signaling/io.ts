@@ -1,7 +1,7 @@
 /** Creates the Socket.IO server on the shared node:http server and wires every handler. */
 import type { Server as HttpServer } from "node:http";
 import { RateLimiterMemory } from "rate-limiter-flexible";
-import { Server } from "socket.io";
+import { Server, type ServerOptions } from "socket.io";
 import { socketSchemas } from "../../lib/protocol.ts";
 import { originAllowed } from "../app.ts";
 import type { Deps } from "../context.ts";
@@ -10,6 +10,7 @@ import { authenticate } from "./auth.ts";
 import { CallSignaling } from "./calls.ts";
 import { type HandlerDeps, on } from "./handler.ts";
 import { SocketPresence } from "./presence.ts";
+import { RecoveryAdapter } from "./recovery_adapter.ts";
 import { registerRelay } from "./relay.ts";
 import { rooms } from "./rooms.ts";
 import type { IoServer } from "./types.ts";
@@ -31,7 +32,12 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
     cors: config.origins.length ? { origin: config.origins, credentials: true } : undefined,
     allowRequest: (req, callback) =>
       callback(null, originAllowed(req.headers.origin, req.headers.host, config.origins)),
-    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
+    // A session is worth recovering only within the grace period: after it the user has left its calls.
+    connectionStateRecovery: {
+      maxDisconnectionDuration: Math.max(1000, config.graceMs),
+      skipMiddlewares: false,
+    },
+    adapter: RecoveryAdapter as unknown as ServerOptions["adapter"],
   });
   const h: HandlerDeps = {
     schemas: socketSchemas(config.limits),
