@@ -1,0 +1,418 @@
+/**
+ * The `mobimaint` CLI run for real: a subprocess (`deno run cli/main.ts`)
+ * against a real server on an ephemeral port, with a temp HOME.
+ */
+import assert from "node:assert/strict";
+import { VERSION } from "../fresh.config.ts";
+import { blocks, cliHome, type CliResult, parseTable } from "./helpers/cli.ts";
+import { ADMIN_PASSWORD, api, login, startTestServer } from "./helpers/server.ts";
+
+const ANSI = new RegExp(String.fromCharCode(27) + "\\[");
+
+/** Asserts the exit code and, for failures, exactly one "error: ..." line on stderr. */
+function assertExit(r: CliResult, code: number, stderrPattern?: RegExp) {
+  const context = `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
+  assert.equal(r.code, code, context);
+  if (code !== 0) {
+    const lines = r.stderr.trimEnd().split("\n");
+    assert.equal(lines.length, 1, `one line on stderr\n${context}`);
+    assert.match(lines[0], /^error: /, context);
+  }
+  if (stderrPattern) assert.match(r.stderr, stderrPattern, context);
+  assert.doesNotMatch(r.stdout + r.stderr, ANSI, "no colour when stdout is not a terminal");
+}
+
+/** Logs `username` in through the CLI (password on stdin) so later runs use the saved token. */
+async function cliLogin(
+  cli: Awaited<ReturnType<typeof cliHome>>,
+  server: string,
+  username: string,
+  pw: string,
+) {
+  const r = await cli.run(["login", "--server", server, "-u", username, "--password-stdin"], {
+    stdin: pw + "\n",
+  });
+  assertExit(r, 0);
+  return r;
+}
+
+Deno.test("cli: --help on every command shows usage and examples; usage errors exit 2", async (t) => {
+  const cli = await cliHome();
+  const commands = [
+    [],
+    ["health"],
+    ["calls"],
+    ["calls", "list"],
+    ["calls", "show"],
+    ["calls", "end"],
+    ["users"],
+    ["users", "list"],
+    ["users", "add"],
+    ["users", "remove"],
+    ["users", "passwd"],
+    ["experts"],
+    ["login"],
+    ["logout"],
+  ];
+  await t.step("--help", async () => {
+    for (const cmd of commands) {
+      const r = await cli.run([...cmd, "--help"]);
+      assertExit(r, 0);
+      assert.match(r.stdout, new RegExp(`^Usage: mobimaint ${cmd.join(" ")}`), cmd.join(" "));
+      assert.match(r.stdout, /\nExamples:\n {2}\$ mobimaint /, `examples in help of "${cmd.join(" ")}"`);
+      assert.match(r.stdout, /--server <url>/, "global options are listed");
+    }
+    const top = await cli.run(["--help"]);
+    for (const code of ["0", "1", "2", "3", "4"]) {
+      assert.match(top.stdout, new RegExp(`\\n {2}${code} {2}\\S`));
+    }
+    assert.match(top.stdout, /MOBIMAINT_URL/);
+    const helpCmd = await cli.run(["help", "calls"]);
+    assertExit(helpCmd, 0);
+    assert.match(helpCmd.stdout, /^Usage: mobimaint calls/);
+  });
+
+  await t.step("--version", async () => {
+    const r = await cli.run(["--version"]);
+    assertExit(r, 0);
+    assert.equal(r.stdout.trim(), VERSION);
+  });
+
+  await t.step("usage errors exit 2 with one line on stderr", async () => {
+    const cases: [string[], RegExp][] = [
+      [["frobnicate"], /unknown command 'frobnicate'/],
+      [["health", "--bogus"], /unknown option '--bogus'/],
+      [["calls", "show"], /missing required argument 'id'/],
+      [["users", "add", "alice"], /required option '-r, --role <role>' not specified/],
+      [["users", "add", "alice", "--role", "Boss"], /Role must be one of Technician, Expert, Admin/],
+      [["calls", "end", "a", "b"], /too many arguments/],
+      [["--timeout", "soon", "health"], /positive number of seconds/],
+      [["--server", "not a url", "health"], /Invalid server URL "not a url"/],
+      [["--server", "ftp://example.test", "health"], /use http:\/\/ or https:\/\//],
+      // stdin is not a terminal here, so the password cannot be prompted for.
+      [["--token", "x", "users", "add", "alice", "--role", "Expert"], /use --password-stdin/],
+      [["login"], /stdin is not a terminal: give the username/],
+    ];
+    for (const [args, pattern] of cases) assertExit(await cli.run(args), 2, pattern);
+    const bare = await cli.run([]);
+    assert.equal(bare.code, 2, "no command: help on stderr, usage exit code");
+    assert.match(bare.stderr, /^Usage: mobimaint/);
+  });
+});
+
+Deno.test("cli: health table and --json; exit 1 when unhealthy, 3 when the server is down", async () => {
+  const server = await startTestServer();
+  const cli = await cliHome();
+  const url = ["--server", server.url];
+  let closed = false;
+  try {
+    const table = await cli.run([...url, "health"]);
+    assertExit(table, 0);
+    const fields = Object.fromEntries(table.stdout.trim().split("\n").map((l) => l.split(/ {2,}/)));
+    assert.equal(fields["Server"], server.url);
+    assert.equal(fields["Status"], "healthy");
+    assert.equal(fields["Version"], VERSION);
+    assert.match(fields["Uptime"], /^\d+s$/);
+    assert.equal(fields["Connections"], "0");
+    assert.equal(fields["Store"], "kv (ok)");
+
+    const json = await cli.run([...url, "health", "--json"]);
+    assertExit(json, 0);
+    const body = JSON.parse(json.stdout);
+    const direct = (await api(server.url, "GET", "/health")).body;
+    assert.deepEqual(Object.keys(body).sort(), Object.keys(direct).sort());
+    assert.equal(body.status, "healthy");
+    assert.deepEqual(body.store, { kind: "kv", status: "ok" });
+
+    // MOBIMAINT_URL selects the server when --server is absent.
+    assertExit(await cli.run(["health"], { env: { MOBIMAINT_URL: server.url } }), 0);
+
+    // A store that fails its ping makes the server unhealthy (503): the CLI prints it and exits 1.
+    server.deps.store.close();
+    const sick = await cli.run([...url, "health"]);
+    assertExit(sick, 1, /is unhealthy \(store unreachable\)/);
+    assert.match(sick.stdout, /Status +unhealthy/);
+    const sickJson = await cli.run([...url, "health", "--json"]);
+    assertExit(sickJson, 1);
+    assert.equal(JSON.parse(sickJson.stdout).status, "unhealthy");
+  } finally {
+    await server.close().catch(() => {}); // the store was closed above on purpose
+    closed = true;
+  }
+  assert.ok(closed);
+  const down = await cli.run([...url, "health"]);
+  assertExit(down, 3, new RegExp(`Cannot reach server ${server.url}: connection refused`));
+  assertExit(await cli.run([...url, "--token", "t", "calls"]), 3, /connection refused/);
+});
+
+Deno.test("cli: login saves a 0600 token, token sources, bad token exits 4, logout revokes", async () => {
+  const server = await startTestServer();
+  const cli = await cliHome();
+  try {
+    // Not logged in at all.
+    assertExit(await cli.run(["--server", server.url, "users"]), 4, /Not logged in to .*mobimaint login/);
+
+    const wrong = await cli.run(["login", "--server", server.url, "-u", "admin", "--password-stdin"], {
+      stdin: "wrong\n",
+    });
+    assertExit(wrong, 4, /Invalid username or password/);
+
+    const ok = await cliLogin(cli, server.url, "admin", ADMIN_PASSWORD);
+    assert.match(ok.stdout, new RegExp(`Logged in to ${server.url} as admin \\(Admin\\)`));
+    const file = `${cli.configDir}/credentials.json`;
+    assert.equal((await Deno.stat(file)).mode! & 0o777, 0o600, "token file is owner-only");
+    assert.equal((await Deno.stat(cli.configDir)).mode! & 0o777, 0o700, "config dir is owner-only");
+    const saved = JSON.parse(await Deno.readTextFile(file));
+    assert.equal(saved.server, server.url);
+    assert.equal(saved.username, "admin");
+    assert.doesNotMatch(ok.stdout + ok.stderr, new RegExp(saved.token), "the token is never printed");
+
+    // The saved login supplies both the server and the token.
+    assertExit(await cli.run(["users"]), 0);
+    // A saved token is only sent to the server it came from.
+    const other = await cli.run(["--server", "http://127.0.0.1:9", "users"]);
+    assertExit(other, 4, /Not logged in to http:\/\/127\.0\.0\.1:9/);
+
+    // --token and MOBIMAINT_TOKEN override the saved token; the flag wins over the environment.
+    const tech = await login(server.url, "user1", "P");
+    const asTech = await cli.run(["users"], { env: { MOBIMAINT_TOKEN: tech.token } });
+    assertExit(asTech, 1, /Requires role Admin \(FORBIDDEN\)/);
+    const flagWins = await cli.run(["--token", saved.token, "users"], {
+      env: { MOBIMAINT_TOKEN: tech.token },
+    });
+    assertExit(flagWins, 0);
+    assertExit(await cli.run(["--token", "not-a-token", "users"]), 4, /Invalid token \(UNAUTHORIZED\)/);
+    assertExit(await cli.run(["calls"], { env: { MOBIMAINT_TOKEN: "bad" } }), 4, /UNAUTHORIZED/);
+
+    // --json login output is the API's answer without the token.
+    const cli2 = await cliHome();
+    const j = await cli2.run(["--json", "login", "--server", server.url, "-u", "user2", "--password-stdin"], {
+      stdin: "P\n",
+    });
+    assertExit(j, 0);
+    const loginJson = JSON.parse(j.stdout);
+    assert.equal(loginJson.role, "Expert");
+    assert.equal(loginJson.message, "Login successful");
+    assert.equal(loginJson.token, undefined);
+
+    // logout revokes the token on the server and removes the file.
+    const out = await cli.run(["logout"]);
+    assertExit(out, 0);
+    assert.match(out.stdout, /Logged out of/);
+    await assert.rejects(Deno.stat(file), Deno.errors.NotFound);
+    assert.equal((await api(server.url, "GET", "/api/users/status", { token: saved.token })).status, 401);
+    assertExit(await cli.run(["--server", server.url, "--token", saved.token, "users"]), 4, /UNAUTHORIZED/);
+    const again = await cli.run(["--server", server.url, "logout"]);
+    assertExit(again, 0);
+    assert.match(again.stdout, /Not logged in/);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("cli: users and experts tables and --json; add → login → passwd → remove → login fails", async () => {
+  const server = await startTestServer();
+  const cli = await cliHome();
+  const newcomer = await cliHome();
+  try {
+    await cliLogin(cli, server.url, "admin", ADMIN_PASSWORD);
+    const admin = JSON.parse(await Deno.readTextFile(`${cli.configDir}/credentials.json`)).token;
+
+    const users = await cli.run(["users"]);
+    assertExit(users, 0);
+    const [usersTable, usersFooter] = blocks(users.stdout);
+    const rows = parseTable(usersTable);
+    assert.deepEqual(Object.keys(rows[0]), ["USERNAME", "ROLE", "STATUS", "AVAILABILITY", "ID"]);
+    const apiUsers = (await api(server.url, "GET", "/api/users/status", { token: admin })).body;
+    assert.deepEqual(
+      rows,
+      apiUsers.users.map((u: Record<string, string>) => ({
+        USERNAME: u.username,
+        ROLE: u.role,
+        STATUS: u.status,
+        AVAILABILITY: u.availability,
+        ID: u.id,
+      })),
+    );
+    assert.equal(usersFooter, `${apiUsers.totalUsers} user(s), 0 online`);
+    const usersJson = await cli.run(["users", "--json"]);
+    assertExit(usersJson, 0);
+    assert.deepEqual(JSON.parse(usersJson.stdout), apiUsers);
+
+    const experts = await cli.run(["experts"]);
+    assertExit(experts, 0);
+    const expertRows = parseTable(blocks(experts.stdout)[0]);
+    assert.deepEqual(expertRows.map((r) => r.USERNAME), ["user2", "user3", "user4", "user5", "uuser7"]);
+    assert.ok(expertRows.every((r) => r.STATUS === "offline" && r.AVAILABILITY === "offline"));
+    const expertsJson = await cli.run(["experts", "--json"]);
+    assert.deepEqual(
+      JSON.parse(expertsJson.stdout),
+      (await api(server.url, "GET", "/api/experts", { token: admin })).body,
+    );
+
+    // add (role in any case) → the new user can log in with the CLI.
+    const add = await cli.run(["users", "add", "alice", "--role", "expert", "--password-stdin"], {
+      stdin: "first-pw\nignored second line\n",
+    });
+    assertExit(add, 0);
+    assert.match(add.stdout, /^Created user alice \(Expert\), id \w+\.$/m);
+    const addJson = await cli.run(["--json", "users", "add", "bob", "-r", "Technician", "--password-stdin"], {
+      stdin: "bob-pw",
+    });
+    assertExit(addJson, 0);
+    const bob = JSON.parse(addJson.stdout);
+    assert.equal(bob.username, "bob");
+    assert.equal(bob.role, "Technician");
+    assert.equal(bob.passwordHash, undefined);
+    assert.match(
+      JSON.stringify(parseTable(blocks((await cli.run(["users"])).stdout)[0])),
+      /"alice","ROLE":"Expert"/,
+    );
+
+    const aliceLogin = await cliLogin(newcomer, server.url, "alice", "first-pw");
+    assert.match(aliceLogin.stdout, /as alice \(Expert\)/);
+    assertExit(await newcomer.run(["experts"]), 0);
+    assertExit(await newcomer.run(["users"]), 1, /Requires role Admin/);
+
+    // passwd: the old password stops working, the new one works.
+    const pw = await cli.run(["users", "passwd", "alice", "--password-stdin"], { stdin: "second-pw\n" });
+    assertExit(pw, 0);
+    assert.match(pw.stdout, /Password changed for alice\./);
+    const oldPw = await newcomer.run(["login", "-u", "alice", "--password-stdin"], { stdin: "first-pw\n" });
+    assertExit(oldPw, 4, /Invalid username or password/);
+    await cliLogin(newcomer, server.url, "alice", "second-pw");
+
+    // Failures the server reports exit 1.
+    assertExit(
+      await cli.run(["users", "add", "alice", "--role", "Expert", "--password-stdin"], { stdin: "x\n" }),
+      1,
+      /User alice already exists \(CONFLICT\)/,
+    );
+    assertExit(
+      await cli.run(["users", "add", "bad name", "--role", "Expert", "--password-stdin"], { stdin: "x\n" }),
+      1,
+      /username may contain letters, digits, dot, underscore and dash \(BAD_REQUEST\)/,
+    );
+    assertExit(await cli.run(["users", "remove", "nobody"]), 1, /User nobody not found \(NOT_FOUND\)/);
+    assertExit(await cli.run(["users", "remove", "admin"]), 1, /You cannot delete yourself/);
+    assertExit(
+      await cli.run(["users", "passwd", "nobody", "--password-stdin"], { stdin: "x\n" }),
+      1,
+      /NOT_FOUND/,
+    );
+
+    // remove → the user can no longer log in.
+    const rm = await cli.run(["users", "remove", "alice"]);
+    assertExit(rm, 0);
+    assert.equal(rm.stdout.trim(), "Removed user alice.");
+    const rmJson = await cli.run(["--json", "users", "rm", "bob"]);
+    assertExit(rmJson, 0);
+    assert.deepEqual(JSON.parse(rmJson.stdout), { ok: true });
+    const gone = await newcomer.run(["login", "-u", "alice", "--password-stdin"], { stdin: "second-pw\n" });
+    assertExit(gone, 4, /Invalid username or password/);
+    assert.doesNotMatch((await cli.run(["users"])).stdout, /alice|bob/);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("cli: calls list, show and end on REST-created calls", async () => {
+  const server = await startTestServer();
+  const cli = await cliHome();
+  try {
+    await cliLogin(cli, server.url, "admin", ADMIN_PASSWORD);
+    const empty = await cli.run(["calls"]);
+    assertExit(empty, 0);
+    assert.equal(empty.stdout.trim(), "No calls.");
+
+    const tech = await login(server.url, "user1", "P");
+    const create = () => api(server.url, "POST", "/api/create-call", { token: tech.token, body: {} });
+    const first = (await create()).body.callId as string;
+    const second = (await create()).body.callId as string;
+
+    const list = await cli.run(["calls"]);
+    assertExit(list, 0);
+    const [table, footer] = blocks(list.stdout);
+    const rows = parseTable(table);
+    assert.deepEqual(Object.keys(rows[0]), [
+      "ID",
+      "STATUS",
+      "PARTICIPANTS",
+      "STARTED",
+      "DURATION",
+      "ANNOTATIONS",
+    ]);
+    assert.deepEqual(rows.map((r) => r.ID).sort(), [first, second].sort());
+    for (const r of rows) {
+      assert.equal(r.STATUS, "pending");
+      assert.equal(r.PARTICIPANTS, "user1", "user ids are shown as usernames");
+      assert.match(r.STARTED, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+      assert.equal(r.DURATION, "-");
+      assert.equal(r.ANNOTATIONS, "0");
+    }
+    assert.equal(footer, "2 call(s)");
+    const listJson = await cli.run(["calls", "list", "--json"]);
+    assertExit(listJson, 0);
+    const adminToken = JSON.parse(await Deno.readTextFile(`${cli.configDir}/credentials.json`)).token;
+    assert.deepEqual(
+      JSON.parse(listJson.stdout),
+      (await api(server.url, "GET", "/api/calls", { token: adminToken })).body,
+    );
+
+    const show = await cli.run(["calls", "show", first]);
+    assertExit(show, 0);
+    const sections = blocks(show.stdout);
+    assert.equal(sections[0].split("\n")[0], `Call ${first}`);
+    assert.match(sections[0], /Status +pending/);
+    assert.match(sections[0], /Created +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d by user1/);
+    assert.match(
+      sections[1],
+      /^Participants \(1\)\nUSER +ROLE +JOINED +LEFT +IN CALL\nuser1 +Technician +- +- +no$/,
+    );
+    assert.match(sections[2], /^Timeline \(1\)\n/);
+    assert.deepEqual(parseTable(sections[2].split("\n").slice(1).join("\n")).map((r) => [r.EVENT, r.USER]), [
+      ["created", "user1"],
+    ]);
+    assert.equal(sections[3], "Annotations (0)\nnone");
+    assert.equal(sections[4], "Chat (0)\nnone");
+
+    const end = await cli.run(["calls", "end", first, "--reason", "stuck call"]);
+    assertExit(end, 0);
+    assert.equal(end.stdout.trim(), `Call ${first} ended.`);
+    const shown = await cli.run(["--json", "calls", "show", first]);
+    assertExit(shown, 0);
+    const detail = JSON.parse(shown.stdout);
+    assert.deepEqual(
+      detail,
+      (await api(server.url, "GET", `/api/calls/${first}`, { token: adminToken })).body,
+    );
+    assert.equal(detail.status, "ended");
+    assert.equal(detail.endReason, "stuck call");
+    const afterEnd = await cli.run(["calls", "show", first]);
+    assert.match(afterEnd.stdout, /Status +ended \(stuck call\)/);
+    assert.match(afterEnd.stdout, /ended +admin +stuck call/);
+
+    const endJson = await cli.run(["--json", "calls", "end", second]);
+    assertExit(endJson, 0);
+    assert.deepEqual(JSON.parse(endJson.stdout), { ok: true });
+    assert.equal(
+      (await api(server.url, "GET", `/api/calls/${second}`, { token: adminToken })).body.endReason,
+      "ended-by-admin",
+    );
+
+    assertExit(await cli.run(["calls", "end", first]), 1, /Call already ended \(CONFLICT\)/);
+    assertExit(await cli.run(["calls", "show", "call_nope"]), 1, /Call call_nope not found \(NOT_FOUND\)/);
+    // A participant may see their own call; others may not, and only an Admin lists calls.
+    const techRun = (args: string[]) => cli.run(args, { env: { MOBIMAINT_TOKEN: tech.token } });
+    assertExit(await techRun(["calls", "show", first]), 0);
+    assertExit(await techRun(["calls"]), 1, /Requires role Admin \(FORBIDDEN\)/);
+    const expert = await login(server.url, "user3", "p3");
+    assertExit(
+      await cli.run(["calls", "show", first], { env: { MOBIMAINT_TOKEN: expert.token } }),
+      1,
+      /Only participants can see this call \(FORBIDDEN\)/,
+    );
+  } finally {
+    await server.close();
+  }
+});
