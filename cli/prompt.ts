@@ -34,8 +34,9 @@ export async function promptSecret(question: string): Promise<string> {
   if (!Deno.stdin.isTerminal()) {
     throw usageError("stdin is not a terminal: use --password-stdin to pipe the password");
   }
-  writeErr(question);
+  // Echo goes off before the prompt shows, so nothing typed after seeing it is echoed.
   Deno.stdin.setRaw(true);
+  writeErr(question);
   const typed: string[] = [];
   try {
     const buf = new Uint8Array(256);

@@ -416,3 +416,59 @@ Deno.test("cli: calls list, show and end on REST-created calls", async () => {
     await server.close();
   }
 });
+
+Deno.test("cli: on a terminal: passwords are prompted without echo, colour unless NO_COLOR", async () => {
+  const server = await startTestServer();
+  const cli = await cliHome();
+  const url = ["--server", server.url];
+  try {
+    // login prompts for the username (echoed) and the password (not echoed).
+    const loggedIn = await cli.runInTerminal([...url, "login"], {
+      steps: [{ waitFor: "Username: ", send: "admin\r" }, {
+        waitFor: "Password: ",
+        send: `${ADMIN_PASSWORD}\r`,
+      }],
+    });
+    assert.equal(loggedIn.code, 0, loggedIn.stdout);
+    assert.match(loggedIn.stdout, /Username: admin\n/, "the username is echoed");
+    assert.ok(!loggedIn.stdout.includes(ADMIN_PASSWORD), `the password is not echoed: ${loggedIn.stdout}`);
+    assert.match(loggedIn.stdout, /Logged in to .* as admin \(Admin\)/);
+
+    // users add asks twice; backspace edits what was typed.
+    const add = await cli.runInTerminal(["users", "add", "carol", "--role", "Expert"], {
+      steps: [
+        { waitFor: "New password for carol: ", send: "s3cret-pwX\x7f\r" },
+        { waitFor: "Repeat the password: ", send: "s3cret-pw\r" },
+      ],
+    });
+    assert.equal(add.code, 0, add.stdout);
+    assert.ok(!add.stdout.includes("s3cret"), `the password is not echoed: ${add.stdout}`);
+    await login(server.url, "carol", "s3cret-pw");
+
+    const mismatch = await cli.runInTerminal(["users", "passwd", "carol"], {
+      steps: [{ waitFor: "New password", send: "one\r" }, { waitFor: "Repeat", send: "two\r" }],
+    });
+    assert.equal(mismatch.code, 2, mismatch.stdout);
+    assert.match(mismatch.stdout, /error: The passwords do not match/);
+
+    const interrupted = await cli.runInTerminal(["users", "passwd", "carol"], {
+      steps: [{ waitFor: "New password", send: "abc\x03" }],
+    });
+    assert.equal(interrupted.code, 130, interrupted.stdout);
+
+    // Colour on a terminal; none with NO_COLOR or --no-color.
+    const coloured = await cli.runInTerminal(["users"]);
+    assert.equal(coloured.code, 0);
+    assert.match(coloured.stdout, ANSI);
+    assert.match(coloured.stdout, new RegExp(`${String.fromCharCode(27)}\\[1mUSERNAME`), "bold header");
+    const noColor = await cli.runInTerminal(["users"], { env: { NO_COLOR: "1" } });
+    assert.equal(noColor.code, 0);
+    assert.doesNotMatch(noColor.stdout, ANSI);
+    assert.match(noColor.stdout, /USERNAME +ROLE/);
+    const flag = await cli.runInTerminal(["--no-color", "health"]);
+    assert.equal(flag.code, 0);
+    assert.doesNotMatch(flag.stdout, ANSI);
+  } finally {
+    await server.close();
+  }
+});

@@ -19,24 +19,36 @@ export interface CliHome {
   /** Where the CLI keeps its saved login under this home. */
   configDir: string;
   run(args: string[], opts?: { env?: Record<string, string>; stdin?: string }): Promise<CliResult>;
+  /** Runs the CLI on a pseudo-terminal (util-linux `script`); see runInTerminal. */
+  runInTerminal(
+    args: string[],
+    opts?: { env?: Record<string, string>; steps?: TerminalStep[] },
+  ): Promise<CliResult>;
+}
+
+/** Wait until the terminal shows `waitFor`, then type `send`. */
+export interface TerminalStep {
+  waitFor: string;
+  send: string;
 }
 
 /** A fresh home directory; `run` starts the CLI with only PATH, HOME, XDG_CONFIG_HOME and `env`. */
 export async function cliHome(): Promise<CliHome> {
   const home = await Deno.makeTempDir({ prefix: "mobimaint-cli-home-" });
   const xdg = `${home}/config`;
+  const env = (extra?: Record<string, string>) => ({
+    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    HOME: home,
+    XDG_CONFIG_HOME: xdg,
+    DENO_DIR,
+    DENO_NO_UPDATE_CHECK: "1",
+    ...extra,
+  });
   return {
     home,
     configDir: `${xdg}/mobimaint`,
-    run: (args, opts = {}) =>
-      runCli(args, {
-        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-        HOME: home,
-        XDG_CONFIG_HOME: xdg,
-        DENO_DIR,
-        DENO_NO_UPDATE_CHECK: "1",
-        ...opts.env,
-      }, opts.stdin),
+    run: (args, opts = {}) => runCli(args, env(opts.env), opts.stdin),
+    runInTerminal: (args, opts = {}) => runInTerminal(args, env(opts.env), opts.steps ?? []),
   };
 }
 
@@ -62,6 +74,71 @@ export async function runCli(
   const { code, stdout, stderr } = await child.output();
   const decode = (b: Uint8Array) => new TextDecoder().decode(b);
   return { code, stdout: decode(stdout), stderr: decode(stderr) };
+}
+
+const shellQuote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+
+/**
+ * Runs the CLI with stdin and stdout on a pseudo-terminal, as an operator
+ * would: `script -qfec` creates the terminal and forwards what we type. The
+ * terminal merges stdout and stderr and echoes input unless the program turns
+ * echo off, which is what the password prompts are tested for.
+ */
+export async function runInTerminal(
+  args: string[],
+  env: Record<string, string>,
+  steps: TerminalStep[],
+  timeoutMs = 20_000,
+): Promise<CliResult> {
+  const command = ["exec", Deno.execPath(), "run", "-A", "cli/main.ts", ...args].map(shellQuote).join(" ")
+    .replace(/^'exec'/, "exec");
+  const child = new Deno.Command("script", {
+    args: ["-qfec", command, "/dev/null"],
+    cwd: REPO,
+    env: { ...env, TERM: "xterm" },
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const decoder = new TextDecoder();
+  let screen = "";
+  let changed: () => void = () => {};
+  const reading = (async () => {
+    for await (const chunk of child.stdout) {
+      screen += decoder.decode(chunk, { stream: true });
+      changed();
+    }
+  })();
+  const errText = new Response(child.stderr).text();
+  const writer = child.stdin.getWriter();
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (const step of steps) {
+      while (!screen.includes(step.waitFor)) {
+        if (Date.now() > deadline) {
+          throw new Error(`terminal never showed ${JSON.stringify(step.waitFor)}: ${screen}`);
+        }
+        await new Promise<void>((resolve) => {
+          changed = resolve;
+          setTimeout(resolve, 100);
+        });
+      }
+      await writer.write(new TextEncoder().encode(step.send));
+    }
+    const timer = setTimeout(() => child.kill(), Math.max(0, deadline - Date.now()));
+    const status = await child.status;
+    clearTimeout(timer);
+    await reading;
+    return { code: status.code, stdout: screen.replaceAll("\r\n", "\n"), stderr: await errText };
+  } catch (e) {
+    child.kill();
+    await child.status;
+    await reading;
+    throw e;
+  } finally {
+    await writer.close().catch(() => {});
+  }
 }
 
 /**
