@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { VERSION } from "../fresh.config.ts";
 import { blocks, cliHome, type CliResult, parseTable } from "./helpers/cli.ts";
-import { ADMIN_PASSWORD, api, login, startTestServer } from "./helpers/server.ts";
+import { ADMIN_PASSWORD, api, login, loginAll, startTestServer } from "./helpers/server.ts";
+import { connect, next, send } from "./helpers/sockets.ts";
 
 const ANSI = new RegExp(String.fromCharCode(27) + "\\[");
 
@@ -469,6 +470,140 @@ Deno.test("cli: on a terminal: passwords are prompted without echo, colour unles
     assert.equal(flag.code, 0);
     assert.doesNotMatch(flag.stdout, ANSI);
   } finally {
+    await server.close();
+  }
+});
+
+Deno.test("cli: calls list, show and end on a call made through the signaling server", async () => {
+  const server = await startTestServer();
+  const cli = await cliHome();
+  const { tech, expert } = await loginAll(server.url);
+  const techSocket = await connect(server.url, tech.token);
+  const expertSocket = await connect(server.url, expert.token);
+  try {
+    await cliLogin(cli, server.url, "admin", ADMIN_PASSWORD);
+
+    // Presence as the CLI shows it: both online, the expert available; two socket connections.
+    const health = await cli.run(["health"]);
+    assert.match(health.stdout, /Connections +2\n/);
+    assert.match(health.stdout, /Online users +2\n/);
+    const before = parseTable(blocks((await cli.run(["experts"])).stdout)[0]);
+    assert.deepEqual(before.find((r) => r.USERNAME === "user2"), {
+      USERNAME: "user2",
+      STATUS: "online",
+      AVAILABILITY: "available",
+      ID: expert.userId,
+    });
+
+    // The technician creates a call and rings the expert, who accepts; both join.
+    const callId = (await api(server.url, "POST", "/api/create-call", { token: tech.token, body: {} })).body
+      .callId as string;
+    const ring = next(expertSocket, "call-request");
+    assert.equal(
+      (await send(techSocket, "call-request", { callId, from: tech.userId, to: expert.userId })).ok,
+      true,
+    );
+    await ring;
+    const ringing = parseTable(blocks((await cli.run(["calls"])).stdout)[0]);
+    assert.equal(ringing[0].STATUS, "pending");
+    assert.match((await cli.run(["calls", "show", callId])).stdout, /Ringing +user2/);
+
+    const accepted = next(techSocket, "call-response");
+    const ack = await send(expertSocket, "call-response", {
+      callId,
+      from: expert.userId,
+      to: tech.userId,
+      accepted: true,
+    });
+    assert.equal(ack.ok, true);
+    await accepted;
+    assert.equal(
+      (await send(techSocket, "join-call", { callId, userId: tech.userId, role: "Technician" })).ok,
+      true,
+    );
+
+    // The expert draws, both chat.
+    const pin = { callId, id: "ann-pin", text: "Open this valve", x: 0.25, y: 0.5, kind: "pin" };
+    const stroke = {
+      callId,
+      id: "ann-stroke",
+      text: "",
+      x: 0.1,
+      y: 0.1,
+      kind: "stroke",
+      points: [[0.1, 0.1], [0.2, 0.15], [0.3, 0.2]],
+      color: "#ff0000",
+    };
+    for (const a of [pin, stroke]) assert.equal((await send(expertSocket, "annotation", a)).ok, true);
+    assert.equal((await send(techSocket, "chat", { callId, id: "m1", text: "Which valve?" })).ok, true);
+    assert.equal(
+      (await send(expertSocket, "chat", { callId, id: "m2", text: "The red one, left side" })).ok,
+      true,
+    );
+
+    // calls: the active call with both participants and its annotation count.
+    const list = await cli.run(["calls"]);
+    assertExit(list, 0);
+    const [row] = parseTable(blocks(list.stdout)[0]);
+    assert.equal(row.ID, callId);
+    assert.equal(row.STATUS, "active");
+    assert.equal(row.PARTICIPANTS, "user1, user2");
+    assert.match(row.DURATION, /^\d+s$/);
+    assert.equal(row.ANNOTATIONS, "2");
+    const busy = parseTable(blocks((await cli.run(["experts"])).stdout)[0]);
+    assert.equal(busy.find((r) => r.USERNAME === "user2")?.AVAILABILITY, "busy");
+
+    // calls show: timeline, annotations and chat.
+    const show = await cli.run(["calls", "show", callId]);
+    assertExit(show, 0);
+    const sections = blocks(show.stdout);
+    assert.match(sections[0], /Status +active\n/);
+    assert.match(sections[0], /Started +\d{4}-/);
+    const body = (s: string) => s.split("\n").slice(1).join("\n");
+    assert.deepEqual(
+      parseTable(body(sections[1])).map((p) => [p.USER, p.ROLE, p["IN CALL"]]),
+      [["user1", "Technician", "yes"], ["user2", "Expert", "yes"]],
+    );
+    assert.deepEqual(
+      parseTable(body(sections[2])).map((e) => [e.EVENT, e.USER]),
+      [["created", "user1"], ["ringing", "user2"], ["accepted", "user2"], ["joined", "user1"]],
+    );
+    assert.match(sections[3], /^Annotations \(2\)/);
+    assert.deepEqual(parseTable(body(sections[3])), [
+      { ID: "ann-pin", KIND: "pin", TEXT: "Open this valve", AT: "0.25, 0.5", BY: "user2" },
+      { ID: "ann-stroke", KIND: "stroke", TEXT: "", AT: "3 points", BY: "user2" },
+    ]);
+    assert.match(sections[4], /^Chat \(2\)/);
+    assert.deepEqual(parseTable(body(sections[4])).map((m) => [m.FROM, m.MESSAGE]), [
+      ["user1", "Which valve?"],
+      ["user2", "The red one, left side"],
+    ]);
+    const json = JSON.parse((await cli.run(["--json", "calls", "show", callId])).stdout);
+    assert.deepEqual(json.annotations.map((a: { id: string }) => a.id), ["ann-pin", "ann-stroke"]);
+    assert.deepEqual(json.chat.map((m: { text: string }) => m.text), [
+      "Which valve?",
+      "The red one, left side",
+    ]);
+
+    // calls end: both participants are told, with the reason; the call is over.
+    const techTold = next(techSocket, "call-ended");
+    const expertTold = next(expertSocket, "call-ended");
+    const end = await cli.run(["calls", "end", callId, "--reason", "site closed"]);
+    assertExit(end, 0);
+    for (const told of [await techTold, await expertTold]) {
+      assert.equal(told.callId, callId);
+      assert.equal(told.reason, "site closed");
+    }
+    const after = await cli.run(["calls", "show", callId]);
+    assert.match(after.stdout, /Status +ended \(site closed\)/);
+    assert.match(after.stdout, /Duration +\d+s\n/);
+    assert.match(after.stdout, /ended +admin +site closed/);
+    assert.doesNotMatch(body(blocks(after.stdout)[1]), / yes$/m, "nobody is left in the call");
+    const free = parseTable(blocks((await cli.run(["experts"])).stdout)[0]);
+    assert.equal(free.find((r) => r.USERNAME === "user2")?.AVAILABILITY, "available");
+  } finally {
+    techSocket.close();
+    expertSocket.close();
     await server.close();
   }
 });
