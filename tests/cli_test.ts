@@ -541,10 +541,14 @@ Deno.test("cli: calls list, show and end on a call made through the signaling se
       true,
     );
 
-    // calls: the active call with both participants and its annotation count.
+    // calls: the active call with both participants and its annotation count, beside a newer empty call.
+    await new Promise((r) => setTimeout(r, 5)); // a distinct createdAt, so the order is certain
+    const other =
+      (await api(server.url, "POST", "/api/create-call", { token: tech.token, body: {} })).body.callId;
     const list = await cli.run(["calls"]);
     assertExit(list, 0);
-    const [row] = parseTable(blocks(list.stdout)[0]);
+    const [newest, row] = parseTable(blocks(list.stdout)[0]);
+    assert.deepEqual([newest.ID, newest.STATUS, newest.ANNOTATIONS], [other, "pending", "0"]);
     assert.equal(row.ID, callId);
     assert.equal(row.STATUS, "active");
     assert.equal(row.PARTICIPANTS, "user1, user2");
