@@ -125,6 +125,7 @@ Deno.test("cli: health table and --json; exit 1 when unhealthy, 3 when the serve
     assert.equal(body.status, "healthy");
     assert.deepEqual(body.store, { kind: "kv", status: "ok" });
 
+    await cliLogin(cli, server.url, "admin", ADMIN_PASSWORD);
     // MOBIMAINT_URL selects the server when --server is absent.
     assertExit(await cli.run(["health"], { env: { MOBIMAINT_URL: server.url } }), 0);
 
@@ -144,6 +145,10 @@ Deno.test("cli: health table and --json; exit 1 when unhealthy, 3 when the serve
   const down = await cli.run([...url, "health"]);
   assertExit(down, 3, new RegExp(`Cannot reach server ${server.url}: connection refused`));
   assertExit(await cli.run([...url, "--token", "t", "calls"]), 3, /connection refused/);
+  assertExit(await cli.run(["calls"]), 3, /connection refused/); // the saved login's server
+  // logout forgets the saved login even when the server cannot be told, and says so.
+  assertExit(await cli.run(["logout"]), 3, /connection refused; the token was not revoked/);
+  await assert.rejects(Deno.stat(`${cli.configDir}/credentials.json`), Deno.errors.NotFound);
 });
 
 Deno.test("cli: login saves a 0600 token, token sources, bad token exits 4, logout revokes", async () => {
