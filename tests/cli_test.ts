@@ -3,6 +3,8 @@
  * against a real server on an ephemeral port, with a temp HOME.
  */
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { VERSION } from "../fresh.config.ts";
 import { blocks, cliHome, type CliResult, parseTable } from "./helpers/cli.ts";
 import { ADMIN_PASSWORD, api, login, loginAll, startTestServer } from "./helpers/server.ts";
@@ -614,5 +616,42 @@ Deno.test("cli: calls list, show and end on a call made through the signaling se
     techSocket.close();
     expertSocket.close();
     await server.close();
+  }
+});
+
+Deno.test("cli: a server that never answers exits 3 after --timeout; a server that is not MobiMaint exits 1", async () => {
+  const cli = await cliHome();
+  // Accepts connections and never answers.
+  const silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of silent) held.push(conn);
+  })();
+  // Some other web server: answers every request with an HTML page.
+  const html = createServer((_req, res) =>
+    res.writeHead(200, { "content-type": "text/html" }).end("<html></html>")
+  );
+  await new Promise<void>((resolve) => html.listen(0, "127.0.0.1", resolve));
+  try {
+    const started = Date.now();
+    const r = await cli.run([
+      "--server",
+      `http://127.0.0.1:${silent.addr.port}`,
+      "--timeout",
+      "0.5",
+      "health",
+    ]);
+    assertExit(r, 3, /did not answer within 0\.5 s/);
+    assert.ok(Date.now() - started < 10_000);
+
+    const port = (html.address() as AddressInfo).port;
+    const other = await cli.run(["--server", `http://127.0.0.1:${port}`, "health"]);
+    assertExit(other, 1, /Unexpected response .* \(HTTP 200\): is this a MobiMaint server\?/);
+  } finally {
+    silent.close();
+    await accepting.catch(() => {});
+    for (const c of held) c.close();
+    html.closeAllConnections();
+    await new Promise((resolve) => html.close(resolve));
   }
 });
