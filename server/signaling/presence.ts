@@ -10,8 +10,6 @@ import type { Deps } from "../context.ts";
 import { rooms } from "./rooms.ts";
 import type { IoServer, IoSocket } from "./types.ts";
 
-const FLUSH_MS = 50;
-
 export class SocketPresence {
   /** userId → this node's connected sockets of that user. */
   private readonly sockets = new Map<string, number>();
@@ -74,7 +72,7 @@ export class SocketPresence {
 
   private queue(userId: string): void {
     this.pending.add(userId);
-    this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
+    this.flushTimer ??= setTimeout(() => this.flush(), this.deps.config.presenceFlushMs);
   }
 
   private flush(): void {
