@@ -19,8 +19,20 @@ export interface ApiResponse<T> {
   body: T;
 }
 
+export interface ClientOptions {
+  timeoutMs?: number;
+  /** PEM of extra CA certificates to trust (a private or development CA for https:// servers). */
+  caPem?: string;
+}
+
 export class ApiClient {
-  constructor(readonly target: Target, private readonly timeoutMs = 15_000) {}
+  private readonly timeoutMs: number;
+  private readonly http?: Deno.HttpClient;
+
+  constructor(readonly target: Target, opts: ClientOptions = {}) {
+    this.timeoutMs = opts.timeoutMs ?? 15_000;
+    if (opts.caPem) this.http = Deno.createHttpClient({ caCerts: [opts.caPem] });
+  }
 
   get server(): string {
     return this.target.server;
@@ -42,12 +54,14 @@ export class ApiClient {
 
     let res: Response;
     try {
-      res = await fetch(this.server + path, {
+      const init: RequestInit & { client?: Deno.HttpClient } = {
         method,
         headers,
         body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
         signal: AbortSignal.timeout(this.timeoutMs),
-      });
+        client: this.http, // Deno's fetch option; the "dom" lib's RequestInit does not know it
+      };
+      res = await fetch(this.server + path, init);
     } catch (e) {
       throw unreachable(this.server, e, this.timeoutMs);
     }
@@ -94,11 +108,14 @@ function unreachable(server: string, e: unknown, timeoutMs: number): CliError {
     ? "connection refused"
     : /dns error|lookup/i.test(detail)
     ? "host name not found"
-    : /certificate|tls/i.test(detail)
-    ? `TLS error (${detail.split("\n")[0].trim()})`
+    : /certificate|tls|handshake/i.test(detail)
+    ? `TLS error: ${lastPart(detail)} (for a private CA, use --ca-cert or MOBIMAINT_CA_CERT)`
     : detail.split("\n")[0].trim();
   return new CliError(EXIT.UNREACHABLE, `Cannot reach server ${server}: ${reason}`);
 }
+
+/** "... client error (Connect): invalid peer certificate: UnknownIssuer" → "invalid peer certificate: UnknownIssuer". */
+const lastPart = (detail: string) => detail.split("\n")[0].split(/\): /).at(-1)!.trim();
 
 function httpError(status: number, body: unknown, sentToken: boolean): CliError {
   const err = body as Partial<ApiError>;

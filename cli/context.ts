@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { ApiClient } from "./client.ts";
 import { resolveTarget, type Target } from "./config.ts";
+import { usageError } from "./errors.ts";
 import { colorWanted, Output } from "./output.ts";
 
 export interface GlobalOptions {
@@ -10,6 +11,7 @@ export interface GlobalOptions {
   json?: boolean;
   color: boolean;
   timeout: number;
+  caCert?: string;
 }
 
 export interface Context {
@@ -23,9 +25,23 @@ export async function contextOf(cmd: Command): Promise<Context> {
   const target = await resolveTarget(opts);
   return {
     target,
-    client: new ApiClient(target, opts.timeout * 1000),
+    client: await clientFor(target, opts),
     out: new Output(!!opts.json, colorWanted(opts.color)),
   };
+}
+
+/** A client for `target` with the global --timeout and --ca-cert (or MOBIMAINT_CA_CERT). */
+export async function clientFor(target: Target, opts: GlobalOptions): Promise<ApiClient> {
+  const caFile = opts.caCert || Deno.env.get("MOBIMAINT_CA_CERT");
+  let caPem: string | undefined;
+  if (caFile) {
+    try {
+      caPem = await Deno.readTextFile(caFile);
+    } catch (e) {
+      throw usageError(`Cannot read the CA certificate ${caFile}: ${e instanceof Error ? e.message : e}`);
+    }
+  }
+  return new ApiClient(target, { timeoutMs: opts.timeout * 1000, caPem });
 }
 
 /** Help text listing examples, appended after a command's options. */

@@ -25,6 +25,7 @@ Exit codes:
 Environment:
   MOBIMAINT_URL    server URL (overridden by --server)
   MOBIMAINT_TOKEN  API token (overridden by --token)
+  MOBIMAINT_CA_CERT  CA certificate file to trust, e.g. certs/mobimaint-ca.crt (overridden by --ca-cert)
   NO_COLOR         any value: no colour (colour is also off when stdout is not a terminal)
 `;
 
@@ -40,6 +41,10 @@ export function buildProgram(): Command {
     .option("--json", "print the API's JSON instead of tables (for scripts)")
     .option("--no-color", "no colour (also off when NO_COLOR is set or stdout is not a terminal)")
     .option("--timeout <seconds>", "give up on the server after this long", seconds, 15)
+    .option(
+      "--ca-cert <file>",
+      "also trust this CA certificate (PEM) for https:// (default: MOBIMAINT_CA_CERT)",
+    )
     .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .addHelpText(

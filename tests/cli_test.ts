@@ -9,6 +9,7 @@ import { VERSION } from "../fresh.config.ts";
 import { blocks, cliHome, type CliResult, parseTable } from "./helpers/cli.ts";
 import { ADMIN_PASSWORD, api, login, loginAll, startTestServer } from "./helpers/server.ts";
 import { connect, next, send } from "./helpers/sockets.ts";
+import { makeTestCertificates } from "./helpers/tls.ts";
 
 const ANSI = new RegExp(String.fromCharCode(27) + "\\[");
 
@@ -653,5 +654,37 @@ Deno.test("cli: a server that never answers exits 3 after --timeout; a server th
     for (const c of held) c.close();
     html.closeAllConnections();
     await new Promise((resolve) => html.close(resolve));
+  }
+});
+
+Deno.test("cli: https:// with a private CA: refused until trusted with --ca-cert or MOBIMAINT_CA_CERT", async () => {
+  const certs = await makeTestCertificates();
+  const server = await startTestServer({
+    MOBIMAINT_TLS_CERT: certs.certPath,
+    MOBIMAINT_TLS_KEY: certs.keyPath,
+  });
+  const cli = await cliHome();
+  const url = ["--server", server.url];
+  try {
+    assert.match(server.url, /^https:\/\//);
+    assertExit(await cli.run([...url, "health"]), 3, /TLS error: .*use --ca-cert or MOBIMAINT_CA_CERT/);
+    assertExit(await cli.run([...url, "--ca-cert", certs.caPath, "health"]), 0);
+    assertExit(
+      await cli.run([...url, "--ca-cert", `${certs.dir}/missing.crt`, "health"]),
+      2,
+      /Cannot read the CA/,
+    );
+
+    const env = { MOBIMAINT_CA_CERT: certs.caPath };
+    const login = await cli.run([...url, "login", "-u", "admin", "--password-stdin"], {
+      env,
+      stdin: ADMIN_PASSWORD + "\n",
+    });
+    assertExit(login, 0);
+    const users = await cli.run(["users"], { env });
+    assertExit(users, 0);
+    assert.match(users.stdout, /^USERNAME +ROLE/);
+  } finally {
+    await server.close();
   }
 });

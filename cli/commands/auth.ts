@@ -1,9 +1,8 @@
 /** `mobimaint login` and `mobimaint logout`. */
 import type { Command } from "commander";
 import type { LoginResponse } from "../../lib/protocol.ts";
-import { ApiClient } from "../client.ts";
 import { credentialsPath, removeSavedLogin, saveLogin } from "../config.ts";
-import { contextOf, examples } from "../context.ts";
+import { clientFor, contextOf, examples, type GlobalOptions } from "../context.ts";
 import { CliError, EXIT, usageError } from "../errors.ts";
 import { passwordFromStdin, promptLine, promptSecret } from "../prompt.ts";
 
@@ -26,7 +25,7 @@ export function registerAuth(program: Command): void {
       if (!username) throw usageError("Username must not be empty");
       const password = opts.passwordStdin ? await passwordFromStdin() : await promptSecret("Password: ");
       // Credentials go to the resolved server only; no token is sent with them.
-      const client = new ApiClient({ server: target.server }, timeoutOf(cmd));
+      const client = await clientFor({ server: target.server }, cmd.optsWithGlobals<GlobalOptions>());
       const { body } = await client.post<LoginResponse>("/login", { username, password }, { auth: false });
       const file = await saveLogin({
         server: target.server,
@@ -74,5 +73,3 @@ export function registerAuth(program: Command): void {
       out.print(`Logged out of ${target.server}.`);
     });
 }
-
-const timeoutOf = (cmd: Command) => cmd.optsWithGlobals<{ timeout: number }>().timeout * 1000;
