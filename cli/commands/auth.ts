@@ -59,11 +59,9 @@ export function registerAuth(program: Command): void {
       try {
         body = (await client.post("/logout")).body;
       } catch (e) {
+        if (!(e instanceof CliError)) throw e;
         // A token the server no longer accepts is as good as revoked.
-        if (!(e instanceof CliError) || e.exitCode !== EXIT.NOT_AUTHENTICATED) {
-          if (e instanceof CliError) revokeError = e;
-          else throw e;
-        }
+        if (e.exitCode !== EXIT.NOT_AUTHENTICATED) revokeError = e;
       }
       if (target.tokenSource === "saved") await removeSavedLogin();
       if (revokeError) {
