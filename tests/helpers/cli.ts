@@ -6,7 +6,12 @@
 import { fileURLToPath } from "node:url";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
-const DENO_DIR = Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`;
+// The CLI runs with a temp HOME; it must keep using this Deno's cache, wherever that is.
+const DENO_DIR: string = JSON.parse(
+  new TextDecoder().decode(
+    (await new Deno.Command(Deno.execPath(), { args: ["info", "--json"] }).output()).stdout,
+  ),
+).denoDir;
 
 export interface CliResult {
   code: number;
