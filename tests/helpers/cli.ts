@@ -1,11 +1,22 @@
 /**
- * Runs the real `mobimaint` CLI (`deno run cli/main.ts`) as a subprocess with
+ * Runs the real `mobimaint` CLI (`deno task cli`'s command) as a subprocess with
  * its own HOME and XDG_CONFIG_HOME in a temp dir, so a saved login never
  * leaks between tests or into the developer's config.
  */
 import { fileURLToPath } from "node:url";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
+/**
+ * `deno task cli` exactly as deno.json defines it ("deno run <permissions> cli/main.ts"), so the tests
+ * prove the documented task has every permission the CLI needs.
+ */
+const CLI_TASK: string[] = (() => {
+  const task: string = JSON.parse(Deno.readTextFileSync(`${REPO}/deno.json`)).tasks.cli;
+  const [deno, ...rest] = task.split(/\s+/);
+  if (deno !== "deno" || !rest.includes("cli/main.ts")) throw new Error(`unexpected cli task: ${task}`);
+  return rest;
+})();
+
 // The CLI runs with a temp HOME; it must keep using this Deno's cache, wherever that is.
 const DENO_DIR: string = JSON.parse(
   new TextDecoder().decode(
@@ -63,7 +74,7 @@ export async function runCli(
   stdin?: string,
 ): Promise<CliResult> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "cli/main.ts", ...args],
+    args: [...CLI_TASK, ...args],
     cwd: REPO,
     env,
     clearEnv: true,
@@ -95,7 +106,7 @@ export async function runInTerminal(
   steps: TerminalStep[],
   timeoutMs = 20_000,
 ): Promise<CliResult> {
-  const command = ["exec", Deno.execPath(), "run", "-A", "cli/main.ts", ...args].map(shellQuote).join(" ")
+  const command = ["exec", Deno.execPath(), ...CLI_TASK, ...args].map(shellQuote).join(" ")
     .replace(/^'exec'/, "exec");
   const child = new Deno.Command("script", {
     args: ["-qfec", command, "/dev/null"],
