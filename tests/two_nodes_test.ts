@@ -8,7 +8,7 @@ import { api, login, startTestServer, type TestServer } from "./helpers/server.t
 import { startTestRedis } from "./helpers/redis.ts";
 import { Redis } from "ioredis";
 import { io as ioClient } from "socket.io-client";
-import { type Client, connect, next, send } from "./helpers/sockets.ts";
+import { type Client, collect, connect, next, send } from "./helpers/sockets.ts";
 
 async function expertStatus(url: string, token: string, expertId: string) {
   const dir = await api(url, "GET", "/api/experts", { token });
@@ -100,7 +100,7 @@ Deno.test("two nodes on one Redis: presence, call-request, accept, relay, drop, 
     });
 
     await t.step(
-      "the technician's link to A breaks: it resumes on B with its rooms and the missed relay",
+      "the technician's link to A breaks: it resumes on B with its rooms and the missed chat",
       async () => {
         // deno-lint-ignore no-explicit-any
         const old = techSocket as any;
@@ -125,6 +125,10 @@ Deno.test("two nodes on one Redis: presence, call-request, accept, relay, drop, 
           (await send(expertSocket, "ice-candidate", { callId, candidate, to: tech.userId })).ok,
           true,
         );
+        assert.equal(
+          (await send(expertSocket, "chat", { callId, id: "m-away", text: "still there?" })).ok,
+          true,
+        );
 
         const resumed: Client = ioClient(b.url, {
           auth: { token: tech.token },
@@ -136,12 +140,16 @@ Deno.test("two nodes on one Redis: presence, call-request, accept, relay, drop, 
         sockets.push(resumed);
         // deno-lint-ignore no-explicit-any
         Object.assign(resumed as any, { _pid: pid, _lastOffset: offset });
-        const missed = next(resumed, "ice-candidate", 5000);
+        const missedChat = next(resumed, "chat", 5000);
+        const staleIce = collect(resumed, "ice-candidate");
         const connected = next(resumed, "connect", 5000);
         resumed.connect();
         await connected;
         assert.equal(resumed.recovered, true, "session restored on the other node");
-        assert.deepEqual(await missed, { candidate, from: expert.userId, callId });
+        const chat = await missedChat;
+        assert.equal(chat.id, "m-away");
+        assert.equal(chat.from, expert.userId);
+        assert.deepEqual(staleIce, [], "media negotiation is not replayed (the client restarts ICE)");
         techSocket = resumed;
 
         const offer = { type: "offer", sdp: "v=0\r\n" };

@@ -1,10 +1,12 @@
 /**
  * Multi-node Socket.IO: the Redis Streams adapter makes rooms, broadcasts,
  * fetchSockets and connection state recovery span every node that shares
- * the Redis (MOBIMAINT_REDIS_URL).
+ * the Redis (MOBIMAINT_REDIS_URL). Recovered sessions get the missed packets
+ * except media negotiation, as with the single-node RecoveryAdapter.
  */
 import { createAdapter } from "@socket.io/redis-streams-adapter";
 import { Redis } from "ioredis";
+import { NOT_REPLAYED } from "./recovery_adapter.ts";
 import type { IoServer } from "./types.ts";
 
 /** Installs the adapter on `io` (before any client connects); resolves with its closer. */
@@ -21,10 +23,25 @@ export async function attachRedisAdapter(io: IoServer, url: string): Promise<() 
     return d;
   };
   await client.connect();
-  io.adapter(createAdapter(client, {
+  const make = createAdapter(client, {
     streamName: "{mobimaint}:socket.io",
     sessionKeyPrefix: "{mobimaint}:sio:session:",
-  }));
+  });
+  // As on a single node (recovery_adapter.ts): a recovered session does not get stale media negotiation.
+  // Socket.IO calls it with `new`: a plain function that returns the adapter, like createAdapter's.
+  const adapter = function (nsp: unknown) {
+    const a = make(nsp);
+    const restore = a.restoreSession.bind(a);
+    a.restoreSession = async (pid, offset) => {
+      const session = await restore(pid, offset);
+      if (session) {
+        session.missedPackets = session.missedPackets.filter((p) => !NOT_REPLAYED.has(p[0] as string));
+      }
+      return session;
+    };
+    return a;
+  };
+  io.adapter(adapter as unknown as Parameters<IoServer["adapter"]>[0]);
   return async () => {
     for (const d of duplicates) d.disconnect();
     await client.quit().catch(() => client.disconnect());

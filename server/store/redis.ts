@@ -68,7 +68,7 @@ return 1`,
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1`,
   },
-  /** KEYS: items hash, order zset. ARGV: id, json. Upserts keeping first position; returns the count. */
+  /** KEYS: items hash, order zset. ARGV: id, json. Upserts keeping the first position. */
   putOrdered: {
     keys: 2,
     lua: `if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
@@ -78,7 +78,7 @@ return 1`,
   redis.call('ZADD', KEYS[2], seq, ARGV[1])
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-return redis.call('HLEN', KEYS[1])`,
+return 1`,
   },
   /** KEYS: items hash, order zset. The items' JSON in zset order (one consistent snapshot). */
   listOrdered: {
@@ -237,21 +237,16 @@ export class RedisStore implements Store {
   }
 
   async putAnnotation(callId: string, annotation: Annotation) {
-    const n = await this.redis.putOrdered(
+    await this.redis.putOrdered(
       this.key.annotations(callId),
       this.key.annotationOrder(callId),
       annotation.id,
       JSON.stringify(annotation),
     );
-    return n as number;
   }
 
   countAnnotations(callId: string) {
     return this.redis.hlen(this.key.annotations(callId));
-  }
-
-  async hasAnnotation(callId: string, id: string) {
-    return (await this.redis.hexists(this.key.annotations(callId), id)) === 1;
   }
 
   async deleteAnnotation(callId: string, id: string) {
