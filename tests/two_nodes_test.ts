@@ -4,7 +4,7 @@
  * A, the expert to node B, and a call runs across them.
  */
 import assert from "node:assert/strict";
-import { api, login, startTestServer, type TestServer } from "./helpers/server.ts";
+import { ADMIN_PASSWORD, api, login, startTestServer, type TestServer } from "./helpers/server.ts";
 import { startTestRedis } from "./helpers/redis.ts";
 import { Redis } from "ioredis";
 import { io as ioClient } from "socket.io-client";
@@ -181,14 +181,34 @@ Deno.test("two nodes on one Redis: presence, call-request, accept, relay, drop, 
     );
 
     await t.step("logout on A disconnects the same user's socket on B", async () => {
-      const techOnA = await connect(a.url, tech.token);
-      sockets.push(techOnA);
-      const droppedOnB = next(techSocket, "disconnect", 5000);
-      const droppedOnA = next(techOnA, "disconnect", 5000);
-      techOnA.emit("logout", {});
+      const admin = await login(a.url, "admin", ADMIN_PASSWORD);
+      const onA = await connect(a.url, admin.token);
+      const onB = await connect(b.url, admin.token);
+      sockets.push(onA, onB);
+      const droppedOnB = next(onB, "disconnect", 5000);
+      const droppedOnA = next(onA, "disconnect", 5000);
+      onA.emit("logout", {});
       assert.equal(await droppedOnA, "io server disconnect");
       assert.equal(await droppedOnB, "io server disconnect");
     });
+
+    await t.step(
+      "node A shuts down; the technician, resumed on B, drops: B leaves it, the call completes",
+      async () => {
+        await a.close(); // what A knew of the technician's call is gone with it
+        techSocket.close();
+        const deadline = Date.now() + 5_000;
+        let call;
+        for (;;) {
+          call = (await api(b.url, "GET", `/api/calls/${callId}`, { token: tech.token })).body;
+          if (call.status === "ended" || Date.now() > deadline) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.equal(call.status, "ended");
+        assert.equal(call.endReason, "completed");
+        assert.deepEqual(call.participants.map((p: { present: boolean }) => p.present), [false, false]);
+      },
+    );
   } finally {
     for (const s of sockets) s.close();
     for (const n of nodes) await n.close();

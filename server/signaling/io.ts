@@ -55,6 +55,7 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
   io.on("connection", (socket) => {
     const who = socket.data.identity;
     presence.connected(socket);
+    if (socket.recovered) calls.adopt(socket);
     deps.log.debug(
       { event: "socket-connected", userId: who.userId, recovered: socket.recovered },
       "connected",
