@@ -55,7 +55,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     calls,
     annotations: new AnnotationService(store, calls, config.limits),
     tokens: new TokenService(secret, config.tokenTtlSec, store),
-    loginLimiter: new LoginLimiter(config.limits),
+    loginLimiter: new LoginLimiter(config.limits, store instanceof RedisStore ? store.connection : undefined),
     log,
     startedAt: Date.now(),
     connections: () => 0,

@@ -215,3 +215,24 @@ Deno.test("two nodes on one Redis: presence, call-request, accept, relay, drop, 
     await redis.close();
   }
 });
+
+Deno.test("two nodes on one Redis: login limits count across nodes", async () => {
+  const redis = await startTestRedis();
+  const env = { MOBIMAINT_REDIS_URL: redis.url, MOBIMAINT_LIMIT_LOGIN_PER_ACCOUNT: "3" };
+  const nodes: TestServer[] = [];
+  try {
+    nodes.push(await startTestServer(env), await startTestServer(env));
+    const [a, b] = nodes;
+    const attempt = (url: string, password: string) =>
+      api(url, "POST", "/login", { body: { username: "user1", password } });
+    assert.equal((await attempt(a.url, "wrong")).status, 401);
+    assert.equal((await attempt(a.url, "wrong")).status, 401);
+    assert.equal((await attempt(b.url, "wrong")).status, 401);
+    const blocked = await attempt(b.url, "P");
+    assert.equal(blocked.status, 429, "the third failure, on another node, used up the account's attempts");
+    assert.equal((await attempt(a.url, "P")).status, 429);
+  } finally {
+    for (const n of nodes) await n.close();
+    await redis.close();
+  }
+});

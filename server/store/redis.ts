@@ -136,6 +136,11 @@ export class RedisStore implements Store {
     return new RedisStore(redis as ScriptClient, opts.prefix ?? "{mobimaint}:");
   }
 
+  /** The store's connection, for other cluster-wide state kept in the same Redis (login limits). */
+  get connection(): Redis {
+    return this.redis;
+  }
+
   private key = {
     users: () => `${this.prefix}users`,
     userIds: () => `${this.prefix}user_ids`,
