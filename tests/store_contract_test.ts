@@ -158,6 +158,38 @@ const cases: Record<string, Case> = {
     }
   },
 
+  "calls: listOpenCalls follows create and update, on every node, also under a race": async ({ open }) => {
+    const a = await open();
+    const b = await open();
+    assert.deepEqual(await a.listOpenCalls(), []);
+    await a.createCall(call("c-3", "u1", 3000));
+    await a.createCall(call("c-1", "u1", 1000));
+    await b.createCall({ ...call("c-2", "u2", 2000), status: "ended", endedAt: 2500 });
+    assert.deepEqual(callIds(await b.listOpenCalls()), ["c-1", "c-3"], "an ended call is not open");
+    assert.deepEqual(await b.listOpenCalls(), [call("c-1", "u1", 1000), call("c-3", "u1", 3000)]);
+
+    await b.updateCall("c-1", (c) => ({ ...c, status: "active", startTime: 1100 }));
+    assert.deepEqual((await a.listOpenCalls()).map((c) => c.status), ["active", "pending"], "fresh records");
+    await a.updateCall("c-1", (c) => ({ ...c, status: "ended", endedAt: 1200 }));
+    assert.deepEqual(callIds(await b.listOpenCalls()), ["c-3"], "ending removes it");
+    await b.updateCall("c-3", () => null);
+    assert.deepEqual(callIds(await a.listOpenCalls()), ["c-3"], "a null change keeps it");
+    assert.deepEqual(callIds(await a.listCalls()), ["c-1", "c-2", "c-3"], "history keeps every call");
+
+    // Two nodes race: one ends the call while the other keeps appending to it; the index follows the winner.
+    for (let round = 0; round < 5; round++) {
+      const id = `open-race-${round}`;
+      await a.createCall(call(id, "u1", 4000 + round));
+      await Promise.all([
+        a.updateCall(id, (c) => (c.status === "ended" ? null : { ...c, status: "ended", endedAt: 5000 })),
+        b.updateCall(id, (c) => ({ ...c, timeline: [...c.timeline, { at: 5000, type: "mark" }] })),
+        b.updateCall(id, (c) => ({ ...c, timeline: [...c.timeline, { at: 5001, type: "mark" }] })),
+      ]);
+      assert.equal((await b.getCall(id))?.status, "ended");
+    }
+    assert.deepEqual(callIds(await b.listOpenCalls()), ["c-3"], "no ended call left in the index");
+  },
+
   "history: newest first, limit, before (exclusive), ties by id, per user": async ({ open }) => {
     const s = await open();
     assert.deepEqual(await s.listUserCalls("u1", { limit: 10 }), []);

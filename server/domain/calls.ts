@@ -377,8 +377,8 @@ export class CallService {
   }
 
   /** Calls that are not ended (for restart recovery and presence). */
-  async open(): Promise<CallRecord[]> {
-    return (await this.store.listCalls()).filter((c) => c.status !== "ended");
+  open(): Promise<CallRecord[]> {
+    return this.store.listOpenCalls();
   }
 }
 

@@ -11,6 +11,8 @@ const K = {
   userByName: (name: string) => ["users", "byName", name],
   userById: (id: string) => ["users", "byId", id],
   call: (id: string) => ["calls", id],
+  /** Present while the call is not ended (the open-calls index). */
+  openCall: (id: string) => ["open_calls", id],
   userCall: (
     userId: string,
     createdAt: number,
@@ -161,13 +163,14 @@ export class KvStore implements Store {
   }
 
   async createCall(call: CallRecord) {
-    const r = await whenUnlocked(() =>
-      this.kv.atomic()
+    const r = await whenUnlocked(() => {
+      const op = this.kv.atomic()
         .check({ key: K.call(call.callId), versionstamp: null })
         .set(K.call(call.callId), call)
-        .set(K.userCall(call.createdBy, call.createdAt, call.callId), true)
-        .commit()
-    );
+        .set(K.userCall(call.createdBy, call.createdAt, call.callId), true);
+      if (call.status !== "ended") op.set(K.openCall(call.callId), true);
+      return op.commit();
+    });
     if (!r.ok) throw new Error(`call ${call.callId} already exists`);
   }
 
@@ -180,10 +183,12 @@ export class KvStore implements Store {
       if (!entry.value) return null;
       const next = change(structuredClone(entry.value));
       if (!next) return { call: entry.value, changed: false };
-      const r = await whenUnlocked(() =>
-        this.kv.atomic().check(entry).set(entry.key, next)
-          .commit()
-      );
+      const r = await whenUnlocked(() => {
+        const op = this.kv.atomic().check(entry).set(entry.key, next);
+        if (next.status === "ended") op.delete(K.openCall(callId));
+        else op.set(K.openCall(callId), true);
+        return op.commit();
+      });
       if (r.ok) return { call: next, changed: true };
     }
   }
@@ -192,6 +197,18 @@ export class KvStore implements Store {
     return (await all(this.kv.list<CallRecord>({ prefix: ["calls"] }))).map((
       e,
     ) => e.value);
+  }
+
+  async listOpenCalls() {
+    const keys = await all(this.kv.list({ prefix: ["open_calls"] }));
+    const out: CallRecord[] = [];
+    for (let i = 0; i < keys.length; i += 10) {
+      const batch = await this.kv.getMany<CallRecord[]>(
+        keys.slice(i, i + 10).map((e) => K.call(e.key[1] as string)),
+      );
+      for (const e of batch) if (e.value && e.value.status !== "ended") out.push(e.value);
+    }
+    return out;
   }
 
   async indexUserCall(userId: string, call: CallRecord) {

@@ -54,19 +54,38 @@ redis.call('HDEL', KEYS[1], ARGV[1])
 if redis.call('HGET', KEYS[2], id) == ARGV[1] then redis.call('HDEL', KEYS[2], id) end
 return 1`,
   },
-  /** KEYS: calls, creator's history. ARGV: callId, createdAt, json. 0 when the id exists. */
+  /**
+   * KEYS: calls, creator's history, open calls. ARGV: callId, createdAt, json, 1 if open.
+   * 0 when the id exists.
+   */
   createCall: {
-    keys: 2,
+    keys: 3,
     lua: `if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[3]) == 0 then return 0 end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+if ARGV[4] == '1' then redis.call('SADD', KEYS[3], ARGV[1]) end
 return 1`,
   },
-  /** KEYS: calls. ARGV: callId, expected json, new json. 1 when written, 0 when it changed meanwhile. */
+  /**
+   * KEYS: calls, open calls. ARGV: callId, expected json, new json, 1 if the new one is open.
+   * 1 when written, 0 when it changed meanwhile.
+   */
   casCall: {
-    keys: 1,
+    keys: 2,
     lua: `if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+if ARGV[4] == '1' then redis.call('SADD', KEYS[2], ARGV[1]) else redis.call('SREM', KEYS[2], ARGV[1]) end
 return 1`,
+  },
+  /** KEYS: calls, open calls. The open calls' JSON (one consistent snapshot). */
+  listOpenCalls: {
+    keys: 2,
+    lua: `local ids = redis.call('SMEMBERS', KEYS[2])
+local out = {}
+for i = 1, #ids do
+  local v = redis.call('HGET', KEYS[1], ids[i])
+  if v then out[#out + 1] = v end
+end
+return out`,
   },
   /** KEYS: items hash, order zset. ARGV: id, json. Upserts keeping the first position. */
   putOrdered: {
@@ -145,6 +164,7 @@ export class RedisStore implements Store {
     users: () => `${this.prefix}users`,
     userIds: () => `${this.prefix}user_ids`,
     calls: () => `${this.prefix}calls`,
+    openCalls: () => `${this.prefix}open_calls`,
     userCalls: (userId: string) => `${this.prefix}user_calls:${userId}`,
     annotations: (callId: string) => `${this.prefix}ann:${callId}`,
     annotationOrder: (callId: string) => `${this.prefix}ann_order:${callId}`,
@@ -196,9 +216,11 @@ export class RedisStore implements Store {
     const r = await this.redis.createCall(
       this.key.calls(),
       this.key.userCalls(call.createdBy),
+      this.key.openCalls(),
       call.callId,
       call.createdAt,
       JSON.stringify(call),
+      isOpen(call),
     );
     if (r !== 1) throw new Error(`call ${call.callId} already exists`);
   }
@@ -210,7 +232,10 @@ export class RedisStore implements Store {
       const next = change(JSON.parse(raw));
       if (!next) return { call: JSON.parse(raw) as CallRecord, changed: false };
       const json = JSON.stringify(next);
-      if (await this.redis.casCall(this.key.calls(), callId, raw, json) === 1) {
+      if (
+        await this.redis.casCall(this.key.calls(), this.key.openCalls(), callId, raw, json, isOpen(next)) ===
+          1
+      ) {
         return { call: JSON.parse(json) as CallRecord, changed: true };
       }
     }
@@ -218,7 +243,12 @@ export class RedisStore implements Store {
 
   async listCalls() {
     const all = (await this.redis.hvals(this.key.calls())).map((j) => JSON.parse(j) as CallRecord);
-    return all.sort((a, b) => (a.callId < b.callId ? -1 : a.callId > b.callId ? 1 : 0));
+    return all.sort(byCallId);
+  }
+
+  async listOpenCalls() {
+    const rows = await this.redis.listOpenCalls(this.key.calls(), this.key.openCalls()) as string[];
+    return rows.map((r) => JSON.parse(r) as CallRecord).filter((c) => c.status !== "ended").sort(byCallId);
   }
 
   async indexUserCall(userId: string, call: CallRecord) {
@@ -346,6 +376,10 @@ export class RedisStore implements Store {
     }
   }
 }
+
+const isOpen = (call: CallRecord) => (call.status === "ended" ? 0 : 1);
+
+const byCallId = (a: CallRecord, b: CallRecord) => (a.callId < b.callId ? -1 : a.callId > b.callId ? 1 : 0);
 
 function parse<T>(json: string | null): T | null {
   return json === null ? null : JSON.parse(json) as T;

@@ -44,6 +44,11 @@ export interface Store {
     change: (call: CallRecord) => CallRecord | null,
   ): Promise<{ call: CallRecord; changed: boolean } | null>;
   listCalls(): Promise<CallRecord[]>;
+  /**
+   * The calls not ended, sorted by id, from an index that createCall and
+   * updateCall keep (every node sweeps them, so this must not scan history).
+   */
+  listOpenCalls(): Promise<CallRecord[]>;
   /** Calls the user took part in (created or joined), newest first. */
   listUserCalls(userId: string, page: HistoryPage): Promise<CallRecord[]>;
   /** Records that `userId` took part in `call` (history index). */
