@@ -57,6 +57,10 @@ export interface Config {
   presenceFlushMs: number;
   /** After a restart, how long past the grace period to wait for call participants to reconnect. */
   restartSlackMs: number;
+  /** Multi-node: a node not heard from for this long is taken as gone (it heartbeats every third of it). */
+  nodeTimeoutMs: number;
+  /** Multi-node: how often each node looks for rings past their timeout whose node died. */
+  ringSweepMs: number;
   logLevel: string;
   limits: Limits;
 }
@@ -115,6 +119,8 @@ export function loadConfig(
     graceMs: n("MOBIMAINT_GRACE_MS", 2_000),
     ringTimeoutMs: n("MOBIMAINT_RING_TIMEOUT_MS", 30_000),
     restartSlackMs: n("MOBIMAINT_RESTART_SLACK_MS", 10_000),
+    nodeTimeoutMs: n("MOBIMAINT_NODE_TIMEOUT_MS", 15_000),
+    ringSweepMs: n("MOBIMAINT_RING_SWEEP_MS", 5_000),
     presenceFlushMs: n("MOBIMAINT_PRESENCE_FLUSH_MS", 250),
     logLevel: env.MOBIMAINT_LOG_LEVEL || "info",
     limits: {

@@ -71,7 +71,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let closeAdapter: (() => Promise<void>) | undefined;
   if (config.redisUrl) {
     closeAdapter = await attachRedisAdapter(http.signaling.io, config.redisUrl);
-    await http.signaling.startCluster();
+    await http.signaling.startCluster({
+      timeoutMs: config.nodeTimeoutMs,
+      heartbeatMs: Math.max(50, Math.floor(config.nodeTimeoutMs / 3)),
+    });
   }
   await new Promise<void>((resolve, reject) => {
     http.server.once("error", reject);
