@@ -23,6 +23,7 @@ export class CallSignaling {
   /** userId → calls the user joined through a socket of this node. */
   private readonly joined = new Map<string, Set<string>>();
   private recoveryTimer?: ReturnType<typeof setTimeout>;
+  private sweepTimer?: ReturnType<typeof setInterval>;
 
   constructor(private readonly io: IoServer, private readonly deps: Deps) {
     deps.calls.events = { ended: (call, by) => this.onEnded(call, by) };
@@ -146,18 +147,50 @@ export class CallSignaling {
   private startRinging(call: CallRecord, to: string, ms = this.deps.config.ringTimeoutMs): void {
     const timer = setTimeout(() => {
       this.rings.delete(call.callId);
-      this.deps.calls.stopRinging(call.callId, to, "timeout").then((ended) => {
-        if (!ended) return; // answered, cancelled, or timed out elsewhere
-        this.io.to(rooms.user(call.createdBy)).emit("call-response", {
-          callId: call.callId,
-          from: to,
-          accepted: false,
-          reason: "timeout",
-        });
-        this.io.to(rooms.user(to)).emit("call-cancelled", { callId: call.callId, reason: "timeout" });
-      }).catch((e) => this.deps.log.error({ event: "ring-timeout", err: String(e) }, "ring timeout failed"));
+      this.timeOut(call.callId, to, call.createdBy).catch((e) =>
+        this.deps.log.error({ event: "ring-timeout", err: String(e) }, "ring timeout failed")
+      );
     }, ms);
     this.rings.set(call.callId, { to, creator: call.createdBy, timer });
+  }
+
+  /** Ends a ring that ran out of time; only the node (timer or sweep) whose change ended it tells the users. */
+  private async timeOut(callId: string, to: string, creator: string): Promise<void> {
+    const ended = await this.deps.calls.stopRinging(callId, to, "timeout");
+    if (!ended) return; // answered, cancelled, or timed out elsewhere
+    this.io.to(rooms.user(creator)).emit("call-response", {
+      callId,
+      from: to,
+      accepted: false,
+      reason: "timeout",
+    });
+    this.io.to(rooms.user(to)).emit("call-cancelled", { callId, reason: "timeout" });
+  }
+
+  /**
+   * Multi-node: every `everyMs`, rings past their timeout end here whatever
+   * node rang them, so a ring whose node died still times out (at most
+   * `everyMs` late). Nodes racing on one ring are settled by stopRinging.
+   */
+  startSweeping(everyMs: number): void {
+    let sweeping = false;
+    this.sweepTimer = setInterval(() => {
+      if (sweeping) return;
+      sweeping = true;
+      this.sweepRings().catch((e) =>
+        this.deps.log.error({ event: "ring-sweep", err: String(e) }, "ring sweep failed")
+      ).finally(() => (sweeping = false));
+    }, everyMs);
+  }
+
+  private async sweepRings(): Promise<void> {
+    const now = Date.now();
+    for (const call of await this.deps.calls.open()) {
+      const ring = call.ringing;
+      if (!ring || this.rings.has(call.callId)) continue; // not ringing, or this node's own timer has it
+      if (ring.since + this.deps.config.ringTimeoutMs > now) continue;
+      await this.timeOut(call.callId, ring.to, call.createdBy);
+    }
   }
 
   private stopRingTimer(callId: string): string | undefined {
@@ -188,29 +221,44 @@ export class CallSignaling {
     for (const [callId, ring] of [...this.rings]) {
       if (ring.creator !== userId && ring.to !== userId) continue;
       this.stopRingTimer(callId);
-      const callerGone = ring.creator === userId;
-      const ended = await this.deps.calls.stopRinging(
-        callId,
-        ring.to,
-        callerGone ? "cancelled" : "unavailable",
-        userId,
-      );
-      if (!ended) continue;
-      if (callerGone) this.io.to(rooms.user(ring.to)).emit("call-cancelled", { callId, from: userId });
-      else {
-        this.io.to(rooms.user(ring.creator)).emit("call-response", {
-          callId,
-          from: userId,
-          accepted: false,
-          reason: "unavailable",
-        });
-      }
+      await this.stopRingOfGoneUser(callId, ring.to, ring.creator, userId);
     }
     for (const callId of [...(this.joined.get(userId) ?? [])]) {
-      const call = await this.deps.calls.leave(userId, callId, "dropped");
-      if (call) this.afterLeave(userId, call, "dropped");
+      await this.drop(userId, callId);
     }
     this.joined.delete(userId);
+  }
+
+  /** A gone caller cancels its ring; a gone callee is unavailable. Told only by the node that ended it. */
+  private async stopRingOfGoneUser(
+    callId: string,
+    to: string,
+    creator: string,
+    userId: string,
+  ): Promise<void> {
+    const callerGone = creator === userId;
+    const ended = await this.deps.calls.stopRinging(
+      callId,
+      to,
+      callerGone ? "cancelled" : "unavailable",
+      userId,
+    );
+    if (!ended) return;
+    if (callerGone) this.io.to(rooms.user(to)).emit("call-cancelled", { callId, from: userId });
+    else {
+      this.io.to(rooms.user(creator)).emit("call-response", {
+        callId,
+        from: userId,
+        accepted: false,
+        reason: "unavailable",
+      });
+    }
+  }
+
+  /** Takes a user who is gone out of a call; the room hears `user-left` only from the change that did it. */
+  private async drop(userId: string, callId: string): Promise<void> {
+    const call = await this.deps.calls.leave(userId, callId, "dropped");
+    if (call) this.afterLeave(userId, call, "dropped");
   }
 
   /**
@@ -244,6 +292,7 @@ export class CallSignaling {
 
   close(): void {
     if (this.recoveryTimer) clearTimeout(this.recoveryTimer);
+    clearInterval(this.sweepTimer);
     for (const r of this.rings.values()) clearTimeout(r.timer);
     this.rings.clear();
   }

@@ -94,6 +94,7 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
     recover: () => calls.recover(),
     startCluster: (opts) => {
       cluster = new ClusterPresence(io, deps, presence, opts);
+      calls.startSweeping(config.ringSweepMs);
       return cluster.start();
     },
     disconnectUser: async (userId, jti) => {
