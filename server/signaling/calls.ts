@@ -229,6 +229,22 @@ export class CallSignaling {
     this.joined.delete(userId);
   }
 
+  /**
+   * The user's node died, so nobody did userGone's work for the calls and
+   * rings the user had there: do it from the store, for every open call.
+   * Every surviving node may run this; the domain lets one change win.
+   */
+  async userLost(userId: string): Promise<void> {
+    await this.userGone(userId);
+    for (const call of await this.deps.calls.open()) {
+      if (call.ringing && (call.createdBy === userId || call.ringing.to === userId)) {
+        await this.stopRingOfGoneUser(call.callId, call.ringing.to, call.createdBy, userId);
+      } else if (call.participants.some((p) => p.userId === userId && p.present)) {
+        await this.drop(userId, call.callId);
+      }
+    }
+  }
+
   /** A gone caller cancels its ring; a gone callee is unavailable. Told only by the node that ended it. */
   private async stopRingOfGoneUser(
     callId: string,

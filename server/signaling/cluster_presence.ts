@@ -8,6 +8,8 @@
  * `user-status-change` (rooms span nodes), so applying a remote change is
  * silent. When a user goes offline everywhere, every node runs its own
  * cleanup (`onGone`: the rings it times, the calls joined through it).
+ * When a node goes silent, its users get a grace period on every other
+ * node, then leave the calls they had there (`SocketPresence.lost`).
  */
 import type { Role } from "../../lib/types.ts";
 import type { Deps } from "../context.ts";
@@ -115,7 +117,11 @@ export class ClusterPresence {
         { event: "node-gone", node },
         "a node stopped answering; its users are offline there",
       );
-      this.afterRemoteChange(this.deps.presence.replaceNode(node, null), true);
+      // The node cannot clean up after its users: they get a grace period here, then leave their calls.
+      for (const userId of this.deps.presence.replaceNode(node, null)) {
+        this.deps.presence.onChange(userId);
+        if (!this.deps.presence.isOnline(userId)) this.sockets.lost(userId);
+      }
     }
   }
 

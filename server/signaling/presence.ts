@@ -23,11 +23,15 @@ export class SocketPresence {
   /** userId → this node's connected sockets of that user. */
   private readonly sockets = new Map<string, number>();
   private readonly graceTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Grace timers of users whose node died (see lost()). */
+  private readonly lostTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly roles = new Map<string, Role>();
   private readonly pending = new Set<string>();
   private flushTimer?: ReturnType<typeof setTimeout>;
   /** Called when a user's grace period ran out (leave calls, stop rings). */
   onGone: (userId: string) => Promise<void> = () => Promise.resolve();
+  /** Called when a user whose node died did not come back within the grace period. */
+  onLost: (userId: string) => Promise<void> = () => Promise.resolve();
 
   constructor(private readonly io: IoServer, private readonly deps: Deps) {
     deps.presence.onChange = (userId) => this.queue(userId);
@@ -40,10 +44,9 @@ export class SocketPresence {
     if (role === "Technician") socket.join(rooms.expertWatchers(shardOf(socket.id)));
     if (role === "Admin") socket.join(rooms.allWatchers);
     this.sockets.set(userId, (this.sockets.get(userId) ?? 0) + 1);
-    const timer = this.graceTimers.get(userId);
-    if (timer) {
-      clearTimeout(timer);
-      this.graceTimers.delete(userId);
+    for (const timers of [this.graceTimers, this.lostTimers]) {
+      clearTimeout(timers.get(userId));
+      timers.delete(userId);
     }
     this.deps.presence.setOnline(userId, true);
   }
@@ -71,6 +74,25 @@ export class SocketPresence {
   goOffline(userId: string): void {
     this.deps.presence.setOnline(userId, false);
     if (!this.deps.presence.isOnline(userId)) this.runGone(userId);
+  }
+
+  /**
+   * The node the user was connected to died, so nobody runs its grace
+   * period: this node does, and then `onLost` unless the user came back
+   * (on any node) meanwhile.
+   */
+  lost(userId: string): void {
+    if (this.lostTimers.has(userId)) return;
+    this.lostTimers.set(
+      userId,
+      setTimeout(() => {
+        this.lostTimers.delete(userId);
+        if (this.deps.presence.isOnline(userId)) return;
+        this.onLost(userId).catch((e) =>
+          this.deps.log.error({ event: "presence-lost", userId, err: String(e) }, "cleanup failed")
+        );
+      }, this.deps.config.graceMs),
+    );
   }
 
   /** Runs `onGone` for a user now offline everywhere (also called by the multi-node presence). */
@@ -119,8 +141,10 @@ export class SocketPresence {
   }
 
   close(): void {
-    for (const t of this.graceTimers.values()) clearTimeout(t);
-    this.graceTimers.clear();
+    for (const timers of [this.graceTimers, this.lostTimers]) {
+      for (const t of timers.values()) clearTimeout(t);
+      timers.clear();
+    }
     if (this.flushTimer) clearTimeout(this.flushTimer);
   }
 }
