@@ -305,17 +305,15 @@ export class CallService {
     callId: string,
     reason = "left",
   ): Promise<CallRecord | null> {
-    let left = false;
-    const call = await this.update(callId, (call) => {
+    // `changed`, not a flag set inside the change: the store may run the change again after losing a race.
+    const r = await this.apply(callId, (call) => {
       const p = call.participants.find((x) => x.userId === userId);
       if (!p || call.status === "ended") return null;
       if (call.status === "pending") {
         if (call.createdBy !== userId) return null;
-        left = true;
         return finish(call, "cancelled", userId);
       }
       if (!p.present) return null;
-      left = true;
       p.present = false;
       p.leftAt = Date.now();
       log(call, { type: reason, userId }, p.leftAt);
@@ -324,7 +322,7 @@ export class CallService {
       }
       return call;
     });
-    return left ? call : null;
+    return r.changed ? r.call : null;
   }
 
   /** Relays are allowed between two participants of an active call, or creator ↔ rung Expert while pending. */
