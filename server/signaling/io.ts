@@ -8,7 +8,7 @@ import type { Deps } from "../context.ts";
 import { registerAnnotations } from "./annotations.ts";
 import { authenticate } from "./auth.ts";
 import { CallSignaling } from "./calls.ts";
-import { type HandlerDeps, on } from "./handler.ts";
+import { type HandlerDeps, on, onBare } from "./handler.ts";
 import { SocketPresence } from "./presence.ts";
 import { registerRelay } from "./relay.ts";
 import { rooms } from "./rooms.ts";
@@ -62,9 +62,10 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
       presence.goOffline(who.userId);
       io.in(rooms.user(who.userId)).disconnectSockets(true);
     });
-    socket.on("ping", (ack?: unknown) => {
-      socket.emit("pong", { at: Date.now() });
-      if (typeof ack === "function") ack({ ok: true, at: Date.now() });
+    onBare(socket, h, "ping", () => {
+      const at = Date.now();
+      socket.emit("pong", { at });
+      return { at };
     });
     calls.register(socket, h);
     registerRelay(io, deps, socket, h);
