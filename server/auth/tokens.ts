@@ -75,8 +75,12 @@ export class TokenService {
     };
   }
 
-  revoke(identity: Identity): Promise<void> {
-    return this.store.revokeToken(identity.jti, identity.exp);
+  /** Told after a token is revoked, so live sessions opened with it (sockets) end too. */
+  onRevoked: (identity: Identity) => void = () => {};
+
+  async revoke(identity: Identity): Promise<void> {
+    await this.store.revokeToken(identity.jti, identity.exp);
+    this.onRevoked(identity);
   }
 }
 

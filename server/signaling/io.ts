@@ -42,8 +42,11 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
   presence.onGone = (userId) => calls.userGone(userId);
 
   io.use(authenticate(deps.tokens));
+  // A revoked token (REST logout) must not keep working through sockets opened with it.
+  deps.tokens.onRevoked = (identity) => io.in(rooms.session(identity.jti)).disconnectSockets(true);
   io.on("connection", (socket) => {
     const who = socket.data.identity;
+    socket.join(rooms.session(who.jti));
     presence.connected(socket);
     deps.log.debug(
       { event: "socket-connected", userId: who.userId, recovered: socket.recovered },
