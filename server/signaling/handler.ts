@@ -40,6 +40,13 @@ const IDENTITY_FIELDS: Partial<Record<keyof SocketSchemas, "from" | "userId">> =
   annotation: "from",
 };
 
+/** A JSON object, not an array, binary attachment (Buffer) or other object the schema would take as `{}`. */
+function isPlainObject(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
 /** Counts one event against the socket's budget; throws RATE_LIMITED when it is spent. */
 async function throttle(socket: IoSocket, deps: HandlerDeps): Promise<void> {
   await deps.limiter.consume(socket.id).catch(() => {
@@ -74,6 +81,7 @@ export function on<E extends keyof SocketSchemas>(
     if (typeof raw === "function" && ack === undefined) [raw, ack] = [undefined, raw];
     try {
       await throttle(socket, deps);
+      if (raw != null && !isPlainObject(raw)) throw new AppError("BAD_REQUEST", "payload: expected an object");
       const parsed = schema.safeParse(raw ?? {});
       if (!parsed.success) throw new AppError("BAD_REQUEST", describeIssues(parsed.error.issues));
       const payload = parsed.data as z.infer<SocketSchemas[E]>;
