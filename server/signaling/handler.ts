@@ -81,7 +81,9 @@ export function on<E extends keyof SocketSchemas>(
     if (typeof raw === "function" && ack === undefined) [raw, ack] = [undefined, raw];
     try {
       await throttle(socket, deps);
-      if (raw != null && !isPlainObject(raw)) throw new AppError("BAD_REQUEST", "payload: expected an object");
+      if (raw != null && !isPlainObject(raw)) {
+        throw new AppError("BAD_REQUEST", "payload: expected an object");
+      }
       const parsed = schema.safeParse(raw ?? {});
       if (!parsed.success) throw new AppError("BAD_REQUEST", describeIssues(parsed.error.issues));
       const payload = parsed.data as z.infer<SocketSchemas[E]>;
