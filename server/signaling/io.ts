@@ -10,6 +10,7 @@ import { authenticate } from "./auth.ts";
 import { CallSignaling } from "./calls.ts";
 import { type HandlerDeps, on, onBare } from "./handler.ts";
 import { SocketPresence } from "./presence.ts";
+import { guardRecovery, PromptPruningAdapter } from "./recovery.ts";
 import { registerRelay } from "./relay.ts";
 import { rooms } from "./rooms.ts";
 import type { IoServer } from "./types.ts";
@@ -30,8 +31,13 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
     cors: config.origins.length ? { origin: config.origins, credentials: true } : undefined,
     allowRequest: (req, callback) =>
       callback(null, originAllowed(req.headers.origin, req.headers.host, config.origins)),
-    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
+    // A session resumes only within the grace period: past it the user has left its calls, and a
+    // resumed socket would get their rooms back. Resumed sockets skip the middlewares (a gap in
+    // which Socket.IO drops broadcasts); guardRecovery re-checks their identity instead.
+    connectionStateRecovery: { maxDisconnectionDuration: config.graceMs, skipMiddlewares: true },
+    adapter: PromptPruningAdapter,
   });
+  guardRecovery(io.of("/").adapter as never, deps.tokens, deps.log, config.graceMs);
   const h: HandlerDeps = {
     schemas: socketSchemas(config.limits),
     limiter: new RateLimiterMemory({ points: config.limits.socketEventsPerSec, duration: 1 }),
