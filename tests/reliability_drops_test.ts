@@ -33,7 +33,10 @@ const dropTransport = (socket: Client) =>
   (socket.io as any).engine.close();
 
 Deno.test("relays sent while the receiver drops and recovers, over and over, all arrive", async () => {
-  const server = await startTestServer({ MOBIMAINT_GRACE_MS: "2000" });
+  const server = await startTestServer({
+    MOBIMAINT_GRACE_MS: "2000",
+    MOBIMAINT_LIMIT_SOCKET_EVENTS_PER_SEC: "100000",
+  });
   const { users, tech, expert, callId } = await callWithReconnectingTech(server);
   try {
     const received = collect<{ candidate: { candidate: string } }>(tech, "ice-candidate");
@@ -42,18 +45,21 @@ Deno.test("relays sent while the receiver drops and recovers, over and over, all
     let recovered = 0;
     tech.on("connect", () => tech.recovered && recovered++);
     let sending = true;
-    const sender = (async () => {
+    let senderError: unknown;
+    const sender: Promise<void> = (async () => {
       while (sending) {
         const ack = await send(expert, "ice-candidate", {
           callId,
           to: users.tech.userId,
           candidate: { candidate: `candidate:${sent}` },
         });
-        assert.equal(ack.ok, true);
+        if (!ack.ok) throw new Error(`relay refused: ${ack.error.code} ${ack.error.message}`);
         sent++;
         await sleep(1);
       }
-    })();
+    })().catch((e) => {
+      senderError = e;
+    });
     for (let i = 0; i < 40; i++) {
       await sleep(40);
       if (!tech.connected) {
@@ -65,6 +71,7 @@ Deno.test("relays sent while the receiver drops and recovers, over and over, all
     await next(tech, "connect", 3000);
     sending = false;
     await sender;
+    if (senderError) throw senderError;
     await sleep(300);
     const got = received.map((r) => r.candidate.candidate);
     const missing = Array.from({ length: sent }, (_, i) => `candidate:${i}`).filter((c) => !got.includes(c));
@@ -72,6 +79,30 @@ Deno.test("relays sent while the receiver drops and recovers, over and over, all
     assert.equal(recovered, drops, "every drop was recovered");
     assert.deepEqual(missing, []);
     assert.equal(new Set(got).size, got.length, "no duplicates");
+  } finally {
+    tech.close();
+    expert.close();
+    await server.close();
+  }
+});
+
+Deno.test("a quiet client (last packet older than the replay buffer) still resumes and gets what it missed", async () => {
+  const server = await startTestServer({ MOBIMAINT_GRACE_MS: "500" });
+  const { tech, expert, callId } = await callWithReconnectingTech(server);
+  try {
+    const got = collect<{ id: string }>(tech, "annotation");
+    await send(expert, "annotation", { callId, id: "old", text: "seen", x: 0.5, y: 0.5 });
+    await sleep(2500); // the buffer (twice the 500 ms window, pruned every second) no longer holds "old"
+    tech.io.reconnection(false);
+    dropTransport(tech);
+    await sleep(50);
+    await send(expert, "annotation", { callId, id: "missed", text: "while away", x: 0.5, y: 0.5 });
+    tech.io.reconnection(true);
+    tech.connect();
+    await next(tech, "connect", 3000);
+    assert.equal(tech.recovered, true, "the session was resumed");
+    for (let i = 0; i < 50 && got.length < 2; i++) await sleep(20);
+    assert.deepEqual(got.map((a) => a.id), ["old", "missed"]);
   } finally {
     tech.close();
     expert.close();
