@@ -80,7 +80,8 @@ export class PromptPruningAdapter extends SessionAwareAdapter {
     if (!live || self.packets.some((p) => p.id === offset)) return super.restoreSession(pid, offset);
     const at = offsetTime(offset);
     const oldest = self.packets[0]?.emittedAt ?? Date.now();
-    if (!(at < oldest)) return super.restoreSession(pid, offset); // not older than the buffer: unknown, refused
+    // Not in the buffer yet not older than it (same-millisecond ids tie): an unknown offset, refused.
+    if (!(at <= oldest)) return super.restoreSession(pid, offset);
 
     const missedPackets = self.packets.filter((p) => reaches(session.rooms, p.opts)).map((p) => p.data);
     return Promise.resolve({ ...session, missedPackets });
