@@ -16,14 +16,13 @@ export class AnnotationService {
   async put(userId: string, callId: string, input: Omit<Annotation, "from">): Promise<Annotation> {
     await this.calls.requireActiveParticipant(userId, callId);
     const annotation: Annotation = { ...input, from: userId };
-    const count = await this.store.countAnnotations(callId);
-    if (count >= this.limits.annotationsPerCall && !(await this.store.hasAnnotation(callId, input.id))) {
+    // The limit is checked by the store in the same atomic write: concurrent senders cannot pass it.
+    if (await this.store.putAnnotation(callId, annotation, this.limits.annotationsPerCall) === null) {
       throw new AppError(
         "LIMIT_EXCEEDED",
         `A call holds at most ${this.limits.annotationsPerCall} annotations`,
       );
     }
-    await this.store.putAnnotation(callId, annotation);
     return annotation;
   }
 

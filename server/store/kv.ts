@@ -139,7 +139,7 @@ export class KvStore implements Store {
     return out;
   }
 
-  async putAnnotation(callId: string, annotation: Annotation) {
+  async putAnnotation(callId: string, annotation: Annotation, maxCount = Infinity) {
     const key = K.annotation(callId, annotation.id);
     const countKey = K.annotationCount(callId);
     for (;;) {
@@ -147,6 +147,7 @@ export class KvStore implements Store {
         key,
         countKey,
       ]);
+      if (!cur.value && (count.value ?? 0) >= maxCount) return null;
       const n = (count.value ?? 0) + (cur.value ? 0 : 1);
       const r = await this.kv.atomic().check(cur, count)
         .set(key, { seq: cur.value?.seq ?? nextSeq(), annotation })
