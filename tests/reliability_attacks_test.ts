@@ -206,3 +206,37 @@ Deno.test("oversize socket messages and bodies are refused without memory growth
     await proc.stop();
   }
 });
+
+Deno.test("concurrent annotation writers cannot pass the per-call limit together", async () => {
+  const server = await startTestServer({
+    MOBIMAINT_LIMIT_ANNOTATIONS: "3",
+    MOBIMAINT_LIMIT_SOCKET_EVENTS_PER_SEC: "10000",
+  });
+  const sockets: Client[] = [];
+  try {
+    const { tech, expert } = await loginAll(server.url);
+    const t = await connect(server.url, tech.token);
+    const e = await connect(server.url, expert.token);
+    sockets.push(t, e);
+    const callId =
+      (await api(server.url, "POST", "/api/create-call", { token: tech.token, body: {} })).body.callId;
+    await send(t, "call-request", { callId, to: expert.userId });
+    await send(e, "call-response", { callId, accepted: true });
+    await send(t, "join-call", { callId });
+    const acks = await Promise.all(
+      Array.from(
+        { length: 30 },
+        (_, i) => send(i % 2 ? t : e, "annotation", { callId, id: `r${i}`, x: 0, y: 0 }),
+      ),
+    );
+    const accepted = acks.filter((a) => a.ok).length;
+    const refused = acks.filter((a) => !a.ok && a.error.code === "LIMIT_EXCEEDED").length;
+    assert.equal(accepted, 3);
+    assert.equal(refused, 27);
+    assert.equal((await server.deps.store.listAnnotations(callId)).length, 3);
+    assert.equal(await server.deps.store.countAnnotations(callId), 3);
+  } finally {
+    for (const s of sockets) s.close();
+    await server.close();
+  }
+});
