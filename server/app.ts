@@ -6,7 +6,7 @@ import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { authRoutes } from "./api/auth.ts";
 import { callRoutes } from "./api/calls.ts";
-import { clientAddress } from "./api/middleware.ts";
+import { clientAddress, strictTransportSecurity } from "./api/middleware.ts";
 import { systemRoutes } from "./api/system.ts";
 import { userRoutes } from "./api/users.ts";
 import { RateLimitedError } from "./auth/login_limiter.ts";
@@ -43,6 +43,7 @@ export function createApp(deps: Deps): Hono<Env> {
       frameAncestors: ["'none'"],
     },
     crossOriginEmbedderPolicy: false,
+    strictTransportSecurity: false, // sent below, and only on HTTPS
     permissionsPolicy: { camera: ["self"], microphone: ["self"] },
   }));
   if (config.origins.length) {
@@ -76,7 +77,8 @@ export function createApp(deps: Deps): Hono<Env> {
       );
     },
   }));
-  app.use(clientAddress);
+  app.use(clientAddress(config.trustProxyHops));
+  app.use(strictTransportSecurity);
 
   app.route("/", authRoutes(deps));
   app.route("/", callRoutes(deps));

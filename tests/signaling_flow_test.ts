@@ -190,6 +190,9 @@ Deno.test("connection state recovery replays an event missed during a short drop
     (tech.io as any).engine.close();
     await sleep(50);
     assert.equal(tech.connected, false);
+    // A stale offer is not replayed (the client restarts ICE after a drop); the annotation is.
+    const offers = collect(tech, "offer");
+    await send(expert, "offer", { callId, to: c.tech.userId, offer: { type: "offer", sdp: "v=0" } });
     assert.equal(
       (await send(expert, "annotation", { callId, id: "missed", text: "while away", x: 0.2, y: 0.2 })).ok,
       true,
@@ -198,6 +201,7 @@ Deno.test("connection state recovery replays an event missed during a short drop
     assert.equal(tech.recovered, true, "the session was recovered");
     for (let i = 0; i < 50 && received.length === 0; i++) await sleep(20);
     assert.deepEqual(received.map((a) => a.id), ["missed"]);
+    assert.equal(offers.length, 0);
   } finally {
     tech.close();
     await c.close();
@@ -301,6 +305,38 @@ Deno.test("compat: the old mobile client flow with compat events and fields only
     );
     expert.emit("logout", { userId: c.expert.userId });
     await offline;
+  } finally {
+    await c.close();
+  }
+});
+
+Deno.test("a ring ends when either side is gone past the grace period", async () => {
+  const c = await setup({ MOBIMAINT_GRACE_MS: "200" });
+  try {
+    const tech = await c.open(c.tech.token);
+    let expert = await c.open(c.expert.token);
+    // The rung Expert drops: the caller is told the Expert is unavailable.
+    const first = await c.newCall();
+    await send(tech, "call-request", { callId: first, to: c.expert.userId });
+    const response = next(tech, "call-response", 3000);
+    expert.close();
+    assert.deepEqual(await response, {
+      callId: first,
+      from: c.expert.userId,
+      accepted: false,
+      reason: "unavailable",
+    });
+    assert.equal((await c.status(first)).endReason, "unavailable");
+
+    // The caller drops: the Expert's dialog is cancelled.
+    expert = await c.open(c.expert.token);
+    await sleep(100);
+    const second = await c.newCall();
+    await send(tech, "call-request", { callId: second, to: c.expert.userId });
+    const cancelled = next(expert, "call-cancelled", 3000);
+    tech.close();
+    assert.deepEqual(await cancelled, { callId: second, from: c.tech.userId });
+    assert.equal((await c.status(second)).endReason, "cancelled");
   } finally {
     await c.close();
   }

@@ -28,11 +28,11 @@ export function authRoutes(deps: Deps) {
         httpOnly: true,
         sameSite: "Lax",
         path: "/",
-        secure: new URL(c.req.url).protocol === "https:",
+        secure: c.get("https"),
         maxAge: config.tokenTtlSec,
       });
       deps.log.info(
-        { event: "login", userId: user.id, role: user.role },
+        { event: "login", userId: user.id, role: user.role, ip: c.get("clientIp") },
         "login",
       );
       return c.json<LoginResponse>({
@@ -44,7 +44,9 @@ export function authRoutes(deps: Deps) {
       });
     })
     .post("/logout", requireAuth(deps), async (c) => {
-      await tokens.revoke(c.get("identity"));
+      const identity = c.get("identity");
+      await tokens.revoke(identity);
+      await deps.disconnectUser(identity.userId, identity.jti); // sockets opened with this token end with it
       deleteCookie(c, SESSION_COOKIE, { path: "/" });
       return c.json({ ok: true });
     });

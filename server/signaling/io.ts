@@ -1,7 +1,7 @@
 /** Creates the Socket.IO server on the shared node:http server and wires every handler. */
 import type { Server as HttpServer } from "node:http";
 import { RateLimiterMemory } from "rate-limiter-flexible";
-import { Server } from "socket.io";
+import { Server, type ServerOptions } from "socket.io";
 import { socketSchemas } from "../../lib/protocol.ts";
 import { originAllowed } from "../app.ts";
 import type { Deps } from "../context.ts";
@@ -10,13 +10,15 @@ import { authenticate } from "./auth.ts";
 import { CallSignaling } from "./calls.ts";
 import { type HandlerDeps, on, onBare } from "./handler.ts";
 import { SocketPresence } from "./presence.ts";
-import { guardRecovery, PromptPruningAdapter } from "./recovery.ts";
+import { RecoveryAdapter } from "./recovery_adapter.ts";
+import { guardRecovery } from "./recovery_guard.ts";
 import { registerRelay } from "./relay.ts";
 import { rooms } from "./rooms.ts";
 import type { IoServer } from "./types.ts";
 
 export interface Signaling {
   io: IoServer;
+  disconnectUser(userId: string, jti?: string): Promise<void>;
   /** Resumes calls left open by a previous run (see CallSignaling.recover). */
   recover(): Promise<void>;
   connections(): number;
@@ -31,13 +33,16 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
     cors: config.origins.length ? { origin: config.origins, credentials: true } : undefined,
     allowRequest: (req, callback) =>
       callback(null, originAllowed(req.headers.origin, req.headers.host, config.origins)),
-    // A session resumes only within the grace period: past it the user has left its calls, and a
-    // resumed socket would get their rooms back. Resumed sockets skip the middlewares (a gap in
-    // which Socket.IO drops broadcasts); guardRecovery re-checks their identity instead.
-    connectionStateRecovery: { maxDisconnectionDuration: config.graceMs, skipMiddlewares: true },
-    adapter: PromptPruningAdapter,
+    // A session is worth recovering only within the grace period: after it the user has left its calls.
+    // Resumed sockets skip the middlewares, during which Socket.IO drops broadcasts to them;
+    // guardRecovery checks their identity (revoked, expired, deleted) before resuming instead.
+    connectionStateRecovery: {
+      maxDisconnectionDuration: Math.max(1000, config.graceMs),
+      skipMiddlewares: true,
+    },
+    adapter: RecoveryAdapter as unknown as ServerOptions["adapter"],
   });
-  guardRecovery(io.of("/").adapter as never, deps.tokens, deps.log, config.graceMs);
+  guardRecovery(io.of("/").adapter as never, deps.tokens, deps.log, Math.max(1000, config.graceMs));
   const h: HandlerDeps = {
     schemas: socketSchemas(config.limits),
     limiter: new RateLimiterMemory({ points: config.limits.socketEventsPerSec, duration: 1 }),
@@ -48,11 +53,8 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
   presence.onGone = (userId) => calls.userGone(userId);
 
   io.use(authenticate(deps.tokens));
-  // A revoked token (REST logout) must not keep working through sockets opened with it.
-  deps.tokens.onRevoked = (identity) => io.in(rooms.session(identity.jti)).disconnectSockets(true);
   io.on("connection", (socket) => {
     const who = socket.data.identity;
-    socket.join(rooms.session(who.jti));
     presence.connected(socket);
     deps.log.debug(
       { event: "socket-connected", userId: who.userId, recovered: socket.recovered },
@@ -90,6 +92,11 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
     io,
     connections: () => io.engine.clientsCount,
     recover: () => calls.recover(),
+    disconnectUser: async (userId, jti) => {
+      for (const s of await io.in(rooms.user(userId)).fetchSockets()) {
+        if (!jti || s.data.identity?.jti === jti) s.disconnect(true);
+      }
+    },
     close: async () => {
       io.emit("server-shutdown", { message: "Server is restarting; reconnecting shortly" });
       presence.close();

@@ -49,15 +49,9 @@ export interface Store {
   /** Records that `userId` took part in `call` (history index). */
   indexUserCall(userId: string, call: CallRecord): Promise<void>;
 
-  /**
-   * Upserts by id; keeps the first insertion's position. Returns the number
-   * stored for the call, or null (nothing written) when the annotation is new
-   * and the call already holds `maxCount`: checked atomically with the write,
-   * so concurrent writers cannot pass the limit together.
-   */
-  putAnnotation(callId: string, annotation: Annotation, maxCount?: number): Promise<number | null>;
+  /** Upserts by id; an update keeps the first insertion's position in the list. */
+  putAnnotation(callId: string, annotation: Annotation): Promise<void>;
   countAnnotations(callId: string): Promise<number>;
-  hasAnnotation(callId: string, id: string): Promise<boolean>;
   deleteAnnotation(callId: string, id: string): Promise<boolean>;
   clearAnnotations(callId: string): Promise<void>;
   listAnnotations(callId: string): Promise<Annotation[]>;
