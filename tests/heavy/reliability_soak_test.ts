@@ -9,9 +9,9 @@
  * MOBIMAINT_SOAK_CLIENTS (1000, even) size the run.
  */
 import assert from "node:assert/strict";
-import { ADMIN_PASSWORD, api, login } from "./helpers/server.ts";
-import { startServerProcess } from "./helpers/process.ts";
-import { type Client, connect, next, send, sleep } from "./helpers/sockets.ts";
+import { ADMIN_PASSWORD, api, login } from "../helpers/server.ts";
+import { startServerProcess } from "../helpers/process.ts";
+import { type Client, connect, next, send, sleep } from "../helpers/sockets.ts";
 
 const SECONDS = Number(Deno.env.get("MOBIMAINT_SOAK_SECONDS") ?? 60);
 const WARMUP = Number(Deno.env.get("MOBIMAINT_SOAK_WARMUP_SECONDS") ?? 15);
