@@ -8,6 +8,7 @@ import type { Deps } from "../context.ts";
 import { registerAnnotations } from "./annotations.ts";
 import { authenticate } from "./auth.ts";
 import { CallSignaling } from "./calls.ts";
+import { ClusterPresence, type ClusterPresenceOptions } from "./cluster_presence.ts";
 import { type HandlerDeps, on, onBare } from "./handler.ts";
 import { SocketPresence } from "./presence.ts";
 import { RecoveryAdapter } from "./recovery_adapter.ts";
@@ -21,6 +22,8 @@ export interface Signaling {
   disconnectUser(userId: string, jti?: string): Promise<void>;
   /** Resumes calls left open by a previous run (see CallSignaling.recover). */
   recover(): Promise<void>;
+  /** Multi-node mode (a cluster adapter is installed): shares presence with the other nodes. */
+  startCluster(opts?: ClusterPresenceOptions): Promise<void>;
   connections(): number;
   /** Tells every client the server is going away, then closes all sockets. */
   close(): Promise<void>;
@@ -42,7 +45,7 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
     },
     adapter: RecoveryAdapter as unknown as ServerOptions["adapter"],
   });
-  guardRecovery(io.of("/").adapter as never, deps.tokens, deps.log, Math.max(1000, config.graceMs));
+  guardRecovery(io, deps.tokens, deps.log, Math.max(1000, config.graceMs));
   const h: HandlerDeps = {
     schemas: socketSchemas(config.limits),
     limiter: new RateLimiterMemory({ points: config.limits.socketEventsPerSec, duration: 1 }),
@@ -56,6 +59,7 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
   io.on("connection", (socket) => {
     const who = socket.data.identity;
     presence.connected(socket);
+    if (socket.recovered) calls.adopt(socket);
     deps.log.debug(
       { event: "socket-connected", userId: who.userId, recovered: socket.recovered },
       "connected",
@@ -88,10 +92,15 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
     });
   });
 
+  let cluster: ClusterPresence | undefined;
   return {
     io,
     connections: () => io.engine.clientsCount,
     recover: () => calls.recover(),
+    startCluster: (opts) => {
+      cluster = new ClusterPresence(io, deps, presence, opts);
+      return cluster.start();
+    },
     disconnectUser: async (userId, jti) => {
       for (const s of await io.in(rooms.user(userId)).fetchSockets()) {
         if (!jti || s.data.identity?.jti === jti) s.disconnect(true);
@@ -99,6 +108,7 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
     },
     close: async () => {
       io.emit("server-shutdown", { message: "Server is restarting; reconnecting shortly" });
+      cluster?.close();
       presence.close();
       calls.close();
       await new Promise<void>((resolve) => setTimeout(resolve, 50)); // let the notice flush

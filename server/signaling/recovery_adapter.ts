@@ -8,8 +8,8 @@
  */
 import { Adapter, SessionAwareAdapter } from "socket.io-adapter";
 
-/** Events not worth replaying after a drop. */
-const NOT_REPLAYED = new Set(["offer", "answer", "ice-candidate", "pong"]);
+/** Events not worth replaying after a drop (also used by the multi-node adapter, redis_adapter.ts). */
+export const NOT_REPLAYED = new Set(["offer", "answer", "ice-candidate", "pong"]);
 
 type Packet = { type: number; data: unknown[] };
 type Opts = Parameters<Adapter["broadcast"]>[1];
