@@ -5,7 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { io } from "socket.io-client";
-import { api, loginAll, startTestServer, type TestServer } from "./helpers/server.ts";
+import { Redis } from "ioredis";
+import { api, login, loginAll, startTestServer, type TestServer } from "./helpers/server.ts";
+import { startTestRedis } from "./helpers/redis.ts";
 import { type Client, collect, connect, next, send, silent, sleep } from "./helpers/sockets.ts";
 
 /** A tech whose socket reconnects by itself (with recovery), in an active call with an expert. */
@@ -160,5 +162,67 @@ Deno.test("a session whose token was revoked while it was away is not resumed, n
     tech.close();
     expert.close();
     await server.close();
+  }
+});
+
+Deno.test("two nodes: a session revoked while away is not resumed on the other node, nothing replayed", async () => {
+  const redis = await startTestRedis();
+  const env = { MOBIMAINT_REDIS_URL: redis.url, MOBIMAINT_GRACE_MS: "3000" };
+  const nodes: TestServer[] = [];
+  const sockets: Client[] = [];
+  try {
+    nodes.push(await startTestServer(env), await startTestServer(env));
+    const [a, b] = nodes;
+    const tech = await login(a.url, "user1", "P");
+    const expert = await login(b.url, "user2", "P");
+    const techSocket = await connect(a.url, tech.token);
+    const expertSocket = await connect(b.url, expert.token);
+    sockets.push(techSocket, expertSocket);
+    const callId =
+      (await api(a.url, "POST", "/api/create-call", { token: tech.token, body: {} })).body.callId;
+    const rung = next(expertSocket, "call-request", 5000);
+    assert.equal((await send(techSocket, "call-request", { callId, to: expert.userId })).ok, true);
+    await rung;
+    assert.equal((await send(expertSocket, "call-response", { callId, accepted: true })).ok, true);
+    assert.equal((await send(techSocket, "join-call", { callId })).ok, true);
+    const first = next(techSocket, "chat", 5000);
+    await send(expertSocket, "chat", { callId, id: "m1", text: "hello" });
+    await first; // the client now holds an offset to resume from
+
+    // deno-lint-ignore no-explicit-any
+    const old = techSocket as any;
+    const { _pid: pid, _lastOffset: offset } = old;
+    assert.ok(pid && offset);
+    old.io.engine.close();
+    const peek = new Redis(redis.url);
+    try {
+      for (let i = 0; i < 150 && !(await peek.exists(`{mobimaint}:sio:session:${pid}`)); i++) await sleep(20);
+      assert.equal(await peek.exists(`{mobimaint}:sio:session:${pid}`), 1, "node A stored the session");
+    } finally {
+      peek.disconnect();
+    }
+    await send(expertSocket, "chat", { callId, id: "m-secret", text: "while away" });
+    assert.equal((await api(b.url, "POST", "/logout", { token: tech.token })).status, 200);
+
+    const resumed: Client = io(b.url, {
+      auth: { token: tech.token },
+      transports: ["websocket"],
+      reconnection: false,
+      forceNew: true,
+      autoConnect: false,
+    });
+    sockets.push(resumed);
+    // deno-lint-ignore no-explicit-any
+    Object.assign(resumed as any, { _pid: pid, _lastOffset: offset });
+    const replayed = collect(resumed, "chat");
+    const refused = next(resumed, "connect_error", 5000);
+    resumed.connect();
+    assert.equal((await refused).message, "UNAUTHORIZED");
+    await sleep(100);
+    assert.deepEqual(replayed, []);
+  } finally {
+    for (const s of sockets) s.close();
+    for (const n of nodes) await n.close();
+    await redis.close();
   }
 });
