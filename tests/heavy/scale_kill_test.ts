@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { io as ioClient } from "socket.io-client";
 import { type Client, collect, connect, next, send, sleep } from "../helpers/sockets.ts";
 import { startTestRedis, type TestRedis } from "../helpers/redis.ts";
-import { type NodeProcess, spawnNode } from "../helpers/node_process.ts";
+import { type ServerProcess, startServerProcess } from "../helpers/process.ts";
 import { ADMIN_PASSWORD, api, login } from "../helpers/server.ts";
 
 const GRACE_MS = 3_000;
@@ -20,13 +20,16 @@ const RING_SWEEP_MS = 250;
 
 interface Cluster {
   redis: TestRedis;
-  nodes: NodeProcess[];
-  add(name: string): Promise<NodeProcess>;
+  nodes: ServerProcess[];
+  add(): Promise<ServerProcess>;
+  /** SIGKILL: the node dies at once, telling nobody. */
+  kill(node: ServerProcess): Promise<void>;
+  alive(): ServerProcess[];
   sockets: Client[];
   close(): Promise<void>;
 }
 
-async function startCluster(names: string[]): Promise<Cluster> {
+async function startCluster(size: number): Promise<Cluster> {
   const redis = await startTestRedis();
   const env = {
     MOBIMAINT_REDIS_URL: redis.url,
@@ -36,24 +39,34 @@ async function startCluster(names: string[]): Promise<Cluster> {
     MOBIMAINT_RING_TIMEOUT_MS: String(RING_TIMEOUT_MS),
     MOBIMAINT_RING_SWEEP_MS: String(RING_SWEEP_MS),
   };
+  const killed = new Set<ServerProcess>();
   const cluster: Cluster = {
     redis,
     nodes: [],
     sockets: [],
-    add: async (name) => {
-      const node = await spawnNode(name, env);
+    add: async () => {
+      const node = await startServerProcess(env);
       cluster.nodes.push(node);
       return node;
     },
+    kill: async (node) => {
+      killed.add(node);
+      node.kill("SIGKILL");
+      await node.exited;
+    },
+    alive: () => cluster.nodes.filter((n) => !killed.has(n)),
     close: async () => {
       for (const s of cluster.sockets) s.close();
-      for (const n of cluster.nodes) await n.stop();
+      for (const n of cluster.nodes) {
+        await n.stop();
+        await Deno.remove(n.dataDir, { recursive: true }).catch(() => {});
+      }
       await redis.close();
     },
   };
   try {
     // One after the other: the first seeds the demo users into the shared store.
-    for (const name of names) await cluster.add(name);
+    for (let i = 0; i < size; i++) await cluster.add();
   } catch (e) {
     await cluster.close();
     throw e;
@@ -110,7 +123,7 @@ async function startCall(
 }
 
 Deno.test("node A is SIGKILLed mid-call: the technician comes back through node B, the call goes on", async () => {
-  const cluster = await startCluster(["A", "B"]);
+  const cluster = await startCluster(2);
   try {
     const [a, b] = cluster.nodes;
     const tech = await login(a.url, "user1", "P");
@@ -154,7 +167,7 @@ Deno.test("node A is SIGKILLed mid-call: the technician comes back through node 
     const userLeft = collect(expertSocket, "user-left");
     const callEnded = collect(expertSocket, "call-ended");
     const dropped = next(techSocket, "disconnect", 5000);
-    await a.kill();
+    await cluster.kill(a);
     await dropped;
 
     // B takes A for gone after the node timeout: the technician shows offline there, its grace period runs.
@@ -213,7 +226,7 @@ Deno.test("node A is SIGKILLed mid-call: the technician comes back through node 
 });
 
 Deno.test("several nodes: user-left, ring timeout and node-loss drops each happen exactly once", async (t) => {
-  const cluster = await startCluster(["A", "B", "C"]);
+  const cluster = await startCluster(3);
   try {
     const [a, b, c] = cluster.nodes;
     const tech = await login(a.url, "user1", "P");
@@ -222,7 +235,7 @@ Deno.test("several nodes: user-left, ring timeout and node-loss drops each happe
     const track = (s: Client) => (cluster.sockets.push(s), s);
     const seenOnlineEverywhere = (userId: string) =>
       waitFor(`every node sees ${userId} available`, async () => {
-        for (const n of cluster.nodes.filter((n) => n.alive())) {
+        for (const n of cluster.alive()) {
           if ((await statusOf(n.url, admin.token, userId)) !== "online/available") return false;
         }
         return true;
@@ -270,7 +283,7 @@ Deno.test("several nodes: user-left, ring timeout and node-loss drops each happe
         const rangAt = Date.now();
         await ring;
 
-        await a.kill(); // A held the ring's timer
+        await cluster.kill(a); // A held the ring's timer
         const techOnB = track(await connect(b.url, tech.token)); // the app, routed to B
         const responses = collect(techOnB, "call-response");
         const timedOut = await next(techOnB, "call-response", RING_TIMEOUT_MS + 5_000);
@@ -293,7 +306,7 @@ Deno.test("several nodes: user-left, ring timeout and node-loss drops each happe
     await t.step(
       "(c) a user whose node was killed never comes back: dropped once, after timeout + grace",
       async () => {
-        const d = await cluster.add("D");
+        const d = await cluster.add();
         const techOnB = cluster.sockets.at(-1)!;
         const expert3 = await login(d.url, "user3", "p3");
         const expert3OnD = track(await connect(d.url, expert3.token));
@@ -307,7 +320,7 @@ Deno.test("several nodes: user-left, ring timeout and node-loss drops each happe
         const userLeft = collect(techOnB, "user-left");
         const first = next(techOnB, "user-left", NODE_TIMEOUT_MS + GRACE_MS + 5_000);
         const killedAt = Date.now();
-        await d.kill();
+        await cluster.kill(d);
         assert.deepEqual(await first, { userId: expert3.userId, callId });
         const after = Date.now() - killedAt;
         assert.ok(after >= NODE_TIMEOUT_MS - HEARTBEAT_MS + GRACE_MS, `dropped after ${after} ms: too early`);
