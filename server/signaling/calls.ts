@@ -230,17 +230,22 @@ export class CallSignaling {
   }
 
   /**
-   * The user's node died, so nobody did userGone's work for the calls and
-   * rings the user had there: do it from the store, for every open call.
-   * Every surviving node may run this; the domain lets one change win.
+   * The users' node died, so nobody did userGone's work for the calls and
+   * rings they had there: do it from the store, in one pass over the open
+   * calls. Every surviving node may run this; the domain lets one change win.
    */
-  async userLost(userId: string): Promise<void> {
-    await this.userGone(userId);
+  async usersLost(userIds: string[]): Promise<void> {
+    for (const userId of userIds) await this.userGone(userId);
+    const lost = new Set(userIds);
     for (const call of await this.deps.calls.open()) {
-      if (call.ringing && (call.createdBy === userId || call.ringing.to === userId)) {
-        await this.stopRingOfGoneUser(call.callId, call.ringing.to, call.createdBy, userId);
-      } else if (call.participants.some((p) => p.userId === userId && p.present)) {
-        await this.drop(userId, call.callId);
+      const ring = call.ringing;
+      if (ring) {
+        const who = lost.has(call.createdBy) ? call.createdBy : lost.has(ring.to) ? ring.to : undefined;
+        if (who) await this.stopRingOfGoneUser(call.callId, ring.to, call.createdBy, who);
+        continue;
+      }
+      for (const p of call.participants) {
+        if (p.present && lost.has(p.userId)) await this.drop(p.userId, call.callId);
       }
     }
   }

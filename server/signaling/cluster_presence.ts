@@ -118,10 +118,9 @@ export class ClusterPresence {
         "a node stopped answering; its users are offline there",
       );
       // The node cannot clean up after its users: they get a grace period here, then leave their calls.
-      for (const userId of this.deps.presence.replaceNode(node, null)) {
-        this.deps.presence.onChange(userId);
-        if (!this.deps.presence.isOnline(userId)) this.sockets.lost(userId);
-      }
+      const changed = this.deps.presence.replaceNode(node, null);
+      for (const userId of changed) this.deps.presence.onChange(userId);
+      this.sockets.lost(changed.filter((userId) => !this.deps.presence.isOnline(userId)));
     }
   }
 

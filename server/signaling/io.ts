@@ -54,7 +54,7 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
   const presence = new SocketPresence(io, deps);
   const calls = new CallSignaling(io, deps);
   presence.onGone = (userId) => calls.userGone(userId);
-  presence.onLost = (userId) => calls.userLost(userId);
+  presence.onLost = (userIds) => calls.usersLost(userIds);
 
   io.use(authenticate(deps.tokens));
   io.on("connection", (socket) => {

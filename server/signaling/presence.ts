@@ -23,15 +23,16 @@ export class SocketPresence {
   /** userId → this node's connected sockets of that user. */
   private readonly sockets = new Map<string, number>();
   private readonly graceTimers = new Map<string, ReturnType<typeof setTimeout>>();
-  /** Grace timers of users whose node died (see lost()). */
-  private readonly lostTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Users whose node died, waiting out their grace period here (see lost()). */
+  private readonly lostUsers = new Set<string>();
+  private readonly lostTimers = new Set<ReturnType<typeof setTimeout>>();
   private readonly roles = new Map<string, Role>();
   private readonly pending = new Set<string>();
   private flushTimer?: ReturnType<typeof setTimeout>;
   /** Called when a user's grace period ran out (leave calls, stop rings). */
   onGone: (userId: string) => Promise<void> = () => Promise.resolve();
   /** Called when a user whose node died did not come back within the grace period. */
-  onLost: (userId: string) => Promise<void> = () => Promise.resolve();
+  onLost: (userIds: string[]) => Promise<void> = () => Promise.resolve();
 
   constructor(private readonly io: IoServer, private readonly deps: Deps) {
     deps.presence.onChange = (userId) => this.queue(userId);
@@ -44,10 +45,9 @@ export class SocketPresence {
     if (role === "Technician") socket.join(rooms.expertWatchers(shardOf(socket.id)));
     if (role === "Admin") socket.join(rooms.allWatchers);
     this.sockets.set(userId, (this.sockets.get(userId) ?? 0) + 1);
-    for (const timers of [this.graceTimers, this.lostTimers]) {
-      clearTimeout(timers.get(userId));
-      timers.delete(userId);
-    }
+    clearTimeout(this.graceTimers.get(userId));
+    this.graceTimers.delete(userId);
+    this.lostUsers.delete(userId);
     this.deps.presence.setOnline(userId, true);
   }
 
@@ -77,22 +77,23 @@ export class SocketPresence {
   }
 
   /**
-   * The node the user was connected to died, so nobody runs its grace
-   * period: this node does, and then `onLost` unless the user came back
-   * (on any node) meanwhile.
+   * The node these users were connected to died, so nobody runs their grace
+   * period: this node does, and then `onLost` (one batch: one pass over the
+   * open calls) for those who did not come back on any node meanwhile.
    */
-  lost(userId: string): void {
-    if (this.lostTimers.has(userId)) return;
-    this.lostTimers.set(
-      userId,
-      setTimeout(() => {
-        this.lostTimers.delete(userId);
-        if (this.deps.presence.isOnline(userId)) return;
-        this.onLost(userId).catch((e) =>
-          this.deps.log.error({ event: "presence-lost", userId, err: String(e) }, "cleanup failed")
-        );
-      }, this.deps.config.graceMs),
-    );
+  lost(userIds: string[]): void {
+    const batch = userIds.filter((u) => !this.lostUsers.has(u));
+    if (!batch.length) return;
+    for (const u of batch) this.lostUsers.add(u);
+    const timer = setTimeout(() => {
+      this.lostTimers.delete(timer);
+      const gone = batch.filter((u) => this.lostUsers.delete(u) && !this.deps.presence.isOnline(u));
+      if (!gone.length) return;
+      this.onLost(gone).catch((e) =>
+        this.deps.log.error({ event: "presence-lost", users: gone.length, err: String(e) }, "cleanup failed")
+      );
+    }, this.deps.config.graceMs);
+    this.lostTimers.add(timer);
   }
 
   /** Runs `onGone` for a user now offline everywhere (also called by the multi-node presence). */
@@ -141,10 +142,10 @@ export class SocketPresence {
   }
 
   close(): void {
-    for (const timers of [this.graceTimers, this.lostTimers]) {
-      for (const t of timers.values()) clearTimeout(t);
-      timers.clear();
-    }
+    for (const t of [...this.graceTimers.values(), ...this.lostTimers]) clearTimeout(t);
+    this.graceTimers.clear();
+    this.lostTimers.clear();
+    this.lostUsers.clear();
     if (this.flushTimer) clearTimeout(this.flushTimer);
   }
 }
