@@ -80,12 +80,21 @@ export class UserService {
     if ((await this.store.listUsers()).length > 0) return {};
     const adminPassword = opts.adminPassword ??
       crypto.randomUUID().replaceAll("-", "").slice(0, 20);
-    await this.create({
-      username: "admin",
-      password: adminPassword,
-      role: "Admin",
-    });
-    if (opts.demo) { for (const u of DEMO_USERS) await this.create(u); }
-    return { adminPassword: opts.adminPassword ? undefined : adminPassword };
+    // Several nodes may start at once on one empty Redis: a user another node created first is not an error,
+    // and only the node whose admin was stored may print the password.
+    const ours = await this.createUnlessTaken({ username: "admin", password: adminPassword, role: "Admin" });
+    if (opts.demo) { for (const u of DEMO_USERS) await this.createUnlessTaken(u); }
+    return { adminPassword: ours && !opts.adminPassword ? adminPassword : undefined };
+  }
+
+  /** create(), but false instead of CONFLICT when the username is taken. */
+  private async createUnlessTaken(input: CreateUserBody): Promise<boolean> {
+    try {
+      await this.create(input);
+      return true;
+    } catch (e) {
+      if (e instanceof AppError && e.code === "CONFLICT") return false;
+      throw e;
+    }
   }
 }
