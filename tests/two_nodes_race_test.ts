@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import type { CallRecord } from "../lib/types.ts";
 import { CallService } from "../server/domain/calls.ts";
 import { Presence } from "../server/domain/presence.ts";
+import { DEMO_USERS, UserService } from "../server/domain/users.ts";
 import { RedisStore } from "../server/store/redis.ts";
 import { startTestRedis } from "./helpers/redis.ts";
 import { api, login, startTestServer, type TestServer } from "./helpers/server.ts";
@@ -54,13 +55,32 @@ Deno.test("domain: two nodes dropping the same participant at once: one leave wi
   }
 });
 
+Deno.test("domain: nodes starting at once on one empty store seed it once; one prints the admin password", async () => {
+  const redis = await startTestRedis();
+  const stores = await Promise.all([1, 2, 3].map(() => RedisStore.open(redis.url)));
+  try {
+    const seeded = await Promise.all(
+      stores.map((s) => new UserService(s).seed({ demo: true })),
+    );
+    const printed = seeded.map((r) => r.adminPassword).filter((p): p is string => !!p);
+    assert.equal(printed.length, 1, "only the node whose admin was stored prints its password");
+    const users = await stores[0].listUsers();
+    assert.deepEqual(users.map((u) => u.username), ["admin", ...DEMO_USERS.map((u) => u.username)].sort());
+    await new UserService(stores[1]).authenticate("admin", printed[0]); // throws unless it is the stored one
+  } finally {
+    for (const s of stores) await s.close();
+    await redis.close();
+  }
+});
+
 Deno.test("two nodes racing to accept and to end the same call leave one consistent record", async (t) => {
   const redis = await startTestRedis();
   const env = { MOBIMAINT_REDIS_URL: redis.url, MOBIMAINT_GRACE_MS: "500" };
   const nodes: TestServer[] = [];
   const sockets: Client[] = [];
   try {
-    nodes.push(await startTestServer(env), await startTestServer(env));
+    // Started together on the empty Redis: both seed it, neither fails.
+    nodes.push(...await Promise.all([startTestServer(env), startTestServer(env)]));
     const [a, b] = nodes;
     const tech = await login(a.url, "user1", "P");
     const expert = await login(b.url, "user2", "P");
