@@ -109,13 +109,15 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
       }
     },
     close: async () => {
-      io.emit("server-shutdown", { message: "Server is restarting; reconnecting shortly" });
+      // Only this node's clients: with the Redis adapter, io.emit and io.disconnectSockets reach every node's.
+      io.local.emit("server-shutdown", { message: "Server is restarting; reconnecting shortly" });
       cluster?.close();
-      presence.close();
       calls.close();
       await new Promise<void>((resolve) => setTimeout(resolve, 50)); // let the notice flush
-      io.disconnectSockets(true);
+      // Ends each session as "server shutting down" (no disconnect packet): clients reconnect on their own,
+      // and with the Redis adapter the sessions are saved for another node to resume.
       await io.close().catch(() => {});
+      presence.close(); // after the sockets closed: drops their grace timers
     },
   };
 }
