@@ -225,6 +225,65 @@ Deno.test("node A is SIGKILLed mid-call: the technician comes back through node 
   }
 });
 
+Deno.test("node A is drained (SIGTERM) mid-call: the technician resumes its session on node B", async () => {
+  const cluster = await startCluster(2);
+  try {
+    const [a, b] = cluster.nodes;
+    const tech = await login(a.url, "user1", "P");
+    const expert = await login(b.url, "user2", "P");
+    const techSocket: Client = ioClient(a.url, {
+      auth: { token: tech.token },
+      transports: ["websocket"],
+      forceNew: true,
+      reconnection: true,
+      reconnectionDelay: 100,
+      reconnectionDelayMax: 200,
+      randomizationFactor: 0,
+    });
+    cluster.sockets.push(techSocket);
+    // The balancer stops sending new connections to a draining node.
+    techSocket.io.on("reconnect_attempt", () => ((techSocket.io as unknown as { uri: string }).uri = b.url));
+    await next(techSocket, "connect", 5000);
+    const expertSocket = await connect(b.url, expert.token);
+    cluster.sockets.push(expertSocket);
+    const admin = await login(a.url, "admin", ADMIN_PASSWORD);
+    await waitFor(
+      "A sees the expert on B",
+      async () => (await statusOf(a.url, admin.token, expert.userId)) === "online/available",
+    );
+    const callId = await startCall(a.url, tech, techSocket, expert, expertSocket);
+
+    const userLeft = collect(expertSocket, "user-left");
+    const expertNotices = collect(expertSocket, "server-shutdown");
+    const expertDrops = collect(expertSocket, "disconnect");
+    const notice = next(techSocket, "server-shutdown", 5000);
+    const resumed = next(techSocket, "connect", 15_000);
+    const stopping = a.stop();
+    await notice;
+    await resumed;
+    assert.equal(techSocket.recovered, true, "the session A saved on shutdown is resumed on B");
+    assert.equal((await stopping).code, 0);
+
+    // No join-call: the resumed socket is back in the call's rooms on B.
+    const offer = { type: "offer", sdp: "v=0\r\n" };
+    const gotOffer = next(techSocket, "offer", 5000);
+    assert.equal((await send(expertSocket, "offer", { callId, offer, to: tech.userId })).ok, true);
+    assert.deepEqual(await gotOffer, { offer, from: expert.userId, callId });
+    const gotChat = next(expertSocket, "chat", 5000);
+    assert.equal((await send(techSocket, "chat", { callId, id: "after-drain", text: "on B now" })).ok, true);
+    assert.equal((await gotChat).id, "after-drain");
+    await sleep(GRACE_MS + 500);
+    assert.deepEqual(expertNotices, [], "only A's own clients are told A is going away");
+    assert.deepEqual(expertDrops, [], "B's clients stay connected while A drains");
+    assert.deepEqual(userLeft, []);
+    const call = (await api(b.url, "GET", `/api/calls/${callId}`, { token: expert.token })).body;
+    assert.equal(call.status, "active");
+    assert.deepEqual(timelineOf(call, "dropped"), []);
+  } finally {
+    await cluster.close();
+  }
+});
+
 Deno.test("several nodes: user-left, ring timeout and node-loss drops each happen exactly once", async (t) => {
   const cluster = await startCluster(3);
   try {
