@@ -14,7 +14,6 @@ import { ADMIN_PASSWORD, api, login } from "../helpers/server.ts";
 
 const GRACE_MS = 3_000;
 const NODE_TIMEOUT_MS = 1_500;
-const HEARTBEAT_MS = NODE_TIMEOUT_MS / 3; // server.ts: a third of the node timeout
 const RING_TIMEOUT_MS = 4_000;
 const RING_SWEEP_MS = 250;
 
@@ -337,16 +336,16 @@ Deno.test("several nodes: user-left, ring timeout and node-loss drops each happe
           (await api(a.url, "POST", "/api/create-call", { token: tech.token, body: {} })).body.callId;
         const cancelled = collect(expertOnB, "call-cancelled");
         const ring = next(expertOnB, "call-request", 5000);
+        const beforeRing = Date.now();
         const rang = await send(techOnA, "call-request", { callId, from: tech.userId, to: expert.userId });
         assert.equal(rang.ok, true, JSON.stringify(rang));
-        const rangAt = Date.now();
         await ring;
 
         await cluster.kill(a); // A held the ring's timer
         const techOnB = track(await connect(b.url, tech.token)); // the app, routed to B
         const responses = collect(techOnB, "call-response");
         const timedOut = await next(techOnB, "call-response", RING_TIMEOUT_MS + 5_000);
-        assert.ok(Date.now() - rangAt >= RING_TIMEOUT_MS - 100, "not before the ring timeout");
+        assert.ok(Date.now() - beforeRing >= RING_TIMEOUT_MS, "not before the ring timeout");
         assert.deepEqual(timedOut, { callId, from: expert.userId, accepted: false, reason: "timeout" });
         await sleep(1_500); // B and C both sweep: neither may tell it twice
         assert.equal(responses.length, 1, JSON.stringify(responses));
@@ -382,7 +381,9 @@ Deno.test("several nodes: user-left, ring timeout and node-loss drops each happe
         await cluster.kill(d);
         assert.deepEqual(await first, { userId: expert3.userId, callId });
         const after = Date.now() - killedAt;
-        assert.ok(after >= NODE_TIMEOUT_MS - HEARTBEAT_MS + GRACE_MS, `dropped after ${after} ms: too early`);
+        // The node timeout counts from D's last heartbeat, which a busy machine may have sent late: only the
+        // grace period, which starts once B or C declared D gone, is a firm lower bound.
+        assert.ok(after >= GRACE_MS, `dropped ${after} ms after the kill: within the grace period`);
         await sleep(1_500); // B and C both ran the cleanup
         assert.equal(userLeft.length, 1, JSON.stringify(userLeft));
         const call = (await api(c.url, "GET", `/api/calls/${callId}`, { token: tech.token })).body;
