@@ -1,0 +1,341 @@
+/**
+ * Everything a call page does besides drawing the UI: media, the signaling
+ * socket, the peer connection, annotations, chat, quality. State lives in
+ * signals so the island re-renders on change; tests read it through
+ * `window.__mobimaint`.
+ */
+import { signal } from "@preact/signals";
+import type { Annotation, ChatMessage } from "../types.ts";
+import type { Me } from "../history.ts";
+import { apiJson } from "./api.ts";
+import { countCameras, type Facing, getLocalMedia, hasTorch, openCamera, setTorch } from "./media.ts";
+import { PeerSession, type PeerSignal } from "./peer.ts";
+import { assessQuality, type Quality, sampleStats, type StatsSample } from "./quality.ts";
+import { connectSignaling, request, type SignalingSocket } from "./signaling.ts";
+
+const upsert = <T extends { id: string }>(list: T[], item: T) =>
+  list.some((x) => x.id === item.id) ? list.map((x) => x.id === item.id ? item : x) : [...list, item];
+
+export type SignalingState = "connecting" | "connected" | "reconnecting";
+
+export class CallController {
+  readonly signaling = signal<SignalingState>("connecting");
+  readonly peerState = signal<RTCPeerConnectionState | "waiting">("waiting");
+  readonly peerId = signal<string | null>(null);
+  readonly peerPresent = signal(false);
+  readonly localStream = signal<MediaStream | null>(null);
+  readonly remoteStream = signal<MediaStream | null>(null);
+  readonly annotations = signal<Annotation[]>([]);
+  readonly chat = signal<ChatMessage[]>([]);
+  readonly warnings = signal<string[]>([]);
+  readonly notice = signal<string | null>(null);
+  readonly ended = signal<string | null>(null);
+  readonly quality = signal<Quality | null>(null);
+  readonly muted = signal(false);
+  readonly cameraOff = signal(false);
+  readonly facing = signal<Facing>("user");
+  readonly torch = signal<"none" | "off" | "on">("none");
+  readonly cameras = signal(0);
+  readonly names = signal<Record<string, string>>({});
+  /** Names of server events received, in order (diagnostics and tests). */
+  readonly events: string[] = [];
+
+  private socket?: SignalingSocket;
+  private session?: PeerSession;
+  private iceServers: RTCIceServer[] = [];
+  private joined = false;
+  private mine: string[] = [];
+  private lastSample?: StatsSample;
+  private timers: ReturnType<typeof setInterval>[] = [];
+  private stopped = false;
+
+  constructor(readonly callId: string, readonly me: Me) {
+    this.facing.value = me.role === "Technician" ? "environment" : "user";
+    this.names.value = { [me.userId]: me.username };
+  }
+
+  get peerName(): string {
+    return this.names.value[this.peerId.value ?? ""] ?? "The other participant";
+  }
+
+  async start(): Promise<void> {
+    const path = `/api/calls/${encodeURIComponent(this.callId)}`;
+    const [media, ice] = await Promise.all([
+      getLocalMedia(this.facing.value),
+      apiJson<{ iceServers: RTCIceServer[] }>("GET", "/api/ice-servers").catch(() => ({ iceServers: [] })),
+      apiJson<{ participants: { userId: string; username: string }[] }>("GET", path)
+        .then((c) => this.addNames(c.participants)).catch(() => {}),
+    ]);
+    if (this.stopped) return media.stream.getTracks().forEach((t) => t.stop());
+    this.iceServers = ice.iceServers;
+    this.localStream.value = media.stream;
+    this.warnings.value = media.warnings;
+    this.torch.value = hasTorch(media.stream.getVideoTracks()[0]) ? "off" : "none";
+    countCameras().then((n) => this.cameras.value = n);
+    this.connect();
+    const online = () => {
+      this.notice.value = null;
+      this.session?.restartIce();
+    };
+    const offline = () => this.notice.value = "You are offline. The call resumes when the network is back.";
+    addEventListener("online", online);
+    addEventListener("offline", offline);
+    this.timers.push(setInterval(() => this.sampleQuality(), 1000));
+    this.cleanup.push(
+      () => removeEventListener("online", online),
+      () => removeEventListener("offline", offline),
+    );
+  }
+
+  private cleanup: (() => void)[] = [];
+
+  private addNames(users: { userId: string; username: string }[]) {
+    this.names.value = {
+      ...this.names.value,
+      ...Object.fromEntries(users.map((u) => [u.userId, u.username])),
+    };
+  }
+
+  private connect() {
+    const s = this.socket = connectSignaling(this.me.userId);
+    const { callId, me } = this;
+    s.onAny((event: string) => this.events.push(event));
+    s.on("connect", async () => {
+      this.signaling.value = "connected";
+      if (this.notice.value?.startsWith("Connection to the server")) this.notice.value = null;
+      const rejoin = this.joined;
+      try {
+        await request(s, "join-call", { callId, userId: me.userId, role: me.role });
+        this.joined = true;
+      } catch (e) {
+        return this.finish((e as Error).message || "This call is not available.", false);
+      }
+      // A new signaling connection may mean a new network path: renegotiate ICE.
+      if (rejoin) this.session?.restartIce();
+    });
+    s.on("disconnect", (reason) => {
+      if (reason === "io client disconnect" || this.stopped) return;
+      this.signaling.value = "reconnecting";
+      this.notice.value = "Connection to the server lost. Reconnecting…";
+    });
+    s.on("existing-users", ({ users }) => {
+      this.addNames(users);
+      const other = users.find((u) => u.userId !== me.userId);
+      if (other) this.peerArrived(other.userId, false);
+    });
+    s.on("user-joined", ({ userId }) => {
+      if (userId === me.userId) return;
+      this.peerArrived(userId, true);
+      if (!this.names.value[userId]) {
+        apiJson<{ participants: { userId: string; username: string }[] }>(
+          "GET",
+          `/api/calls/${encodeURIComponent(callId)}`,
+        ).then((c) => this.addNames(c.participants)).catch(() => {});
+      }
+    });
+    s.on("user-left", ({ userId }) => {
+      if (userId !== this.peerId.value) return;
+      this.peerPresent.value = false;
+      this.notice.value = `${this.peerName} left the call. Waiting for them to come back…`;
+      this.closePeer();
+    });
+    s.on(
+      "offer",
+      ({ offer, from }) =>
+        this.onSignal(from, { type: "description", description: offer as RTCSessionDescriptionInit }),
+    );
+    s.on(
+      "answer",
+      ({ answer, from }) =>
+        this.onSignal(from, { type: "description", description: answer as RTCSessionDescriptionInit }),
+    );
+    s.on(
+      "ice-candidate",
+      ({ candidate, from }) =>
+        this.onSignal(from, { type: "candidate", candidate: candidate as RTCIceCandidateInit | null }),
+    );
+    s.on("existing-annotations", ({ annotations }) => this.annotations.value = annotations);
+    s.on("annotation", ({ callId: _c, ...a }) => this.annotations.value = upsert(this.annotations.value, a));
+    s.on(
+      "annotation-deleted",
+      ({ id }) => this.annotations.value = this.annotations.value.filter((a) => a.id !== id),
+    );
+    s.on("annotations-cleared", () => this.annotations.value = []);
+    s.on("existing-chat", ({ messages }) => this.chat.value = messages);
+    s.on("chat", ({ callId: _c, ...m }) => this.chat.value = upsert(this.chat.value, m));
+    s.on(
+      "call-ended",
+      ({ from }) =>
+        this.finish(
+          from && from !== me.userId
+            ? `${this.names.value[from] ?? "The other participant"} ended the call.`
+            : "The call has ended.",
+        ),
+    );
+    s.on("error", (e) => console.warn("signaling error", e.code, e.message));
+  }
+
+  private peerArrived(userId: string, fresh: boolean) {
+    this.peerId.value = userId;
+    this.peerPresent.value = true;
+    if (this.notice.value?.includes("left the call")) this.notice.value = null;
+    // A peer that (re)joins with a new page has a new peer connection: start over unless ours is healthy.
+    if (fresh && this.session && this.session.pc.connectionState !== "connected") this.closePeer();
+    this.ensurePeer();
+  }
+
+  private ensurePeer(): PeerSession {
+    if (this.session) return this.session;
+    const stream = this.localStream.value ?? new MediaStream();
+    this.session = new PeerSession({
+      iceServers: this.iceServers,
+      polite: this.me.role !== "Technician",
+      localStream: stream,
+      send: (signal) => this.sendSignal(signal),
+      onRemoteStream: (remote) => this.remoteStream.value = remote,
+      onStateChange: (state) => this.peerState.value = state,
+    });
+    this.peerState.value = "new";
+    return this.session;
+  }
+
+  private closePeer() {
+    this.session?.close();
+    this.session = undefined;
+    this.remoteStream.value = null;
+    this.peerState.value = "waiting";
+    this.lastSample = undefined;
+    this.quality.value = null;
+  }
+
+  private async onSignal(from: string, signal: PeerSignal) {
+    if (from === this.me.userId) return;
+    if (!this.peerId.value) this.peerId.value = from;
+    try {
+      await this.ensurePeer().receive(signal);
+    } catch (e) {
+      // An offer our connection cannot take (the peer reloaded: new DTLS identity) — start over with it.
+      if (signal.type !== "description" || signal.description.type !== "offer") return console.warn(e);
+      this.closePeer();
+      await this.ensurePeer().receive(signal).catch((err) => console.warn("renegotiation failed", err));
+    }
+  }
+
+  private sendSignal(signal: PeerSignal) {
+    const to = this.peerId.value;
+    if (!to || !this.socket?.connected) return;
+    const { callId } = this;
+    if (signal.type === "candidate") {
+      const c = signal.candidate;
+      this.socket.emit("ice-candidate", {
+        callId,
+        to,
+        candidate: c ? { ...c, candidate: c.candidate ?? "" } : null,
+      });
+    } else if (signal.description.type === "offer") {
+      this.socket.emit("offer", { callId, to, offer: signal.description as { type: "offer"; sdp: string } });
+    } else {
+      this.socket.emit("answer", {
+        callId,
+        to,
+        answer: signal.description as { type: "answer"; sdp: string },
+      });
+    }
+  }
+
+  private async sampleQuality() {
+    const pc = this.session?.pc;
+    if (!pc || pc.connectionState === "closed") return;
+    const sample = sampleStats(await pc.getStats());
+    this.quality.value = assessQuality(this.lastSample, sample);
+    this.lastSample = sample;
+  }
+
+  // ---- controls ----
+
+  toggleMute() {
+    this.muted.value = !this.muted.value;
+    this.localStream.value?.getAudioTracks().forEach((t) => t.enabled = !this.muted.value);
+  }
+
+  toggleCamera() {
+    this.cameraOff.value = !this.cameraOff.value;
+    this.localStream.value?.getVideoTracks().forEach((t) => t.enabled = !this.cameraOff.value);
+  }
+
+  async switchCamera() {
+    const stream = this.localStream.value;
+    const old = stream?.getVideoTracks()[0];
+    const facing = this.facing.value === "environment" ? "user" : "environment";
+    try {
+      const track = await openCamera(facing, old);
+      track.enabled = !this.cameraOff.value;
+      await this.session?.replaceVideoTrack(track);
+      const next = new MediaStream([...(stream?.getAudioTracks() ?? []), track]);
+      this.localStream.value = next;
+      this.facing.value = facing;
+      this.torch.value = hasTorch(track) ? "off" : "none";
+    } catch (e) {
+      this.warnings.value = [...this.warnings.value, `Could not switch camera: ${(e as Error).message}`];
+    }
+  }
+
+  async toggleTorch() {
+    const track = this.localStream.value?.getVideoTracks()[0];
+    if (!track || this.torch.value === "none") return;
+    const on = this.torch.value === "off";
+    await setTorch(track, on).then(() => this.torch.value = on ? "on" : "off").catch(() => {});
+  }
+
+  addAnnotation(a: Annotation) {
+    this.annotations.value = upsert(this.annotations.value, a);
+    this.mine.push(a.id);
+    this.socket?.emit("annotation", { ...a, callId: this.callId }, (r) => {
+      if (r.ok) return;
+      this.annotations.value = this.annotations.value.filter((x) => x.id !== a.id);
+      this.warnings.value = [...this.warnings.value, `Annotation not sent: ${r.error.message}`];
+    });
+  }
+
+  undo() {
+    let id: string | undefined;
+    while ((id = this.mine.pop()) && !this.annotations.value.some((a) => a.id === id));
+    if (!id) return;
+    this.annotations.value = this.annotations.value.filter((a) => a.id !== id);
+    this.socket?.emit("annotation-delete", { callId: this.callId, id });
+  }
+
+  clear() {
+    this.annotations.value = [];
+    this.mine = [];
+    this.socket?.emit("annotation-clear", { callId: this.callId });
+  }
+
+  sendChat(text: string) {
+    const id = `${this.me.userId}-${crypto.randomUUID()}`;
+    this.chat.value = upsert(this.chat.value, { id, from: this.me.userId, text, at: Date.now() });
+    this.socket?.emit("chat", { callId: this.callId, id, text });
+  }
+
+  async end() {
+    if (this.socket) await request(this.socket, "end-call", { callId: this.callId }).catch(() => {});
+    this.finish("You ended the call.", true, 0);
+  }
+
+  /** Shows why the call is over, releases everything and goes home. */
+  finish(message: string, goHome = true, delayMs = 2500) {
+    if (this.ended.value) return;
+    this.ended.value = message;
+    this.stop();
+    if (goHome) setTimeout(() => location.assign("/"), delayMs);
+  }
+
+  stop() {
+    this.stopped = true;
+    this.timers.forEach(clearInterval);
+    this.cleanup.forEach((f) => f());
+    this.closePeer();
+    this.localStream.value?.getTracks().forEach((t) => t.stop());
+    this.socket?.close();
+  }
+}
