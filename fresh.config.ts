@@ -40,6 +40,8 @@ export interface Config {
   tokenTtlSec: number;
   graceMs: number;
   ringTimeoutMs: number;
+  /** After a restart, how long past the grace period to wait for call participants to reconnect. */
+  restartSlackMs: number;
   logLevel: string;
   limits: Limits;
 }
@@ -81,6 +83,7 @@ export function loadConfig(
     tokenTtlSec: n("MOBIMAINT_TOKEN_TTL_SEC", 12 * 3600),
     graceMs: n("MOBIMAINT_GRACE_MS", 2_000),
     ringTimeoutMs: n("MOBIMAINT_RING_TIMEOUT_MS", 30_000),
+    restartSlackMs: n("MOBIMAINT_RESTART_SLACK_MS", 10_000),
     logLevel: env.MOBIMAINT_LOG_LEVEL || "info",
     limits: {
       bodyBytes: n("MOBIMAINT_LIMIT_BODY_BYTES", 64 * 1024),

@@ -2,6 +2,7 @@
 import type { Logger } from "pino";
 import type { Config } from "../fresh.config.ts";
 import type { Identity, TokenService } from "./auth/tokens.ts";
+import type { AnnotationService } from "./domain/annotations.ts";
 import type { CallService } from "./domain/calls.ts";
 import type { Presence } from "./domain/presence.ts";
 import type { UserService } from "./domain/users.ts";
@@ -13,6 +14,7 @@ export interface Deps {
   store: Store;
   users: UserService;
   calls: CallService;
+  annotations: AnnotationService;
   presence: Presence;
   tokens: TokenService;
   loginLimiter: LoginLimiter;

@@ -8,6 +8,7 @@ import { type Config, VERSION } from "../fresh.config.ts";
 import { LoginLimiter } from "./auth/login_limiter.ts";
 import { TokenService } from "./auth/tokens.ts";
 import type { Deps } from "./context.ts";
+import { AnnotationService } from "./domain/annotations.ts";
 import { CallService } from "./domain/calls.ts";
 import { Presence } from "./domain/presence.ts";
 import { UserService } from "./domain/users.ts";
@@ -33,12 +34,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
     await store.getOrSetMeta("token-secret", randomSecret());
   const presence = new Presence();
   const users = new UserService(store);
+  const calls = new CallService(store, presence);
   const deps: Deps = {
     config,
     store,
     users,
     presence,
-    calls: new CallService(store, presence),
+    calls,
+    annotations: new AnnotationService(store, calls, config.limits),
     tokens: new TokenService(secret, config.tokenTtlSec, store),
     loginLimiter: new LoginLimiter(config.limits),
     log,
@@ -56,6 +59,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     http.server.listen(config.port, config.host, () => resolve());
   });
   const port = (http.server.address() as AddressInfo).port;
+  await http.signaling.recover();
   log.info(
     { event: "listening", port, store: store.kind, version: VERSION },
     "MobiMaint listening",

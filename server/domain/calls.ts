@@ -98,13 +98,14 @@ export class CallService {
   }
 
   /** Applies a change atomically; `change` throws AppError to refuse. */
-  private async update(
-    callId: string,
-    change: (call: CallRecord) => CallRecord | null,
-  ): Promise<CallRecord> {
-    const r = await this.store.updateCall(callId, change);
+  private async update(callId: string, change: (call: CallRecord) => CallRecord | null): Promise<CallRecord> {
+    let rungBefore: string | undefined;
+    const r = await this.store.updateCall(callId, (call) => {
+      rungBefore = call.ringing?.to;
+      return change(call);
+    });
     if (!r) throw notFound(`Call ${callId} not found`);
-    this.syncBusy(r.call);
+    this.syncBusy(r.call, rungBefore);
     if (r.changed && r.call.status === "ended") {
       // `by` is the last timeline entry's user (set by finish()).
       this.events.ended(r.call, r.call.timeline.at(-1)?.userId);
@@ -112,19 +113,16 @@ export class CallService {
     return r.call;
   }
 
-  /** Keeps presence's busy flags in line with a call's state. */
-  syncBusy(call: CallRecord): void {
-    for (const p of call.participants) {
-      const busy = call.status === "active" && p.present ||
-        call.status === "pending" && call.ringing?.to === p.userId;
-      this.presence.setBusy(p.userId, call.callId, busy);
-    }
-    if (call.ringing) {
-      this.presence.setBusy(
-        call.ringing.to,
-        call.callId,
-        call.status === "pending",
-      );
+  /** Keeps presence's busy flags in line with a call's state (`alsoUser`: who was rung before the change). */
+  syncBusy(call: CallRecord, alsoUser?: string): void {
+    const users = new Set(call.participants.map((p) => p.userId));
+    if (call.ringing) users.add(call.ringing.to);
+    if (alsoUser) users.add(alsoUser);
+    for (const userId of users) {
+      const p = call.participants.find((x) => x.userId === userId);
+      const busy = (call.status === "active" && !!p?.present) ||
+        (call.status === "pending" && call.ringing?.to === userId);
+      this.presence.setBusy(userId, call.callId, busy);
     }
   }
 
@@ -166,6 +164,8 @@ export class CallService {
     to: string,
     target: { role: string } | null,
   ): Promise<CallRecord> {
+    const current = await this.require(callId);
+    if (current.createdBy !== who.userId) throw forbidden("Only the call's creator can ring");
     if (!target || target.role !== "Expert") {
       throw new AppError("BAD_REQUEST", "Only Experts can be called");
     }

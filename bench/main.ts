@@ -1,0 +1,188 @@
+/**
+ * `deno task bench`: the MobiMaint benchmark. Starts the server as its own
+ * process on loopback, provisions users ahead of the timed part, runs the
+ * phases below, prints a table and writes bench/results/latest.json.
+ *
+ *   deno task bench                       # full run (10,000 clients; several minutes)
+ *   deno task bench --clients 1000,3000   # storm sizes
+ *   deno task bench --quick               # tiny run (used by tests/bench_test.ts)
+ */
+import { cpus, totalmem } from "node:os";
+import { parseArgs } from "node:util";
+import Table from "cli-table3";
+import { type ActiveCall, endCall, setupCall } from "./calls.ts";
+import { type BenchClient, connectAll, disconnectAll } from "./clients.ts";
+import { annotationFanout } from "./phases/annotations.ts";
+import { callSetup } from "./phases/call_setup.ts";
+import { coldStart } from "./phases/cold_start.ts";
+import { relay } from "./phases/relay.ts";
+import { storm } from "./phases/storm.ts";
+import { type BenchUser, provision } from "./provision.ts";
+import { startServerProcess } from "./server_process.ts";
+import { sleep } from "./stats.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    clients: { type: "string", default: "1000,3000,10000" },
+    "relay-clients": { type: "string", default: "5000" },
+    calls: { type: "string", default: "100" },
+    rate: { type: "string", default: "2000" },
+    seconds: { type: "string", default: "10" },
+    "setup-rate": { type: "string", default: "20" },
+    "setup-count": { type: "string", default: "200" },
+    out: { type: "string", default: "bench/results/latest.json" },
+    quick: { type: "boolean", default: false },
+  },
+});
+const quick = args.quick;
+const cfg = {
+  stormSizes: (quick ? "40,80" : args.clients).split(",").map(Number),
+  relayClients: quick ? 60 : Number(args["relay-clients"]),
+  calls: quick ? 5 : Number(args.calls),
+  rate: quick ? 100 : Number(args.rate),
+  seconds: quick ? 1 : Number(args.seconds),
+  setupRate: quick ? 10 : Number(args["setup-rate"]),
+  setupCount: quick ? 10 : Number(args["setup-count"]),
+  setupPairs: quick ? 5 : 20,
+};
+
+const secret = crypto.randomUUID() + crypto.randomUUID();
+const dataDir = await Deno.makeTempDir({ prefix: "mobimaint-bench-" });
+const serverEnv = {
+  MOBIMAINT_DATA_DIR: dataDir,
+  MOBIMAINT_SECRET: secret,
+  MOBIMAINT_DEMO: "0",
+  MOBIMAINT_ADMIN_PASSWORD: "bench-admin",
+  MOBIMAINT_LIMIT_SOCKET_EVENTS_PER_SEC: "5000",
+  MOBIMAINT_LIMIT_ANNOTATIONS: "1000000",
+};
+
+const expertsFor = (n: number) => Math.max(1, Math.ceil(n * 0.01));
+const maxStorm = Math.max(...cfg.stormSizes);
+const callExperts = cfg.calls + cfg.setupPairs;
+const totalExperts = Math.max(expertsFor(maxStorm), callExperts);
+const totalTechs = Math.max(maxStorm, cfg.relayClients) - Math.min(totalExperts, expertsFor(maxStorm));
+
+console.log(`provisioning ${totalTechs} technicians and ${totalExperts} experts (not timed)…`);
+const users = await provision(dataDir, secret, { technicians: totalTechs, experts: totalExperts });
+const techs = users.filter((u) => u.role === "Technician");
+const experts = users.filter((u) => u.role === "Expert");
+/** A population of n users with 1% Experts, as a deployment has. */
+const population = (n: number): BenchUser[] => {
+  const e = Math.min(expertsFor(n), experts.length);
+  return [...experts.slice(0, e), ...techs.slice(0, n - e)];
+};
+
+console.log("cold start…");
+const cold = await coldStart();
+
+const storms = [];
+for (const n of cfg.stormSizes) {
+  console.log(`connection storm: ${n} clients…`);
+  const server = await startServerProcess(serverEnv);
+  storms.push(await storm(server, population(n)));
+  await server.stop();
+}
+
+console.log(`steady state: ${cfg.relayClients} clients connected…`);
+const server = await startServerProcess(serverEnv);
+const rssIdle = await server.rssKiB();
+const crowd = [...experts.slice(0, callExperts), ...techs.slice(0, cfg.relayClients - callExperts)];
+const { clients } = await connectAll(server.url, crowd);
+await sleep(500);
+const rssConnected = await server.rssKiB();
+const byId = new Map(clients.map((c) => [c.user.id, c]));
+const pick = (list: BenchUser[]) => list.map((u) => byId.get(u.id)!) as BenchClient[];
+const setupExperts = pick(experts.slice(cfg.calls, callExperts));
+const setupTechs = pick(techs.slice(cfg.calls, cfg.calls + cfg.setupPairs));
+
+console.log(`call setup at ${cfg.setupRate}/s…`);
+const setup = await callSetup(server.url, setupTechs, setupExperts, {
+  ratePerSec: cfg.setupRate,
+  count: cfg.setupCount,
+});
+
+console.log(`relay and annotations over ${cfg.calls} active calls at ${cfg.rate} msg/s…`);
+const active: ActiveCall[] = [];
+const callTechs = pick(techs.slice(0, cfg.calls));
+const callExpertClients = pick(experts.slice(0, cfg.calls));
+for (let i = 0; i < cfg.calls; i++) {
+  active.push(await setupCall(server.url, callTechs[i], callExpertClients[i]));
+}
+const relayResult = await relay(active, { ratePerSec: cfg.rate, seconds: cfg.seconds });
+const annotationResult = await annotationFanout(active, { ratePerSec: cfg.rate, seconds: cfg.seconds });
+for (const c of active) await endCall(c);
+await disconnectAll(clients);
+await sleep(1000);
+const rssAfter = await server.rssKiB();
+await server.stop();
+await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+
+const commit = new TextDecoder().decode(
+  (await new Deno.Command("git", { args: ["rev-parse", "--short", "HEAD"], stderr: "null" }).output()).stdout,
+).trim();
+const results = {
+  date: new Date().toISOString(),
+  commit,
+  quick,
+  machine: {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    deno: Deno.version.deno,
+    os: Deno.build.os,
+  },
+  config: cfg,
+  coldStart: cold,
+  storms,
+  stormLinearity: storms.length > 1
+    ? Math.round((storms.at(-1)!.totalMs / storms[0].totalMs) * 100) / 100
+    : null,
+  callSetup: setup,
+  relay: { clientsConnected: clients.length, activeCalls: active.length, ...relayResult },
+  annotations: { clientsConnected: clients.length, activeCalls: active.length, ...annotationResult },
+  memory: {
+    rssIdleKiB: rssIdle,
+    rssConnectedKiB: rssConnected,
+    rssAfterKiB: rssAfter,
+    clients: clients.length,
+    kibPerClient: Math.round(((rssConnected - rssIdle) / clients.length) * 10) / 10,
+  },
+};
+
+const table = new Table({ head: ["figure", "value"], style: { head: [] } });
+for (const s of storms) {
+  table.push([
+    `storm ${s.clients} clients: total / p50 / p99`,
+    `${s.totalMs} ms / ${s.perConnect.p50} ms / ${s.perConnect.p99} ms`,
+  ]);
+}
+if (results.stormLinearity) {
+  table.push([`time(${storms.at(-1)!.clients}) / time(${storms[0].clients})`, results.stormLinearity]);
+}
+table.push(
+  [
+    `call setup p50 / p99 at ${setup.ratePerSec}/s`,
+    `${setup.p50} / ${setup.p99} ms (${setup.errors} errors)`,
+  ],
+  [
+    `relay RTT p50/p90/p99/max at ${relayResult.ratePerSec} offers/s`,
+    `${relayResult.p50} / ${relayResult.p90} / ${relayResult.p99} / ${relayResult.max} ms, lost ${relayResult.lost}`,
+  ],
+  [
+    `annotation one-way p50/p99 at ${annotationResult.ratePerSec}/s`,
+    `${annotationResult.p50} / ${annotationResult.p99} ms, lost ${annotationResult.lost}`,
+  ],
+  ["RSS idle / connected / after", `${rssIdle} / ${rssConnected} / ${rssAfter} KiB`],
+  [`KiB per connected client (${clients.length})`, results.memory.kibPerClient],
+  [
+    "cold start (deno task start → 200 /health)",
+    `${cold.firstStartMs} ms (empty store), ${cold.restartMs} ms (existing)`,
+  ],
+);
+console.log(table.toString());
+
+await Deno.mkdir(args.out.split("/").slice(0, -1).join("/") || ".", { recursive: true });
+await Deno.writeTextFile(args.out, JSON.stringify(results, null, 2) + "\n");
+console.log(`results written to ${args.out}`);
+Deno.exit(0);

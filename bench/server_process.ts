@@ -1,0 +1,59 @@
+/** Starts MobiMaint as its own process for the benchmark and reads its memory. */
+export interface ServerProcess {
+  url: string;
+  pid: number;
+  rssKiB(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+export async function rssKiB(pid: number): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+}
+
+/** Polls GET /health until it answers 200; returns the ms it took. */
+export async function waitHealthy(url: string, timeoutMs = 30_000): Promise<number> {
+  const start = performance.now();
+  while (performance.now() - start < timeoutMs) {
+    try {
+      const r = await fetch(`${url}/health`);
+      await r.body?.cancel();
+      if (r.status === 200) return performance.now() - start;
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`server at ${url} not healthy after ${timeoutMs} ms`);
+}
+
+export async function startServerProcess(
+  env: Record<string, string>,
+): Promise<ServerProcess & { startMs: number }> {
+  const port = await freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts"],
+    env: { PORT: String(port), HOST: "127.0.0.1", MOBIMAINT_LOG_LEVEL: "warn", ...env },
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  const url = `http://127.0.0.1:${port}`;
+  const startMs = await waitHealthy(url);
+  return {
+    url,
+    pid: child.pid,
+    startMs,
+    rssKiB: () => rssKiB(child.pid),
+    stop: async () => {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* already gone */ }
+      await child.status;
+    },
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * Registers a client→server event: rate limit, schema validation, identity
+ * check, then the handler; its result goes to the ack as `{ok: true, ...}`,
+ * its AppError to the ack as `{ok: false, error}` and to an `error` event.
+ */
+import type { RateLimiterMemory } from "rate-limiter-flexible";
+import type { Ack, SocketSchemas } from "../../lib/protocol.ts";
+import { AppError, describeIssues, forbidden } from "../domain/errors.ts";
+import type { Logger } from "pino";
+import type { IoSocket } from "./types.ts";
+import type { z } from "zod";
+
+export interface HandlerDeps {
+  schemas: SocketSchemas;
+  limiter: RateLimiterMemory;
+  log: Logger;
+}
+
+type Result = Record<string, unknown> | void;
+
+function toAppError(e: unknown, log: Logger, event: string): AppError {
+  if (e instanceof AppError) return e;
+  log.error({ event: "socket-error", socketEvent: event, err: String(e) }, "handler failed");
+  return new AppError("INTERNAL", "Internal server error");
+}
+
+function fail(socket: IoSocket, event: string, err: AppError, ack: unknown) {
+  socket.emit("error", { message: err.message, code: err.code, event });
+  if (typeof ack === "function") (ack as Ack)({ ok: false, error: { code: err.code, message: err.message } });
+}
+
+/** The identity fields a payload may carry; each must be the authenticated user. */
+const IDENTITY_FIELDS: Partial<Record<keyof SocketSchemas, "from" | "userId">> = {
+  register: "userId",
+  "reconnect-after-call": "userId",
+  logout: "userId",
+  "call-request": "from",
+  "call-response": "from",
+  "join-call": "userId",
+  annotation: "from",
+};
+
+export function on<E extends keyof SocketSchemas>(
+  socket: IoSocket,
+  deps: HandlerDeps,
+  event: E,
+  handler: (payload: z.infer<SocketSchemas[E]>) => Promise<Result> | Result,
+): void {
+  const schema = deps.schemas[event] as z.ZodType;
+  // deno-lint-ignore no-explicit-any
+  (socket as any).on(event, async (raw: unknown, ack?: unknown) => {
+    if (typeof raw === "function" && ack === undefined) [raw, ack] = [undefined, raw];
+    try {
+      await deps.limiter.consume(socket.id).catch(() => {
+        throw new AppError("RATE_LIMITED", "Too many events, slow down");
+      });
+      const parsed = schema.safeParse(raw ?? {});
+      if (!parsed.success) throw new AppError("BAD_REQUEST", describeIssues(parsed.error.issues));
+      const payload = parsed.data as z.infer<SocketSchemas[E]>;
+      const field = IDENTITY_FIELDS[event];
+      const claimed = field ? (payload as Record<string, unknown>)[field] : undefined;
+      if (claimed !== undefined && claimed !== socket.data.identity.userId) {
+        throw forbidden(`${field} does not match the authenticated user`);
+      }
+      const result = await handler(payload);
+      if (typeof ack === "function") (ack as Ack)({ ok: true, ...(result ?? {}) });
+    } catch (e) {
+      fail(socket, event, toAppError(e, deps.log, event), ack);
+    }
+  });
+}

@@ -1,0 +1,92 @@
+/** Creates the Socket.IO server on the shared node:http server and wires every handler. */
+import type { Server as HttpServer } from "node:http";
+import { RateLimiterMemory } from "rate-limiter-flexible";
+import { Server } from "socket.io";
+import { socketSchemas } from "../../lib/protocol.ts";
+import { originAllowed } from "../app.ts";
+import type { Deps } from "../context.ts";
+import { registerAnnotations } from "./annotations.ts";
+import { authenticate } from "./auth.ts";
+import { CallSignaling } from "./calls.ts";
+import { type HandlerDeps, on } from "./handler.ts";
+import { SocketPresence } from "./presence.ts";
+import { registerRelay } from "./relay.ts";
+import { rooms } from "./rooms.ts";
+import type { IoServer } from "./types.ts";
+
+export interface Signaling {
+  io: IoServer;
+  /** Resumes calls left open by a previous run (see CallSignaling.recover). */
+  recover(): Promise<void>;
+  connections(): number;
+  /** Tells every client the server is going away, then closes all sockets. */
+  close(): Promise<void>;
+}
+
+export function createSignaling(http: HttpServer, deps: Deps): Signaling {
+  const { config } = deps;
+  const io: IoServer = new Server(http, {
+    maxHttpBufferSize: config.limits.socketMessageBytes,
+    cors: config.origins.length ? { origin: config.origins, credentials: true } : undefined,
+    allowRequest: (req, callback) =>
+      callback(null, originAllowed(req.headers.origin, req.headers.host, config.origins)),
+    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
+  });
+  const h: HandlerDeps = {
+    schemas: socketSchemas(config.limits),
+    limiter: new RateLimiterMemory({ points: config.limits.socketEventsPerSec, duration: 1 }),
+    log: deps.log,
+  };
+  const presence = new SocketPresence(io, deps);
+  const calls = new CallSignaling(io, deps);
+  presence.onGone = (userId) => calls.userGone(userId);
+
+  io.use(authenticate(deps.tokens));
+  io.on("connection", (socket) => {
+    const who = socket.data.identity;
+    presence.connected(socket);
+    deps.log.debug(
+      { event: "socket-connected", userId: who.userId, recovered: socket.recovered },
+      "connected",
+    );
+
+    on(socket, h, "register", () => {
+      socket.join(rooms.user(who.userId));
+      return { userId: who.userId, role: who.role };
+    });
+    on(socket, h, "reconnect-after-call", () => {
+      socket.emit("reconnect-success", { userId: who.userId, message: "Reconnected successfully" });
+      return { userId: who.userId };
+    });
+    on(socket, h, "logout", () => {
+      presence.goOffline(who.userId);
+      io.in(rooms.user(who.userId)).disconnectSockets(true);
+    });
+    socket.on("ping", (ack?: unknown) => {
+      socket.emit("pong", { at: Date.now() });
+      if (typeof ack === "function") ack({ ok: true, at: Date.now() });
+    });
+    calls.register(socket, h);
+    registerRelay(io, deps, socket, h);
+    registerAnnotations(deps, socket, h);
+
+    socket.on("disconnect", () => {
+      h.limiter.delete(socket.id).catch(() => {});
+      presence.disconnected(socket);
+    });
+  });
+
+  return {
+    io,
+    connections: () => io.engine.clientsCount,
+    recover: () => calls.recover(),
+    close: async () => {
+      io.emit("server-shutdown", { message: "Server is restarting; reconnecting shortly" });
+      presence.close();
+      calls.close();
+      await new Promise<void>((resolve) => setTimeout(resolve, 50)); // let the notice flush
+      io.disconnectSockets(true);
+      await io.close().catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * Presence over sockets: a user is online while any of its sockets is
+ * connected; when the last one drops, the user gets `graceMs` to come back
+ * before going offline and leaving its calls. Status changes are coalesced
+ * and sent only to those who need them (Expert presence → Technicians and
+ * Admins; everyone's → Admins), so a connection storm costs O(clients).
+ */
+import type { Role } from "../../lib/types.ts";
+import type { Deps } from "../context.ts";
+import { rooms } from "./rooms.ts";
+import type { IoServer, IoSocket } from "./types.ts";
+
+const FLUSH_MS = 50;
+
+export class SocketPresence {
+  /** userId → this node's connected sockets of that user. */
+  private readonly sockets = new Map<string, number>();
+  private readonly graceTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly roles = new Map<string, Role>();
+  private readonly pending = new Set<string>();
+  private flushTimer?: ReturnType<typeof setTimeout>;
+  /** Called when a user's grace period ran out (leave calls, stop rings). */
+  onGone: (userId: string) => Promise<void> = () => Promise.resolve();
+
+  constructor(private readonly io: IoServer, private readonly deps: Deps) {
+    deps.presence.onChange = (userId) => this.queue(userId);
+  }
+
+  connected(socket: IoSocket): void {
+    const { userId, role } = socket.data.identity;
+    this.roles.set(userId, role);
+    socket.join(rooms.user(userId));
+    if (role === "Technician" || role === "Admin") socket.join(rooms.expertWatchers);
+    if (role === "Admin") socket.join(rooms.allWatchers);
+    this.sockets.set(userId, (this.sockets.get(userId) ?? 0) + 1);
+    const timer = this.graceTimers.get(userId);
+    if (timer) {
+      clearTimeout(timer);
+      this.graceTimers.delete(userId);
+    }
+    this.deps.presence.setOnline(userId, true);
+  }
+
+  disconnected(socket: IoSocket): void {
+    const { userId } = socket.data.identity;
+    const left = (this.sockets.get(userId) ?? 1) - 1;
+    if (left > 0) {
+      this.sockets.set(userId, left);
+      return;
+    }
+    this.sockets.delete(userId);
+    if (this.graceTimers.has(userId)) return;
+    this.graceTimers.set(
+      userId,
+      setTimeout(() => {
+        this.graceTimers.delete(userId);
+        if (this.sockets.has(userId)) return;
+        this.goOffline(userId);
+      }, this.deps.config.graceMs),
+    );
+  }
+
+  /** Marks the user offline now and lets the call layer clean up. */
+  goOffline(userId: string): void {
+    this.deps.presence.setOnline(userId, false);
+    this.onGone(userId).catch((e) =>
+      this.deps.log.error({ event: "presence-gone", userId, err: String(e) }, "cleanup failed")
+    );
+  }
+
+  roleOf(userId: string): Role | undefined {
+    return this.roles.get(userId);
+  }
+
+  private queue(userId: string): void {
+    this.pending.add(userId);
+    this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  private flush(): void {
+    this.flushTimer = undefined;
+    for (const userId of this.pending) {
+      const change = {
+        userId,
+        status: this.deps.presence.status(userId),
+        availability: this.deps.presence.availability(userId),
+      };
+      const target = this.roles.get(userId) === "Expert"
+        ? this.io.to(rooms.expertWatchers).to(rooms.allWatchers)
+        : this.io.to(rooms.allWatchers);
+      target.emit("user-status-change", change);
+    }
+    this.pending.clear();
+  }
+
+  close(): void {
+    for (const t of this.graceTimers.values()) clearTimeout(t);
+    this.graceTimers.clear();
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+  }
+}

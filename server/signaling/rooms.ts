@@ -1,0 +1,13 @@
+/** Socket.IO room names. Rooms work across nodes once a cluster adapter is installed. */
+export const rooms = {
+  /** Every socket of one user. */
+  user: (userId: string) => `user:${userId}`,
+  /** Every socket that joined a call. */
+  call: (callId: string) => `call:${callId}`,
+  /** The sockets of one user that joined one call (where its media signaling goes). */
+  callUser: (callId: string, userId: string) => `call:${callId}:user:${userId}`,
+  /** Sockets that want Expert presence: Technicians and Admins. */
+  expertWatchers: "watch:experts",
+  /** Sockets that want everyone's presence: Admins. */
+  allWatchers: "watch:all",
+};

@@ -1,0 +1,80 @@
+/** Real socket.io-client connections for tests, with small await helpers. */
+import { io, type Socket } from "socket.io-client";
+import type { AckResult, ClientToServerEvents, ServerToClientEvents } from "../../lib/protocol.ts";
+
+export type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** Connects over websocket with the token; resolves once connected. */
+export function connect(
+  url: string,
+  token: string | undefined,
+  opts: Record<string, unknown> = {},
+): Promise<Client> {
+  const socket: Client = io(url, {
+    auth: token === undefined ? {} : { token },
+    transports: ["websocket"],
+    reconnection: false,
+    forceNew: true,
+    ...opts,
+  });
+  return new Promise((resolve, reject) => {
+    socket.once("connect", () => resolve(socket));
+    socket.once("connect_error", (err) => {
+      socket.close();
+      reject(err);
+    });
+  });
+}
+
+/** Waits for the next `event` (optionally matching `filter`), failing after `ms`. */
+// deno-lint-ignore no-explicit-any
+export function next<T = any>(
+  socket: Client,
+  event: string,
+  ms = 3000,
+  filter: (payload: T) => boolean = () => true,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    // deno-lint-ignore no-explicit-any
+    const s = socket as any;
+    const handler = (payload: T) => {
+      if (!filter(payload)) return;
+      clearTimeout(timer);
+      s.off(event, handler);
+      resolve(payload);
+    };
+    const timer = setTimeout(() => {
+      s.off(event, handler);
+      reject(new Error(`timed out waiting for "${event}"`));
+    }, ms);
+    s.on(event, handler);
+  });
+}
+
+/** Collects every `event` received from now on. */
+export function collect<T = unknown>(socket: Client, event: string): T[] {
+  const seen: T[] = [];
+  // deno-lint-ignore no-explicit-any
+  (socket as any).on(event, (p: T) => seen.push(p));
+  return seen;
+}
+
+/** Emits with an acknowledgement and resolves with the ack result. */
+// deno-lint-ignore no-explicit-any
+export function send(socket: Client, event: string, payload?: unknown, ms = 3000): Promise<AckResult<any>> {
+  // deno-lint-ignore no-explicit-any
+  const s = socket as any;
+  return payload === undefined ? s.timeout(ms).emitWithAck(event) : s.timeout(ms).emitWithAck(event, payload);
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Asserts that `event` does NOT arrive within `ms`. */
+export async function silent(socket: Client, event: string, ms = 300): Promise<void> {
+  try {
+    await next(socket, event, ms);
+  } catch {
+    return;
+  }
+  throw new Error(`unexpected "${event}"`);
+}

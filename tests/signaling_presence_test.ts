@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import { api, login, loginAll, startTestServer } from "./helpers/server.ts";
+import { collect, connect, next, sleep } from "./helpers/sockets.ts";
+
+Deno.test("presence goes only to those who need it: Expert changes to Technicians and Admins", async () => {
+  const server = await startTestServer();
+  try {
+    const { tech, expert, admin } = await loginAll(server.url);
+    const otherExpert = await login(server.url, "user3", "p3");
+    const techSocket = await connect(server.url, tech.token);
+    const adminSocket = await connect(server.url, admin.token);
+    const expertSocket = await connect(server.url, otherExpert.token);
+    await sleep(150); // let the coalesced presence of these three go out first
+    const seenByTech = collect<{ userId: string }>(techSocket, "user-status-change");
+    const seenByExpert = collect<{ userId: string }>(expertSocket, "user-status-change");
+    const adminSeesExpert = next(adminSocket, "user-status-change", 3000, (p) => p.userId === expert.userId);
+    const e = await connect(server.url, expert.token);
+    await adminSeesExpert;
+    await sleep(150);
+    assert.deepEqual(seenByTech.map((p) => p.userId), [expert.userId]);
+    assert.equal(seenByExpert.length, 0, "Experts do not get other Experts' presence");
+
+    // A Technician's status change reaches Admins only.
+    await api(server.url, "POST", "/api/users", {
+      token: admin.token,
+      body: { username: "tech2", password: "pw", role: "Technician" },
+    });
+    const t2 = await login(server.url, "tech2", "pw");
+    const techOnline = next(adminSocket, "user-status-change", 3000, (p) => p.userId === t2.userId);
+    const back = await connect(server.url, t2.token);
+    assert.equal((await techOnline).status, "online");
+    await sleep(100);
+    assert.ok(!seenByExpert.some((p) => p.userId === t2.userId));
+    assert.ok(!seenByTech.some((p) => p.userId === t2.userId));
+    const status = await api(server.url, "GET", "/api/users/status", { token: admin.token });
+    assert.equal(status.body.onlineUsers, 5);
+    techSocket.close();
+    for (const s of [adminSocket, expertSocket, e, back]) s.close();
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("presence changes are coalesced: a flapping user yields its latest state, not every flap", async () => {
+  const server = await startTestServer();
+  try {
+    const { tech, expert } = await loginAll(server.url);
+    const techSocket = await connect(server.url, tech.token);
+    const seen = collect<{ userId: string; status: string }>(techSocket, "user-status-change");
+    // Five tabs opening at once are one online change.
+    const tabs = await Promise.all(Array.from({ length: 5 }, () => connect(server.url, expert.token)));
+    await sleep(200);
+    assert.deepEqual(seen, [{ userId: expert.userId, status: "online", availability: "available" }]);
+    for (const t of tabs) t.close();
+    techSocket.close();
+  } finally {
+    await server.close();
+  }
+});
