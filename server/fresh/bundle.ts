@@ -5,6 +5,7 @@
  * written by `deno task build` when its recorded inputs are unchanged.
  */
 import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 
 export interface BundleSet {
   /** Island name → its entry file and the chunks it imports (for modulepreload). */
@@ -35,7 +36,7 @@ export async function buildIslands(
   islands: Record<string, string>,
 ): Promise<{ set: BundleSet; manifest: Manifest }> {
   const esbuild = await import("esbuild");
-  const clientModule = join(root, "server/fresh/client.ts");
+  const clientModule = fileURLToPath(new URL("./client.ts", import.meta.url));
   try {
     const result = await esbuild.build({
       absWorkingDir: root,

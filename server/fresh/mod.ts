@@ -62,6 +62,26 @@ export async function freshApp<State>(opts: FreshOptions<State>): Promise<Hono> 
   const appShell = await importModule<AppModule>(join(root, "routes/_app.tsx")).catch(() => undefined);
   const app = new Hono();
 
+  // Files of static/ win over routes, as in Fresh.
+  app.use("*", async (c, next) => {
+    if (c.req.method !== "GET" && c.req.method !== "HEAD") return await next();
+    const path = decodeURIComponent(new URL(c.req.url).pathname);
+    if (path.endsWith("/") || path.split("/").some((s) => s === ".." || s.startsWith("."))) {
+      return await next();
+    }
+    const file = join(root, "static", path);
+    let body: Uint8Array<ArrayBuffer>;
+    try {
+      body = await Deno.readFile(file);
+    } catch {
+      return await next();
+    }
+    return c.body(body, 200, {
+      "content-type": CONTENT_TYPES[file.split(".").pop() ?? ""] ?? "application/octet-stream",
+      "cache-control": "public, max-age=300",
+    });
+  });
+
   app.get(`${JS_PREFIX}:file`, (c) => {
     const body = bundles.files.get(c.req.param("file"));
     if (!body) return c.notFound();
@@ -108,20 +128,5 @@ export async function freshApp<State>(opts: FreshOptions<State>): Promise<Hono> 
     });
   }
 
-  app.get("/*", async (c) => {
-    const path = decodeURIComponent(new URL(c.req.url).pathname);
-    if (path.split("/").some((s) => s === ".." || s.startsWith("."))) return c.notFound();
-    const file = join(root, "static", path);
-    try {
-      const body = await Deno.readFile(file);
-      const ext = file.split(".").pop() ?? "";
-      return c.body(body, 200, {
-        "content-type": CONTENT_TYPES[ext] ?? "application/octet-stream",
-        "cache-control": "public, max-age=300",
-      });
-    } catch {
-      return c.notFound();
-    }
-  });
   return app;
 }

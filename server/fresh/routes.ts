@@ -29,7 +29,7 @@ export function patternOf(file: string): string {
   return "/" + parts.join("/");
 }
 
-/** Static segments beat parameters, parameters beat catch-alls; otherwise longer first. */
+/** Static segments beat parameters, parameters beat catch-alls; otherwise shorter first. */
 function rank(pattern: string): number[] {
   return pattern.split("/").filter(Boolean).map((s) => s.endsWith("{.+}") ? 2 : s.startsWith(":") ? 1 : 0);
 }
@@ -40,7 +40,7 @@ export function sortRoutes<T extends RouteFile>(routes: T[]): T[] {
     for (let i = 0; i < Math.min(ra.length, rb.length); i++) {
       if (ra[i] !== rb[i]) return ra[i] - rb[i];
     }
-    return rb.length - ra.length;
+    return ra.length - rb.length;
   });
 }
 
