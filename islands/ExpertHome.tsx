@@ -32,6 +32,15 @@ export default function ExpertHome(
   const notice = useSignal<string | null>(null);
   const acceptRef = useRef<HTMLButtonElement>(null);
 
+  // Experts' presence is broadcast to technicians only; an expert reads its own from the directory.
+  const refreshAvailability = () =>
+    apiJson<{ experts: ExpertEntry[] }>("GET", "/api/experts")
+      .then((r) => {
+        const self = r.experts.find((e) => e.id === me.userId);
+        if (self) availability.value = self.availability;
+      })
+      .catch(() => {});
+
   const refreshHistory = () =>
     apiJson<{ calls: CallRecord[] }>("GET", "/api/history?limit=10")
       .then((r) => history.value = r.calls.map((c) => toHistoryItem(c, me.userId)))
@@ -42,10 +51,14 @@ export default function ExpertHome(
     incoming.value = null;
     notice.value = text;
     refreshHistory();
+    refreshAvailability();
   };
 
   const { socket, connected } = useSignaling(me.userId, (s) => {
-    s.on("connect", () => refreshHistory());
+    s.on("connect", () => {
+      refreshHistory();
+      refreshAvailability();
+    });
     s.on("user-status-change", (p) => {
       if (p.userId === me.userId) availability.value = p.availability;
     });

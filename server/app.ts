@@ -44,6 +44,8 @@ export function createApp(deps: Deps): Hono<Env> {
       frameAncestors: ["'none'"],
     },
     crossOriginEmbedderPolicy: false,
+    // With "no-referrer" (the default) browsers send `Origin: null` on form posts, which the origin check refuses.
+    referrerPolicy: "same-origin",
     permissionsPolicy: { camera: ["self"], microphone: ["self"] },
   }));
   if (config.origins.length) {

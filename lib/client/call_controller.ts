@@ -251,6 +251,11 @@ export class CallController {
     this.lastSample = sample;
   }
 
+  /** The peer connection's raw stats (diagnostics and tests). */
+  stats(): Promise<RTCStatsReport | undefined> {
+    return this.session?.pc.getStats() ?? Promise.resolve(undefined);
+  }
+
   // ---- controls ----
 
   toggleMute() {

@@ -1,0 +1,278 @@
+/**
+ * End to end in real Chromium (two browser contexts = technician on a phone,
+ * expert on a desktop) against a real server: login, live presence, a real
+ * WebRTC call with annotations and chat, network drop recovery, reject,
+ * cancel, history. Screenshots go to test-output/ and docs/screenshots/.
+ * Skipped (never passed) when /usr/bin/chromium is missing.
+ */
+import assert from "node:assert/strict";
+import { gzipSync } from "node:zlib";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { hasChromium, launchChromium } from "./helpers/browser.ts";
+import { startTestServer, type TestServer } from "./helpers/server.ts";
+
+const OUT = new URL("../test-output/", import.meta.url);
+const SHOTS = new URL("../docs/screenshots/", import.meta.url);
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1440, height: 900 };
+
+async function shot(page: Page, name: string) {
+  await Deno.mkdir(OUT, { recursive: true });
+  await Deno.mkdir(SHOTS, { recursive: true });
+  const path = new URL(`${name}.png`, OUT);
+  await page.screenshot({ path: path.pathname });
+  await Deno.copyFile(path, new URL(`${name}.png`, SHOTS));
+}
+
+async function login(page: Page, base: string, username: string, password: string) {
+  await page.goto(`${base}/login`);
+  await page.fill("#username", username);
+  await page.fill("#password", password);
+  await Promise.all([page.waitForURL(`${base}/`), page.click("button[type=submit]")]);
+}
+
+/** Frames decoded by the call page's peer connection (inbound video). */
+function framesDecoded(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    // deno-lint-ignore no-explicit-any
+    const call = (globalThis as any).__mobimaint?.call;
+    const report: RTCStatsReport | undefined = await call?.stats();
+    let frames = 0;
+    report?.forEach((r) => {
+      if (r.type === "inbound-rtp" && r.kind === "video") frames += r.framesDecoded ?? 0;
+    });
+    return frames;
+  });
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 10_000) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+// deno-lint-ignore no-explicit-any
+const callState = (page: Page, expr: string): Promise<any> =>
+  page.evaluate(`(() => { const m = globalThis.__mobimaint; return ${expr}; })()`);
+
+/** Bytes of JavaScript a page loads (module scripts and preloaded chunks), raw and gzip. */
+async function jsShipped(base: string, path: string, cookie: string) {
+  const html = await (await fetch(base + path, { headers: { cookie } })).text();
+  const urls = [...html.matchAll(/<(?:script type="module" src|link rel="modulepreload" href)="([^"]+)"/g)]
+    .map((m) => m[1]);
+  let raw = 0, gzip = 0;
+  for (const u of urls) {
+    const body = new Uint8Array(await (await fetch(base + u)).arrayBuffer());
+    raw += body.byteLength;
+    gzip += gzipSync(body).byteLength;
+  }
+  return { files: urls.length, raw, gzip };
+}
+
+Deno.test({
+  name: "browser: login, presence, a real WebRTC call with annotations and chat, recovery, reject, cancel",
+  ignore: !hasChromium,
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async (t) => {
+  const server: TestServer = await startTestServer({ MOBIMAINT_RING_TIMEOUT_MS: "30000" });
+  const base = server.url;
+  let browser: Browser | undefined;
+  try {
+    browser = await launchChromium();
+    const permissions = ["camera", "microphone"];
+    const techCtx: BrowserContext = await browser.newContext({
+      viewport: PHONE,
+      permissions,
+      hasTouch: true,
+    });
+    const expertCtx: BrowserContext = await browser.newContext({ viewport: DESKTOP, permissions });
+    const tech = await techCtx.newPage();
+    const expert = await expertCtx.newPage();
+    for (const [who, page] of [["tech", tech], ["expert", expert]] as const) {
+      page.setDefaultTimeout(10_000);
+      page.on("pageerror", (e) => console.error(`[${who} pageerror]`, e.message));
+    }
+    // Each step builds on the previous one: after a failure the rest are reported as ignored.
+    let healthy = true;
+    const step = async (name: string, fn: () => Promise<void>) => {
+      healthy = await t.step({ name, ignore: !healthy, fn }) && healthy;
+    };
+
+    await step("login page: no JavaScript, errors inline, form post signs in", async () => {
+      await expert.goto(`${base}/login`);
+      assert.equal(await expert.locator("script").count(), 0);
+      await expert.fill("#username", "user2");
+      await expert.fill("#password", "wrong");
+      await expert.click("button[type=submit]");
+      await expert.locator("#login-error").waitFor();
+      assert.match(await expert.locator("#login-error").innerText(), /Invalid username or password/);
+      assert.equal(await expert.inputValue("#username"), "user2");
+      await tech.goto(`${base}/login`);
+      await shot(tech, "login-phone");
+      await login(tech, base, "user1", "P");
+      const cookies = await techCtx.cookies();
+      const session = cookies.find((c) => c.name === "mobimaint_session");
+      assert.ok(session?.httpOnly, "session cookie set, HttpOnly");
+    });
+
+    await step("technician sees the expert go offline → available live", async () => {
+      await tech.locator('[data-expert="user2"][data-availability="offline"]').waitFor();
+      await tech.locator(".pill-ok").waitFor(); // island hydrated, socket connected
+      await tech.evaluate(() => (globalThis as { __noReload?: boolean }).__noReload = true);
+      await login(expert, base, "user2", "P");
+      await expert.locator('[data-testid="availability"][data-availability="available"]').waitFor();
+      await tech.locator('[data-expert="user2"][data-availability="available"]').waitFor({ timeout: 5000 });
+      assert.equal(await tech.evaluate(() => (globalThis as { __noReload?: boolean }).__noReload), true);
+      await shot(tech, "technician-home-phone");
+    });
+
+    let callId = "";
+    await step("call → expert accepts → remote video decoding on both within 5 s", async () => {
+      await tech.click('button[aria-label="Call user2"]');
+      const dialog = expert.locator('[data-testid="incoming-call"]');
+      await dialog.waitFor();
+      assert.match(await dialog.innerText(), /user1/);
+      await shot(expert, "expert-incoming-call-desktop");
+      const accepted = Date.now();
+      await expert.locator('[data-testid="incoming-call"] button', { hasText: "Accept" }).click();
+      await Promise.all([tech.waitForURL(/\/call\//), expert.waitForURL(/\/call\//)]);
+      callId = decodeURIComponent(new URL(tech.url()).pathname.split("/").pop()!);
+      await waitFor("video decoding on both pages", async () => {
+        const [a, b] = await Promise.all([framesDecoded(tech), framesDecoded(expert)]);
+        return a > 0 && b > 0;
+      }, 15_000);
+      const elapsed = Date.now() - accepted;
+      console.log(`  remote video decoding on both pages ${elapsed} ms after accept`);
+      assert.ok(elapsed < 5000, `video took ${elapsed} ms`);
+      await tech.locator('[data-testid="connection"][data-state="connected"]').waitFor();
+    });
+
+    await step(
+      "expert draws an arrow and a text pin; the technician sees both at the same place",
+      async () => {
+        const canvas = expert.locator("canvas.annotations");
+        const box = (await canvas.boundingBox())!;
+        await waitFor("remote frame size", async () => (await callState(expert, "m.drawn.value.rect.w")) > 0);
+        const rect = await callState(expert, "m.drawn.value.rect");
+        const at = (nx: number, ny: number) =>
+          [box.x + rect.x + nx * rect.w, box.y + rect.y + ny * rect.h] as const;
+        await expert.click('[data-tool="arrow"]');
+        await expert.mouse.move(...at(0.3, 0.3));
+        await expert.mouse.down();
+        await expert.mouse.move(...at(0.45, 0.42), { steps: 4 });
+        await expert.mouse.move(...at(0.6, 0.55), { steps: 4 });
+        await expert.mouse.up();
+        await expert.click('[data-tool="pin"]');
+        await expert.fill("#pin-text", "Open this valve");
+        await expert.mouse.click(...at(0.7, 0.4));
+        await waitFor(
+          "annotations on the technician",
+          async () => (await callState(tech, "m.call.annotations.value.length")) === 2,
+        );
+        const sorted = "JSON.stringify([...m.call.annotations.value].sort((a, b) => a.id < b.id ? -1 : 1))";
+        const mine = JSON.parse(await callState(expert, sorted));
+        const theirs = JSON.parse(await callState(tech, sorted));
+        assert.deepEqual(theirs, mine);
+        const arrow = theirs.find((a: { kind: string }) => a.kind === "arrow");
+        const pin = theirs.find((a: { kind: string }) => a.kind === "pin");
+        const near = (v: number, want: number) => assert.ok(Math.abs(v - want) < 0.02, `${v} ≈ ${want}`);
+        near(arrow.points[0][0], 0.3);
+        near(arrow.points[0][1], 0.3);
+        near(arrow.points[1][0], 0.6);
+        near(arrow.points[1][1], 0.55);
+        near(pin.x, 0.7);
+        near(pin.y, 0.4);
+        assert.equal(pin.text, "Open this valve");
+        assert.equal(await callState(tech, "m.drawn.value.count"), 2, "drawn on the technician's preview");
+        await shot(tech, "call-technician-phone");
+        await shot(expert, "call-expert-desktop");
+      },
+    );
+
+    await step("chat both ways", async () => {
+      await tech.fill("#chat-input", "Hello from the site");
+      await tech.press("#chat-input", "Enter");
+      await expert.locator('[data-testid="chat-log"] li', { hasText: "Hello from the site" }).waitFor();
+      await expert.fill("#chat-input", "Turn it clockwise");
+      await expert.click(".chat-form button[type=submit]");
+      await tech.locator('[data-testid="chat-log"] li', { hasText: "Turn it clockwise" }).waitFor();
+    });
+
+    await step("technician offline 1 s and back: the call recovers without user-left", async () => {
+      await techCtx.setOffline(true);
+      await new Promise((r) => setTimeout(r, 1000));
+      await techCtx.setOffline(false);
+      const [t0, e0] = await Promise.all([framesDecoded(tech), framesDecoded(expert)]);
+      await waitFor("video decoding again on both", async () => {
+        const [t1, e1] = await Promise.all([framesDecoded(tech), framesDecoded(expert)]);
+        return t1 > t0 + 10 && e1 > e0 + 10;
+      }, 15_000);
+      await waitFor(
+        "signaling connected",
+        async () => (await callState(tech, "m.call.signaling.value")) === "connected",
+      );
+      assert.ok(
+        !(await callState(expert, "m.call.events")).includes("user-left"),
+        "expert never saw user-left",
+      );
+      assert.ok(
+        !(await callState(tech, "m.call.events")).includes("user-left"),
+        "technician never saw user-left",
+      );
+    });
+
+    await step("JavaScript shipped (gzip)", async () => {
+      const cookie = (await techCtx.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+      const loginJs = await jsShipped(base, "/login", "");
+      const callJs = await jsShipped(base, `/call/${encodeURIComponent(callId)}`, cookie);
+      const homeJs = await jsShipped(base, "/", cookie);
+      console.log(
+        `  JS shipped: login ${loginJs.gzip} B gzip (${loginJs.files} files), ` +
+          `technician home ${homeJs.gzip} B gzip, call ${callJs.gzip} B gzip (${callJs.raw} B raw, ${callJs.files} files)`,
+      );
+      assert.equal(loginJs.files, 0);
+      assert.ok(callJs.gzip > 0);
+      await Deno.writeTextFile(
+        new URL("js-size.json", OUT),
+        JSON.stringify({ login: loginJs, home: homeJs, call: callJs }, null, 1),
+      );
+    });
+
+    await step("end call → both return home and the call is in history", async () => {
+      await tech.click("button:has-text('End call')");
+      await Promise.all([tech.waitForURL(`${base}/`), expert.waitForURL(`${base}/`, { timeout: 10_000 })]);
+      const row = `[data-testid="history"] [data-call-id="${callId}"]`;
+      await tech.locator(row).waitFor();
+      await expert.locator(row).waitFor();
+      await tech.locator('[data-expert="user2"][data-availability="available"]').waitFor();
+    });
+
+    await step("expert rejects → technician is told", async () => {
+      await tech.click('button[aria-label="Call user2"]');
+      await expert.locator('[data-testid="incoming-call"] button', { hasText: "Decline" }).click();
+      await tech.locator('[data-testid="notice"]', { hasText: "user2 declined the call." }).waitFor();
+      await expert.locator('[data-testid="incoming-call"]').waitFor({ state: "detached" });
+    });
+
+    await step("technician cancels while ringing → expert's dialog closes", async () => {
+      await tech.locator('[data-expert="user2"][data-availability="available"]').waitFor();
+      await tech.click('button[aria-label="Call user2"]');
+      await expert.locator('[data-testid="incoming-call"]').waitFor();
+      await tech.click("button:has-text('Cancel call')");
+      await expert.locator('[data-testid="incoming-call"]').waitFor({ state: "detached", timeout: 5000 });
+      await expert.locator('[data-testid="notice"]', { hasText: "cancelled" }).waitFor();
+    });
+
+    await step("desktop call room and phone expert screenshots", async () => {
+      await expert.setViewportSize(DESKTOP);
+      await tech.setViewportSize(PHONE);
+    });
+  } finally {
+    await browser?.close();
+    await server.close();
+  }
+});
