@@ -69,7 +69,7 @@ export function drawAnnotations(ctx: CanvasRenderingContext2D, list: Annotation[
     ctx.beginPath();
     switch (a.kind ?? "pin") {
       case "pin":
-        drawPin(ctx, toBox([a.x, a.y], r), a.text, color);
+        drawPin(ctx, toBox([a.x, a.y], r), a.text, color, r.x + r.w);
         continue;
       case "stroke":
         pts.forEach(([x, y], i) => i ? ctx.lineTo(x, y) : ctx.moveTo(x, y));
@@ -102,7 +102,8 @@ export function drawAnnotations(ctx: CanvasRenderingContext2D, list: Annotation[
   }
 }
 
-function drawPin(ctx: CanvasRenderingContext2D, [x, y]: Point, text: string, color: string) {
+/** A dot with its label to the right, or to the left when it would leave the frame. */
+function drawPin(ctx: CanvasRenderingContext2D, [x, y]: Point, text: string, color: string, right: number) {
   ctx.beginPath();
   ctx.arc(x, y, 7, 0, 2 * Math.PI);
   ctx.fill();
@@ -112,8 +113,9 @@ function drawPin(ctx: CanvasRenderingContext2D, [x, y]: Point, text: string, col
   if (!text) return;
   ctx.font = "600 15px system-ui, sans-serif";
   const w = ctx.measureText(text).width + 12;
+  const left = x + 10 + w > right && x - 10 - w >= 0 ? x - 10 - w : x + 10;
   ctx.fillStyle = "rgba(0,0,0,0.75)";
-  ctx.fillRect(x + 10, y - 12, w, 24);
+  ctx.fillRect(left, y - 12, w, 24);
   ctx.fillStyle = color;
-  ctx.fillText(text, x + 16, y + 5);
+  ctx.fillText(text, left + 6, y + 5);
 }

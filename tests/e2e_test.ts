@@ -204,6 +204,7 @@ Deno.test({
 
     await step("technician offline 1 s and back: the call recovers without user-left", async () => {
       await techCtx.setOffline(true);
+      assert.equal(await tech.evaluate(() => navigator.onLine), false, "the page saw the network go away");
       await new Promise((r) => setTimeout(r, 1000));
       await techCtx.setOffline(false);
       const [t0, e0] = await Promise.all([framesDecoded(tech), framesDecoded(expert)]);
@@ -215,6 +216,11 @@ Deno.test({
         "signaling connected",
         async () => (await callState(tech, "m.call.signaling.value")) === "connected",
       );
+      const counters = await callState(tech, "m.call.counters");
+      console.log(
+        `  technician: ${counters.connects} signaling connections, ${counters.iceRestarts} ICE restarts`,
+      );
+      assert.ok(counters.iceRestarts >= 1, "ICE restarted when the network came back");
       assert.ok(
         !(await callState(expert, "m.call.events")).includes("user-left"),
         "expert never saw user-left",
@@ -223,6 +229,49 @@ Deno.test({
         !(await callState(tech, "m.call.events")).includes("user-left"),
         "technician never saw user-left",
       );
+    });
+
+    await step(
+      "technician reloads the call page: late join sees annotations and chat, video resumes",
+      async () => {
+        const e0 = await framesDecoded(expert);
+        await tech.reload();
+        await waitFor(
+          "annotations replayed",
+          async () => (await callState(tech, "m?.call.annotations.value.length")) === 2,
+        );
+        await tech.locator('[data-testid="chat-log"] li', { hasText: "Turn it clockwise" }).waitFor();
+        await waitFor("video decoding again on both", async () => {
+          const [t1, e1] = await Promise.all([framesDecoded(tech), framesDecoded(expert)]);
+          return t1 > 10 && e1 > e0 + 10;
+        }, 15_000);
+      },
+    );
+
+    await step("controls are labelled and pages fit a phone and a desktop", async () => {
+      for (const page of [tech, expert]) {
+        const unlabelled = await page.evaluate(() =>
+          [...document.querySelectorAll("button, input, select, textarea, video, canvas[tabindex='0']")]
+            .filter((el) => {
+              const labels = (el as HTMLInputElement).labels;
+              const name = el.getAttribute("aria-label") || (labels && labels.length) ||
+                (el.tagName === "BUTTON" && (el as HTMLElement).innerText.trim());
+              return !name;
+            }).map((el) => el.outerHTML.slice(0, 80))
+        );
+        assert.deepEqual(unlabelled, []);
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+        assert.ok(overflow <= 0, `horizontal overflow ${overflow}px`);
+      }
+      // Keyboard: Tab reaches the drawing area and Enter drops a pin at the centre.
+      await expert.focus("canvas.annotations");
+      await expert.keyboard.press("Enter");
+      await waitFor(
+        "keyboard pin",
+        async () => (await callState(tech, "m.call.annotations.value.length")) === 3,
+      );
+      await expert.click("button:has-text('Undo my last')");
+      await waitFor("undo", async () => (await callState(tech, "m.call.annotations.value.length")) === 2);
     });
 
     await step("JavaScript shipped (gzip)", async () => {
@@ -265,11 +314,6 @@ Deno.test({
       await tech.click("button:has-text('Cancel call')");
       await expert.locator('[data-testid="incoming-call"]').waitFor({ state: "detached", timeout: 5000 });
       await expert.locator('[data-testid="notice"]', { hasText: "cancelled" }).waitFor();
-    });
-
-    await step("desktop call room and phone expert screenshots", async () => {
-      await expert.setViewportSize(DESKTOP);
-      await tech.setViewportSize(PHONE);
     });
   } finally {
     await browser?.close();

@@ -39,6 +39,8 @@ export class CallController {
   readonly names = signal<Record<string, string>>({});
   /** Names of server events received, in order (diagnostics and tests). */
   readonly events: string[] = [];
+  /** Signaling connections made (1 + reconnects) and ICE restarts requested. */
+  readonly counters = { connects: 0, iceRestarts: 0 };
 
   private socket?: SignalingSocket;
   private session?: PeerSession;
@@ -75,7 +77,7 @@ export class CallController {
     this.connect();
     const online = () => {
       this.notice.value = null;
-      this.session?.restartIce();
+      this.restartIce();
     };
     const offline = () => this.notice.value = "You are offline. The call resumes when the network is back.";
     addEventListener("online", online);
@@ -101,6 +103,7 @@ export class CallController {
     const { callId, me } = this;
     s.onAny((event: string) => this.events.push(event));
     s.on("connect", async () => {
+      this.counters.connects++;
       this.signaling.value = "connected";
       if (this.notice.value?.startsWith("Connection to the server")) this.notice.value = null;
       const rejoin = this.joined;
@@ -111,7 +114,7 @@ export class CallController {
         return this.finish((e as Error).message || "This call is not available.", false);
       }
       // A new signaling connection may mean a new network path: renegotiate ICE.
-      if (rejoin) this.session?.restartIce();
+      if (rejoin) this.restartIce();
     });
     s.on("disconnect", (reason) => {
       if (reason === "io client disconnect" || this.stopped) return;
@@ -182,6 +185,12 @@ export class CallController {
     // A peer that (re)joins with a new page has a new peer connection: start over unless ours is healthy.
     if (fresh && this.session && this.session.pc.connectionState !== "connected") this.closePeer();
     this.ensurePeer();
+  }
+
+  private restartIce() {
+    if (!this.session) return;
+    this.counters.iceRestarts++;
+    this.session.restartIce();
   }
 
   private ensurePeer(): PeerSession {
