@@ -24,9 +24,22 @@ export interface Limits {
   socketEventsPerSec: number;
 }
 
+/** PEM files for built-in HTTPS; re-read on SIGHUP. */
+export interface TlsPaths {
+  certPath: string;
+  keyPath: string;
+}
+
 export interface Config {
   port: number;
   host: string;
+  /** Serve HTTPS (and wss://) on `port` from these files; plain HTTP when absent. */
+  tls?: TlsPaths;
+  /**
+   * How many reverse proxies in front of us to believe (X-Forwarded-For/-Proto); 0 = none.
+   * MOBIMAINT_TRUST_PROXY accepts a count or a yes/no (yes = 1).
+   */
+  trustProxyHops: number;
   dataDir: string;
   demo: boolean;
   adminPassword?: string;
@@ -40,6 +53,8 @@ export interface Config {
   tokenTtlSec: number;
   graceMs: number;
   ringTimeoutMs: number;
+  /** Presence changes are gathered this long and sent together (one write per watching socket). */
+  presenceFlushMs: number;
   /** After a restart, how long past the grace period to wait for call participants to reconnect. */
   restartSlackMs: number;
   logLevel: string;
@@ -63,6 +78,20 @@ function int(v: string | undefined, fallback: number, name: string): number {
 const bool = (v: string | undefined, fallback: boolean): boolean =>
   v === undefined || v === "" ? fallback : !["0", "false", "no", "off"].includes(v.toLowerCase());
 
+function tlsPaths(cert: string | undefined, key: string | undefined): TlsPaths | undefined {
+  if (!cert && !key) return undefined;
+  if (!cert || !key) {
+    throw new Error("MOBIMAINT_TLS_CERT and MOBIMAINT_TLS_KEY must be set together");
+  }
+  return { certPath: cert, keyPath: key };
+}
+
+function proxyHops(v: string | undefined): number {
+  if (v === undefined || v.trim() === "") return 0;
+  if (/^\d+$/.test(v.trim())) return Number(v.trim());
+  return bool(v, false) ? 1 : 0;
+}
+
 export function loadConfig(
   env: Record<string, string | undefined> = Deno.env.toObject(),
 ): Config {
@@ -70,6 +99,8 @@ export function loadConfig(
   return {
     port: n("PORT", 3000),
     host: env.HOST || "0.0.0.0",
+    tls: tlsPaths(env.MOBIMAINT_TLS_CERT, env.MOBIMAINT_TLS_KEY),
+    trustProxyHops: proxyHops(env.MOBIMAINT_TRUST_PROXY),
     dataDir: env.MOBIMAINT_DATA_DIR || "./data",
     demo: bool(env.MOBIMAINT_DEMO, false),
     adminPassword: env.MOBIMAINT_ADMIN_PASSWORD || undefined,
@@ -84,6 +115,7 @@ export function loadConfig(
     graceMs: n("MOBIMAINT_GRACE_MS", 2_000),
     ringTimeoutMs: n("MOBIMAINT_RING_TIMEOUT_MS", 30_000),
     restartSlackMs: n("MOBIMAINT_RESTART_SLACK_MS", 10_000),
+    presenceFlushMs: n("MOBIMAINT_PRESENCE_FLUSH_MS", 250),
     logLevel: env.MOBIMAINT_LOG_LEVEL || "info",
     limits: {
       bodyBytes: n("MOBIMAINT_LIMIT_BODY_BYTES", 64 * 1024),

@@ -1,4 +1,7 @@
-/** Entry point: config → store → app → listen; graceful shutdown on SIGTERM/SIGINT. */
+/**
+ * Entry point: config → store → app → listen; graceful shutdown on SIGTERM/SIGINT; SIGHUP re-reads
+ * the TLS certificate files (MOBIMAINT_TLS_CERT/KEY) so a renewal needs no restart.
+ */
 import { loadConfig } from "./fresh.config.ts";
 import { startServer } from "./server/server.ts";
 
@@ -9,7 +12,14 @@ if (server.generatedAdminPassword) {
       `  (shown once; set MOBIMAINT_ADMIN_PASSWORD to choose it)\n`,
   );
 }
-console.log(`MobiMaint on http://localhost:${server.port}`);
+const { tls, trustProxyHops } = server.deps.config;
+console.log(`MobiMaint on ${tls ? "https" : "http"}://localhost:${server.port}`);
+if (!tls && !trustProxyHops) {
+  console.log(
+    "  Phones get the camera only over HTTPS: for a local network run `deno task cert` and start with\n" +
+      "  MOBIMAINT_TLS_CERT/MOBIMAINT_TLS_KEY (README, Deployment).",
+  );
+}
 
 let stopping = false;
 const stop = async (signal: string) => {
@@ -23,3 +33,9 @@ const stop = async (signal: string) => {
 };
 Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
 Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
+if (Deno.build.os !== "windows") {
+  Deno.addSignalListener("SIGHUP", () => {
+    if (server.deps.config.tls) server.reloadTls(); // logs its own outcome
+    else server.deps.log.info({ event: "sighup" }, "SIGHUP ignored: TLS is not configured");
+  });
+}

@@ -8,6 +8,18 @@ export interface ActiveCall {
   expert: BenchClient;
 }
 
+/** Resolves on the next `event` about `callId`. */
+function nextFor(client: BenchClient, event: string, callId: string): Promise<void> {
+  return new Promise((resolve) => {
+    const handler = (p: { callId: string }) => {
+      if (p.callId !== callId) return;
+      client.socket.off(event, handler);
+      resolve();
+    };
+    client.socket.on(event, handler);
+  });
+}
+
 /** create-call (REST) → call-request → expert accepts → technician joins. Resolves when both are in. */
 export async function setupCall(url: string, tech: BenchClient, expert: BenchClient): Promise<ActiveCall> {
   const res = await fetch(`${url}/api/create-call`, {
@@ -17,22 +29,8 @@ export async function setupCall(url: string, tech: BenchClient, expert: BenchCli
   });
   const { callId } = await res.json();
   if (!callId) throw new Error(`create-call failed: ${res.status}`);
-  const rung = new Promise<void>((resolve) => {
-    const onRing = (p: { callId: string }) => {
-      if (p.callId !== callId) return;
-      expert.socket.off("call-request", onRing);
-      resolve();
-    };
-    expert.socket.on("call-request", onRing);
-  });
-  const answered = new Promise<void>((resolve) => {
-    const onResponse = (p: { callId: string }) => {
-      if (p.callId !== callId) return;
-      tech.socket.off("call-response", onResponse);
-      resolve();
-    };
-    tech.socket.on("call-response", onResponse);
-  });
+  const rung = nextFor(expert, "call-request", callId);
+  const answered = nextFor(tech, "call-response", callId);
   await ask(tech.socket, "call-request", { callId, to: expert.user.id });
   await rung;
   await ask(expert.socket, "call-response", { callId, accepted: true });

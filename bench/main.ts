@@ -6,6 +6,7 @@
  *   deno task bench                       # full run (10,000 clients; several minutes)
  *   deno task bench --clients 1000,3000   # storm sizes
  *   deno task bench --quick               # tiny run (used by tests/bench_test.ts)
+ *   deno task bench --url http://host:3000 --admin-password PW   # against a running server (no RSS, no cold start)
  */
 import { cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
@@ -17,8 +18,8 @@ import { callSetup } from "./phases/call_setup.ts";
 import { coldStart } from "./phases/cold_start.ts";
 import { relay } from "./phases/relay.ts";
 import { storm } from "./phases/storm.ts";
-import { type BenchUser, provision } from "./provision.ts";
-import { startServerProcess } from "./server_process.ts";
+import { type BenchUser, provision, provisionRemote } from "./provision.ts";
+import { type ServerProcess, startServerProcess } from "./server_process.ts";
 import { sleep } from "./stats.ts";
 
 const { values: args } = parseArgs({
@@ -32,11 +33,15 @@ const { values: args } = parseArgs({
     "setup-count": { type: "string", default: "200" },
     out: { type: "string", default: "bench/results/latest.json" },
     quick: { type: "boolean", default: false },
+    url: { type: "string" },
+    "admin-password": { type: "string" },
+    "skip-storms": { type: "boolean", default: false },
+    "skip-cold": { type: "boolean", default: false },
   },
 });
 const quick = args.quick;
 const cfg = {
-  stormSizes: (quick ? "40,80" : args.clients).split(",").map(Number),
+  stormSizes: args["skip-storms"] ? [] : (quick ? "40,80" : args.clients).split(",").map(Number),
   relayClients: quick ? 60 : Number(args["relay-clients"]),
   calls: quick ? 5 : Number(args.calls),
   rate: quick ? 100 : Number(args.rate),
@@ -58,13 +63,24 @@ const serverEnv = {
 };
 
 const expertsFor = (n: number) => Math.max(1, Math.ceil(n * 0.01));
-const maxStorm = Math.max(...cfg.stormSizes);
+const maxStorm = Math.max(0, ...cfg.stormSizes);
 const callExperts = cfg.calls + cfg.setupPairs;
 const totalExperts = Math.max(expertsFor(maxStorm), callExperts);
 const totalTechs = Math.max(maxStorm, cfg.relayClients) - Math.min(totalExperts, expertsFor(maxStorm));
 
 console.log(`provisioning ${totalTechs} technicians and ${totalExperts} experts (not timed)…`);
-const users = await provision(dataDir, secret, { technicians: totalTechs, experts: totalExperts });
+const remote = args.url;
+const users = remote
+  ? await provisionRemote(remote, args["admin-password"] ?? Deno.env.get("MOBIMAINT_ADMIN_PASSWORD") ?? "", {
+    technicians: totalTechs,
+    experts: totalExperts,
+  })
+  : await provision(dataDir, secret, { technicians: totalTechs, experts: totalExperts });
+/** The server under test: started here, or the one at --url (whose memory cannot be read). */
+const startTarget = async (): Promise<ServerProcess> =>
+  remote
+    ? { url: remote, pid: 0, rssKiB: () => Promise.resolve(NaN), stop: () => Promise.resolve() }
+    : await startServerProcess(serverEnv);
 const techs = users.filter((u) => u.role === "Technician");
 const experts = users.filter((u) => u.role === "Expert");
 /** A population of n users with 1% Experts, as a deployment has. */
@@ -74,18 +90,18 @@ const population = (n: number): BenchUser[] => {
 };
 
 console.log("cold start…");
-const cold = await coldStart();
+const cold = args["skip-cold"] || remote ? { firstStartMs: NaN, restartMs: NaN } : await coldStart();
 
 const storms = [];
 for (const n of cfg.stormSizes) {
   console.log(`connection storm: ${n} clients…`);
-  const server = await startServerProcess(serverEnv);
+  const server = await startTarget();
   storms.push(await storm(server, population(n)));
   await server.stop();
 }
 
 console.log(`steady state: ${cfg.relayClients} clients connected…`);
-const server = await startServerProcess(serverEnv);
+const server = await startTarget();
 const rssIdle = await server.rssKiB();
 const crowd = [...experts.slice(0, callExperts), ...techs.slice(0, cfg.relayClients - callExperts)];
 const { clients } = await connectAll(server.url, crowd);
@@ -150,6 +166,8 @@ const results = {
   },
 };
 
+/** NaN (not measured: --url, --skip-cold) shows as n/a. */
+const v = (n: number) => (Number.isNaN(n) ? "n/a" : n);
 const table = new Table({ head: ["figure", "value"], style: { head: [] } });
 for (const s of storms) {
   table.push([
@@ -173,11 +191,11 @@ table.push(
     `annotation one-way p50/p99 at ${annotationResult.ratePerSec}/s`,
     `${annotationResult.p50} / ${annotationResult.p99} ms, lost ${annotationResult.lost}`,
   ],
-  ["RSS idle / connected / after", `${rssIdle} / ${rssConnected} / ${rssAfter} KiB`],
-  [`KiB per connected client (${clients.length})`, results.memory.kibPerClient],
+  ["RSS idle / connected / after", `${v(rssIdle)} / ${v(rssConnected)} / ${v(rssAfter)} KiB`],
+  [`KiB per connected client (${clients.length})`, v(results.memory.kibPerClient)],
   [
     "cold start (deno task start → 200 /health)",
-    `${cold.firstStartMs} ms (empty store), ${cold.restartMs} ms (existing)`,
+    `${v(cold.firstStartMs)} ms (empty store), ${v(cold.restartMs)} ms (existing)`,
   ],
 );
 console.log(table.toString());

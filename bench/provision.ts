@@ -45,3 +45,47 @@ export async function provision(
   await store.close();
   return users;
 }
+
+/**
+ * `--url` mode: provisions users on a running server through the Admin REST
+ * API and logs each in. Every user costs the server two scrypt hashes, so
+ * this is for modest sizes; the server must allow that many logins from one
+ * address (MOBIMAINT_LIMIT_LOGIN_PER_CLIENT).
+ */
+export async function provisionRemote(
+  url: string,
+  adminPassword: string,
+  counts: { technicians: number; experts: number },
+): Promise<BenchUser[]> {
+  const call = async (path: string, body: unknown, token?: string) => {
+    const res = await fetch(url + path, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: await res.json() };
+  };
+  const admin = await call("/login", { username: "admin", password: adminPassword });
+  if (admin.status !== 200) throw new Error(`admin login failed: ${admin.status} ${admin.body.message}`);
+  const wanted: { username: string; role: Role }[] = [
+    ...Array.from(
+      { length: counts.technicians },
+      (_, i) => ({ username: `bench-technician-${i}`, role: "Technician" as const }),
+    ),
+    ...Array.from(
+      { length: counts.experts },
+      (_, i) => ({ username: `bench-expert-${i}`, role: "Expert" as const }),
+    ),
+  ];
+  const users: BenchUser[] = [];
+  for (const w of wanted) {
+    const created = await call("/api/users", { ...w, password: "bench-password" }, admin.body.token);
+    if (created.status !== 200 && created.status !== 409) {
+      throw new Error(`create ${w.username}: ${created.status}`);
+    }
+    const login = await call("/login", { username: w.username, password: "bench-password" });
+    if (login.status !== 200) throw new Error(`login ${w.username}: ${login.status} ${login.body.message}`);
+    users.push({ id: login.body.userId, username: w.username, role: w.role, token: login.body.token });
+  }
+  return users;
+}

@@ -6,7 +6,7 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
+export function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -35,9 +35,15 @@ export async function waitHealthy(url: string, timeoutMs = 30_000): Promise<numb
 export async function startServerProcess(
   env: Record<string, string>,
 ): Promise<ServerProcess & { startMs: number }> {
-  const port = await freePort();
+  const port = freePort();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts"],
+    // MOBIMAINT_BENCH_DENO_FLAGS: extra runtime flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    args: [
+      "run",
+      "-A",
+      ...(Deno.env.get("MOBIMAINT_BENCH_DENO_FLAGS")?.split(" ").filter(Boolean) ?? []),
+      "main.ts",
+    ],
     env: { PORT: String(port), HOST: "127.0.0.1", MOBIMAINT_LOG_LEVEL: "warn", ...env },
     stdout: "null",
     stderr: "inherit",

@@ -42,3 +42,19 @@ export async function pool<T, R>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
 }
+
+/** Calls `send(i)` at `ratePerSec` for `seconds`, in 10 ms ticks; returns how many were sent. */
+export async function paced(ratePerSec: number, seconds: number, send: (i: number) => void): Promise<number> {
+  const tickMs = 10;
+  const perTick = (ratePerSec * tickMs) / 1000;
+  const end = now() + seconds * 1000;
+  let sent = 0;
+  let budget = 0;
+  let tick = now();
+  while (now() < end) {
+    for (budget += perTick; budget >= 1; budget--) send(sent++);
+    tick += tickMs;
+    await sleep(Math.max(0, tick - now()));
+  }
+  return sent;
+}

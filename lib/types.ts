@@ -52,6 +52,7 @@ export type EndReason =
   | "rejected"
   | "timeout"
   | "cancelled"
+  | "unavailable"
   | "ended-by-admin"
   | "ended"
   | string;

@@ -6,7 +6,7 @@ import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { authRoutes } from "./api/auth.ts";
 import { callRoutes } from "./api/calls.ts";
-import { clientAddress } from "./api/middleware.ts";
+import { clientAddress, strictTransportSecurity } from "./api/middleware.ts";
 import { systemRoutes } from "./api/system.ts";
 import { userRoutes } from "./api/users.ts";
 import { pages } from "./pages.ts";
@@ -46,6 +46,7 @@ export function createApp(deps: Deps): Hono<Env> {
     crossOriginEmbedderPolicy: false,
     // With "no-referrer" (the default) browsers send `Origin: null` on form posts, which the origin check refuses.
     referrerPolicy: "same-origin",
+    strictTransportSecurity: false, // sent below, and only on HTTPS
     permissionsPolicy: { camera: ["self"], microphone: ["self"] },
   }));
   if (config.origins.length) {
@@ -79,7 +80,8 @@ export function createApp(deps: Deps): Hono<Env> {
       );
     },
   }));
-  app.use(clientAddress);
+  app.use(clientAddress(config.trustProxyHops));
+  app.use(strictTransportSecurity);
 
   app.route("/", authRoutes(deps));
   app.route("/", callRoutes(deps));

@@ -22,9 +22,16 @@ export interface Deps {
   startedAt: number;
   /** Number of connected sockets on this node (0 until signaling is attached). */
   connections: () => number;
+  /** Disconnects the user's sockets (only those opened with token `jti`, when given), on every node. */
+  disconnectUser: (userId: string, jti?: string) => Promise<void>;
 }
 
 /** Hono environment: variables set by middleware. */
 export interface Env {
-  Variables: { identity: Identity; clientIp: string };
+  Variables: {
+    identity: Identity;
+    clientIp: string;
+    /** The client used HTTPS: to us directly, or to a trusted proxy (X-Forwarded-Proto). */
+    https: boolean;
+  };
 }

@@ -16,25 +16,31 @@ import { createApp } from "./app.ts";
 import { createHttpServer } from "./http.ts";
 import { createLogger } from "./log.ts";
 import { openStore } from "./store/open.ts";
+import { logTlsMaterial, readTlsMaterial } from "./tls/certificate.ts";
 
 export interface RunningServer {
   port: number;
+  /** `https://127.0.0.1:PORT` when serving TLS. */
   url: string;
   deps: Deps;
   /** The admin password when this start created it at random (print it once). */
   generatedAdminPassword?: string;
+  /** Re-reads the TLS certificate files (SIGHUP); false when not serving TLS or the files are bad. */
+  reloadTls(): Promise<boolean>;
   /** Stops accepting, finishes in-flight requests, disconnects sockets, closes the store. */
   close(): Promise<void>;
 }
 
 export async function startServer(config: Config): Promise<RunningServer> {
   const log = createLogger(config.logLevel);
+  const tls = config.tls ? await readTlsMaterial(config.tls) : undefined; // fail before opening the store
   const store = await openStore(config);
   const secret = config.secret ??
     await store.getOrSetMeta("token-secret", randomSecret());
   const presence = new Presence();
   const users = new UserService(store);
-  const calls = new CallService(store, presence);
+  // With the embedded store this process makes every change, so its call cache is never stale.
+  const calls = new CallService(store, presence, store.kind === "kv" ? Infinity : 1000);
   const deps: Deps = {
     config,
     store,
@@ -47,13 +53,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
     log,
     startedAt: Date.now(),
     connections: () => 0,
+    disconnectUser: () => Promise.resolve(),
   };
   const seeded = await users.seed({
     demo: config.demo,
     adminPassword: config.adminPassword,
   });
   const app = createApp(deps);
-  const http = createHttpServer(app, deps);
+  const http = createHttpServer(app, deps, tls);
+  if (tls) logTlsMaterial(log, "tls-loaded", tls);
   await new Promise<void>((resolve, reject) => {
     http.server.once("error", reject);
     http.server.listen(config.port, config.host, () => resolve());
@@ -68,9 +76,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let closing: Promise<void> | undefined;
   return {
     port,
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls ? "https" : "http"}://127.0.0.1:${port}`,
     deps,
     generatedAdminPassword: seeded.adminPassword,
+    reloadTls: () => http.reloadTls(),
     close: () =>
       closing ??= (async () => {
         await http.close();

@@ -305,3 +305,35 @@ Deno.test("compat: the old mobile client flow with compat events and fields only
     await c.close();
   }
 });
+
+Deno.test("a ring ends when either side is gone past the grace period", async () => {
+  const c = await setup({ MOBIMAINT_GRACE_MS: "200" });
+  try {
+    const tech = await c.open(c.tech.token);
+    let expert = await c.open(c.expert.token);
+    // The rung Expert drops: the caller is told the Expert is unavailable.
+    const first = await c.newCall();
+    await send(tech, "call-request", { callId: first, to: c.expert.userId });
+    const response = next(tech, "call-response", 3000);
+    expert.close();
+    assert.deepEqual(await response, {
+      callId: first,
+      from: c.expert.userId,
+      accepted: false,
+      reason: "unavailable",
+    });
+    assert.equal((await c.status(first)).endReason, "unavailable");
+
+    // The caller drops: the Expert's dialog is cancelled.
+    expert = await c.open(c.expert.token);
+    await sleep(100);
+    const second = await c.newCall();
+    await send(tech, "call-request", { callId: second, to: c.expert.userId });
+    const cancelled = next(expert, "call-cancelled", 3000);
+    tech.close();
+    assert.deepEqual(await cancelled, { callId: second, from: c.tech.userId });
+    assert.equal((await c.status(second)).endReason, "cancelled");
+  } finally {
+    await c.close();
+  }
+});

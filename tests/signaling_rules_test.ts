@@ -247,3 +247,27 @@ Deno.test("cross-origin sockets from a non-allowed origin are refused", async ()
     await server.close();
   }
 });
+
+Deno.test("logout over REST ends the sockets opened with that token; deleting a user ends all of theirs", async () => {
+  const server = await startTestServer();
+  try {
+    const { admin } = await loginAll(server.url);
+    const first = await login(server.url, "user1", "P");
+    const second = await login(server.url, "user1", "P");
+    const a = await connect(server.url, first.token);
+    const b = await connect(server.url, second.token);
+    const aGone = next(a, "disconnect");
+    await api(server.url, "POST", "/logout", { token: first.token });
+    assert.equal(await aGone, "io server disconnect");
+    assert.equal(b.connected, true, "the other session stays");
+
+    const expert = await login(server.url, "user4", "P");
+    const e = await connect(server.url, expert.token);
+    const eGone = next(e, "disconnect");
+    assert.equal((await api(server.url, "DELETE", "/api/users/user4", { token: admin.token })).status, 200);
+    assert.equal(await eGone, "io server disconnect");
+    b.close();
+  } finally {
+    await server.close();
+  }
+});

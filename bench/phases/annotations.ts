@@ -1,12 +1,11 @@
 /** Annotation fan-out: experts draw strokes; technicians time each one from send to arrival (one-way). */
 import type { ActiveCall } from "../calls.ts";
-import { now, sleep, summarize } from "../stats.ts";
+import { now, paced, sleep, summarize } from "../stats.ts";
 
 const STROKE = Array.from({ length: 20 }, (_, i) => [i / 40, 0.25 + i / 80] as [number, number]);
 
 export async function annotationFanout(calls: ActiveCall[], opts: { ratePerSec: number; seconds: number }) {
   const samples: number[] = [];
-  let sent = 0;
   let acked = 0;
   let refused = 0;
   for (const c of calls) {
@@ -14,33 +13,22 @@ export async function annotationFanout(calls: ActiveCall[], opts: { ratePerSec: 
       samples.push(now() - Number(a.objectId));
     });
   }
-  const tickMs = 10;
-  const perTick = (opts.ratePerSec * tickMs) / 1000;
-  const end = now() + opts.seconds * 1000;
-  let budget = 0;
-  let tick = now();
-  while (now() < end) {
-    budget += perTick;
-    for (; budget >= 1; budget--) {
-      const c = calls[sent % calls.length];
-      const stroke = {
-        callId: c.callId,
-        id: `s${sent}`,
-        text: "",
-        x: STROKE[0][0],
-        y: STROKE[0][1],
-        kind: "stroke",
-        points: STROKE,
-        color: "#ff3b30",
-        width: 0.005,
-        objectId: String(now()),
-      };
-      c.expert.socket.emit("annotation", stroke, (ack: { ok: boolean }) => ack.ok ? acked++ : refused++);
-      sent++;
-    }
-    tick += tickMs;
-    await sleep(Math.max(0, tick - now()));
-  }
+  const sent = await paced(opts.ratePerSec, opts.seconds, (i) => {
+    const c = calls[i % calls.length];
+    const stroke = {
+      callId: c.callId,
+      id: `s${i}`,
+      text: "",
+      x: STROKE[0][0],
+      y: STROKE[0][1],
+      kind: "stroke",
+      points: STROKE,
+      color: "#ff3b30",
+      width: 0.005,
+      objectId: String(now()),
+    };
+    c.expert.socket.emit("annotation", stroke, (ack: { ok: boolean }) => ack.ok ? acked++ : refused++);
+  });
   for (let i = 0; i < 50 && samples.length < sent; i++) await sleep(100); // drain
   for (const c of calls) c.tech.socket.off("annotation");
   return {

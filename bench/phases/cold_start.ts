@@ -3,7 +3,7 @@ import { freePort, waitHealthy } from "../server_process.ts";
 import { now } from "../stats.ts";
 
 async function startOnce(dataDir: string): Promise<number> {
-  const port = await freePort();
+  const port = freePort();
   const start = now();
   const child = new Deno.Command(Deno.execPath(), {
     args: ["task", "-q", "start"],

@@ -3,7 +3,7 @@
  * answers as soon as it gets it, the technician times offer → answer.
  */
 import type { ActiveCall } from "../calls.ts";
-import { now, sleep, summarize } from "../stats.ts";
+import { now, paced, sleep, summarize } from "../stats.ts";
 
 /** A realistic SDP size (~1.5 KB); the sequence number rides in the o= line. */
 const sdpFor = (seq: number) =>
@@ -31,31 +31,19 @@ export async function relay(calls: ActiveCall[], opts: { ratePerSec: number; sec
       }
     });
   }
-  let seq = 0;
-  const tickMs = 10;
-  const perTick = (opts.ratePerSec * tickMs) / 1000;
-  const end = now() + opts.seconds * 1000;
-  let budget = 0;
-  let tick = now();
-  while (now() < end) {
-    budget += perTick;
-    for (; budget >= 1; budget--) {
-      const c = calls[seq % calls.length];
-      sentAt.set(seq, now());
-      c.tech.socket.emit("offer", {
-        callId: c.callId,
-        to: c.expert.user.id,
-        offer: { type: "offer", sdp: sdpFor(seq) },
-      });
-      seq++;
-    }
-    tick += tickMs;
-    await sleep(Math.max(0, tick - now()));
-  }
+  const sent = await paced(opts.ratePerSec, opts.seconds, (seq) => {
+    const c = calls[seq % calls.length];
+    sentAt.set(seq, now());
+    c.tech.socket.emit("offer", {
+      callId: c.callId,
+      to: c.expert.user.id,
+      offer: { type: "offer", sdp: sdpFor(seq) },
+    });
+  });
   for (let i = 0; i < 50 && sentAt.size; i++) await sleep(100); // drain
   for (const c of calls) {
     c.expert.socket.off("offer");
     c.tech.socket.off("answer");
   }
-  return { ratePerSec: opts.ratePerSec, sent: seq, ...summarize(samples), lost: sentAt.size };
+  return { ratePerSec: opts.ratePerSec, sent, ...summarize(samples), lost: sentAt.size };
 }

@@ -43,7 +43,33 @@ export function authRoutes(deps: Deps) {
     .post("/login", async (c, next) => {
       if (isFormPost(c)) return await next();
       const { username, password } = await jsonBody(c, loginBody);
+<<<<<<< HEAD
       const { user, token } = await signIn(deps, c, username, password);
+=======
+      await loginLimiter.beforeAttempt(c.get("clientIp"), username);
+      let user;
+      try {
+        user = await users.authenticate(username, password);
+      } catch (e) {
+        if (e instanceof AppError && e.code === "UNAUTHORIZED") {
+          await loginLimiter.failed(username);
+        }
+        throw e;
+      }
+      await loginLimiter.succeeded(username);
+      const token = await tokens.issue(user);
+      setCookie(c, SESSION_COOKIE, token, {
+        httpOnly: true,
+        sameSite: "Lax",
+        path: "/",
+        secure: c.get("https"),
+        maxAge: config.tokenTtlSec,
+      });
+      deps.log.info(
+        { event: "login", userId: user.id, role: user.role, ip: c.get("clientIp") },
+        "login",
+      );
+>>>>>>> main
       return c.json<LoginResponse>({
         userId: user.id,
         role: user.role,
@@ -53,7 +79,9 @@ export function authRoutes(deps: Deps) {
       });
     })
     .post("/logout", requireAuth(deps), async (c) => {
-      await tokens.revoke(c.get("identity"));
+      const identity = c.get("identity");
+      await tokens.revoke(identity);
+      await deps.disconnectUser(identity.userId, identity.jti); // sockets opened with this token end with it
       deleteCookie(c, SESSION_COOKIE, { path: "/" });
       // The pages' sign-out button is a plain form.
       if (isFormPost(c)) return c.redirect("/login", 303);

@@ -42,7 +42,9 @@ export function userRoutes(deps: Deps) {
       if (name === c.get("identity").username) {
         throw badRequest("You cannot delete yourself");
       }
+      const removed = await deps.store.getUserByName(name);
       await users.remove(name);
+      if (removed) await deps.disconnectUser(removed.id);
       return c.json({ ok: true });
     })
     .put(

@@ -6,23 +6,55 @@ import type { CallService } from "./calls.ts";
 import { AppError, notFound } from "./errors.ts";
 
 export class AnnotationService {
+  /**
+   * Annotation ids per call seen by this node, for the per-call limit without
+   * a store read on every stroke. Loaded from the store on first use.
+   */
+  private readonly ids = new Map<string, Promise<Set<string>>>();
+
   constructor(
     private readonly store: Store,
     private readonly calls: CallService,
     private readonly limits: Limits,
   ) {}
 
-  /** Stores (upserts by id) an annotation; `from` is always the sender. Durable when it resolves. */
-  async put(userId: string, callId: string, input: Omit<Annotation, "from">): Promise<Annotation> {
+  private idsOf(callId: string): Promise<Set<string>> {
+    let ids = this.ids.get(callId);
+    if (!ids) {
+      ids = this.store.listAnnotations(callId).then((list) => new Set(list.map((a) => a.id)));
+      ids.catch(() => this.ids.delete(callId));
+      this.ids.set(callId, ids);
+    }
+    return ids;
+  }
+
+  /** Forgets a finished call's index. */
+  forget(callId: string): void {
+    this.ids.delete(callId);
+  }
+
+  /**
+   * Stores (upserts by id) an annotation; `from` is always the sender.
+   * Durable when it resolves. `accepted` runs once the annotation passed every
+   * check, before the write, so the room sees it without waiting on the disk.
+   */
+  async put(
+    userId: string,
+    callId: string,
+    input: Omit<Annotation, "from">,
+    accepted: (a: Annotation) => void = () => {},
+  ): Promise<Annotation> {
     await this.calls.requireActiveParticipant(userId, callId);
     const annotation: Annotation = { ...input, from: userId };
-    const count = await this.store.countAnnotations(callId);
-    if (count >= this.limits.annotationsPerCall && !(await this.store.hasAnnotation(callId, input.id))) {
+    const ids = await this.idsOf(callId);
+    if (!ids.has(input.id) && ids.size >= this.limits.annotationsPerCall) {
       throw new AppError(
         "LIMIT_EXCEEDED",
         `A call holds at most ${this.limits.annotationsPerCall} annotations`,
       );
     }
+    ids.add(input.id);
+    accepted(annotation);
     await this.store.putAnnotation(callId, annotation);
     return annotation;
   }
@@ -30,11 +62,13 @@ export class AnnotationService {
   async delete(userId: string, callId: string, id: string): Promise<void> {
     await this.calls.requireActiveParticipant(userId, callId);
     if (!(await this.store.deleteAnnotation(callId, id))) throw notFound(`Annotation ${id} not found`);
+    (await this.idsOf(callId)).delete(id);
   }
 
   async clear(userId: string, callId: string): Promise<void> {
     await this.calls.requireActiveParticipant(userId, callId);
     await this.store.clearAnnotations(callId);
+    (await this.idsOf(callId)).clear();
   }
 
   async chat(userId: string, callId: string, id: string, text: string): Promise<ChatMessage> {

@@ -64,10 +64,33 @@ function finish(call: CallRecord, reason: EndReason, by?: string): CallRecord {
 export class CallService {
   events: CallEvents = { ended: () => {} };
 
+  /**
+   * Recent call records, for the hot paths (every relayed message, every
+   * annotation). This node's own changes update it at once; records other
+   * nodes may have changed are re-read after `cacheTtlMs`.
+   */
+  private readonly cache = new Map<string, { call: CallRecord; at: number }>();
+
   constructor(
     private readonly store: Store,
     private readonly presence: Presence,
+    private readonly cacheTtlMs = 1000,
   ) {}
+
+  private remember(call: CallRecord): void {
+    this.cache.delete(call.callId); // re-insert: Map order doubles as least-recently-written first
+    this.cache.set(call.callId, { call, at: Date.now() });
+    if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value!);
+  }
+
+  /** Like require(), served from the cache when fresh. */
+  private async requireCached(callId: string): Promise<CallRecord> {
+    const hit = this.cache.get(callId);
+    if (hit && Date.now() - hit.at < this.cacheTtlMs) return hit.call;
+    const call = await this.require(callId);
+    this.remember(call);
+    return call;
+  }
 
   async create(who: Identity): Promise<CallRecord> {
     if (who.role !== "Technician") {
@@ -88,6 +111,7 @@ export class CallService {
       timeline: [{ at: now, type: "created", userId: who.userId }],
     };
     await this.store.createCall(call);
+    this.remember(call);
     return call;
   }
 
@@ -97,20 +121,29 @@ export class CallService {
     return call;
   }
 
-  /** Applies a change atomically; `change` throws AppError to refuse. */
+  /** Applies a change atomically; `change` throws AppError to refuse, or returns null to leave the call as is. */
   private async update(callId: string, change: (call: CallRecord) => CallRecord | null): Promise<CallRecord> {
+    return (await this.apply(callId, change)).call;
+  }
+
+  /** update(), also telling whether the change was made. */
+  private async apply(
+    callId: string,
+    change: (call: CallRecord) => CallRecord | null,
+  ): Promise<{ call: CallRecord; changed: boolean }> {
     let rungBefore: string | undefined;
     const r = await this.store.updateCall(callId, (call) => {
       rungBefore = call.ringing?.to;
       return change(call);
     });
     if (!r) throw notFound(`Call ${callId} not found`);
+    this.remember(r.call);
     this.syncBusy(r.call, rungBefore);
     if (r.changed && r.call.status === "ended") {
       // `by` is the last timeline entry's user (set by finish()).
       this.events.ended(r.call, r.call.timeline.at(-1)?.userId);
     }
-    return r.call;
+    return r;
   }
 
   /** Keeps presence's busy flags in line with a call's state (`alsoUser`: who was rung before the change). */
@@ -186,17 +219,22 @@ export class CallService {
     return call;
   }
 
-  /** Ends a still-ringing call (timeout, cancel, callee offline); no-op when no longer ringing `to`. */
+  /**
+   * Ends a still-ringing call (timeout, cancel, callee offline). Returns null
+   * when it was no longer ringing `to`, so whoever gets the record is the one
+   * (node, timer) that ended it and the only one to tell the users.
+   */
   async stopRinging(
     callId: string,
     to: string,
-    reason: "timeout" | "cancelled",
+    reason: "timeout" | "cancelled" | "unavailable",
     by?: string,
-  ) {
-    return await this.update(callId, (call) => {
+  ): Promise<CallRecord | null> {
+    const r = await this.apply(callId, (call) => {
       if (call.status !== "pending" || call.ringing?.to !== to) return null;
       return finish(call, reason, by);
     });
+    return r.changed ? r.call : null;
   }
 
   async cancel(who: Identity, callId: string): Promise<CallRecord> {
@@ -207,12 +245,9 @@ export class CallService {
     if (call.status !== "pending" || !call.ringing) {
       throw conflict("Call is not ringing");
     }
-    return await this.stopRinging(
-      callId,
-      call.ringing.to,
-      "cancelled",
-      who.userId,
-    );
+    const ended = await this.stopRinging(callId, call.ringing.to, "cancelled", who.userId);
+    if (!ended) throw conflict("Call is not ringing");
+    return ended;
   }
 
   /** The rung Expert answers (`call-response`). */
@@ -298,7 +333,7 @@ export class CallService {
     callId: string,
     to: string,
   ): Promise<CallRecord> {
-    const call = await this.require(callId);
+    const call = await this.requireCached(callId);
     const pair = (a: string, b: string) => (from === a && to === b) || (from === b && to === a);
     const ok = call.status === "active"
       ? isParticipant(call, from) && isParticipant(call, to)
@@ -313,7 +348,7 @@ export class CallService {
     userId: string,
     callId: string,
   ): Promise<CallRecord> {
-    const call = await this.require(callId);
+    const call = await this.requireCached(callId);
     if (!isParticipant(call, userId)) {
       throw forbidden("Not a participant of this call");
     }

@@ -1,4 +1,8 @@
-/** Annotations and chat: stored first (an ack means durable), then sent to the rest of the call room. */
+/**
+ * Annotations and chat. An annotation goes to the rest of the call room as
+ * soon as it passed the checks, while it is written; the sender's ack comes
+ * once it is durable. Chat is stored first, then sent.
+ */
 import type { Deps } from "../context.ts";
 import { type HandlerDeps, on } from "./handler.ts";
 import { rooms } from "./rooms.ts";
@@ -9,9 +13,20 @@ export function registerAnnotations(deps: Deps, socket: IoSocket, h: HandlerDeps
   const { annotations } = deps;
 
   on(socket, h, "annotation", async ({ callId, from: _from, ...input }) => {
-    const stored = await annotations.put(userId, callId, input);
-    socket.to(rooms.call(callId)).emit("annotation", { ...stored, callId });
-    return { id: stored.id };
+    let sent = false;
+    try {
+      await annotations.put(userId, callId, input, (a) => {
+        sent = true;
+        socket.to(rooms.call(callId)).emit("annotation", { ...a, callId });
+      });
+    } catch (e) {
+      // Sent to the room but not stored: take it back so nobody keeps what history will not have.
+      if (sent) {
+        socket.to(rooms.call(callId)).emit("annotation-deleted", { callId, id: input.id, from: userId });
+      }
+      throw e;
+    }
+    return { id: input.id };
   });
 
   on(socket, h, "annotation-delete", async ({ callId, id }) => {

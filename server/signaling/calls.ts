@@ -12,7 +12,7 @@ import { rooms } from "./rooms.ts";
 import type { IoServer, IoSocket } from "./types.ts";
 
 /** Reasons whose end is already told by call-response / call-cancelled, not by call-ended. */
-const TOLD_ELSEWHERE = new Set(["rejected", "timeout", "cancelled"]);
+const TOLD_ELSEWHERE = new Set(["rejected", "timeout", "cancelled", "unavailable"]);
 
 export class CallSignaling {
   /** callId → ring timer for calls this node rang. */
@@ -131,7 +131,7 @@ export class CallSignaling {
     const timer = setTimeout(() => {
       this.rings.delete(call.callId);
       this.deps.calls.stopRinging(call.callId, to, "timeout").then((ended) => {
-        if (ended.status !== "ended" || ended.endReason !== "timeout") return;
+        if (!ended) return; // answered, cancelled, or timed out elsewhere
         this.io.to(rooms.user(call.createdBy)).emit("call-response", {
           callId: call.callId,
           from: to,
@@ -155,6 +155,7 @@ export class CallSignaling {
   /** A call ended by the domain (REST end, admin): everyone in it is told and leaves its rooms. */
   private onEnded(call: CallRecord, by: string | undefined): void {
     this.stopRingTimer(call.callId);
+    this.deps.annotations.forget(call.callId);
     for (const p of call.participants) this.joined.get(p.userId)?.delete(call.callId);
     if (!TOLD_ELSEWHERE.has(call.endReason ?? "")) {
       this.io.to(rooms.call(call.callId)).emit("call-ended", {
@@ -169,22 +170,24 @@ export class CallSignaling {
   /** The user's grace period ran out: leave its calls, stop its rings. */
   async userGone(userId: string): Promise<void> {
     for (const [callId, ring] of [...this.rings]) {
-      if (ring.creator === userId || ring.to === userId) {
-        this.stopRingTimer(callId);
-        const ended = await this.deps.calls.stopRinging(callId, ring.to, "cancelled", userId);
-        if (ended.status === "ended" && ended.endReason === "cancelled") {
-          const other = ring.creator === userId ? ring.to : ring.creator;
-          if (other === ring.to) {
-            this.io.to(rooms.user(other)).emit("call-cancelled", { callId, from: userId });
-          } else {
-            this.io.to(rooms.user(other)).emit("call-response", {
-              callId,
-              from: userId,
-              accepted: false,
-              reason: "offline",
-            });
-          }
-        }
+      if (ring.creator !== userId && ring.to !== userId) continue;
+      this.stopRingTimer(callId);
+      const callerGone = ring.creator === userId;
+      const ended = await this.deps.calls.stopRinging(
+        callId,
+        ring.to,
+        callerGone ? "cancelled" : "unavailable",
+        userId,
+      );
+      if (!ended) continue;
+      if (callerGone) this.io.to(rooms.user(ring.to)).emit("call-cancelled", { callId, from: userId });
+      else {
+        this.io.to(rooms.user(ring.creator)).emit("call-response", {
+          callId,
+          from: userId,
+          accepted: false,
+          reason: "unavailable",
+        });
       }
     }
     for (const callId of [...(this.joined.get(userId) ?? [])]) {

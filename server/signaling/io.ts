@@ -16,6 +16,7 @@ import type { IoServer } from "./types.ts";
 
 export interface Signaling {
   io: IoServer;
+  disconnectUser(userId: string, jti?: string): Promise<void>;
   /** Resumes calls left open by a previous run (see CallSignaling.recover). */
   recover(): Promise<void>;
   connections(): number;
@@ -80,6 +81,11 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
     io,
     connections: () => io.engine.clientsCount,
     recover: () => calls.recover(),
+    disconnectUser: async (userId, jti) => {
+      for (const s of await io.in(rooms.user(userId)).fetchSockets()) {
+        if (!jti || s.data.identity?.jti === jti) s.disconnect(true);
+      }
+    },
     close: async () => {
       io.emit("server-shutdown", { message: "Server is restarting; reconnecting shortly" });
       presence.close();

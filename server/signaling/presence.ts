@@ -10,7 +10,14 @@ import type { Deps } from "../context.ts";
 import { rooms } from "./rooms.ts";
 import type { IoServer, IoSocket } from "./types.ts";
 
-const FLUSH_MS = 50;
+/** Shards of the Technicians' presence room; a flush writes one shard per event-loop turn. */
+const WATCHER_SHARDS = 8;
+const shardOf = (socketId: string) => {
+  let h = 0;
+  for (let i = 0; i < socketId.length; i++) h = (h * 31 + socketId.charCodeAt(i)) | 0;
+  return Math.abs(h) % WATCHER_SHARDS;
+};
+const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 export class SocketPresence {
   /** userId → this node's connected sockets of that user. */
@@ -30,7 +37,7 @@ export class SocketPresence {
     const { userId, role } = socket.data.identity;
     this.roles.set(userId, role);
     socket.join(rooms.user(userId));
-    if (role === "Technician" || role === "Admin") socket.join(rooms.expertWatchers);
+    if (role === "Technician") socket.join(rooms.expertWatchers(shardOf(socket.id)));
     if (role === "Admin") socket.join(rooms.allWatchers);
     this.sockets.set(userId, (this.sockets.get(userId) ?? 0) + 1);
     const timer = this.graceTimers.get(userId);
@@ -74,23 +81,31 @@ export class SocketPresence {
 
   private queue(userId: string): void {
     this.pending.add(userId);
-    this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
+    this.flushTimer ??= setTimeout(() => void this.flush(), this.deps.config.presenceFlushMs);
   }
 
-  private flush(): void {
+  /**
+   * Sends the changes gathered since the last flush: everyone's to Admins,
+   * Experts' to Technicians, one shard per event-loop turn so thousands of
+   * writes do not hold up calls being set up meanwhile.
+   */
+  private async flush(): Promise<void> {
     this.flushTimer = undefined;
-    for (const userId of this.pending) {
-      const change = {
-        userId,
-        status: this.deps.presence.status(userId),
-        availability: this.deps.presence.availability(userId),
-      };
-      const target = this.roles.get(userId) === "Expert"
-        ? this.io.to(rooms.expertWatchers).to(rooms.allWatchers)
-        : this.io.to(rooms.allWatchers);
-      target.emit("user-status-change", change);
-    }
+    const changes = [...this.pending].map((userId) => ({
+      userId,
+      status: this.deps.presence.status(userId),
+      availability: this.deps.presence.availability(userId),
+    }));
     this.pending.clear();
+    for (const change of changes) this.io.to(rooms.allWatchers).emit("user-status-change", change);
+    const experts = changes.filter((c) => this.roles.get(c.userId) === "Expert");
+    if (!experts.length) return;
+    for (let shard = 0; shard < WATCHER_SHARDS; shard++) {
+      if (shard > 0) await nextTurn();
+      for (const change of experts) {
+        this.io.to(rooms.expertWatchers(shard)).emit("user-status-change", change);
+      }
+    }
   }
 
   close(): void {

@@ -6,8 +6,11 @@ export const rooms = {
   call: (callId: string) => `call:${callId}`,
   /** The sockets of one user that joined one call (where its media signaling goes). */
   callUser: (callId: string, userId: string) => `call:${callId}:user:${userId}`,
-  /** Sockets that want Expert presence: Technicians and Admins. */
-  expertWatchers: "watch:experts",
+  /**
+   * Technicians' sockets, which want Expert presence, spread over shards so a
+   * presence change goes out a shard at a time between other work.
+   */
+  expertWatchers: (shard: number) => `watch:experts:${shard}`,
   /** Sockets that want everyone's presence: Admins. */
   allWatchers: "watch:all",
 };

@@ -17,7 +17,6 @@ const K = {
     callId: string,
   ) => ["user_calls", userId, createdAt, callId],
   annotation: (callId: string, id: string) => ["ann", callId, id],
-  annotationCount: (callId: string) => ["ann_count", callId],
   chat: (callId: string, at: number, id: string) => ["chat", callId, at, id],
   revoked: (jti: string) => ["revoked", jti],
   meta: (key: string) => ["meta", key],
@@ -35,9 +34,60 @@ async function all<T>(
   return out;
 }
 
+/**
+ * Group commit for inserts: while one atomic commit is in flight, the next
+ * inserts queue up and go together in the next one (up to KV's 100 checks
+ * per atomic). Each insert resolves once its commit is durable: true when
+ * written, false when the key already existed.
+ */
+class InsertBatcher {
+  private queue: {
+    key: Deno.KvKey;
+    value: unknown;
+    done: (inserted: boolean) => void;
+    fail: (e: unknown) => void;
+  }[] = [];
+  private draining = false;
+  constructor(private readonly kv: Deno.Kv) {}
+
+  insert(key: Deno.KvKey, value: unknown): Promise<boolean> {
+    return new Promise((done, fail) => {
+      this.queue.push({ key, value, done, fail });
+      if (!this.draining) this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    while (this.queue.length) {
+      const batch = this.queue.splice(0, 100);
+      try {
+        const op = this.kv.atomic();
+        for (const e of batch) op.check({ key: e.key, versionstamp: null }).set(e.key, e.value);
+        if ((await op.commit()).ok) {
+          for (const e of batch) e.done(true);
+          continue;
+        }
+        // Some key existed: settle each one on its own.
+        for (const e of batch) {
+          const r = await this.kv.atomic().check({ key: e.key, versionstamp: null }).set(e.key, e.value)
+            .commit();
+          e.done(r.ok);
+        }
+      } catch (err) {
+        for (const e of batch) e.fail(err);
+      }
+    }
+    this.draining = false;
+  }
+}
+
 export class KvStore implements Store {
   readonly kind = "kv" as const;
-  private constructor(private readonly kv: Deno.Kv) {}
+  private readonly inserts: InsertBatcher;
+  private constructor(private readonly kv: Deno.Kv) {
+    this.inserts = new InsertBatcher(kv);
+  }
 
   /** Opens (creating) the KV database at `path`; `path` undefined → in-memory (tests only). */
   static async open(path?: string): Promise<KvStore> {
@@ -49,8 +99,8 @@ export class KvStore implements Store {
   }
 
   async getUserById(id: string) {
-    const name = (await this.kv.get<string>(K.userById(id))).value;
-    return name === null ? null : await this.getUserByName(name);
+    // Kept whole under both keys: token checks read it on every request.
+    return (await this.kv.get<UserRecord>(K.userById(id))).value;
   }
 
   async listUsers() {
@@ -63,13 +113,13 @@ export class KvStore implements Store {
     const r = await this.kv.atomic()
       .check({ key: K.userByName(user.username), versionstamp: null })
       .set(K.userByName(user.username), user)
-      .set(K.userById(user.id), user.username)
+      .set(K.userById(user.id), user)
       .commit();
     return r.ok;
   }
 
   async updateUser(user: UserRecord) {
-    await this.kv.set(K.userByName(user.username), user);
+    await this.kv.atomic().set(K.userByName(user.username), user).set(K.userById(user.id), user).commit();
   }
 
   async deleteUser(username: string) {
@@ -141,42 +191,25 @@ export class KvStore implements Store {
 
   async putAnnotation(callId: string, annotation: Annotation) {
     const key = K.annotation(callId, annotation.id);
-    const countKey = K.annotationCount(callId);
+    // A new id is one write, grouped with others in flight; only an update reads the position it keeps.
+    if (await this.inserts.insert(key, { seq: nextSeq(), annotation })) return;
     for (;;) {
-      const [cur, count] = await this.kv.getMany<[StoredAnnotation, number]>([
-        key,
-        countKey,
-      ]);
-      const n = (count.value ?? 0) + (cur.value ? 0 : 1);
-      const r = await this.kv.atomic().check(cur, count)
-        .set(key, { seq: cur.value?.seq ?? nextSeq(), annotation })
-        .set(countKey, n)
-        .commit();
-      if (r.ok) return n;
+      const cur = await this.kv.get<StoredAnnotation>(key);
+      const seq = cur.value?.seq ?? nextSeq();
+      if ((await this.kv.atomic().check(cur).set(key, { seq, annotation }).commit()).ok) return;
     }
   }
 
   async countAnnotations(callId: string) {
-    return (await this.kv.get<number>(K.annotationCount(callId))).value ?? 0;
-  }
-
-  async hasAnnotation(callId: string, id: string) {
-    return (await this.kv.get(K.annotation(callId, id))).versionstamp !== null;
+    let n = 0;
+    for await (const _ of this.kv.list({ prefix: ["ann", callId] })) n++;
+    return n;
   }
 
   async deleteAnnotation(callId: string, id: string) {
-    const key = K.annotation(callId, id);
-    const countKey = K.annotationCount(callId);
-    for (;;) {
-      const [cur, count] = await this.kv.getMany<[StoredAnnotation, number]>([
-        key,
-        countKey,
-      ]);
-      if (!cur.value) return false;
-      const r = await this.kv.atomic().check(cur, count).delete(key)
-        .set(countKey, Math.max(0, (count.value ?? 1) - 1)).commit();
-      if (r.ok) return true;
-    }
+    const cur = await this.kv.get(K.annotation(callId, id));
+    if (cur.versionstamp === null) return false;
+    return (await this.kv.atomic().check(cur).delete(cur.key).commit()).ok;
   }
 
   async clearAnnotations(callId: string) {
@@ -187,7 +220,6 @@ export class KvStore implements Store {
       for (const e of entries.slice(i, i + 500)) op.delete(e.key);
       await op.commit();
     }
-    await this.kv.set(K.annotationCount(callId), 0);
   }
 
   async listAnnotations(callId: string) {

@@ -49,10 +49,9 @@ export interface Store {
   /** Records that `userId` took part in `call` (history index). */
   indexUserCall(userId: string, call: CallRecord): Promise<void>;
 
-  /** Upserts by id; keeps the first insertion's position. Returns the number stored for the call. */
-  putAnnotation(callId: string, annotation: Annotation): Promise<number>;
+  /** Upserts by id; an update keeps the first insertion's position in the list. */
+  putAnnotation(callId: string, annotation: Annotation): Promise<void>;
   countAnnotations(callId: string): Promise<number>;
-  hasAnnotation(callId: string, id: string): Promise<boolean>;
   deleteAnnotation(callId: string, id: string): Promise<boolean>;
   clearAnnotations(callId: string): Promise<void>;
   listAnnotations(callId: string): Promise<Annotation[]>;

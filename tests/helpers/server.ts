@@ -26,6 +26,7 @@ export async function startTestServer(
     MOBIMAINT_ADMIN_PASSWORD: ADMIN_PASSWORD,
     MOBIMAINT_LOG_LEVEL: "silent",
     MOBIMAINT_STUN_URLS: "stun:stun.example.test:3478",
+    MOBIMAINT_PRESENCE_FLUSH_MS: "50",
     ...env,
   });
   const server = await startServer(config);

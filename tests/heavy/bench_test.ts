@@ -1,0 +1,28 @@
+import assert from "node:assert/strict";
+
+Deno.test("the benchmark runs end to end at a tiny size and reports every figure", async () => {
+  const out = await Deno.makeTempFile({ suffix: ".json" });
+  const run = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "bench/main.ts", "--quick", "--out", out],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(run.stdout);
+  assert.equal(run.code, 0, new TextDecoder().decode(run.stderr) + text);
+  const r = JSON.parse(await Deno.readTextFile(out));
+  assert.equal(r.storms.length, 2);
+  for (const s of r.storms) {
+    assert.ok(s.totalMs > 0);
+    assert.equal(s.perConnect.count, s.clients, "every client connected and registered");
+  }
+  assert.equal(r.callSetup.errors, 0);
+  assert.equal(r.callSetup.count, 10);
+  assert.ok(r.relay.sent > 0);
+  assert.equal(r.relay.lost, 0);
+  assert.equal(r.relay.count, r.relay.sent);
+  assert.equal(r.annotations.lost, 0);
+  assert.equal(r.annotations.refused, 0);
+  assert.ok(r.memory.rssConnectedKiB > 0 && r.memory.kibPerClient !== null);
+  assert.ok(r.coldStart.firstStartMs > 0 && r.coldStart.restartMs > 0);
+  assert.match(text, /relay RTT/);
+});
