@@ -30,10 +30,10 @@ export async function signIn(deps: Deps, c: Context<Env>, username: string, pass
     httpOnly: true,
     sameSite: "Lax",
     path: "/",
-    secure: new URL(c.req.url).protocol === "https:",
+    secure: c.get("https"),
     maxAge: config.tokenTtlSec,
   });
-  deps.log.info({ event: "login", userId: user.id, role: user.role }, "login");
+  deps.log.info({ event: "login", userId: user.id, role: user.role, ip: c.get("clientIp") }, "login");
   return { user, token };
 }
 
@@ -43,33 +43,7 @@ export function authRoutes(deps: Deps) {
     .post("/login", async (c, next) => {
       if (isFormPost(c)) return await next();
       const { username, password } = await jsonBody(c, loginBody);
-<<<<<<< HEAD
       const { user, token } = await signIn(deps, c, username, password);
-=======
-      await loginLimiter.beforeAttempt(c.get("clientIp"), username);
-      let user;
-      try {
-        user = await users.authenticate(username, password);
-      } catch (e) {
-        if (e instanceof AppError && e.code === "UNAUTHORIZED") {
-          await loginLimiter.failed(username);
-        }
-        throw e;
-      }
-      await loginLimiter.succeeded(username);
-      const token = await tokens.issue(user);
-      setCookie(c, SESSION_COOKIE, token, {
-        httpOnly: true,
-        sameSite: "Lax",
-        path: "/",
-        secure: c.get("https"),
-        maxAge: config.tokenTtlSec,
-      });
-      deps.log.info(
-        { event: "login", userId: user.id, role: user.role, ip: c.get("clientIp") },
-        "login",
-      );
->>>>>>> main
       return c.json<LoginResponse>({
         userId: user.id,
         role: user.role,
