@@ -95,6 +95,7 @@ Deno.test({
     for (const [who, page] of [["tech", tech], ["expert", expert]] as const) {
       page.setDefaultTimeout(10_000);
       page.on("pageerror", (e) => console.error(`[${who} pageerror]`, e.message));
+      page.on("console", (m) => m.type() === "warning" && console.warn(`[${who}]`, m.text()));
     }
     // Each step builds on the previous one: after a failure the rest are reported as ignored.
     let healthy = true;
@@ -144,7 +145,16 @@ Deno.test({
       await waitFor("video decoding on both pages", async () => {
         const [a, b] = await Promise.all([framesDecoded(tech), framesDecoded(expert)]);
         return a > 0 && b > 0;
-      }, 15_000);
+      }, 15_000).catch(async (e) => {
+        for (const [who, page] of [["tech", tech], ["expert", expert]] as const) {
+          const diag = await callState(
+            page,
+            "JSON.stringify({ events: m.call.events, peer: m.call.peerState.value })",
+          );
+          console.error(`[${who}] ${diag}`);
+        }
+        throw e;
+      });
       const elapsed = Date.now() - accepted;
       console.log(`  remote video decoding on both pages ${elapsed} ms after accept`);
       assert.ok(elapsed < 5000, `video took ${elapsed} ms`);
@@ -187,7 +197,10 @@ Deno.test({
         near(pin.x, 0.7);
         near(pin.y, 0.4);
         assert.equal(pin.text, "Open this valve");
-        assert.equal(await callState(tech, "m.drawn.value.count"), 2, "drawn on the technician's preview");
+        await waitFor(
+          "drawn on the technician's preview",
+          async () => (await callState(tech, "m.drawn.value.count")) === 2,
+        );
         await shot(tech, "call-technician-phone");
         await shot(expert, "call-expert-desktop");
       },

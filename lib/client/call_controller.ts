@@ -50,6 +50,7 @@ export class CallController {
   private lastSample?: StatsSample;
   private timers: ReturnType<typeof setInterval>[] = [];
   private stopped = false;
+  private signalChain: Promise<void> = Promise.resolve();
 
   constructor(readonly callId: string, readonly me: Me) {
     this.facing.value = me.role === "Technician" ? "environment" : "user";
@@ -77,6 +78,8 @@ export class CallController {
     this.connect();
     const online = () => {
       this.notice.value = null;
+      // Do not wait for the socket's backoff timer: the server only keeps us in the call for a grace period.
+      if (this.socket && !this.socket.connected) this.socket.disconnect().connect();
       this.restartIce();
     };
     const offline = () => this.notice.value = "You are offline. The call resumes when the network is back.";
@@ -124,11 +127,11 @@ export class CallController {
     s.on("existing-users", ({ users }) => {
       this.addNames(users);
       const other = users.find((u) => u.userId !== me.userId);
-      if (other) this.peerArrived(other.userId, false);
+      if (other) this.peerArrived(other.userId);
     });
     s.on("user-joined", ({ userId }) => {
       if (userId === me.userId) return;
-      this.peerArrived(userId, true);
+      this.peerArrived(userId);
       if (!this.names.value[userId]) {
         apiJson<{ participants: { userId: string; username: string }[] }>(
           "GET",
@@ -178,13 +181,12 @@ export class CallController {
     s.on("error", (e) => console.warn("signaling error", e.code, e.message));
   }
 
-  private peerArrived(userId: string, fresh: boolean) {
+  private peerArrived(userId: string) {
     this.peerId.value = userId;
     this.peerPresent.value = true;
     if (this.notice.value?.includes("left the call")) this.notice.value = null;
-    // A peer that (re)joins with a new page has a new peer connection: start over unless ours is healthy.
-    if (fresh && this.session && this.session.pc.connectionState !== "connected") this.closePeer();
-    this.ensurePeer();
+    // One peer connection per page: a peer that reloaded is detected by its new DTLS fingerprint (applySignal).
+    this.ensurePeer().nudge();
   }
 
   private restartIce() {
@@ -195,6 +197,7 @@ export class CallController {
 
   private ensurePeer(): PeerSession {
     if (this.session) return this.session;
+    this.events.push("peer-created");
     const stream = this.localStream.value ?? new MediaStream();
     this.session = new PeerSession({
       iceServers: this.iceServers,
@@ -217,16 +220,24 @@ export class CallController {
     this.quality.value = null;
   }
 
-  private async onSignal(from: string, signal: PeerSignal) {
-    if (from === this.me.userId) return;
+  /** Signals are applied strictly in arrival order: each step awaits the peer connection. */
+  private onSignal(from: string, signal: PeerSignal) {
+    this.signalChain = this.signalChain.then(() => this.applySignal(from, signal));
+  }
+
+  private async applySignal(from: string, signal: PeerSignal) {
+    if (from === this.me.userId || this.stopped) return;
     if (!this.peerId.value) this.peerId.value = from;
+    // The peer reloaded (a new DTLS identity in its offer): our connection is dead, start over with it.
+    if (signal.type === "description" && this.session?.isFromNewPeer(signal.description)) {
+      this.events.push("peer-replaced");
+      this.closePeer();
+    }
     try {
       await this.ensurePeer().receive(signal);
     } catch (e) {
-      // An offer our connection cannot take (the peer reloaded: new DTLS identity) — start over with it.
-      if (signal.type !== "description" || signal.description.type !== "offer") return console.warn(e);
-      this.closePeer();
-      await this.ensurePeer().receive(signal).catch((err) => console.warn("renegotiation failed", err));
+      this.events.push(`signal-failed:${(e as Error).name}`);
+      console.warn("signal not applied", e);
     }
   }
 

@@ -18,6 +18,11 @@ export interface PeerOptions {
   onStateChange: (state: RTCPeerConnectionState) => void;
 }
 
+/** The DTLS certificate fingerprint of an SDP: a new one means a new peer connection on the other side. */
+export function sdpFingerprint(sdp: string | undefined): string | undefined {
+  return sdp && /^a=fingerprint:(.+)$/m.exec(sdp)?.[1]?.trim();
+}
+
 export class PeerSession {
   readonly pc: RTCPeerConnection;
   private makingOffer = false;
@@ -100,6 +105,26 @@ export class PeerSession {
       await this.pc.addIceCandidate(candidate ?? undefined);
     } catch (e) {
       if (!this.ignoreOffer) console.warn("addIceCandidate failed", e);
+    }
+  }
+
+  /** True when `description` comes from a different peer connection than the one we are talking to. */
+  isFromNewPeer(description: RTCSessionDescriptionInit): boolean {
+    const current = sdpFingerprint(this.pc.remoteDescription?.sdp);
+    return !!current && description.type === "offer" && sdpFingerprint(description.sdp) !== current;
+  }
+
+  /**
+   * The peer has a new socket in the call room, so anything sent before may
+   * have been lost: repeat an unanswered offer, or restart ICE when broken.
+   */
+  nudge(): void {
+    if (this.closed) return;
+    const local = this.pc.localDescription;
+    if (this.pc.signalingState === "have-local-offer" && local) {
+      this.opts.send({ type: "description", description: local.toJSON() });
+    } else if (["failed", "disconnected"].includes(this.pc.connectionState)) {
+      this.restartIce();
     }
   }
 
