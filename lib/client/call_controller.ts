@@ -51,6 +51,7 @@ export class CallController {
   private timers: ReturnType<typeof setInterval>[] = [];
   private stopped = false;
   private signalChain: Promise<void> = Promise.resolve();
+  private offerTimer?: ReturnType<typeof setTimeout>;
 
   constructor(readonly callId: string, readonly me: Me) {
     this.facing.value = me.role === "Technician" ? "environment" : "user";
@@ -186,7 +187,13 @@ export class CallController {
     this.peerPresent.value = true;
     if (this.notice.value?.includes("left the call")) this.notice.value = null;
     // One peer connection per page: a peer that reloaded is detected by its new DTLS fingerprint (applySignal).
-    this.ensurePeer().nudge();
+    const session = this.ensurePeer();
+    session.nudge();
+    // The waiting side offers itself when no offer comes (e.g. it reloaded while the other stayed connected).
+    clearTimeout(this.offerTimer);
+    this.offerTimer = setTimeout(() => {
+      if (this.session === session && !session.negotiated) session.offerNow();
+    }, 1500);
   }
 
   private restartIce() {
@@ -202,10 +209,12 @@ export class CallController {
     this.session = new PeerSession({
       iceServers: this.iceServers,
       polite: this.me.role !== "Technician",
+      initiator: this.me.role === "Technician",
       localStream: stream,
       send: (signal) => this.sendSignal(signal),
       onRemoteStream: (remote) => this.remoteStream.value = remote,
       onStateChange: (state) => this.peerState.value = state,
+      trace: (what) => this.events.push(`(${what})`),
     });
     this.peerState.value = "new";
     return this.session;
@@ -228,10 +237,15 @@ export class CallController {
   private async applySignal(from: string, signal: PeerSignal) {
     if (from === this.me.userId || this.stopped) return;
     if (!this.peerId.value) this.peerId.value = from;
-    // The peer reloaded (a new DTLS identity in its offer): our connection is dead, start over with it.
+    // The peer reloaded (a new DTLS identity): our connection is dead, start over. An answer
+    // from the new connection answers nobody's current offer; the new connection negotiates afresh.
     if (signal.type === "description" && this.session?.isFromNewPeer(signal.description)) {
       this.events.push("peer-replaced");
       this.closePeer();
+      if (signal.description.type === "answer") {
+        this.ensurePeer();
+        return;
+      }
     }
     try {
       await this.ensurePeer().receive(signal);
@@ -357,6 +371,7 @@ export class CallController {
 
   stop() {
     this.stopped = true;
+    clearTimeout(this.offerTimer);
     this.timers.forEach(clearInterval);
     this.cleanup.forEach((f) => f());
     this.closePeer();

@@ -12,10 +12,18 @@ export type PeerSignal =
 export interface PeerOptions {
   iceServers: RTCIceServer[];
   polite: boolean;
+  /**
+   * Whether this side opens the first negotiation. The other side waits for
+   * that offer (its tracks then ride on the offered m-lines), which keeps two
+   * fresh connections from colliding; later renegotiations come from either.
+   */
+  initiator: boolean;
   localStream: MediaStream;
   send: (signal: PeerSignal) => void;
   onRemoteStream: (stream: MediaStream) => void;
   onStateChange: (state: RTCPeerConnectionState) => void;
+  /** Negotiation steps, for diagnostics. */
+  trace?: (what: string) => void;
 }
 
 /** The DTLS certificate fingerprint of an SDP: a new one means a new peer connection on the other side. */
@@ -49,7 +57,10 @@ export class PeerSession {
     };
     pc.onicecandidate = ({ candidate }) =>
       opts.send({ type: "candidate", candidate: candidate?.toJSON() ?? null });
-    pc.onnegotiationneeded = () => this.offer();
+    pc.onnegotiationneeded = () => {
+      if (!opts.initiator && !pc.remoteDescription) return this.trace("waiting for the peer's offer");
+      this.offer();
+    };
     pc.onconnectionstatechange = () => opts.onStateChange(pc.connectionState);
     pc.oniceconnectionstatechange = () => {
       clearTimeout(this.disconnectTimer);
@@ -63,11 +74,25 @@ export class PeerSession {
     };
   }
 
+  /** Makes an offer now (a waiting side whose peer did not offer in time). */
+  offerNow(): void {
+    if (!this.closed && !this.makingOffer && this.pc.signalingState === "stable") this.offer();
+  }
+
+  /** True once a remote description was applied. */
+  get negotiated(): boolean {
+    return !!this.pc.remoteDescription;
+  }
+
   private async offer(): Promise<void> {
     try {
       this.makingOffer = true;
       await this.pc.setLocalDescription();
-      this.opts.send({ type: "description", description: this.pc.localDescription!.toJSON() });
+      const local = this.pc.localDescription;
+      // A glare may have turned this into an answer meanwhile; receive() sends answers.
+      if (local?.type !== "offer") return;
+      this.trace("sent offer");
+      this.opts.send({ type: "description", description: local.toJSON() });
     } catch (e) {
       console.warn("offer failed", e);
     } finally {
@@ -83,8 +108,9 @@ export class PeerSession {
     const readyForOffer = !this.makingOffer && (pc.signalingState === "stable" || this.settingRemoteAnswer);
     const collision = description.type === "offer" && !readyForOffer;
     this.ignoreOffer = !this.opts.polite && collision;
+    this.trace(`got ${description.type} in ${pc.signalingState}${collision ? ", glare" : ""}`);
     if (this.ignoreOffer) return;
-    if (collision) await pc.setLocalDescription({ type: "rollback" });
+    // On glare the polite side's setRemoteDescription rolls its own offer back (implicit rollback).
     this.settingRemoteAnswer = description.type === "answer";
     await pc.setRemoteDescription(description);
     this.settingRemoteAnswer = false;
@@ -92,8 +118,13 @@ export class PeerSession {
     for (const c of queued) await this.addCandidate(c);
     if (description.type === "offer") {
       await pc.setLocalDescription();
+      this.trace("sent answer");
       this.opts.send({ type: "description", description: pc.localDescription!.toJSON() });
     }
+  }
+
+  private trace(what: string) {
+    this.opts.trace?.(what);
   }
 
   private async addCandidate(candidate: RTCIceCandidateInit | null): Promise<void> {
@@ -111,7 +142,7 @@ export class PeerSession {
   /** True when `description` comes from a different peer connection than the one we are talking to. */
   isFromNewPeer(description: RTCSessionDescriptionInit): boolean {
     const current = sdpFingerprint(this.pc.remoteDescription?.sdp);
-    return !!current && description.type === "offer" && sdpFingerprint(description.sdp) !== current;
+    return !!current && sdpFingerprint(description.sdp) !== current;
   }
 
   /**
@@ -122,6 +153,7 @@ export class PeerSession {
     if (this.closed) return;
     const local = this.pc.localDescription;
     if (this.pc.signalingState === "have-local-offer" && local) {
+      this.trace("resent offer");
       this.opts.send({ type: "description", description: local.toJSON() });
     } else if (["failed", "disconnected"].includes(this.pc.connectionState)) {
       this.restartIce();
