@@ -2,6 +2,7 @@
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import { HistoryList } from "../components/HistoryList.tsx";
+import { SecureContextWarning } from "../components/SecureContextWarning.tsx";
 import { apiJson } from "../lib/client/api.ts";
 import { request } from "../lib/client/signaling.ts";
 import { useSignaling } from "../lib/client/use_socket.ts";
@@ -101,11 +102,17 @@ export default function ExpertHome(
     const current = incoming.value;
     if (!current) return;
     acceptRef.current?.focus();
+    // A silent alert that still shows in a background tab's title.
+    const title = document.title;
+    document.title = "Incoming call · MobiMaint";
     const timer = setTimeout(
       () => dismiss(current.callId, "Missed call (not answered in time)."),
       ringTimeoutMs + 2000,
     );
-    return () => clearTimeout(timer);
+    return () => {
+      clearTimeout(timer);
+      document.title = title;
+    };
   }, [incoming.value?.callId]);
 
   const respond = async (accepted: boolean) => {
@@ -128,6 +135,7 @@ export default function ExpertHome(
   const shown = connected.value ? availability.value : "offline";
   return (
     <div class="stack">
+      <SecureContextWarning />
       <section class="card" aria-labelledby="status-title">
         <h1 id="status-title">Your status</h1>
         <p class="status-line" data-testid="availability" data-availability={shown} role="status">

@@ -1,6 +1,7 @@
 /** Technician home: experts with live availability, call one (or any available), ringing state, history. */
 import { useComputed, useSignal } from "@preact/signals";
 import { HistoryList } from "../components/HistoryList.tsx";
+import { SecureContextWarning } from "../components/SecureContextWarning.tsx";
 import { apiJson } from "../lib/client/api.ts";
 import { request } from "../lib/client/signaling.ts";
 import { useSignaling } from "../lib/client/use_socket.ts";
@@ -77,6 +78,7 @@ export default function TechnicianHome({ me, experts: initialExperts, history: i
 
   return (
     <div class="stack">
+      <SecureContextWarning />
       <section class="card" aria-labelledby="experts-title">
         <div class="row between">
           <h1 id="experts-title">Experts</h1>

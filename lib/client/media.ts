@@ -1,4 +1,5 @@
 /** Camera and microphone: acquisition with fallbacks, camera switching, torch. */
+import { insecureOriginWarning } from "../secure_context.ts";
 
 export type Facing = "environment" | "user";
 
@@ -10,14 +11,15 @@ export interface LocalMedia {
 
 function describe(e: unknown, what: string): string {
   const name = (e as { name?: string })?.name;
-  if (name === "NotAllowedError" || name === "SecurityError") {
-    return `${what} access was denied. Allow it in the browser's site settings to share your ${what.toLowerCase()}.`;
-  }
-  if (name === "NotFoundError" || name === "OverconstrainedError") {
-    return `No ${what.toLowerCase()} was found.`;
-  }
-  if (name === "NotReadableError") return `The ${what.toLowerCase()} is in use by another application.`;
-  return `The ${what.toLowerCase()} could not be started.`;
+  const device = what.toLowerCase();
+  const reason = name === "NotAllowedError" || name === "SecurityError"
+    ? `${what} access was denied (allow it in the browser's site settings).`
+    : name === "NotFoundError" || name === "OverconstrainedError"
+    ? `No ${device} was found.`
+    : name === "NotReadableError"
+    ? `The ${device} is in use by another application.`
+    : `The ${device} could not be started.`;
+  return `${reason} The call goes on without your ${device}.`;
 }
 
 const videoConstraints = (facing: Facing): MediaTrackConstraints => ({
@@ -29,7 +31,9 @@ const videoConstraints = (facing: Facing): MediaTrackConstraints => ({
 /** Asks for camera and microphone together, then each alone, keeping whatever works. */
 export async function getLocalMedia(facing: Facing): Promise<LocalMedia> {
   if (!navigator.mediaDevices?.getUserMedia) {
-    return { stream: new MediaStream(), warnings: ["This browser cannot use a camera or microphone here."] };
+    const warning = insecureOriginWarning(location, globalThis.isSecureContext) ??
+      "This browser cannot use a camera or microphone. The call goes on without them.";
+    return { stream: new MediaStream(), warnings: [warning] };
   }
   try {
     const stream = await navigator.mediaDevices.getUserMedia({
