@@ -15,7 +15,9 @@ import { UserService } from "./domain/users.ts";
 import { createApp } from "./app.ts";
 import { createHttpServer } from "./http.ts";
 import { createLogger } from "./log.ts";
+import { attachRedisAdapter } from "./signaling/redis_adapter.ts";
 import { openStore } from "./store/open.ts";
+import { RedisStore } from "./store/redis.ts";
 import { logTlsMaterial, readTlsMaterial } from "./tls/certificate.ts";
 
 export interface RunningServer {
@@ -35,6 +37,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const log = createLogger(config.logLevel);
   const tls = config.tls ? await readTlsMaterial(config.tls) : undefined; // fail before opening the store
   const store = await openStore(config);
+  if (store instanceof RedisStore) {
+    const warning = await store.persistenceWarning();
+    if (warning) log.warn({ event: "redis-persistence" }, warning);
+  }
   const secret = config.secret ??
     await store.getOrSetMeta("token-secret", randomSecret());
   const presence = new Presence();
@@ -49,7 +55,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     calls,
     annotations: new AnnotationService(store, calls, config.limits),
     tokens: new TokenService(secret, config.tokenTtlSec, store),
-    loginLimiter: new LoginLimiter(config.limits),
+    loginLimiter: new LoginLimiter(config.limits, store instanceof RedisStore ? store.connection : undefined),
     log,
     startedAt: Date.now(),
     connections: () => 0,
@@ -62,6 +68,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const app = createApp(deps);
   const http = createHttpServer(app, deps, tls);
   if (tls) logTlsMaterial(log, "tls-loaded", tls);
+  let closeAdapter: (() => Promise<void>) | undefined;
+  if (config.redisUrl) {
+    closeAdapter = await attachRedisAdapter(http.signaling.io, config.redisUrl);
+    await http.signaling.startCluster();
+  }
   await new Promise<void>((resolve, reject) => {
     http.server.once("error", reject);
     http.server.listen(config.port, config.host, () => resolve());
@@ -83,6 +94,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     close: () =>
       closing ??= (async () => {
         await http.close();
+        await closeAdapter?.();
         await store.close();
         log.info({ event: "stopped" }, "MobiMaint stopped");
       })(),

@@ -190,6 +190,9 @@ Deno.test("connection state recovery replays an event missed during a short drop
     (tech.io as any).engine.close();
     await sleep(50);
     assert.equal(tech.connected, false);
+    // A stale offer is not replayed (the client restarts ICE after a drop); the annotation is.
+    const offers = collect(tech, "offer");
+    await send(expert, "offer", { callId, to: c.tech.userId, offer: { type: "offer", sdp: "v=0" } });
     assert.equal(
       (await send(expert, "annotation", { callId, id: "missed", text: "while away", x: 0.2, y: 0.2 })).ok,
       true,
@@ -198,6 +201,7 @@ Deno.test("connection state recovery replays an event missed during a short drop
     assert.equal(tech.recovered, true, "the session was recovered");
     for (let i = 0; i < 50 && received.length === 0; i++) await sleep(20);
     assert.deepEqual(received.map((a) => a.id), ["missed"]);
+    assert.equal(offers.length, 0);
   } finally {
     tech.close();
     await c.close();

@@ -1,9 +1,11 @@
 /**
  * Login brute-force protection with rate-limiter-flexible: every attempt
  * counts against the client address; failed attempts count against the
- * account, which a success resets.
+ * account, which a success resets. With several nodes the counts live in
+ * Redis, so the limits hold for the whole cluster, not per node.
  */
-import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import type { Redis } from "ioredis";
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { Limits } from "../../fresh.config.ts";
 import { AppError } from "../domain/errors.ts";
 
@@ -16,18 +18,22 @@ export class RateLimitedError extends AppError {
 const retryAfter = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 export class LoginLimiter {
-  private readonly perClient: RateLimiterMemory;
-  private readonly perAccount: RateLimiterMemory;
+  private readonly perClient: RateLimiterMemory | RateLimiterRedis;
+  private readonly perAccount: RateLimiterMemory | RateLimiterRedis;
 
-  constructor(limits: Limits) {
-    this.perClient = new RateLimiterMemory({
-      points: limits.loginPerClient,
-      duration: limits.loginWindowSec,
-    });
-    this.perAccount = new RateLimiterMemory({
-      points: limits.loginPerAccount,
-      duration: limits.loginWindowSec,
-    });
+  /** `redis`: share the counts with the other nodes (multi-node mode). */
+  constructor(limits: Limits, redis?: Redis) {
+    const limiter = (name: string, points: number) =>
+      redis
+        ? new RateLimiterRedis({
+          storeClient: redis,
+          keyPrefix: `{mobimaint}:login-${name}`,
+          points,
+          duration: limits.loginWindowSec,
+        })
+        : new RateLimiterMemory({ points, duration: limits.loginWindowSec });
+    this.perClient = limiter("client", limits.loginPerClient);
+    this.perAccount = limiter("account", limits.loginPerAccount);
   }
 
   /** Throws RateLimitedError when the client or the account is over its limit. */

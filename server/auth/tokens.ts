@@ -19,23 +19,30 @@ export interface Identity {
 }
 
 export class TokenService {
-  private readonly key: Uint8Array;
+  /** Imported once: jose would otherwise import the raw secret on every sign and verify. */
+  private readonly key: Promise<CryptoKey>;
   constructor(
     secret: string,
     private readonly ttlSec: number,
     private readonly store: Store,
   ) {
-    this.key = new TextEncoder().encode(secret);
+    this.key = crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(secret),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign", "verify"],
+    );
   }
 
-  issue(user: { id: string; username: string; role: Role }): Promise<string> {
+  async issue(user: { id: string; username: string; role: Role }): Promise<string> {
     return new SignJWT({ username: user.username, role: user.role })
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
       .setSubject(user.id)
       .setJti(crypto.randomUUID())
       .setIssuedAt()
       .setExpirationTime(`${this.ttlSec}s`)
-      .sign(this.key);
+      .sign(await this.key);
   }
 
   /** Verifies signature, expiry and revocation; throws UNAUTHORIZED otherwise. */
@@ -43,7 +50,7 @@ export class TokenService {
     if (!token) throw new AppError("UNAUTHORIZED", "Authentication required");
     let payload;
     try {
-      ({ payload } = await jwtVerify(token, this.key, {
+      ({ payload } = await jwtVerify(token, await this.key, {
         algorithms: ["HS256"],
       }));
     } catch (e) {

@@ -357,11 +357,12 @@ export class CallService {
   }
 
   async summaries(): Promise<CallSummary[]> {
-    const calls = await this.store.listCalls();
+    // Sort before counting: counts[i] must belong to calls[i].
+    const calls = (await this.store.listCalls()).sort((a, b) => b.createdAt - a.createdAt);
     const counts = await Promise.all(
       calls.map((c) => this.store.countAnnotations(c.callId)),
     );
-    return calls.sort((a, b) => b.createdAt - a.createdAt).map((c, i) => ({
+    return calls.map((c, i) => ({
       callId: c.callId,
       users: c.participants.map((p) => p.userId),
       startTime: c.startTime ?? c.createdAt,

@@ -2,35 +2,79 @@
  * Who is online and who is busy. The signaling layer feeds it (sockets
  * connecting and dropping); the call domain marks users busy while they are
  * rung or in an active call. Reads are synchronous: they sit on hot paths.
+ *
+ * Multi-node: "online" is the union of this node's sockets and what other
+ * nodes report (`applyRemote`, `replaceNode`); busy flags follow the calls, so
+ * every node applies the same changes. `onLocalChange` hands this node's
+ * changes to the replication layer (server/signaling/cluster_presence.ts).
  */
 import type { Availability, PresenceStatus } from "../../lib/types.ts";
 
+export type PresenceChange =
+  | { type: "online"; userId: string; online: boolean }
+  | { type: "busy"; userId: string; callId: string; busy: boolean };
+
 export class Presence {
+  /** Users with a socket on this node. */
   private readonly online = new Set<string>();
+  /** userId → other nodes where the user has a socket. */
+  private readonly elsewhere = new Map<string, Set<string>>();
   /** userId → callIds that keep the user busy (ringing or in an active call). */
   private readonly busy = new Map<string, Set<string>>();
-  /** Called whenever a user's status or availability may have changed. */
+  /** Called whenever a change made on this node may have changed a user's status or availability. */
   onChange: (userId: string) => void = () => {};
+  /** Called with every change made on this node (for other nodes to apply). */
+  onLocalChange: (change: PresenceChange) => void = () => {};
 
   setOnline(userId: string, online: boolean): void {
     if (online === this.online.has(userId)) return;
+    const before = this.state(userId);
     if (online) this.online.add(userId);
     else this.online.delete(userId);
-    this.onChange(userId);
+    this.onLocalChange({ type: "online", userId, online });
+    if (before !== this.state(userId)) this.onChange(userId);
   }
 
   setBusy(userId: string, callId: string, busy: boolean): void {
-    const calls = this.busy.get(userId) ?? new Set<string>();
-    const before = calls.size > 0;
-    if (busy) calls.add(callId);
-    else calls.delete(callId);
-    if (calls.size) this.busy.set(userId, calls);
-    else this.busy.delete(userId);
-    if (before !== calls.size > 0) this.onChange(userId);
+    if ((this.busy.get(userId)?.has(callId) ?? false) === busy) return;
+    const before = this.state(userId);
+    this.markBusy(userId, callId, busy);
+    this.onLocalChange({ type: "busy", userId, callId, busy });
+    if (before !== this.state(userId)) this.onChange(userId);
+  }
+
+  /** Applies another node's change; true when the user's status or busy flag changed here. */
+  applyRemote(nodeId: string, change: PresenceChange): boolean {
+    const before = this.state(change.userId);
+    if (change.type === "busy") this.markBusy(change.userId, change.callId, change.busy);
+    else this.markElsewhere(nodeId, change.userId, change.online);
+    return before !== this.state(change.userId);
+  }
+
+  /**
+   * Replaces what is known of the users online on `nodeId` (`null`: the node
+   * is gone). Returns the users whose status or busy flag changed here.
+   */
+  replaceNode(nodeId: string, online: string[] | null): string[] {
+    const now = new Set(online ?? []);
+    const touched = new Set(now);
+    for (const [userId, nodes] of this.elsewhere) if (nodes.has(nodeId)) touched.add(userId);
+    const changed: string[] = [];
+    for (const userId of touched) {
+      const before = this.state(userId);
+      this.markElsewhere(nodeId, userId, now.has(userId));
+      if (before !== this.state(userId)) changed.push(userId);
+    }
+    return changed;
+  }
+
+  /** The users with a socket on this node (what this node reports to the others). */
+  localOnline(): string[] {
+    return [...this.online];
   }
 
   isOnline(userId: string): boolean {
-    return this.online.has(userId);
+    return this.online.has(userId) || this.elsewhere.has(userId);
   }
 
   isBusy(userId: string): boolean {
@@ -38,15 +82,38 @@ export class Presence {
   }
 
   status(userId: string): PresenceStatus {
-    return this.online.has(userId) ? "online" : "offline";
+    return this.isOnline(userId) ? "online" : "offline";
   }
 
   availability(userId: string): Availability {
-    if (!this.online.has(userId)) return "offline";
+    if (!this.isOnline(userId)) return "offline";
     return this.busy.has(userId) ? "busy" : "available";
   }
 
   onlineCount(): number {
-    return this.online.size;
+    let n = this.online.size;
+    for (const userId of this.elsewhere.keys()) if (!this.online.has(userId)) n++;
+    return n;
+  }
+
+  /** What `onChange` reports on: online anywhere, busy. */
+  private state(userId: string): string {
+    return `${this.isOnline(userId)}:${this.isBusy(userId)}`;
+  }
+
+  private markBusy(userId: string, callId: string, busy: boolean): void {
+    const calls = this.busy.get(userId) ?? new Set<string>();
+    if (busy) calls.add(callId);
+    else calls.delete(callId);
+    if (calls.size) this.busy.set(userId, calls);
+    else this.busy.delete(userId);
+  }
+
+  private markElsewhere(nodeId: string, userId: string, online: boolean): void {
+    const nodes = this.elsewhere.get(userId) ?? new Set<string>();
+    if (online) nodes.add(nodeId);
+    else nodes.delete(nodeId);
+    if (nodes.size) this.elsewhere.set(userId, nodes);
+    else this.elsewhere.delete(userId);
   }
 }

@@ -87,6 +87,22 @@ export class CallSignaling {
     });
   }
 
+  /**
+   * A session recovered on this node, possibly begun on another one: the
+   * calls its restored rooms show count as joined through this node, so a
+   * later drop here leaves them.
+   */
+  adopt(socket: IoSocket): void {
+    const userId = socket.data.identity.userId;
+    const suffix = `:user:${userId}`;
+    for (const room of socket.rooms) {
+      if (!room.startsWith("call:") || !room.endsWith(suffix)) continue;
+      const set = this.joined.get(userId) ?? new Set<string>();
+      set.add(room.slice("call:".length, -suffix.length));
+      this.joined.set(userId, set);
+    }
+  }
+
   /** Puts a socket in the call's rooms and tells it and the others who is there. */
   private async enterRoom(socket: IoSocket, who: Identity, call: CallRecord): Promise<void> {
     const { callId } = call;

@@ -1,15 +1,17 @@
 /** Creates the Socket.IO server on the shared node:http server and wires every handler. */
 import type { Server as HttpServer } from "node:http";
 import { RateLimiterMemory } from "rate-limiter-flexible";
-import { Server } from "socket.io";
+import { Server, type ServerOptions } from "socket.io";
 import { socketSchemas } from "../../lib/protocol.ts";
 import { originAllowed } from "../app.ts";
 import type { Deps } from "../context.ts";
 import { registerAnnotations } from "./annotations.ts";
 import { authenticate } from "./auth.ts";
 import { CallSignaling } from "./calls.ts";
+import { ClusterPresence, type ClusterPresenceOptions } from "./cluster_presence.ts";
 import { type HandlerDeps, on } from "./handler.ts";
 import { SocketPresence } from "./presence.ts";
+import { RecoveryAdapter } from "./recovery_adapter.ts";
 import { registerRelay } from "./relay.ts";
 import { rooms } from "./rooms.ts";
 import type { IoServer } from "./types.ts";
@@ -19,6 +21,8 @@ export interface Signaling {
   disconnectUser(userId: string, jti?: string): Promise<void>;
   /** Resumes calls left open by a previous run (see CallSignaling.recover). */
   recover(): Promise<void>;
+  /** Multi-node mode (a cluster adapter is installed): shares presence with the other nodes. */
+  startCluster(opts?: ClusterPresenceOptions): Promise<void>;
   connections(): number;
   /** Tells every client the server is going away, then closes all sockets. */
   close(): Promise<void>;
@@ -31,7 +35,12 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
     cors: config.origins.length ? { origin: config.origins, credentials: true } : undefined,
     allowRequest: (req, callback) =>
       callback(null, originAllowed(req.headers.origin, req.headers.host, config.origins)),
-    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
+    // A session is worth recovering only within the grace period: after it the user has left its calls.
+    connectionStateRecovery: {
+      maxDisconnectionDuration: Math.max(1000, config.graceMs),
+      skipMiddlewares: false,
+    },
+    adapter: RecoveryAdapter as unknown as ServerOptions["adapter"],
   });
   const h: HandlerDeps = {
     schemas: socketSchemas(config.limits),
@@ -46,6 +55,7 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
   io.on("connection", (socket) => {
     const who = socket.data.identity;
     presence.connected(socket);
+    if (socket.recovered) calls.adopt(socket);
     deps.log.debug(
       { event: "socket-connected", userId: who.userId, recovered: socket.recovered },
       "connected",
@@ -77,10 +87,15 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
     });
   });
 
+  let cluster: ClusterPresence | undefined;
   return {
     io,
     connections: () => io.engine.clientsCount,
     recover: () => calls.recover(),
+    startCluster: (opts) => {
+      cluster = new ClusterPresence(io, deps, presence, opts);
+      return cluster.start();
+    },
     disconnectUser: async (userId, jti) => {
       for (const s of await io.in(rooms.user(userId)).fetchSockets()) {
         if (!jti || s.data.identity?.jti === jti) s.disconnect(true);
@@ -88,6 +103,7 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
     },
     close: async () => {
       io.emit("server-shutdown", { message: "Server is restarting; reconnecting shortly" });
+      cluster?.close();
       presence.close();
       calls.close();
       await new Promise<void>((resolve) => setTimeout(resolve, 50)); // let the notice flush

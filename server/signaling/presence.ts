@@ -67,9 +67,14 @@ export class SocketPresence {
     );
   }
 
-  /** Marks the user offline now and lets the call layer clean up. */
+  /** Marks the user offline here and, unless still connected through another node, lets the call layer clean up. */
   goOffline(userId: string): void {
     this.deps.presence.setOnline(userId, false);
+    if (!this.deps.presence.isOnline(userId)) this.runGone(userId);
+  }
+
+  /** Runs `onGone` for a user now offline everywhere (also called by the multi-node presence). */
+  runGone(userId: string): void {
     this.onGone(userId).catch((e) =>
       this.deps.log.error({ event: "presence-gone", userId, err: String(e) }, "cleanup failed")
     );
@@ -77,6 +82,11 @@ export class SocketPresence {
 
   roleOf(userId: string): Role | undefined {
     return this.roles.get(userId);
+  }
+
+  /** Records the role of a user connected through another node (decides who is told of its presence). */
+  learnRole(userId: string, role: Role): void {
+    this.roles.set(userId, role);
   }
 
   private queue(userId: string): void {

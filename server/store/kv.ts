@@ -35,6 +35,23 @@ async function all<T>(
 }
 
 /**
+ * SQLite answers "database is locked" when another handle (another process
+ * or a second `Deno.openKv` on the same file) holds the write lock; Deno KV
+ * does not wait for it, so writes retry here with a short jittered backoff.
+ */
+async function whenUnlocked<T>(write: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  for (let attempt = 0;; attempt++) {
+    try {
+      return await write();
+    } catch (e) {
+      if (!/database is locked/.test(String(e)) || Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, Math.min(50, 2 + attempt * 2) * (0.5 + Math.random())));
+    }
+  }
+}
+
+/**
  * Group commit for inserts: while one atomic commit is in flight, the next
  * inserts queue up and go together in the next one (up to KV's 100 checks
  * per atomic). Each insert resolves once its commit is durable: true when
@@ -64,14 +81,16 @@ class InsertBatcher {
       try {
         const op = this.kv.atomic();
         for (const e of batch) op.check({ key: e.key, versionstamp: null }).set(e.key, e.value);
-        if ((await op.commit()).ok) {
+        if ((await whenUnlocked(() => op.commit())).ok) {
           for (const e of batch) e.done(true);
           continue;
         }
         // Some key existed: settle each one on its own.
         for (const e of batch) {
-          const r = await this.kv.atomic().check({ key: e.key, versionstamp: null }).set(e.key, e.value)
-            .commit();
+          const r = await whenUnlocked(() =>
+            this.kv.atomic().check({ key: e.key, versionstamp: null }).set(e.key, e.value)
+              .commit()
+          );
           e.done(r.ok);
         }
       } catch (err) {
@@ -110,24 +129,30 @@ export class KvStore implements Store {
   }
 
   async createUser(user: UserRecord) {
-    const r = await this.kv.atomic()
-      .check({ key: K.userByName(user.username), versionstamp: null })
-      .set(K.userByName(user.username), user)
-      .set(K.userById(user.id), user)
-      .commit();
+    const r = await whenUnlocked(() =>
+      this.kv.atomic()
+        .check({ key: K.userByName(user.username), versionstamp: null })
+        .set(K.userByName(user.username), user)
+        .set(K.userById(user.id), user)
+        .commit()
+    );
     return r.ok;
   }
 
   async updateUser(user: UserRecord) {
-    await this.kv.atomic().set(K.userByName(user.username), user).set(K.userById(user.id), user).commit();
+    await whenUnlocked(() =>
+      this.kv.atomic().set(K.userByName(user.username), user).set(K.userById(user.id), user).commit()
+    );
   }
 
   async deleteUser(username: string) {
     const entry = await this.kv.get<UserRecord>(K.userByName(username));
     if (!entry.value) return false;
-    const r = await this.kv.atomic().check(entry).delete(entry.key).delete(
-      K.userById(entry.value.id),
-    ).commit();
+    const r = await whenUnlocked(() =>
+      this.kv.atomic().check(entry).delete(entry.key).delete(
+        K.userById(entry.value.id),
+      ).commit()
+    );
     return r.ok;
   }
 
@@ -136,11 +161,13 @@ export class KvStore implements Store {
   }
 
   async createCall(call: CallRecord) {
-    const r = await this.kv.atomic()
-      .check({ key: K.call(call.callId), versionstamp: null })
-      .set(K.call(call.callId), call)
-      .set(K.userCall(call.createdBy, call.createdAt, call.callId), true)
-      .commit();
+    const r = await whenUnlocked(() =>
+      this.kv.atomic()
+        .check({ key: K.call(call.callId), versionstamp: null })
+        .set(K.call(call.callId), call)
+        .set(K.userCall(call.createdBy, call.createdAt, call.callId), true)
+        .commit()
+    );
     if (!r.ok) throw new Error(`call ${call.callId} already exists`);
   }
 
@@ -153,8 +180,10 @@ export class KvStore implements Store {
       if (!entry.value) return null;
       const next = change(structuredClone(entry.value));
       if (!next) return { call: entry.value, changed: false };
-      const r = await this.kv.atomic().check(entry).set(entry.key, next)
-        .commit();
+      const r = await whenUnlocked(() =>
+        this.kv.atomic().check(entry).set(entry.key, next)
+          .commit()
+      );
       if (r.ok) return { call: next, changed: true };
     }
   }
@@ -166,7 +195,7 @@ export class KvStore implements Store {
   }
 
   async indexUserCall(userId: string, call: CallRecord) {
-    await this.kv.set(K.userCall(userId, call.createdAt, call.callId), true);
+    await whenUnlocked(() => this.kv.set(K.userCall(userId, call.createdAt, call.callId), true));
   }
 
   async listUserCalls(userId: string, page: HistoryPage) {
@@ -196,7 +225,9 @@ export class KvStore implements Store {
     for (;;) {
       const cur = await this.kv.get<StoredAnnotation>(key);
       const seq = cur.value?.seq ?? nextSeq();
-      if ((await this.kv.atomic().check(cur).set(key, { seq, annotation }).commit()).ok) return;
+      if ((await whenUnlocked(() => this.kv.atomic().check(cur).set(key, { seq, annotation }).commit())).ok) {
+        return;
+      }
     }
   }
 
@@ -209,7 +240,7 @@ export class KvStore implements Store {
   async deleteAnnotation(callId: string, id: string) {
     const cur = await this.kv.get(K.annotation(callId, id));
     if (cur.versionstamp === null) return false;
-    return (await this.kv.atomic().check(cur).delete(cur.key).commit()).ok;
+    return (await whenUnlocked(() => this.kv.atomic().check(cur).delete(cur.key).commit())).ok;
   }
 
   async clearAnnotations(callId: string) {
@@ -218,7 +249,7 @@ export class KvStore implements Store {
     for (let i = 0; i < entries.length; i += 500) {
       const op = this.kv.atomic();
       for (const e of entries.slice(i, i + 500)) op.delete(e.key);
-      await op.commit();
+      await whenUnlocked(() => op.commit());
     }
   }
 
@@ -230,7 +261,7 @@ export class KvStore implements Store {
   }
 
   async addChat(callId: string, message: ChatMessage) {
-    await this.kv.set(K.chat(callId, message.at, message.id), message);
+    await whenUnlocked(() => this.kv.set(K.chat(callId, message.at, message.id), message));
   }
 
   async listChat(callId: string) {
@@ -239,9 +270,11 @@ export class KvStore implements Store {
   }
 
   async revokeToken(jti: string, expiresAtMs: number) {
-    await this.kv.set(K.revoked(jti), true, {
-      expireIn: Math.max(1000, expiresAtMs - Date.now()),
-    });
+    await whenUnlocked(() =>
+      this.kv.set(K.revoked(jti), true, {
+        expireIn: Math.max(1000, expiresAtMs - Date.now()),
+      })
+    );
   }
 
   async isTokenRevoked(jti: string) {
@@ -250,10 +283,12 @@ export class KvStore implements Store {
   }
 
   async getOrSetMeta(key: string, value: string) {
-    const r = await this.kv.atomic().check({
-      key: K.meta(key),
-      versionstamp: null,
-    }).set(K.meta(key), value).commit();
+    const r = await whenUnlocked(() =>
+      this.kv.atomic().check({
+        key: K.meta(key),
+        versionstamp: null,
+      }).set(K.meta(key), value).commit()
+    );
     if (r.ok) return value;
     return (await this.kv.get<string>(K.meta(key))).value ?? value;
   }

@@ -2,12 +2,11 @@
 import { join } from "node:path";
 import type { Config } from "../../fresh.config.ts";
 import { KvStore } from "./kv.ts";
+import { RedisStore } from "./redis.ts";
 import type { Store } from "./store.ts";
 
 export async function openStore(config: Config): Promise<Store> {
-  if (config.redisUrl) {
-    throw new Error("Redis mode is not available yet (MOBIMAINT_REDIS_URL)");
-  }
+  if (config.redisUrl) return await RedisStore.open(config.redisUrl);
   await Deno.mkdir(config.dataDir, { recursive: true });
   return await KvStore.open(join(config.dataDir, "mobimaint.kv"));
 }

@@ -1,0 +1,359 @@
+/**
+ * Redis store: the multi-node backend (selected by MOBIMAINT_REDIS_URL).
+ *
+ * Atomicity: every multi-key write is one Lua script or one MULTI/EXEC, so
+ * nodes sharing the Redis never see half a change. `updateCall` is optimistic:
+ * read, apply the change in JS, then a compare-and-set script writes only if
+ * the stored JSON is still the one read, else it re-reads and retries. This
+ * works on one shared, pipelined connection (WATCH would need one connection
+ * per concurrent update).
+ *
+ * Durability: a write resolves when Redis has applied it; whether it survives
+ * a Redis crash depends on the server's persistence settings. Recommended:
+ * `appendonly yes` with `appendfsync always` (each write is fsynced before
+ * Redis replies: nothing acknowledged is lost) or `appendfsync everysec`
+ * (faster; a crash can lose up to about one second of writes). RDB snapshots
+ * alone (`save ...`) can lose minutes and are not enough. The tests run
+ * redis-server with `--appendonly yes --appendfsync always --save ""`.
+ *
+ * All keys share one hash tag (`{mobimaint}` by default) so the multi-key
+ * scripts stay valid on a Redis Cluster (all keys then live in one slot).
+ */
+import { Redis } from "ioredis";
+import type { Annotation, CallRecord, ChatMessage } from "../../lib/types.ts";
+import type { HistoryPage, Store, UserRecord } from "./store.ts";
+
+export interface RedisStoreOptions {
+  /** Prefix of every key; keep a `{hash tag}` in it for Redis Cluster. */
+  prefix?: string;
+}
+
+/** Lua scripts, each run atomically by Redis. Keys always come in KEYS. */
+const SCRIPTS = {
+  /** KEYS: users, userIds. ARGV: username, id, json. 1 when created, 0 when the name is taken. */
+  createUser: {
+    keys: 2,
+    lua: `if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[3]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
+return 1`,
+  },
+  /** KEYS: users, userIds. ARGV: id. The user's JSON or nil. */
+  getUserById: {
+    keys: 2,
+    lua: `local name = redis.call('HGET', KEYS[2], ARGV[1])
+if not name then return false end
+return redis.call('HGET', KEYS[1], name)`,
+  },
+  /** KEYS: users, userIds. ARGV: username. 1 when deleted, 0 when there was none. */
+  deleteUser: {
+    keys: 2,
+    lua: `local json = redis.call('HGET', KEYS[1], ARGV[1])
+if not json then return 0 end
+local id = cjson.decode(json).id
+redis.call('HDEL', KEYS[1], ARGV[1])
+if redis.call('HGET', KEYS[2], id) == ARGV[1] then redis.call('HDEL', KEYS[2], id) end
+return 1`,
+  },
+  /** KEYS: calls, creator's history. ARGV: callId, createdAt, json. 0 when the id exists. */
+  createCall: {
+    keys: 2,
+    lua: `if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[3]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+return 1`,
+  },
+  /** KEYS: calls. ARGV: callId, expected json, new json. 1 when written, 0 when it changed meanwhile. */
+  casCall: {
+    keys: 1,
+    lua: `if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1`,
+  },
+  /** KEYS: items hash, order zset. ARGV: id, json. Upserts keeping the first position. */
+  putOrdered: {
+    keys: 2,
+    lua: `if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
+  local last = redis.call('ZREVRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+  local seq = 1
+  if last[2] then seq = tonumber(last[2]) + 1 end
+  redis.call('ZADD', KEYS[2], seq, ARGV[1])
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1`,
+  },
+  /** KEYS: items hash, order zset. The items' JSON in zset order (one consistent snapshot). */
+  listOrdered: {
+    keys: 2,
+    lua: `local ids = redis.call('ZRANGE', KEYS[2], 0, -1)
+local out = {}
+for i = 1, #ids do
+  local v = redis.call('HGET', KEYS[1], ids[i])
+  if v then out[#out + 1] = v end
+end
+return out`,
+  },
+} as const;
+
+type ScriptName = keyof typeof SCRIPTS;
+type ScriptClient =
+  & Redis
+  & {
+    [K in ScriptName]: (...keysAndArgs: (string | number)[]) => Promise<unknown>;
+  };
+
+export class RedisStore implements Store {
+  readonly kind = "redis" as const;
+
+  private constructor(
+    private readonly redis: ScriptClient,
+    private readonly prefix: string,
+  ) {}
+
+  /**
+   * Connects to `url` (redis://[user:pass@]host:port[/db]) and resolves once
+   * Redis answers; rejects (and disconnects) when it cannot be reached.
+   */
+  static async open(url: string, opts: RedisStoreOptions = {}): Promise<RedisStore> {
+    const redis = new Redis(url, {
+      lazyConnect: true,
+      // While Redis is away, queued commands fail after one reconnect attempt
+      // instead of hanging requests; health turns unhealthy meanwhile.
+      maxRetriesPerRequest: 1,
+      connectTimeout: 5_000,
+      retryStrategy: (times) => Math.min(times * 100, 2_000),
+    });
+    // Without a listener ioredis logs every reconnect error to stderr; failures
+    // still reach callers as rejected commands and an unhealthy /health.
+    redis.on("error", () => {});
+    for (const [name, s] of Object.entries(SCRIPTS)) {
+      redis.defineCommand(name, { numberOfKeys: s.keys, lua: s.lua });
+    }
+    try {
+      await redis.connect();
+    } catch (e) {
+      redis.disconnect();
+      throw new Error(`cannot connect to Redis: ${e instanceof Error ? e.message : e}`);
+    }
+    return new RedisStore(redis as ScriptClient, opts.prefix ?? "{mobimaint}:");
+  }
+
+  /** The store's connection, for other cluster-wide state kept in the same Redis (login limits). */
+  get connection(): Redis {
+    return this.redis;
+  }
+
+  private key = {
+    users: () => `${this.prefix}users`,
+    userIds: () => `${this.prefix}user_ids`,
+    calls: () => `${this.prefix}calls`,
+    userCalls: (userId: string) => `${this.prefix}user_calls:${userId}`,
+    annotations: (callId: string) => `${this.prefix}ann:${callId}`,
+    annotationOrder: (callId: string) => `${this.prefix}ann_order:${callId}`,
+    chat: (callId: string) => `${this.prefix}chat:${callId}`,
+    chatOrder: (callId: string) => `${this.prefix}chat_order:${callId}`,
+    revoked: (jti: string) => `${this.prefix}revoked:${jti}`,
+    meta: (key: string) => `${this.prefix}meta:${key}`,
+  };
+
+  async getUserByName(username: string) {
+    return parse<UserRecord>(await this.redis.hget(this.key.users(), username));
+  }
+
+  async getUserById(id: string) {
+    const json = await this.redis.getUserById(this.key.users(), this.key.userIds(), id);
+    return parse<UserRecord>(json as string | null);
+  }
+
+  async listUsers() {
+    const all = (await this.redis.hvals(this.key.users())).map((j) => JSON.parse(j) as UserRecord);
+    // Same order as the KV store (keys sorted by username).
+    return all.sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));
+  }
+
+  async createUser(user: UserRecord) {
+    const r = await this.redis.createUser(
+      this.key.users(),
+      this.key.userIds(),
+      user.username,
+      user.id,
+      JSON.stringify(user),
+    );
+    return r === 1;
+  }
+
+  async updateUser(user: UserRecord) {
+    await this.redis.hset(this.key.users(), user.username, JSON.stringify(user));
+  }
+
+  async deleteUser(username: string) {
+    return (await this.redis.deleteUser(this.key.users(), this.key.userIds(), username)) === 1;
+  }
+
+  async getCall(callId: string) {
+    return parse<CallRecord>(await this.redis.hget(this.key.calls(), callId));
+  }
+
+  async createCall(call: CallRecord) {
+    const r = await this.redis.createCall(
+      this.key.calls(),
+      this.key.userCalls(call.createdBy),
+      call.callId,
+      call.createdAt,
+      JSON.stringify(call),
+    );
+    if (r !== 1) throw new Error(`call ${call.callId} already exists`);
+  }
+
+  async updateCall(callId: string, change: (call: CallRecord) => CallRecord | null) {
+    for (;;) {
+      const raw = await this.redis.hget(this.key.calls(), callId);
+      if (raw === null) return null;
+      const next = change(JSON.parse(raw));
+      if (!next) return { call: JSON.parse(raw) as CallRecord, changed: false };
+      const json = JSON.stringify(next);
+      if (await this.redis.casCall(this.key.calls(), callId, raw, json) === 1) {
+        return { call: JSON.parse(json) as CallRecord, changed: true };
+      }
+    }
+  }
+
+  async listCalls() {
+    const all = (await this.redis.hvals(this.key.calls())).map((j) => JSON.parse(j) as CallRecord);
+    return all.sort((a, b) => (a.callId < b.callId ? -1 : a.callId > b.callId ? 1 : 0));
+  }
+
+  async indexUserCall(userId: string, call: CallRecord) {
+    await this.redis.zadd(this.key.userCalls(userId), call.createdAt, call.callId);
+  }
+
+  async listUserCalls(userId: string, page: HistoryPage) {
+    // Score = createdAt, ties ordered by callId: newest first like the KV key order, reversed.
+    const max = page.before === undefined ? "+inf" : `(${page.before}`;
+    const ids = await this.redis.zrevrangebyscore(
+      this.key.userCalls(userId),
+      max,
+      "-inf",
+      "LIMIT",
+      0,
+      page.limit,
+    );
+    if (ids.length === 0) return [];
+    const rows = await this.redis.hmget(this.key.calls(), ...ids);
+    return rows.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as CallRecord);
+  }
+
+  async putAnnotation(callId: string, annotation: Annotation) {
+    await this.redis.putOrdered(
+      this.key.annotations(callId),
+      this.key.annotationOrder(callId),
+      annotation.id,
+      JSON.stringify(annotation),
+    );
+  }
+
+  countAnnotations(callId: string) {
+    return this.redis.hlen(this.key.annotations(callId));
+  }
+
+  async deleteAnnotation(callId: string, id: string) {
+    const r = await this.redis.multi()
+      .hdel(this.key.annotations(callId), id)
+      .zrem(this.key.annotationOrder(callId), id)
+      .exec();
+    return execResult(r, 0) === 1;
+  }
+
+  async clearAnnotations(callId: string) {
+    await this.redis.del(this.key.annotations(callId), this.key.annotationOrder(callId));
+  }
+
+  async listAnnotations(callId: string) {
+    const rows = await this.redis.listOrdered(
+      this.key.annotations(callId),
+      this.key.annotationOrder(callId),
+    ) as string[];
+    return rows.map((r) => JSON.parse(r) as Annotation);
+  }
+
+  async addChat(callId: string, message: ChatMessage) {
+    // Ordered by time, then id (as the KV store's keys are).
+    const r = await this.redis.multi()
+      .zadd(this.key.chatOrder(callId), message.at, message.id)
+      .hset(this.key.chat(callId), message.id, JSON.stringify(message))
+      .exec();
+    execResult(r, 1);
+  }
+
+  async listChat(callId: string) {
+    const rows = await this.redis.listOrdered(
+      this.key.chat(callId),
+      this.key.chatOrder(callId),
+    ) as string[];
+    return rows.map((r) => JSON.parse(r) as ChatMessage);
+  }
+
+  async revokeToken(jti: string, expiresAtMs: number) {
+    await this.redis.set(this.key.revoked(jti), "1", "PX", Math.max(1000, expiresAtMs - Date.now()));
+  }
+
+  async isTokenRevoked(jti: string) {
+    return (await this.redis.exists(this.key.revoked(jti))) === 1;
+  }
+
+  async getOrSetMeta(key: string, value: string) {
+    // SET NX GET (Redis ≥ 7.0): returns the previous value, or nil when this call set it.
+    const previous = await this.redis.set(this.key.meta(key), value, "NX", "GET");
+    return previous ?? value;
+  }
+
+  /**
+   * Why acknowledged writes could be lost in a Redis crash with the server's
+   * current settings, or null when the append-only file is on and fsynced.
+   */
+  async persistenceWarning(): Promise<string | null> {
+    let settings: Record<string, string>;
+    try {
+      const flat = [
+        ...await this.redis.config("GET", "appendonly") as string[],
+        ...await this.redis.config("GET", "appendfsync") as string[],
+      ];
+      settings = Object.fromEntries(
+        Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i], flat[2 * i + 1]]),
+      );
+    } catch {
+      return "cannot read the Redis persistence settings (CONFIG GET refused); make sure appendonly is yes";
+    }
+    if (settings.appendonly !== "yes") {
+      return "Redis appendonly is off: a Redis crash loses writes since the last snapshot; " +
+        "set appendonly yes with appendfsync everysec or always";
+    }
+    if (settings.appendfsync === "no") {
+      return "Redis appendfsync is no: the OS decides when writes reach the disk; use everysec or always";
+    }
+    return null;
+  }
+
+  async ping() {
+    if (this.redis.status !== "ready") throw new Error(`Redis connection is ${this.redis.status}`);
+    await this.redis.ping();
+  }
+
+  async close() {
+    if (this.redis.status === "end") return;
+    try {
+      await this.redis.quit();
+    } catch {
+      this.redis.disconnect();
+    }
+  }
+}
+
+function parse<T>(json: string | null): T | null {
+  return json === null ? null : JSON.parse(json) as T;
+}
+
+/** The reply of command `i` of a MULTI/EXEC; throws when EXEC or any of its commands failed. */
+function execResult(r: [Error | null, unknown][] | null, i: number): unknown {
+  if (!r) throw new Error("Redis transaction aborted");
+  for (const [err] of r) if (err) throw err;
+  return r[i][1];
+}

@@ -1,0 +1,238 @@
+/**
+ * Two MobiMaint nodes sharing one real redis-server (store + Socket.IO Redis
+ * Streams adapter + replicated presence): the technician is connected to node
+ * A, the expert to node B, and a call runs across them.
+ */
+import assert from "node:assert/strict";
+import { ADMIN_PASSWORD, api, login, startTestServer, type TestServer } from "./helpers/server.ts";
+import { startTestRedis } from "./helpers/redis.ts";
+import { Redis } from "ioredis";
+import { io as ioClient } from "socket.io-client";
+import { type Client, collect, connect, next, send } from "./helpers/sockets.ts";
+
+async function expertStatus(url: string, token: string, expertId: string) {
+  const dir = await api(url, "GET", "/api/experts", { token });
+  const e = dir.body.experts.find((x: { id: string }) => x.id === expertId);
+  return `${e.status}/${e.availability}`;
+}
+
+/**
+ * Waits until node `url`'s directory shows the expert as `want`. Presence
+ * changes travel between nodes as Redis pub/sub messages, while broadcasts to
+ * clients go through the Redis stream, so a client may hear of a change a
+ * moment before another node's REST answers reflect it.
+ */
+async function expectExpert(url: string, token: string, expertId: string, want: string) {
+  const deadline = Date.now() + 3_000;
+  let got = await expertStatus(url, token, expertId);
+  while (got !== want && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 25));
+    got = await expertStatus(url, token, expertId);
+  }
+  assert.equal(got, want, `expert as seen by ${url}`);
+}
+
+Deno.test("two nodes on one Redis: presence, call-request, accept, relay, drop, logout", async (t) => {
+  const redis = await startTestRedis();
+  const env = { MOBIMAINT_REDIS_URL: redis.url, MOBIMAINT_GRACE_MS: "500" };
+  const nodes: TestServer[] = [];
+  const sockets: Client[] = [];
+  try {
+    nodes.push(await startTestServer(env), await startTestServer(env));
+    const [a, b] = nodes;
+    const tech = await login(a.url, "user1", "P");
+    const expert = await login(b.url, "user2", "P");
+    let techSocket = await connect(a.url, tech.token);
+    sockets.push(techSocket);
+    let expertSocket!: Client;
+    let callId = "";
+
+    await t.step("presence: the technician on A sees the expert on B come online", async () => {
+      const status = next(techSocket, "user-status-change", 5000, (p) => p.userId === expert.userId);
+      expertSocket = await connect(b.url, expert.token);
+      sockets.push(expertSocket);
+      assert.deepEqual(await status, { userId: expert.userId, status: "online", availability: "available" });
+      await expectExpert(a.url, tech.token, expert.userId, "online/available");
+      assert.equal((await api(a.url, "GET", "/health")).body.onlineUsers, 2);
+      assert.equal((await api(b.url, "GET", "/health")).body.onlineUsers, 2);
+    });
+
+    await t.step("call-request on A rings the expert on B, who shows busy on both nodes", async () => {
+      callId = (await api(a.url, "POST", "/api/create-call", { token: tech.token, body: {} })).body.callId;
+      assert.equal((await api(b.url, "GET", `/api/calls/${callId}`, { token: tech.token })).status, 200);
+      const ring = next(expertSocket, "call-request", 5000);
+      const busy = next(techSocket, "user-status-change", 5000, (p) => p.userId === expert.userId);
+      const ack = await send(techSocket, "call-request", { callId, from: tech.userId, to: expert.userId });
+      assert.equal(ack.ok, true, JSON.stringify(ack));
+      assert.deepEqual(await ring, { callId, from: tech.userId, fromUsername: "user1" });
+      assert.equal((await busy).availability, "busy");
+      await expectExpert(b.url, tech.token, expert.userId, "online/busy");
+    });
+
+    await t.step("accept on B reaches A; the technician joins on A", async () => {
+      const response = next(techSocket, "call-response", 5000);
+      const ack = await send(expertSocket, "call-response", {
+        callId,
+        from: expert.userId,
+        to: tech.userId,
+        accepted: true,
+      });
+      assert.deepEqual(ack, { ok: true, callId, status: "active" });
+      assert.deepEqual(await response, { callId, from: expert.userId, accepted: true });
+      const joined = next(expertSocket, "user-joined", 5000);
+      const existing = next(techSocket, "existing-users", 5000);
+      const join = await send(techSocket, "join-call", { callId, userId: tech.userId, role: "Technician" });
+      assert.equal(join.ok, true, JSON.stringify(join));
+      assert.equal((await joined).userId, tech.userId);
+      assert.deepEqual((await existing).users.map((u: { userId: string }) => u.userId), [expert.userId]);
+      await expectExpert(a.url, tech.token, expert.userId, "online/busy");
+    });
+
+    await t.step("offer from A is relayed to B, the answer back to A", async () => {
+      const offer = { type: "offer", sdp: "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n" };
+      const gotOffer = next(expertSocket, "offer", 5000);
+      assert.equal((await send(techSocket, "offer", { callId, offer, to: expert.userId })).ok, true);
+      assert.deepEqual(await gotOffer, { offer, from: tech.userId, callId });
+      const answer = { type: "answer", sdp: "v=0\r\n" };
+      const gotAnswer = next(techSocket, "answer", 5000);
+      assert.equal((await send(expertSocket, "answer", { callId, answer, to: tech.userId })).ok, true);
+      assert.deepEqual(await gotAnswer, { answer, from: expert.userId, callId });
+    });
+
+    await t.step(
+      "the technician's link to A breaks: it resumes on B with its rooms and the missed chat",
+      async () => {
+        // deno-lint-ignore no-explicit-any
+        const old = techSocket as any;
+        const { _pid: pid, _lastOffset: offset } = old;
+        assert.ok(pid && offset, "connection state recovery is on");
+        const gone = next(techSocket, "disconnect", 5000);
+        old.io.engine.close(); // no goodbye: the server keeps the session for recovery
+        await gone;
+        // Node A stores the session in Redis once it notices the drop; a real client's reconnect delay covers that.
+        const peek = new Redis(redis.url);
+        try {
+          const deadline = Date.now() + 3_000;
+          while (!(await peek.exists(`{mobimaint}:sio:session:${pid}`))) {
+            assert.ok(Date.now() < deadline, "node A did not store the session");
+            await new Promise((r) => setTimeout(r, 20));
+          }
+        } finally {
+          peek.disconnect();
+        }
+        const candidate = { candidate: "candidate:1 1 udp 2122260223 10.0.0.1 5000 typ host", sdpMid: "0" };
+        assert.equal(
+          (await send(expertSocket, "ice-candidate", { callId, candidate, to: tech.userId })).ok,
+          true,
+        );
+        assert.equal(
+          (await send(expertSocket, "chat", { callId, id: "m-away", text: "still there?" })).ok,
+          true,
+        );
+
+        const resumed: Client = ioClient(b.url, {
+          auth: { token: tech.token },
+          transports: ["websocket"],
+          reconnection: false,
+          forceNew: true,
+          autoConnect: false,
+        });
+        sockets.push(resumed);
+        // deno-lint-ignore no-explicit-any
+        Object.assign(resumed as any, { _pid: pid, _lastOffset: offset });
+        const missedChat = next(resumed, "chat", 5000);
+        const staleIce = collect(resumed, "ice-candidate");
+        const connected = next(resumed, "connect", 5000);
+        resumed.connect();
+        await connected;
+        assert.equal(resumed.recovered, true, "session restored on the other node");
+        const chat = await missedChat;
+        assert.equal(chat.id, "m-away");
+        assert.equal(chat.from, expert.userId);
+        assert.deepEqual(staleIce, [], "media negotiation is not replayed (the client restarts ICE)");
+        techSocket = resumed;
+
+        const offer = { type: "offer", sdp: "v=0\r\n" };
+        const gotOffer = next(techSocket, "offer", 5000);
+        assert.equal((await send(expertSocket, "offer", { callId, offer, to: tech.userId })).ok, true);
+        assert.deepEqual(
+          await gotOffer,
+          { offer, from: expert.userId, callId },
+          "still in the call's rooms on B",
+        );
+      },
+    );
+
+    await t.step(
+      "the expert drops from B: after the grace the technician sees user-left and offline, on both nodes",
+      async () => {
+        const left = next(techSocket, "user-left", 5000);
+        const offline = next(techSocket, "user-status-change", 5000, (p) => p.status === "offline");
+        expertSocket.close();
+        assert.deepEqual(await left, { userId: expert.userId, callId });
+        assert.deepEqual(await offline, {
+          userId: expert.userId,
+          status: "offline",
+          availability: "offline",
+        });
+        await expectExpert(a.url, tech.token, expert.userId, "offline/offline");
+        await expectExpert(b.url, tech.token, expert.userId, "offline/offline");
+      },
+    );
+
+    await t.step("logout on A disconnects the same user's socket on B", async () => {
+      const admin = await login(a.url, "admin", ADMIN_PASSWORD);
+      const onA = await connect(a.url, admin.token);
+      const onB = await connect(b.url, admin.token);
+      sockets.push(onA, onB);
+      const droppedOnB = next(onB, "disconnect", 5000);
+      const droppedOnA = next(onA, "disconnect", 5000);
+      onA.emit("logout", {});
+      assert.equal(await droppedOnA, "io server disconnect");
+      assert.equal(await droppedOnB, "io server disconnect");
+    });
+
+    await t.step(
+      "node A shuts down; the technician, resumed on B, drops: B leaves it, the call completes",
+      async () => {
+        await a.close(); // what A knew of the technician's call is gone with it
+        techSocket.close();
+        const deadline = Date.now() + 5_000;
+        let call;
+        for (;;) {
+          call = (await api(b.url, "GET", `/api/calls/${callId}`, { token: tech.token })).body;
+          if (call.status === "ended" || Date.now() > deadline) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.equal(call.status, "ended");
+        assert.equal(call.endReason, "completed");
+        assert.deepEqual(call.participants.map((p: { present: boolean }) => p.present), [false, false]);
+      },
+    );
+  } finally {
+    for (const s of sockets) s.close();
+    for (const n of nodes) await n.close();
+    await redis.close();
+  }
+});
+
+Deno.test("two nodes on one Redis: login limits count across nodes", async () => {
+  const redis = await startTestRedis();
+  const env = { MOBIMAINT_REDIS_URL: redis.url, MOBIMAINT_LIMIT_LOGIN_PER_ACCOUNT: "3" };
+  const nodes: TestServer[] = [];
+  try {
+    nodes.push(await startTestServer(env), await startTestServer(env));
+    const [a, b] = nodes;
+    const attempt = (url: string, password: string) =>
+      api(url, "POST", "/login", { body: { username: "user1", password } });
+    assert.equal((await attempt(a.url, "wrong")).status, 401);
+    assert.equal((await attempt(a.url, "wrong")).status, 401);
+    assert.equal((await attempt(b.url, "wrong")).status, 401);
+    const blocked = await attempt(b.url, "P");
+    assert.equal(blocked.status, 429, "the third failure, on another node, used up the account's attempts");
+    assert.equal((await attempt(a.url, "P")).status, 429);
+  } finally {
+    for (const n of nodes) await n.close();
+    await redis.close();
+  }
+});
