@@ -213,7 +213,12 @@ Deno.test({
       },
     );
 
-    await step("chat both ways", async () => {
+    await step("chat both ways; the quality badge reads the connection", async () => {
+      await tech.locator('[data-testid="quality"]').waitFor();
+      assert.match(
+        await expert.locator('[data-testid="quality"]').innerText(),
+        /\d+ ms · [\d.]+% loss · \d+ kbps/,
+      );
       await tech.fill("#chat-input", "Hello from the site");
       await tech.press("#chat-input", "Enter");
       await expert.locator('[data-testid="chat-log"] li', { hasText: "Hello from the site" }).waitFor();
