@@ -77,8 +77,8 @@ export default function CallRoom({ callId, me }: Props) {
 
   // The technician's own camera is what everyone annotates; the expert annotates the remote picture.
   const technician = me.role === "Technician";
-  const mainStream = technician ? call.localStream.value : call.remoteStream.value;
-  const insetStream = technician ? call.remoteStream.value : call.localStream.value;
+  const mainStream = technician ? call.media.stream.value : call.remoteStream.value;
+  const insetStream = technician ? call.remoteStream.value : call.media.stream.value;
   const mainBlocked = useStream(mainVideo, mainStream, technician);
   const insetBlocked = useStream(insetVideo, insetStream, !technician);
   const q = call.quality.value;
@@ -97,12 +97,12 @@ export default function CallRoom({ callId, me }: Props) {
           />
           <AnnotationCanvas
             video={mainVideo}
-            annotations={call.annotations.value}
+            annotations={call.board.annotations.value}
             tool={tool.value}
             color={color.value}
             pinText={pinText.value}
             me={me.userId}
-            onCreate={call.ended.value ? undefined : (a) => call.addAnnotation(a)}
+            onCreate={call.ended.value ? undefined : (a) => call.board.addAnnotation(a)}
             onDraw={(rect, count) => drawn.value = { rect, count }}
           />
           <div class="video-inset">
@@ -170,15 +170,15 @@ export default function CallRoom({ callId, me }: Props) {
           onTool={(t) => tool.value = t}
           onColor={(c) => color.value = c}
           onPinText={(t) => pinText.value = t}
-          onUndo={() => call.undo()}
-          onClear={() => call.clear()}
+          onUndo={() => call.board.undo()}
+          onClear={() => call.board.clear()}
           disabled={!!call.ended.value}
         />
         <ChatPanel
-          messages={call.chat.value}
+          messages={call.board.chat.value}
           me={me.userId}
           names={call.names.value}
-          onSend={(t) => call.sendChat(t)}
+          onSend={(t) => call.board.sendChat(t)}
           disabled={!!call.ended.value}
         />
       </aside>

@@ -188,9 +188,10 @@ Deno.test({
         await expert.mouse.click(...at(0.7, 0.4));
         await waitFor(
           "annotations on the technician",
-          async () => (await callState(tech, "m.call.annotations.value.length")) === 2,
+          async () => (await callState(tech, "m.call.board.annotations.value.length")) === 2,
         );
-        const sorted = "JSON.stringify([...m.call.annotations.value].sort((a, b) => a.id < b.id ? -1 : 1))";
+        const sorted =
+          "JSON.stringify([...m.call.board.annotations.value].sort((a, b) => a.id < b.id ? -1 : 1))";
         const mine = JSON.parse(await callState(expert, sorted));
         const theirs = JSON.parse(await callState(tech, sorted));
         assert.deepEqual(theirs, mine);
@@ -261,7 +262,7 @@ Deno.test({
         await tech.reload();
         await waitFor(
           "annotations replayed",
-          async () => (await callState(tech, "m?.call.annotations.value.length")) === 2,
+          async () => (await callState(tech, "m?.call.board.annotations.value.length")) === 2,
         );
         await tech.locator('[data-testid="chat-log"] li', { hasText: "Turn it clockwise" }).waitFor();
         await waitFor("video decoding again on both", async () => {
@@ -277,7 +278,7 @@ Deno.test({
         const [a, b] = await Promise.all([videoFlowing(tech), videoFlowing(expert)]);
         return a && b;
       }, 15_000);
-      assert.equal(await callState(expert, "m.call.annotations.value.length"), 2);
+      assert.equal(await callState(expert, "m.call.board.annotations.value.length"), 2);
     });
 
     await step("controls are labelled and pages fit a phone and a desktop", async () => {
@@ -300,10 +301,13 @@ Deno.test({
       await expert.keyboard.press("Enter");
       await waitFor(
         "keyboard pin",
-        async () => (await callState(tech, "m.call.annotations.value.length")) === 3,
+        async () => (await callState(tech, "m.call.board.annotations.value.length")) === 3,
       );
       await expert.click("button:has-text('Undo my last')");
-      await waitFor("undo", async () => (await callState(tech, "m.call.annotations.value.length")) === 2);
+      await waitFor(
+        "undo",
+        async () => (await callState(tech, "m.call.board.annotations.value.length")) === 2,
+      );
     });
 
     await step("JavaScript shipped (gzip)", async () => {

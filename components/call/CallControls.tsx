@@ -7,40 +7,40 @@ export function CallControls({ call }: { call: CallController }) {
     <div class="call-controls" role="toolbar" aria-label="Call controls">
       <button
         type="button"
-        class={`btn round${call.muted.value ? " active" : ""}`}
-        aria-pressed={call.muted.value}
+        class={`btn round${call.media.muted.value ? " active" : ""}`}
+        aria-pressed={call.media.muted.value}
         disabled={off}
-        onClick={() => call.toggleMute()}
+        onClick={() => call.media.toggleMute()}
       >
-        {call.muted.value ? "Unmute" : "Mute"}
+        {call.media.muted.value ? "Unmute" : "Mute"}
       </button>
       <button
         type="button"
-        class={`btn round${call.cameraOff.value ? " active" : ""}`}
-        aria-pressed={call.cameraOff.value}
+        class={`btn round${call.media.cameraOff.value ? " active" : ""}`}
+        aria-pressed={call.media.cameraOff.value}
         disabled={off}
-        onClick={() => call.toggleCamera()}
+        onClick={() => call.media.toggleCamera()}
       >
-        {call.cameraOff.value ? "Camera on" : "Camera off"}
+        {call.media.cameraOff.value ? "Camera on" : "Camera off"}
       </button>
-      {call.cameras.value > 1 && (
+      {call.media.cameras.value > 1 && (
         <button
           type="button"
           class="btn round"
           disabled={off}
-          aria-label={`Switch to the ${call.facing.value === "environment" ? "front" : "rear"} camera`}
-          onClick={() => call.switchCamera()}
+          aria-label={`Switch to the ${call.media.facing.value === "environment" ? "front" : "rear"} camera`}
+          onClick={() => call.media.switchCamera()}
         >
           Switch camera
         </button>
       )}
-      {call.torch.value !== "none" && (
+      {call.media.torch.value !== "none" && (
         <button
           type="button"
-          class={`btn round${call.torch.value === "on" ? " active" : ""}`}
-          aria-pressed={call.torch.value === "on"}
+          class={`btn round${call.media.torch.value === "on" ? " active" : ""}`}
+          aria-pressed={call.media.torch.value === "on"}
           disabled={off}
-          onClick={() => call.toggleTorch()}
+          onClick={() => call.media.toggleTorch()}
         >
           Torch
         </button>

@@ -1,20 +1,17 @@
 /**
  * Everything a call page does besides drawing the UI: media, the signaling
- * socket, the peer connection, annotations, chat, quality. State lives in
+ * socket, the peer connection, quality (annotations and chat: CallBoard). State lives in
  * signals so the island re-renders on change; tests read it through
  * `window.__mobimaint`.
  */
 import { signal } from "@preact/signals";
-import type { Annotation, ChatMessage } from "../types.ts";
 import type { Me } from "../history.ts";
 import { apiJson } from "./api.ts";
-import { countCameras, type Facing, getLocalMedia, hasTorch, openCamera, setTorch } from "./media.ts";
+import { CallBoard } from "./call_board.ts";
+import { LocalMedia } from "./local_media.ts";
 import { PeerSession, type PeerSignal } from "./peer.ts";
 import { assessQuality, type Quality, sampleStats, type StatsSample } from "./quality.ts";
 import { connectSignaling, request, type SignalingSocket } from "./signaling.ts";
-
-const upsert = <T extends { id: string }>(list: T[], item: T) =>
-  list.some((x) => x.id === item.id) ? list.map((x) => x.id === item.id ? item : x) : [...list, item];
 
 export type SignalingState = "connecting" | "connected" | "reconnecting";
 
@@ -23,20 +20,16 @@ export class CallController {
   readonly peerState = signal<RTCPeerConnectionState | "waiting">("waiting");
   readonly peerId = signal<string | null>(null);
   readonly peerPresent = signal(false);
-  readonly localStream = signal<MediaStream | null>(null);
   readonly remoteStream = signal<MediaStream | null>(null);
-  readonly annotations = signal<Annotation[]>([]);
-  readonly chat = signal<ChatMessage[]>([]);
   readonly warnings = signal<string[]>([]);
   readonly notice = signal<string | null>(null);
   readonly ended = signal<string | null>(null);
   readonly quality = signal<Quality | null>(null);
-  readonly muted = signal(false);
-  readonly cameraOff = signal(false);
-  readonly facing = signal<Facing>("user");
-  readonly torch = signal<"none" | "off" | "on">("none");
-  readonly cameras = signal(0);
   readonly names = signal<Record<string, string>>({});
+  /** Annotations and chat. */
+  readonly board: CallBoard;
+  /** This page's camera and microphone. */
+  readonly media: LocalMedia;
   /** Names of server events received, in order (diagnostics and tests). */
   readonly events: string[] = [];
   /** Signaling connections made (1 + reconnects) and ICE restarts requested. */
@@ -46,7 +39,6 @@ export class CallController {
   private session?: PeerSession;
   private iceServers: RTCIceServer[] = [];
   private joined = false;
-  private mine: string[] = [];
   private lastSample?: StatsSample;
   private timers: ReturnType<typeof setInterval>[] = [];
   private stopped = false;
@@ -54,8 +46,14 @@ export class CallController {
   private offerTimer?: ReturnType<typeof setTimeout>;
 
   constructor(readonly callId: string, readonly me: Me) {
-    this.facing.value = me.role === "Technician" ? "environment" : "user";
     this.names.value = { [me.userId]: me.username };
+    const warn = (w: string) => this.warnings.value = [...this.warnings.value, w];
+    this.board = new CallBoard(callId, me.userId, warn);
+    this.media = new LocalMedia(
+      me.role === "Technician" ? "environment" : "user",
+      warn,
+      (track) => this.session?.replaceVideoTrack(track) ?? Promise.resolve(),
+    );
   }
 
   get peerName(): string {
@@ -65,17 +63,13 @@ export class CallController {
   async start(): Promise<void> {
     const path = `/api/calls/${encodeURIComponent(this.callId)}`;
     const [media, ice] = await Promise.all([
-      getLocalMedia(this.facing.value),
+      this.media.open(),
       apiJson<{ iceServers: RTCIceServer[] }>("GET", "/api/ice-servers").catch(() => ({ iceServers: [] })),
       apiJson<{ participants: { userId: string; username: string }[] }>("GET", path)
         .then((c) => this.addNames(c.participants)).catch(() => {}),
     ]);
-    if (this.stopped) return media.stream.getTracks().forEach((t) => t.stop());
+    if (this.stopped) return media.getTracks().forEach((t) => t.stop());
     this.iceServers = ice.iceServers;
-    this.localStream.value = media.stream;
-    this.warnings.value = media.warnings;
-    this.torch.value = hasTorch(media.stream.getVideoTracks()[0]) ? "off" : "none";
-    countCameras().then((n) => this.cameras.value = n);
     this.connect();
     const online = () => {
       this.notice.value = null;
@@ -161,15 +155,7 @@ export class CallController {
       ({ candidate, from }) =>
         this.onSignal(from, { type: "candidate", candidate: candidate as RTCIceCandidateInit | null }),
     );
-    s.on("existing-annotations", ({ annotations }) => this.annotations.value = annotations);
-    s.on("annotation", ({ callId: _c, ...a }) => this.annotations.value = upsert(this.annotations.value, a));
-    s.on(
-      "annotation-deleted",
-      ({ id }) => this.annotations.value = this.annotations.value.filter((a) => a.id !== id),
-    );
-    s.on("annotations-cleared", () => this.annotations.value = []);
-    s.on("existing-chat", ({ messages }) => this.chat.value = messages);
-    s.on("chat", ({ callId: _c, ...m }) => this.chat.value = upsert(this.chat.value, m));
+    this.board.attach(s);
     s.on(
       "call-ended",
       ({ from }) =>
@@ -205,7 +191,7 @@ export class CallController {
   private ensurePeer(): PeerSession {
     if (this.session) return this.session;
     this.events.push("peer-created");
-    const stream = this.localStream.value ?? new MediaStream();
+    const stream = this.media.stream.value ?? new MediaStream();
     this.session = new PeerSession({
       iceServers: this.iceServers,
       polite: this.me.role !== "Technician",
@@ -292,70 +278,6 @@ export class CallController {
 
   // ---- controls ----
 
-  toggleMute() {
-    this.muted.value = !this.muted.value;
-    this.localStream.value?.getAudioTracks().forEach((t) => t.enabled = !this.muted.value);
-  }
-
-  toggleCamera() {
-    this.cameraOff.value = !this.cameraOff.value;
-    this.localStream.value?.getVideoTracks().forEach((t) => t.enabled = !this.cameraOff.value);
-  }
-
-  async switchCamera() {
-    const stream = this.localStream.value;
-    const old = stream?.getVideoTracks()[0];
-    const facing = this.facing.value === "environment" ? "user" : "environment";
-    try {
-      const track = await openCamera(facing, old);
-      track.enabled = !this.cameraOff.value;
-      await this.session?.replaceVideoTrack(track);
-      const next = new MediaStream([...(stream?.getAudioTracks() ?? []), track]);
-      this.localStream.value = next;
-      this.facing.value = facing;
-      this.torch.value = hasTorch(track) ? "off" : "none";
-    } catch (e) {
-      this.warnings.value = [...this.warnings.value, `Could not switch camera: ${(e as Error).message}`];
-    }
-  }
-
-  async toggleTorch() {
-    const track = this.localStream.value?.getVideoTracks()[0];
-    if (!track || this.torch.value === "none") return;
-    const on = this.torch.value === "off";
-    await setTorch(track, on).then(() => this.torch.value = on ? "on" : "off").catch(() => {});
-  }
-
-  addAnnotation(a: Annotation) {
-    this.annotations.value = upsert(this.annotations.value, a);
-    this.mine.push(a.id);
-    this.socket?.emit("annotation", { ...a, callId: this.callId }, (r) => {
-      if (r.ok) return;
-      this.annotations.value = this.annotations.value.filter((x) => x.id !== a.id);
-      this.warnings.value = [...this.warnings.value, `Annotation not sent: ${r.error.message}`];
-    });
-  }
-
-  undo() {
-    let id: string | undefined;
-    while ((id = this.mine.pop()) && !this.annotations.value.some((a) => a.id === id));
-    if (!id) return;
-    this.annotations.value = this.annotations.value.filter((a) => a.id !== id);
-    this.socket?.emit("annotation-delete", { callId: this.callId, id });
-  }
-
-  clear() {
-    this.annotations.value = [];
-    this.mine = [];
-    this.socket?.emit("annotation-clear", { callId: this.callId });
-  }
-
-  sendChat(text: string) {
-    const id = `${this.me.userId}-${crypto.randomUUID()}`;
-    this.chat.value = upsert(this.chat.value, { id, from: this.me.userId, text, at: Date.now() });
-    this.socket?.emit("chat", { callId: this.callId, id, text });
-  }
-
   async end() {
     if (this.socket) await request(this.socket, "end-call", { callId: this.callId }).catch(() => {});
     this.finish("You ended the call.", true, 0);
@@ -375,7 +297,7 @@ export class CallController {
     this.timers.forEach(clearInterval);
     this.cleanup.forEach((f) => f());
     this.closePeer();
-    this.localStream.value?.getTracks().forEach((t) => t.stop());
+    this.media.stop();
     this.socket?.close();
   }
 }
