@@ -30,6 +30,9 @@ export function pages(deps: Deps): MiddlewareHandler<Env> {
     loading ??= freshApp<PageState>({
       root: PROJECT_ROOT,
       state: (pc) => (pc.env as { state: PageState }).state,
+    }).catch((e) => {
+      loading = undefined; // a failed build (e.g. a syntax error while developing) is retried next request
+      throw e;
     });
     const sub = await loading;
     let identity: Identity | undefined;

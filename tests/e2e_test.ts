@@ -334,6 +334,9 @@ Deno.test({
       await tech.locator(row).waitFor();
       await expert.locator(row).waitFor();
       await tech.locator('[data-expert="user2"][data-availability="available"]').waitFor();
+      await expert.locator('[data-testid="availability"][data-availability="available"]').waitFor({
+        timeout: 5000,
+      });
     });
 
     await step("expert rejects → technician is told", async () => {
