@@ -85,7 +85,8 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
 }, async (t) => {
-  const server: TestServer = await startTestServer({ MOBIMAINT_RING_TIMEOUT_MS: "30000" });
+  // A short ring so the unanswered-call step is quick; every other call is answered within a second.
+  const server: TestServer = await startTestServer({ MOBIMAINT_RING_TIMEOUT_MS: "4000" });
   const base = server.url;
   let browser: Browser | undefined;
   try {
@@ -339,11 +340,29 @@ Deno.test({
       });
     });
 
-    await step("expert rejects → technician is told", async () => {
+    await step("expert rejects in one tab → technician is told, the other tab's dialog closes", async () => {
+      const secondTab = await expertCtx.newPage();
+      await secondTab.goto(`${base}/`);
+      await secondTab.locator('[data-testid="availability"][data-availability="available"]').waitFor();
       await tech.click('button[aria-label="Call user2"]');
+      await secondTab.locator('[data-testid="incoming-call"]').waitFor();
       await expert.locator('[data-testid="incoming-call"] button', { hasText: "Decline" }).click();
       await tech.locator('[data-testid="notice"]', { hasText: "user2 declined the call." }).waitFor();
       await expert.locator('[data-testid="incoming-call"]').waitFor({ state: "detached" });
+      await secondTab.locator('[data-testid="incoming-call"]').waitFor({ state: "detached", timeout: 5000 });
+      await secondTab.locator('[data-testid="notice"]', { hasText: "declined on another device" }).waitFor();
+      await secondTab.close();
+    });
+
+    await step("nobody answers → both sides are told when the ring times out", async () => {
+      await tech.locator('[data-expert="user2"][data-availability="available"]').waitFor();
+      await tech.click('button[aria-label="Call user2"]');
+      await expert.locator('[data-testid="incoming-call"]').waitFor();
+      await tech.locator('[data-testid="notice"]', { hasText: "user2 did not answer." }).waitFor({
+        timeout: 8000,
+      });
+      await expert.locator('[data-testid="incoming-call"]').waitFor({ state: "detached", timeout: 3000 });
+      await expert.locator('[data-testid="notice"]', { hasText: "Missed call" }).waitFor();
     });
 
     await step("technician cancels while ringing → expert's dialog closes", async () => {
