@@ -1,7 +1,7 @@
 /**
  * Mounts the browser pages (routes/, islands/, static/) behind the REST API.
- * The Fresh layer is loaded on the first page request (route and island
- * modules are imported then, and the island bundles built unless prebuilt).
+ * The Fresh layer is loaded when the server starts (route and island modules
+ * imported, island bundles built in memory unless `deno task build` wrote them).
  */
 import { fileURLToPath } from "node:url";
 import type { Context, Hono, MiddlewareHandler } from "hono";
@@ -23,18 +23,24 @@ export const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 let loading: Promise<Hono> | undefined;
 
+/**
+ * Loads routes and islands and builds (or reads the prebuilt) island bundles, once per process:
+ * modules and bundles are process-wide, the state comes per request. Called at startup.
+ */
+export function loadPages(): Promise<Hono> {
+  return loading ??= freshApp<PageState>({
+    root: PROJECT_ROOT,
+    state: (pc) => (pc.env as { state: PageState }).state,
+  }).catch((e) => {
+    loading = undefined; // a failed build (e.g. a syntax error while developing) is retried next request
+    throw e;
+  });
+}
+
 export function pages(deps: Deps): MiddlewareHandler<Env> {
   return async (c, next) => {
     if (!["GET", "HEAD", "POST"].includes(c.req.method)) return await next();
-    // One page app per process (modules and bundles are process-wide); state comes per request.
-    loading ??= freshApp<PageState>({
-      root: PROJECT_ROOT,
-      state: (pc) => (pc.env as { state: PageState }).state,
-    }).catch((e) => {
-      loading = undefined; // a failed build (e.g. a syntax error while developing) is retried next request
-      throw e;
-    });
-    const sub = await loading;
+    const sub = await loadPages();
     let identity: Identity | undefined;
     try {
       identity = await deps.tokens.verify(bearerOrCookie(c));
