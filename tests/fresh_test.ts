@@ -121,7 +121,11 @@ Deno.test("pages, island markers, props round-trip and bundles over a fixture pr
   });
 
   await t.step("static files are served, hidden and parent paths are not", async () => {
-    assert.equal(await (await app.request("/hello.txt")).text(), "hello\n");
+    const hello = await app.request("/hello.txt");
+    assert.equal(await hello.text(), "hello\n");
+    assert.equal(hello.headers.get("content-type"), "text/plain; charset=utf-8");
+    const malformed = await app.request("/%E0%A4%A.txt");
+    assert.equal(malformed.status, 200, "malformed escapes are not a file: the catch-all route answers");
     assert.ok(!(await (await app.request("/.private")).text()).includes("TOPSECRET"));
     assert.ok(!(await (await app.request("/..%2Froutes%2Findex.tsx")).text()).includes("export default"));
   });

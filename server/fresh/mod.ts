@@ -48,6 +48,9 @@ const CONTENT_TYPES: Record<string, string> = {
   ico: "image/x-icon",
   webmanifest: "application/manifest+json",
   json: "application/json",
+  txt: "text/plain; charset=utf-8",
+  webp: "image/webp",
+  woff2: "font/woff2",
 };
 
 export async function freshApp<State>(opts: FreshOptions<State>): Promise<Hono> {
@@ -65,7 +68,12 @@ export async function freshApp<State>(opts: FreshOptions<State>): Promise<Hono> 
   // Files of static/ win over routes, as in Fresh.
   app.use("*", async (c, next) => {
     if (c.req.method !== "GET" && c.req.method !== "HEAD") return await next();
-    const path = decodeURIComponent(new URL(c.req.url).pathname);
+    let path: string;
+    try {
+      path = decodeURIComponent(new URL(c.req.url).pathname);
+    } catch {
+      return await next(); // malformed escapes: not a file
+    }
     if (path.endsWith("/") || path.split("/").some((s) => s === ".." || s.startsWith("."))) {
       return await next();
     }
