@@ -9,6 +9,8 @@ import { ANNOTATION_KINDS, ROLES } from "./types.ts";
 import type { Annotation, Availability, ChatMessage, PresenceStatus } from "./types.ts";
 
 const id = z.string().min(1).max(128);
+/** A call, user or annotation id, as it appears in payloads and in REST paths. */
+export const idSchema = id;
 export const usernameSchema = z.string().trim().min(1).max(64).regex(
   /^[A-Za-z0-9._-]+$/,
   "username may contain letters, digits, dot, underscore and dash",

@@ -1,9 +1,13 @@
 /** Calls: create (compat), list (compat, Admin), detail, end, history. */
 import { Hono } from "hono";
-import { createCallBody, endCallBody, historyQuery } from "../../lib/protocol.ts";
+import { createCallBody, endCallBody, historyQuery, idSchema } from "../../lib/protocol.ts";
 import type { Deps, Env } from "../context.ts";
 import { forbidden, parseOrThrow } from "../domain/errors.ts";
+import type { Context } from "hono";
 import { jsonBody, requireAuth } from "./middleware.ts";
+
+/** The `:id` path param, validated like every call id (an over-long key would make the store throw). */
+const callIdParam = (c: Context<Env>) => parseOrThrow(idSchema, c.req.param("id"));
 
 export function callRoutes(deps: Deps) {
   const { calls, store } = deps;
@@ -29,11 +33,11 @@ export function callRoutes(deps: Deps) {
       });
     })
     .get("/api/calls/:id", requireAuth(deps), async (c) => {
-      return c.json(await calls.detail(c.get("identity"), c.req.param("id")));
+      return c.json(await calls.detail(c.get("identity"), callIdParam(c)));
     })
     .post("/api/calls/:id/end", requireAuth(deps), async (c) => {
       const { reason } = await jsonBody(c, endCallBody);
-      await calls.end(c.get("identity"), c.req.param("id"), reason);
+      await calls.end(c.get("identity"), callIdParam(c), reason);
       return c.json({ ok: true });
     })
     .get("/api/history", requireAuth(deps), async (c) => {

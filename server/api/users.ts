@@ -7,7 +7,8 @@ import { jsonBody, requireAuth } from "./middleware.ts";
 
 export function userRoutes(deps: Deps) {
   const { users, presence } = deps;
-  const username = (raw: string) => parseOrThrow(usernameSchema, decodeURIComponent(raw));
+  // Hono already decodes path params; decoding again threw on "%" (500) and double-decoded "%2541".
+  const username = (raw: string) => parseOrThrow(usernameSchema, raw);
   return new Hono<Env>()
     .get("/api/experts", requireAuth(deps), async (c) => {
       const experts = (await users.list()).filter((u) => u.role === "Expert")

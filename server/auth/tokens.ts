@@ -66,20 +66,30 @@ export class TokenService {
       typeof payload.exp !== "number" ||
       typeof payload.username !== "string" || !ROLES.includes(role)
     ) throw new AppError("UNAUTHORIZED", "Invalid token");
-    const [revoked, user] = await Promise.all([
-      this.store.isTokenRevoked(payload.jti),
-      this.store.getUserById(payload.sub),
-    ]);
-    if (revoked) throw new AppError("UNAUTHORIZED", "Token revoked");
-    // A deleted user's tokens die with the user; the role is always the stored one.
-    if (!user) throw new AppError("UNAUTHORIZED", "User no longer exists");
-    return {
-      userId: user.id,
-      username: user.username,
-      role: user.role,
+    return await this.recheck({
+      userId: payload.sub,
+      username: payload.username,
+      role,
       jti: payload.jti,
       exp: payload.exp * 1000,
-    };
+    });
+  }
+
+  /**
+   * Checks an identity taken from a verified token again (a resumed socket
+   * session): not expired, not revoked, the user still exists. Resolves with
+   * the identity as stored now (the role is always the stored one).
+   */
+  async recheck(identity: Identity): Promise<Identity> {
+    if (identity.exp <= Date.now()) throw new AppError("UNAUTHORIZED", "Token expired");
+    const [revoked, user] = await Promise.all([
+      this.store.isTokenRevoked(identity.jti),
+      this.store.getUserById(identity.userId),
+    ]);
+    if (revoked) throw new AppError("UNAUTHORIZED", "Token revoked");
+    // A deleted user's tokens die with the user.
+    if (!user) throw new AppError("UNAUTHORIZED", "User no longer exists");
+    return { ...identity, userId: user.id, username: user.username, role: user.role };
   }
 
   revoke(identity: Identity): Promise<void> {

@@ -40,6 +40,35 @@ const IDENTITY_FIELDS: Partial<Record<keyof SocketSchemas, "from" | "userId">> =
   annotation: "from",
 };
 
+/** A JSON object, not an array, binary attachment (Buffer) or other object the schema would take as `{}`. */
+function isPlainObject(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Counts one event against the socket's budget; throws RATE_LIMITED when it is spent. */
+async function throttle(socket: IoSocket, deps: HandlerDeps): Promise<void> {
+  await deps.limiter.consume(socket.id).catch(() => {
+    throw new AppError("RATE_LIMITED", "Too many events, slow down");
+  });
+}
+
+/** Registers an event without a payload (`ping`): the same rate limit and error mapping as `on`. */
+export function onBare(socket: IoSocket, deps: HandlerDeps, event: string, handler: () => Result): void {
+  // deno-lint-ignore no-explicit-any
+  (socket as any).on(event, async (...args: unknown[]) => {
+    const ack = args.findLast((a) => typeof a === "function");
+    try {
+      await throttle(socket, deps);
+      const result = await handler();
+      if (typeof ack === "function") (ack as Ack)({ ok: true, ...(result ?? {}) });
+    } catch (e) {
+      fail(socket, event, toAppError(e, deps.log, event), ack);
+    }
+  });
+}
+
 export function on<E extends keyof SocketSchemas>(
   socket: IoSocket,
   deps: HandlerDeps,
@@ -51,9 +80,10 @@ export function on<E extends keyof SocketSchemas>(
   (socket as any).on(event, async (raw: unknown, ack?: unknown) => {
     if (typeof raw === "function" && ack === undefined) [raw, ack] = [undefined, raw];
     try {
-      await deps.limiter.consume(socket.id).catch(() => {
-        throw new AppError("RATE_LIMITED", "Too many events, slow down");
-      });
+      await throttle(socket, deps);
+      if (raw != null && !isPlainObject(raw)) {
+        throw new AppError("BAD_REQUEST", "payload: expected an object");
+      }
       const parsed = schema.safeParse(raw ?? {});
       if (!parsed.success) throw new AppError("BAD_REQUEST", describeIssues(parsed.error.issues));
       const payload = parsed.data as z.infer<SocketSchemas[E]>;

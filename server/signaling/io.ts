@@ -9,9 +9,10 @@ import { registerAnnotations } from "./annotations.ts";
 import { authenticate } from "./auth.ts";
 import { CallSignaling } from "./calls.ts";
 import { ClusterPresence, type ClusterPresenceOptions } from "./cluster_presence.ts";
-import { type HandlerDeps, on } from "./handler.ts";
+import { type HandlerDeps, on, onBare } from "./handler.ts";
 import { SocketPresence } from "./presence.ts";
 import { RecoveryAdapter } from "./recovery_adapter.ts";
+import { guardRecovery } from "./recovery_guard.ts";
 import { registerRelay } from "./relay.ts";
 import { rooms } from "./rooms.ts";
 import type { IoServer } from "./types.ts";
@@ -36,12 +37,15 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
     allowRequest: (req, callback) =>
       callback(null, originAllowed(req.headers.origin, req.headers.host, config.origins)),
     // A session is worth recovering only within the grace period: after it the user has left its calls.
+    // Resumed sockets skip the middlewares, during which Socket.IO drops broadcasts to them;
+    // guardRecovery checks their identity (revoked, expired, deleted) before resuming instead.
     connectionStateRecovery: {
       maxDisconnectionDuration: Math.max(1000, config.graceMs),
-      skipMiddlewares: false,
+      skipMiddlewares: true,
     },
     adapter: RecoveryAdapter as unknown as ServerOptions["adapter"],
   });
+  guardRecovery(io, deps.tokens, deps.log, Math.max(1000, config.graceMs));
   const h: HandlerDeps = {
     schemas: socketSchemas(config.limits),
     limiter: new RateLimiterMemory({ points: config.limits.socketEventsPerSec, duration: 1 }),
@@ -73,9 +77,10 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
       presence.goOffline(who.userId);
       io.in(rooms.user(who.userId)).disconnectSockets(true);
     });
-    socket.on("ping", (ack?: unknown) => {
-      socket.emit("pong", { at: Date.now() });
-      if (typeof ack === "function") ack({ ok: true, at: Date.now() });
+    onBare(socket, h, "ping", () => {
+      const at = Date.now();
+      socket.emit("pong", { at });
+      return { at };
     });
     calls.register(socket, h);
     registerRelay(io, deps, socket, h);

@@ -4,6 +4,7 @@
  * recovered, and never keeps media negotiation (offer/answer/ICE) — stale
  * after any drop, since the client restarts ICE on reconnect — which is most
  * of the bytes. Without this, every SDP sent stays in memory for minutes.
+ * A quiet client whose last packet already left the buffer still resumes.
  */
 import { Adapter, SessionAwareAdapter } from "socket.io-adapter";
 
@@ -13,6 +14,37 @@ export const NOT_REPLAYED = new Set(["offer", "answer", "ice-candidate", "pong"]
 type Packet = { type: number; data: unknown[] };
 type Opts = Parameters<Adapter["broadcast"]>[1];
 type Namespace = ConstructorParameters<typeof SessionAwareAdapter>[0];
+
+interface BufferedPacket {
+  id: string;
+  emittedAt: number;
+  opts: { rooms: Set<string>; except: Set<string> };
+  data: unknown[];
+}
+
+interface Buffered {
+  sessions: Map<string, { disconnectedAt: number; rooms: string[] }>;
+  packets: BufferedPacket[];
+  maxDisconnectionDuration: number;
+}
+
+const YEAST = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
+
+/** The emission time (ms) inside a packet offset (a yeast id: base-64 time, then ".seq"); NaN when malformed. */
+function offsetTime(offset: string): number {
+  const time = offset.split(".")[0];
+  let n = 0;
+  for (const ch of time) {
+    const digit = YEAST.indexOf(ch);
+    if (digit < 0) return NaN;
+    n = n * 64 + digit;
+  }
+  return time ? n : NaN;
+}
+
+/** Whether a broadcast reached the session's rooms (as socket.io-adapter decides it). */
+const reaches = (rooms: string[], opts: BufferedPacket["opts"]) =>
+  (opts.rooms.size === 0 || rooms.some((r) => opts.rooms.has(r))) && rooms.every((r) => !opts.except.has(r));
 
 export class RecoveryAdapter extends SessionAwareAdapter {
   constructor(nsp: Namespace) {
@@ -25,12 +57,32 @@ export class RecoveryAdapter extends SessionAwareAdapter {
     };
     const ttl = internals.maxDisconnectionDuration;
     setInterval(() => {
-      const threshold = Date.now() - ttl;
+      // Twice the window: also the packets in flight when a transport died before the server noticed.
+      const threshold = Date.now() - 2 * ttl;
       const packets = internals.packets;
       let expired = 0;
       while (expired < packets.length && packets[expired].emittedAt < threshold) expired++;
       if (expired) packets.splice(0, expired);
     }, Math.max(1000, ttl)).unref();
+  }
+
+  /**
+   * As the base class, except when the client's last offset is older than the
+   * buffer (a quiet client): it then received none of the buffered packets
+   * for its rooms, so all of them are replayed instead of refusing to resume
+   * (socket.io/socket.io#5282).
+   */
+  // deno-lint-ignore no-explicit-any
+  override restoreSession(pid: string, offset: string): Promise<any> {
+    const self = this as unknown as Buffered;
+    const session = self.sessions.get(pid);
+    const live = session && session.disconnectedAt + self.maxDisconnectionDuration >= Date.now();
+    if (!live || self.packets.some((p) => p.id === offset)) return super.restoreSession(pid, offset);
+    const oldest = self.packets[0]?.emittedAt ?? Date.now();
+    // Not in the buffer yet not older than it (same-millisecond ids tie): an unknown offset, refused.
+    if (!(offsetTime(offset) <= oldest)) return super.restoreSession(pid, offset);
+    const missedPackets = self.packets.filter((p) => reaches(session.rooms, p.opts)).map((p) => p.data);
+    return Promise.resolve({ ...session, missedPackets });
   }
 
   override broadcast(packet: Packet, opts: Opts): void {

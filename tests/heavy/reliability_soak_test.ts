@@ -1,0 +1,346 @@
+/**
+ * Soak: 1,000 connected clients with mixed traffic against a real server
+ * process on loopback. Steady calls relay ICE, annotate and chat while their
+ * clients' transports drop and recover; churn pairs set calls up and tear them
+ * down; everyone pings. Figures: 0 errors, server RSS after the run within 10%
+ * of its level after warm-up, and every steady call still relays at the end.
+ *
+ * MOBIMAINT_SOAK_SECONDS (default 60), MOBIMAINT_SOAK_WARMUP_SECONDS (15) and
+ * MOBIMAINT_SOAK_CLIENTS (1000, even) size the run.
+ */
+import assert from "node:assert/strict";
+import { ADMIN_PASSWORD, api, login } from "../helpers/server.ts";
+import { startServerProcess } from "../helpers/process.ts";
+import { type Client, connect, next, send, sleep } from "../helpers/sockets.ts";
+
+const SECONDS = Number(Deno.env.get("MOBIMAINT_SOAK_SECONDS") ?? 60);
+const WARMUP = Number(Deno.env.get("MOBIMAINT_SOAK_WARMUP_SECONDS") ?? 15);
+const CLIENTS = Number(Deno.env.get("MOBIMAINT_SOAK_CLIENTS") ?? 1000);
+const PAIRS = CLIENTS / 2;
+const STEADY = Math.round(PAIRS * 0.8); // pairs in one long call; the rest set calls up and down
+const ACK_MS = 10_000;
+const GRACE_MS = 2000; // the server default
+
+interface User {
+  userId: string;
+  token: string;
+  socket: Client;
+  /** Acks still outstanding: a transport is only dropped when this is 0. */
+  inflight: number;
+  /** Set while this client's transport is down on purpose. */
+  dropping: boolean;
+  droppedAt: number;
+  /** The steady call this client is in, if any: re-joined when a session could not be resumed. */
+  callId?: string;
+}
+
+interface Stats {
+  errors: string[];
+  relaysSent: number;
+  /** Annotations and chat acknowledged to their sender, and received by the peer (replayed across drops). */
+  annotations: number;
+  chats: number;
+  roomReceived: number;
+  drops: number;
+  recovered: number;
+  /** Reconnects that took longer than the grace period: not resumable by design, the client re-joins. */
+  late: number;
+  churnCalls: number;
+  pings: number;
+  latencies: number[];
+}
+
+async function pool<T>(items: T[], width: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+  let nextIndex = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (nextIndex < items.length) {
+      const i = nextIndex++;
+      await fn(items[i], i);
+    }
+  }));
+}
+
+Deno.test({
+  name:
+    `soak: ${CLIENTS} clients, mixed traffic for ${SECONDS} s — no errors, flat memory, every call relays`,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const proc = await startServerProcess({
+      MOBIMAINT_DEMO: "0",
+      MOBIMAINT_LIMIT_LOGIN_PER_CLIENT: "1000000",
+    });
+    const stats: Stats = {
+      errors: [],
+      relaysSent: 0,
+      roomReceived: 0,
+      annotations: 0,
+      chats: 0,
+      drops: 0,
+      recovered: 0,
+      late: 0,
+      churnCalls: 0,
+      pings: 0,
+      latencies: [],
+    };
+    const fail = (what: string) => {
+      if (stats.errors.length < 50) stats.errors.push(what);
+      else stats.errors.length++;
+    };
+    const techs: User[] = [];
+    const experts: User[] = [];
+    let running = true;
+    try {
+      // ---- provision users through the Admin API, log each in once, connect everyone
+      const t0 = performance.now();
+      const admin = await login(proc.url, "admin", ADMIN_PASSWORD);
+      const names = Array.from({ length: CLIENTS }, (_, i) => ({
+        username: `soak_${i % 2 ? "e" : "t"}${Math.floor(i / 2)}`,
+        role: i % 2 ? "Expert" : "Technician",
+      }));
+      const accounts: { userId: string; token: string }[] = new Array(CLIENTS);
+      await pool(names, 8, async ({ username, role }, i) => {
+        const r = await api(proc.url, "POST", "/api/users", {
+          token: admin.token,
+          body: { username, password: "pw-soak", role },
+        });
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        const l = await login(proc.url, username, "pw-soak");
+        accounts[i] = { userId: l.userId, token: l.token };
+      });
+      const provisionedMs = performance.now() - t0;
+      await pool(accounts, 50, async (a, i) => {
+        const socket = await connect(proc.url, a.token, { reconnection: true, reconnectionDelay: 100 });
+        const user: User = { ...a, socket, inflight: 0, dropping: false, droppedAt: 0 };
+        (i % 2 ? experts : techs)[Math.floor(i / 2)] = user;
+      });
+      console.log(
+        `soak: ${CLIENTS} users provisioned and logged in in ${(provisionedMs / 1000).toFixed(1)} s`,
+      );
+
+      const watch = (u: User) => {
+        u.socket.on("error", (e) => fail(`error event ${e.code} ${e.event}: ${e.message}`));
+        u.socket.on("user-left", (p) => fail(`user-left ${p.userId} in ${p.callId}`));
+        u.socket.on("disconnect", (reason) => {
+          if (!u.dropping && running) fail(`unexpected disconnect: ${reason}`);
+        });
+        u.socket.on("connect", async () => {
+          if (!u.dropping) return;
+          const away = performance.now() - u.droppedAt;
+          if (u.socket.recovered) stats.recovered++;
+          else if (away >= GRACE_MS) {
+            // Past the grace period a session is not resumed: the client re-joins, as PROTOCOL.md says.
+            stats.late++;
+            if (u.callId) await ack(u, "join-call", { callId: u.callId });
+          } else fail(`session not resumed after ${Math.round(away)} ms away`);
+          u.dropping = false;
+        });
+      };
+
+      const ack = async (u: User, event: string, payload?: unknown) => {
+        u.inflight++;
+        try {
+          const r = await send(u.socket, event, payload, ACK_MS);
+          if (!r.ok) fail(`${event}: ${r.error.code} ${r.error.message}`);
+          return r;
+        } catch (e) {
+          fail(`${event}: ${(e as Error).message}`);
+          return { ok: false as const, error: { code: "TIMEOUT", message: "" } };
+        } finally {
+          u.inflight--;
+        }
+      };
+
+      const startCall = async (t: User, e: User): Promise<string> => {
+        const callId =
+          (await api(proc.url, "POST", "/api/create-call", { token: t.token, body: {} })).body.callId;
+        const rung = next(e.socket, "call-request", ACK_MS, (p) => p.callId === callId);
+        await ack(t, "call-request", { callId, to: e.userId });
+        await rung;
+        await ack(e, "call-response", { callId, accepted: true });
+        await ack(t, "join-call", { callId });
+        return callId;
+      };
+
+      for (const u of [...techs, ...experts]) watch(u);
+
+      // ---- steady calls, each with a relay counter on the receiving side
+      const steady: { callId: string; t: User; e: User }[] = [];
+      await pool(Array.from({ length: STEADY }, (_, i) => i), 20, async (i) => {
+        const callId = await startCall(techs[i], experts[i]);
+        techs[i].callId = experts[i].callId = callId;
+        steady[i] = { callId, t: techs[i], e: experts[i] };
+      });
+      for (const { t, e } of steady) {
+        t.socket.on("annotation", () => stats.roomReceived++);
+        e.socket.on("chat", () => stats.roomReceived++);
+      }
+
+      const relay = async (from: User, to: User, callId: string, n: number) => {
+        if (from.dropping) return;
+        const t1 = performance.now();
+        const r = await ack(from, "ice-candidate", {
+          callId,
+          to: to.userId,
+          candidate: {
+            candidate: `candidate:${n} 1 udp 2122260223 127.0.0.1 ${40000 + (n % 20000)} typ host`,
+          },
+        });
+        if (r.ok) {
+          stats.relaysSent++;
+          stats.latencies.push(performance.now() - t1);
+        }
+      };
+
+      const steadyLoop = async ({ callId, t, e }: typeof steady[number], i: number) => {
+        for (let n = 0; running; n++) {
+          await sleep(1500 + ((i * 37 + n * 11) % 1000));
+          if (!running) break;
+          await Promise.all([relay(t, e, callId, n), relay(e, t, callId, n)]);
+          if (!e.dropping) {
+            const r = await ack(e, "annotation", {
+              callId,
+              id: `a${n % 20}`,
+              kind: "arrow",
+              points: [[0.1, 0.1], [0.2 + (n % 10) / 20, 0.3]],
+              text: "",
+              x: 0.1,
+              y: 0.1,
+              color: "#ff3300",
+            });
+            if (r.ok) stats.annotations++;
+          }
+          if (n % 3 === 0 && !t.dropping) {
+            if ((await ack(t, "chat", { callId, id: `m${n}`, text: `status ${n}` })).ok) stats.chats++;
+          }
+        }
+      };
+
+      const churnLoop = async (i: number) => {
+        const t = techs[i], e = experts[i];
+        for (let n = 0; running; n++) {
+          await sleep(500 + ((i * 53 + n * 17) % 1500));
+          if (!running) break;
+          const callId = await startCall(t, e);
+          const offer = next(e.socket, "offer", ACK_MS);
+          await ack(t, "offer", { callId, to: e.userId, offer: { type: "offer", sdp: "v=0 soak" } });
+          await offer;
+          const answer = next(t.socket, "answer", ACK_MS);
+          await ack(e, "answer", { callId, to: t.userId, answer: { type: "answer", sdp: "v=0 soak" } });
+          await answer;
+          await ack(e, "annotation", { callId, id: "pin", text: "here", x: 0.5, y: 0.5 });
+          const ended = next(e.socket, "call-ended", ACK_MS);
+          await ack(t, "end-call", { callId });
+          await ended;
+          await ack(e, "end-call", { callId });
+          stats.churnCalls++;
+        }
+      };
+
+      // Transport drops on steady-call clients: each must come back with its session recovered.
+      const dropLoop = async () => {
+        for (let n = 0; running; n++) {
+          await sleep(200);
+          const pick = steady[(n * 7919) % steady.length];
+          const u = n % 2 ? pick.t : pick.e;
+          if (u.dropping || u.inflight > 0 || !u.socket.connected) continue;
+          u.dropping = true;
+          u.droppedAt = performance.now();
+          stats.drops++;
+          // deno-lint-ignore no-explicit-any
+          (u.socket.io as any).engine.close();
+        }
+      };
+
+      const pingLoop = async () => {
+        const everyone = [...techs, ...experts];
+        for (let n = 0; running; n++) {
+          await sleep(100);
+          for (let k = 0; k < 10; k++) {
+            const u = everyone[(n * 10 + k) % everyone.length];
+            if (u.dropping) continue;
+            ack(u, "ping").then((r) => r.ok && stats.pings++);
+          }
+        }
+      };
+
+      const loops = [
+        ...steady.map((s, i) => steadyLoop(s, i)),
+        ...Array.from({ length: PAIRS - STEADY }, (_, k) => churnLoop(STEADY + k)),
+        dropLoop(),
+        pingLoop(),
+      ];
+
+      // ---- warm-up, then the measured run
+      await sleep(WARMUP * 1000);
+      const rssWarm = await proc.rss();
+      const warmErrors = stats.errors.length;
+      const sentAtWarm = stats.relaysSent;
+      await sleep(SECONDS * 1000);
+      running = false;
+      await Promise.all(loops);
+      await sleep(2000); // let the last relays and recoveries land
+      const rssAfter = await proc.rss();
+
+      // ---- every steady call still relays, both ways
+      let relaying = 0;
+      await pool(steady, 50, async ({ callId, t, e }) => {
+        const gotOffer = next(e.socket, "offer", ACK_MS, (p) => p.callId === callId);
+        const okOffer = await ack(t, "offer", {
+          callId,
+          to: e.userId,
+          offer: { type: "offer", sdp: "v=0 end" },
+        });
+        const gotAnswer = next(t.socket, "answer", ACK_MS, (p) => p.callId === callId);
+        const okAnswer = await ack(e, "answer", {
+          callId,
+          to: t.userId,
+          answer: { type: "answer", sdp: "v=0" },
+        });
+        try {
+          await Promise.all([gotOffer, gotAnswer]);
+          if (okOffer.ok && okAnswer.ok) relaying++;
+        } catch (err) {
+          fail(`final relay in ${callId}: ${(err as Error).message}`);
+        }
+      });
+      const calls = await api(proc.url, "GET", "/api/calls", { token: admin.token });
+      const stillActive = calls.body.calls.filter((c: { status: string }) => c.status === "active").length;
+
+      const lat = stats.latencies.sort((a, b) => a - b);
+      const p = (q: number) => lat[Math.min(lat.length - 1, Math.floor(q * lat.length))]?.toFixed(1);
+      const growth = (rssAfter - rssWarm) / rssWarm;
+      console.log(
+        `soak: ${CLIENTS} clients, ${SECONDS} s after ${WARMUP} s warm-up: ${stats.relaysSent} relays ` +
+          `(${((stats.relaysSent - sentAtWarm) / SECONDS).toFixed(0)}/s measured; ack p50 ${p(0.5)} ms, ` +
+          `p99 ${p(0.99)} ms), ${stats.annotations} annotations + ${stats.chats} chats acknowledged and ` +
+          `${stats.roomReceived} delivered, ${stats.churnCalls} churn calls, ${stats.pings} pings, ${stats.drops} drops ` +
+          `(${stats.recovered} resumed, ${stats.late} late and re-joined); errors ${stats.errors.length} (${warmErrors} in warm-up); ` +
+          `RSS ${(rssWarm / 2 ** 20).toFixed(1)} → ${(rssAfter / 2 ** 20).toFixed(1)} MiB ` +
+          `(${(growth * 100).toFixed(1)}%); ${relaying}/${STEADY} calls relay at the end, ` +
+          `${stillActive} active`,
+      );
+      assert.deepEqual(stats.errors, [], "no errors");
+      // Offer/answer/ICE are not replayed after a drop (stale by design); annotations and chat are.
+      assert.equal(
+        stats.roomReceived,
+        stats.annotations + stats.chats,
+        "every acknowledged annotation and chat arrived",
+      );
+      assert.equal(stats.recovered + stats.late, stats.drops, "every dropped client came back");
+      assert.ok(
+        stats.late <= stats.drops * 0.05,
+        `${stats.late} of ${stats.drops} reconnects took over the grace period`,
+      );
+      assert.ok(stats.churnCalls > 0 && stats.annotations > 0 && stats.chats > 0, "the traffic ran");
+      assert.ok(Math.abs(growth) <= 0.1, `RSS changed by ${(growth * 100).toFixed(1)}%`);
+      assert.equal(relaying, STEADY, "every steady call still relays");
+      assert.equal(stillActive, STEADY, "every steady call is still active");
+    } finally {
+      running = false;
+      for (const u of [...techs, ...experts]) u?.socket.close();
+      const status = await proc.stop();
+      assert.equal(status.code, 0, "the server exits cleanly after the soak");
+    }
+  },
+});
