@@ -89,6 +89,11 @@ export class CallController {
 
   private cleanup: (() => void)[] = [];
 
+  /** Keeps the latest 1,000 diagnostic entries (a long call must not grow memory). */
+  private note(entry: string) {
+    if (this.events.push(entry) > 1000) this.events.splice(0, this.events.length - 1000);
+  }
+
   private addNames(users: { userId: string; username: string }[]) {
     this.names.value = {
       ...this.names.value,
@@ -99,7 +104,7 @@ export class CallController {
   private connect() {
     const s = this.socket = connectSignaling(this.me.userId);
     const { callId, me } = this;
-    s.onAny((event: string) => this.events.push(event));
+    s.onAny((event: string) => this.note(event));
     s.on("connect", async () => {
       this.counters.connects++;
       this.signaling.value = "connected";
@@ -190,7 +195,7 @@ export class CallController {
 
   private ensurePeer(): PeerSession {
     if (this.session) return this.session;
-    this.events.push("peer-created");
+    this.note("peer-created");
     const stream = this.media.stream.value ?? new MediaStream();
     this.session = new PeerSession({
       iceServers: this.iceServers,
@@ -200,7 +205,7 @@ export class CallController {
       send: (signal) => this.sendSignal(signal),
       onRemoteStream: (remote) => this.remoteStream.value = remote,
       onStateChange: (state) => this.peerState.value = state,
-      trace: (what) => this.events.push(`(${what})`),
+      trace: (what) => this.note(`(${what})`),
     });
     this.peerState.value = "new";
     return this.session;
@@ -226,7 +231,7 @@ export class CallController {
     // The peer reloaded (a new DTLS identity): our connection is dead, start over. An answer
     // from the new connection answers nobody's current offer; the new connection negotiates afresh.
     if (signal.type === "description" && this.session?.isFromNewPeer(signal.description)) {
-      this.events.push("peer-replaced");
+      this.note("peer-replaced");
       this.closePeer();
       if (signal.description.type === "answer") {
         this.ensurePeer();
@@ -236,7 +241,7 @@ export class CallController {
     try {
       await this.ensurePeer().receive(signal);
     } catch (e) {
-      this.events.push(`signal-failed:${(e as Error).name}`);
+      this.note(`signal-failed:${(e as Error).name}`);
       console.warn("signal not applied", e);
     }
   }
