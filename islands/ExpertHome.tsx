@@ -154,6 +154,7 @@ export default function ExpertHome(
             aria-labelledby="incoming-title"
             aria-describedby="incoming-desc"
             data-testid="incoming-call"
+            onKeyDown={(e) => e.key === "Escape" && respond(false)}
           >
             <div class="pulse" aria-hidden="true" />
             <h2 id="incoming-title">Incoming call</h2>

@@ -121,7 +121,13 @@ export default function TechnicianHome({ me, experts: initialExperts, history: i
       </section>
       {ringing.value && (
         <div class="overlay">
-          <div class="dialog ringing" role="dialog" aria-modal="true" aria-labelledby="ringing-title">
+          <div
+            class="dialog ringing"
+            role="dialog"
+            aria-modal="true"
+            aria-labelledby="ringing-title"
+            onKeyDown={(e) => e.key === "Escape" && cancel()}
+          >
             <h2 id="ringing-title">Calling {ringing.value.expert.username}…</h2>
             <p class="muted">Waiting for the expert to answer.</p>
             <button type="button" class="btn btn-danger" onClick={cancel} autoFocus>Cancel call</button>

@@ -381,6 +381,21 @@ Deno.test({
       await expert.locator('[data-testid="incoming-call"]').waitFor({ state: "detached", timeout: 5000 });
       await expert.locator('[data-testid="notice"]', { hasText: "cancelled" }).waitFor();
     });
+
+    await step(
+      "keyboard: Escape declines an incoming call; sign out returns to the sign-in page",
+      async () => {
+        await tech.locator('[data-expert="user2"][data-availability="available"]').waitFor();
+        await tech.click('button[aria-label="Call user2"]');
+        await expert.locator('[data-testid="incoming-call"]').waitFor();
+        await expert.keyboard.press("Escape"); // focus is on Accept inside the dialog
+        await tech.locator('[data-testid="notice"]', { hasText: "user2 declined the call." }).waitFor();
+        await Promise.all([tech.waitForURL(`${base}/login`), tech.click("button:has-text('Sign out')")]);
+        assert.equal((await techCtx.cookies()).some((c) => c.name === "mobimaint_session"), false);
+        await tech.goto(`${base}/`);
+        assert.equal(new URL(tech.url()).pathname, "/login", "signed out: home redirects to sign in");
+      },
+    );
   } finally {
     await browser?.close();
     await server.close();

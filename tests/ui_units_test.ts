@@ -4,6 +4,7 @@ import { contentRect, makeAnnotation, toBox, toNormalized } from "../lib/annotat
 import { toHistoryItem } from "../lib/history.ts";
 import { assessQuality, sampleStats, type StatsSample } from "../lib/client/quality.ts";
 import { sdpFingerprint } from "../lib/client/peer.ts";
+import { describeMediaError } from "../lib/client/media.ts";
 
 Deno.test("a 16:9 frame in a portrait box is letterboxed top and bottom; a 4:3 one in a wide box pillarboxed", () => {
   assert.deepEqual(contentRect(390, 844, 1280, 720), { x: 0, y: 312.3125, w: 390, h: 219.375 });
@@ -118,4 +119,18 @@ Deno.test("history rows name the other participants and the duration", () => {
     endReason: "completed",
     durationSec: 63,
   });
+});
+
+Deno.test("camera and microphone failures are explained, and the call goes on", () => {
+  const err = (name: string) => Object.assign(new Error("x"), { name });
+  assert.equal(
+    describeMediaError(err("NotAllowedError"), "Camera"),
+    "Camera access was denied (allow it in the browser's site settings). The call goes on without your camera.",
+  );
+  assert.equal(
+    describeMediaError(err("NotFoundError"), "Microphone"),
+    "No microphone was found. The call goes on without your microphone.",
+  );
+  assert.match(describeMediaError(err("NotReadableError"), "Camera"), /in use by another application/);
+  assert.match(describeMediaError(undefined, "Camera"), /could not be started/);
 });

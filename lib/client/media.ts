@@ -9,7 +9,8 @@ export interface LocalMedia {
   warnings: string[];
 }
 
-function describe(e: unknown, what: string): string {
+/** What to tell the user when a device could not be opened (`e` is getUserMedia's error). */
+export function describeMediaError(e: unknown, what: "Camera" | "Microphone"): string {
   const name = (e as { name?: string })?.name;
   const device = what.toLowerCase();
   const reason = name === "NotAllowedError" || name === "SecurityError"
@@ -51,7 +52,7 @@ export async function getLocalMedia(facing: Facing): Promise<LocalMedia> {
       );
       s.getTracks().forEach((t) => stream.addTrack(t));
     } catch (e) {
-      warnings.push(describe(e, what));
+      warnings.push(describeMediaError(e, what));
     }
   }
   return { stream, warnings };
