@@ -67,7 +67,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     adminPassword: config.adminPassword,
   });
   const app = createApp(deps);
-  await loadPages(); // pages and island bundles ready before the first request
+  // Pages and island bundles ready before the first request; if they cannot be built, the API still
+  // serves and page requests retry (and fail with the build error).
+  await loadPages().catch((e) => log.error({ event: "pages-build", err: String(e) }, "pages unavailable"));
   const http = createHttpServer(app, deps, tls);
   if (tls) logTlsMaterial(log, "tls-loaded", tls);
   let closeAdapter: (() => Promise<void>) | undefined;

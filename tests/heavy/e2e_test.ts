@@ -8,11 +8,11 @@
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { hasChromium, launchChromium } from "./helpers/browser.ts";
-import { startTestServer, type TestServer } from "./helpers/server.ts";
+import { hasChromium, launchChromium } from "../helpers/browser.ts";
+import { startTestServer, type TestServer } from "../helpers/server.ts";
 
-const OUT = new URL("../test-output/", import.meta.url);
-const SHOTS = new URL("../docs/screenshots/", import.meta.url);
+const OUT = new URL("../../test-output/", import.meta.url);
+const SHOTS = new URL("../../docs/screenshots/", import.meta.url);
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1440, height: 900 };
 
