@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { api, login, loginAll, startTestServer } from "./helpers/server.ts";
-import { collect, connect, next, sleep } from "./helpers/sockets.ts";
+import { collect, connect, next, send, sleep } from "./helpers/sockets.ts";
 
 Deno.test("presence goes only to those who need it: Expert changes to Technicians and Admins", async () => {
   const server = await startTestServer();
@@ -53,6 +53,34 @@ Deno.test("presence changes are coalesced: a flapping user yields its latest sta
     assert.deepEqual(seen, [{ userId: expert.userId, status: "online", availability: "available" }]);
     for (const t of tabs) t.close();
     techSocket.close();
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("a change undone within one presence window is not sent", async () => {
+  const server = await startTestServer({ MOBIMAINT_PRESENCE_FLUSH_MS: "300" });
+  try {
+    const { tech, expert } = await loginAll(server.url);
+    const techSocket = await connect(server.url, tech.token);
+    const expertSocket = await connect(server.url, expert.token);
+    await sleep(400);
+    const seen = collect<{ userId: string; availability: string }>(techSocket, "user-status-change");
+    // Busy while rung, available again after the cancel: all inside one window.
+    const callId =
+      (await api(server.url, "POST", "/api/create-call", { token: tech.token, body: {} })).body.callId;
+    await send(techSocket, "call-request", { callId, to: expert.userId });
+    await send(techSocket, "call-cancel", { callId });
+    await sleep(500);
+    assert.equal(seen.length, 0, JSON.stringify(seen));
+    // A change that lasts is sent.
+    const second =
+      (await api(server.url, "POST", "/api/create-call", { token: tech.token, body: {} })).body.callId;
+    await send(techSocket, "call-request", { callId: second, to: expert.userId });
+    await sleep(500);
+    assert.deepEqual(seen.map((s) => s.availability), ["busy"]);
+    techSocket.close();
+    expertSocket.close();
   } finally {
     await server.close();
   }

@@ -21,7 +21,7 @@ export async function callSetup(
     if (due > now()) await sleep(due - now());
     const p = free.indexOf(true);
     if (p < 0) {
-      errors++;
+      errors++; // every pair still busy with an earlier setup: the server is not keeping up
       continue;
     }
     free[p] = false;
@@ -31,8 +31,9 @@ export async function callSetup(
       try {
         call = await setupCall(url, techs[p], experts[p]);
         samples.push(now() - start);
-      } catch {
+      } catch (e) {
         errors++;
+        if (errors <= 3) console.error(`call setup failed: ${e instanceof Error ? e.message : e}`);
       }
       if (call) await endCall(call).catch(() => errors++);
       free[p] = true;

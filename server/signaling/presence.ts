@@ -10,8 +10,11 @@ import type { Deps } from "../context.ts";
 import { rooms } from "./rooms.ts";
 import type { IoServer, IoSocket } from "./types.ts";
 
-/** Shards of the Technicians' presence room; a flush writes one shard per event-loop turn. */
-const WATCHER_SHARDS = 8;
+/**
+ * Shards of the Technicians' presence room; a flush writes one shard per
+ * event-loop turn, so with 5,000 watchers a turn is ~150 socket writes.
+ */
+const WATCHER_SHARDS = 32;
 const shardOf = (socketId: string) => {
   let h = 0;
   for (let i = 0; i < socketId.length; i++) h = (h * 31 + socketId.charCodeAt(i)) | 0;
@@ -25,6 +28,8 @@ export class SocketPresence {
   private readonly graceTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly roles = new Map<string, Role>();
   private readonly pending = new Set<string>();
+  /** The state last sent for each user, so a change undone within one window is not sent at all. */
+  private readonly lastSent = new Map<string, string>();
   private flushTimer?: ReturnType<typeof setTimeout>;
   /** Called when a user's grace period ran out (leave calls, stop rings). */
   onGone: (userId: string) => Promise<void> = () => Promise.resolve();
@@ -101,11 +106,18 @@ export class SocketPresence {
    */
   private async flush(): Promise<void> {
     this.flushTimer = undefined;
-    const changes = [...this.pending].map((userId) => ({
-      userId,
-      status: this.deps.presence.status(userId),
-      availability: this.deps.presence.availability(userId),
-    }));
+    const changes = [];
+    for (const userId of this.pending) {
+      const change = {
+        userId,
+        status: this.deps.presence.status(userId),
+        availability: this.deps.presence.availability(userId),
+      };
+      const state = `${change.status}/${change.availability}`;
+      if (this.lastSent.get(userId) === state) continue; // e.g. busy for a moment, available again
+      this.lastSent.set(userId, state);
+      changes.push(change);
+    }
     this.pending.clear();
     for (const change of changes) this.io.to(rooms.allWatchers).emit("user-status-change", change);
     const experts = changes.filter((c) => this.roles.get(c.userId) === "Expert");
