@@ -9,6 +9,7 @@ import { callRoutes } from "./api/calls.ts";
 import { clientAddress, strictTransportSecurity } from "./api/middleware.ts";
 import { systemRoutes } from "./api/system.ts";
 import { userRoutes } from "./api/users.ts";
+import { pages } from "./pages.ts";
 import { RateLimitedError } from "./auth/login_limiter.ts";
 import type { Deps, Env } from "./context.ts";
 import { AppError } from "./domain/errors.ts";
@@ -43,6 +44,8 @@ export function createApp(deps: Deps): Hono<Env> {
       frameAncestors: ["'none'"],
     },
     crossOriginEmbedderPolicy: false,
+    // With "no-referrer" (the default) browsers send `Origin: null` on form posts, which the origin check refuses.
+    referrerPolicy: "same-origin",
     strictTransportSecurity: false, // sent below, and only on HTTPS
     permissionsPolicy: { camera: ["self"], microphone: ["self"] },
   }));
@@ -84,6 +87,8 @@ export function createApp(deps: Deps): Hono<Env> {
   app.route("/", callRoutes(deps));
   app.route("/", userRoutes(deps));
   app.route("/", systemRoutes(deps));
+  // Pages last: REST routes answer first; form posts to /login fall through to the login page.
+  app.use("*", pages(deps));
 
   app.notFound((c) => c.json({ message: "Not found", code: "NOT_FOUND" }, 404));
   app.onError((err, c) => {

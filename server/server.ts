@@ -13,6 +13,7 @@ import { CallService } from "./domain/calls.ts";
 import { Presence } from "./domain/presence.ts";
 import { UserService } from "./domain/users.ts";
 import { createApp } from "./app.ts";
+import { loadPages } from "./pages.ts";
 import { createHttpServer } from "./http.ts";
 import { createLogger } from "./log.ts";
 import { attachRedisAdapter } from "./signaling/redis_adapter.ts";
@@ -66,6 +67,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     adminPassword: config.adminPassword,
   });
   const app = createApp(deps);
+  // Pages and island bundles ready before the first request; if they cannot be built, the API still
+  // serves and page requests retry (and fail with the build error).
+  await loadPages().catch((e) => log.error({ event: "pages-build", err: String(e) }, "pages unavailable"));
   const http = createHttpServer(app, deps, tls);
   if (tls) logTlsMaterial(log, "tls-loaded", tls);
   let closeAdapter: (() => Promise<void>) | undefined;

@@ -1,5 +1,5 @@
 /** POST /login (compat) and POST /logout. */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import { loginBody, type LoginResponse } from "../../lib/protocol.ts";
 import { SESSION_COOKIE } from "../auth/tokens.ts";
@@ -7,34 +7,43 @@ import type { Deps, Env } from "../context.ts";
 import { AppError } from "../domain/errors.ts";
 import { jsonBody, requireAuth } from "./middleware.ts";
 
-export function authRoutes(deps: Deps) {
+/** Form posts (the login page without JavaScript) go on to the page route. */
+export const isFormPost = (c: Context) =>
+  /^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(c.req.header("content-type") ?? "");
+
+/** Checks the credentials (with login limits), issues a token and sets the session cookie. */
+export async function signIn(deps: Deps, c: Context<Env>, username: string, password: string) {
   const { users, tokens, loginLimiter, config } = deps;
+  await loginLimiter.beforeAttempt(c.get("clientIp"), username);
+  let user;
+  try {
+    user = await users.authenticate(username, password);
+  } catch (e) {
+    if (e instanceof AppError && e.code === "UNAUTHORIZED") {
+      await loginLimiter.failed(username);
+    }
+    throw e;
+  }
+  await loginLimiter.succeeded(username);
+  const token = await tokens.issue(user);
+  setCookie(c, SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: "Lax",
+    path: "/",
+    secure: c.get("https"),
+    maxAge: config.tokenTtlSec,
+  });
+  deps.log.info({ event: "login", userId: user.id, role: user.role, ip: c.get("clientIp") }, "login");
+  return { user, token };
+}
+
+export function authRoutes(deps: Deps) {
+  const { tokens } = deps;
   return new Hono<Env>()
-    .post("/login", async (c) => {
+    .post("/login", async (c, next) => {
+      if (isFormPost(c)) return await next();
       const { username, password } = await jsonBody(c, loginBody);
-      await loginLimiter.beforeAttempt(c.get("clientIp"), username);
-      let user;
-      try {
-        user = await users.authenticate(username, password);
-      } catch (e) {
-        if (e instanceof AppError && e.code === "UNAUTHORIZED") {
-          await loginLimiter.failed(username);
-        }
-        throw e;
-      }
-      await loginLimiter.succeeded(username);
-      const token = await tokens.issue(user);
-      setCookie(c, SESSION_COOKIE, token, {
-        httpOnly: true,
-        sameSite: "Lax",
-        path: "/",
-        secure: c.get("https"),
-        maxAge: config.tokenTtlSec,
-      });
-      deps.log.info(
-        { event: "login", userId: user.id, role: user.role, ip: c.get("clientIp") },
-        "login",
-      );
+      const { user, token } = await signIn(deps, c, username, password);
       return c.json<LoginResponse>({
         userId: user.id,
         role: user.role,
@@ -48,6 +57,8 @@ export function authRoutes(deps: Deps) {
       await tokens.revoke(identity);
       await deps.disconnectUser(identity.userId, identity.jti); // sockets opened with this token end with it
       deleteCookie(c, SESSION_COOKIE, { path: "/" });
+      // The pages' sign-out button is a plain form.
+      if (isFormPost(c)) return c.redirect("/login", 303);
       return c.json({ ok: true });
     });
 }

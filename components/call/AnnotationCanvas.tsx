@@ -1,0 +1,145 @@
+/**
+ * A canvas over a video element, drawing annotations in the video's frame
+ * coordinates (normalised, letterbox-aware). When `onCreate` is given, the
+ * pointer (or Enter for a pin at the centre) draws with the chosen tool.
+ */
+import type { RefObject } from "preact";
+import { useEffect, useRef } from "preact/hooks";
+import {
+  contentRect,
+  drawAnnotations,
+  makeAnnotation,
+  type Point,
+  type Rect,
+  toNormalized,
+} from "../../lib/annotations.ts";
+import type { Annotation, AnnotationKind } from "../../lib/types.ts";
+
+interface Props {
+  video: RefObject<HTMLVideoElement | null>;
+  annotations: Annotation[];
+  tool: AnnotationKind;
+  color: string;
+  pinText: string;
+  me: string;
+  onCreate?: (a: Annotation) => void;
+  /** Called after each redraw with the frame rectangle used (tests read it). */
+  onDraw?: (rect: Rect, count: number) => void;
+}
+
+export function AnnotationCanvas(props: Props) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const draft = useRef<Point[] | null>(null);
+  const latest = useRef(props);
+  latest.current = props;
+
+  const frame = (): Rect => {
+    const v = props.video.current!;
+    return contentRect(v.clientWidth, v.clientHeight, v.videoWidth, v.videoHeight);
+  };
+
+  const redraw = () => {
+    const c = canvas.current, v = props.video.current;
+    if (!c || !v) return;
+    const dpr = globalThis.devicePixelRatio || 1;
+    const w = v.clientWidth, h = v.clientHeight;
+    if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) {
+      c.width = Math.round(w * dpr);
+      c.height = Math.round(h * dpr);
+    }
+    const ctx = c.getContext("2d")!;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    const { annotations, tool, color, pinText, me, onDraw } = latest.current;
+    const rect = frame();
+    const list = draft.current && tool !== "pin"
+      ? [...annotations, makeAnnotation(tool, draft.current, { id: "draft", from: me, color, text: pinText })]
+      : annotations;
+    drawAnnotations(ctx, list, rect);
+    onDraw?.(rect, annotations.length);
+  };
+
+  useEffect(redraw, [props.annotations, props.tool, props.color]);
+
+  useEffect(() => {
+    const v = props.video.current;
+    if (!v) return;
+    const ro = new ResizeObserver(redraw);
+    ro.observe(v);
+    // `resize` fires when the intrinsic frame size changes (rotation, camera switch, resolution change).
+    v.addEventListener("resize", redraw);
+    v.addEventListener("loadedmetadata", redraw);
+    globalThis.addEventListener("orientationchange", redraw);
+    return () => {
+      ro.disconnect();
+      v.removeEventListener("resize", redraw);
+      v.removeEventListener("loadedmetadata", redraw);
+      globalThis.removeEventListener("orientationchange", redraw);
+    };
+  }, []);
+
+  const point = (e: PointerEvent, clamp: boolean): Point | null => {
+    const box = canvas.current!.getBoundingClientRect();
+    return toNormalized(e.clientX - box.left, e.clientY - box.top, frame(), clamp);
+  };
+
+  const create = (points: Point[]) => {
+    const { tool, color, pinText, me, onCreate } = latest.current;
+    onCreate?.(
+      makeAnnotation(tool, points, { id: `${me}-${crypto.randomUUID()}`, from: me, color, text: pinText }),
+    );
+  };
+
+  const editable = !!props.onCreate;
+  return (
+    <canvas
+      ref={canvas}
+      class={`annotations${editable ? " editable" : ""}`}
+      tabIndex={editable ? 0 : -1}
+      role={editable ? "application" : "img"}
+      aria-label={editable
+        ? "Drawing area over the video: drag to draw, click to place a pin, Enter places a pin at the centre"
+        : "Annotations from the call"}
+      onPointerDown={editable
+        ? (e) => {
+          const p = point(e, false);
+          if (!p) return;
+          (e.currentTarget as HTMLCanvasElement).setPointerCapture(e.pointerId);
+          draft.current = [p];
+        }
+        : undefined}
+      onPointerMove={editable
+        ? (e) => {
+          if (!draft.current) return;
+          const p = point(e, true)!;
+          if (latest.current.tool === "stroke") draft.current.push(p);
+          else draft.current = [draft.current[0], p];
+          redraw();
+        }
+        : undefined}
+      onPointerUp={editable
+        ? () => {
+          const pts = draft.current;
+          draft.current = null;
+          if (!pts) return;
+          const { tool } = latest.current;
+          if (tool === "pin") create([pts[0]]);
+          else if (pts.length > 1) create(pts);
+          else redraw();
+        }
+        : undefined}
+      onPointerCancel={() => {
+        draft.current = null;
+        redraw();
+      }}
+      onKeyDown={editable
+        ? (e) => {
+          if (e.key !== "Enter" && e.key !== " ") return;
+          e.preventDefault();
+          const { tool } = latest.current;
+          create(tool === "pin" ? [[0.5, 0.5]] : [[0.4, 0.4], [0.6, 0.6]]);
+        }
+        : undefined}
+    />
+  );
+}

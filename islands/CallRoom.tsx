@@ -1,0 +1,187 @@
+/** The call room: main video with the annotation overlay, inset video, status, tools, chat, controls. */
+import { useSignal } from "@preact/signals";
+import { useEffect, useRef } from "preact/hooks";
+import { AnnotationCanvas } from "../components/call/AnnotationCanvas.tsx";
+import { AnnotationTools } from "../components/call/AnnotationTools.tsx";
+import { CallControls } from "../components/call/CallControls.tsx";
+import { ChatPanel } from "../components/call/ChatPanel.tsx";
+import { COLORS } from "../lib/annotations.ts";
+import { CallController } from "../lib/client/call_controller.ts";
+import type { Me } from "../lib/history.ts";
+import type { AnnotationKind } from "../lib/types.ts";
+
+interface Props {
+  callId: string;
+  me: Me;
+}
+
+/** Binds a stream to a video element; unmuted autoplay may be refused, then it plays muted with a prompt. */
+function useStream(ref: { current: HTMLVideoElement | null }, stream: MediaStream | null, muted: boolean) {
+  const blocked = useSignal(false);
+  useEffect(() => {
+    const v = ref.current;
+    if (!v || v.srcObject === stream) return;
+    v.srcObject = stream;
+    v.muted = muted;
+    if (stream) {
+      v.play().catch(() => {
+        v.muted = true;
+        blocked.value = !muted;
+        v.play().catch(() => {});
+      });
+    }
+  }, [stream]);
+  return blocked;
+}
+
+function connectionWords(call: CallController): string {
+  if (call.ended.value) return "Call ended";
+  if (call.signaling.value === "reconnecting") return "Reconnecting to the server…";
+  if (call.signaling.value === "connecting") return "Connecting to the server…";
+  if (!call.peerPresent.value) return `Waiting for ${call.peerName}…`;
+  switch (call.peerState.value) {
+    case "connected":
+      return `Connected with ${call.peerName}`;
+    case "disconnected":
+      return "Connection interrupted, recovering…";
+    case "failed":
+      return "Connection failed, retrying…";
+    case "closed":
+      return "Disconnected";
+    default:
+      return "Connecting video…";
+  }
+}
+
+export default function CallRoom({ callId, me }: Props) {
+  const callRef = useRef<CallController | null>(null);
+  callRef.current ??= new CallController(callId, me);
+  const call = callRef.current;
+  const tool = useSignal<AnnotationKind>("arrow");
+  const color = useSignal<string>(COLORS[0]);
+  const pinText = useSignal("Check here");
+  const drawn = useSignal({ count: 0, rect: { x: 0, y: 0, w: 0, h: 0 } });
+  const mainVideo = useRef<HTMLVideoElement>(null);
+  const insetVideo = useRef<HTMLVideoElement>(null);
+
+  useEffect(() => {
+    (globalThis as { __mobimaint?: unknown }).__mobimaint = { call, drawn };
+    call.start().catch((e) => call.finish(`Could not start the call: ${(e as Error).message}`, false));
+    const leave = () => call.stop();
+    addEventListener("pagehide", leave);
+    return () => {
+      removeEventListener("pagehide", leave);
+      call.stop();
+    };
+  }, []);
+
+  // The technician's own camera is what everyone annotates; the expert annotates the remote picture.
+  const technician = me.role === "Technician";
+  const mainStream = technician ? call.media.stream.value : call.remoteStream.value;
+  const insetStream = technician ? call.remoteStream.value : call.media.stream.value;
+  const mainBlocked = useStream(mainVideo, mainStream, technician);
+  const insetBlocked = useStream(insetVideo, insetStream, !technician);
+  const q = call.quality.value;
+  const degraded = q && (q.level === "poor" || q.level === "fair") && call.peerState.value === "connected";
+
+  return (
+    <main class={`call ${technician ? "call-technician" : "call-expert"}`} data-testid="call-room">
+      <div class="call-stage">
+        <div class="video-main">
+          <video
+            ref={mainVideo}
+            autoplay
+            playsInline
+            muted={technician}
+            aria-label={technician ? "Your camera" : `${call.peerName}'s camera`}
+          />
+          <AnnotationCanvas
+            video={mainVideo}
+            annotations={call.board.annotations.value}
+            tool={tool.value}
+            color={color.value}
+            pinText={pinText.value}
+            me={me.userId}
+            onCreate={call.ended.value ? undefined : (a) => call.board.addAnnotation(a)}
+            onDraw={(rect, count) => drawn.value = { rect, count }}
+          />
+          <div class="video-inset">
+            <video
+              ref={insetVideo}
+              autoplay
+              playsInline
+              muted={!technician}
+              aria-label={technician ? `${call.peerName}'s camera` : "Your camera"}
+            />
+          </div>
+          <div class="status-bar">
+            <span class="conn" role="status" data-testid="connection" data-state={call.peerState.value}>
+              {connectionWords(call)}
+            </span>
+            {q && q.level !== "unknown" && (
+              <span
+                class={`quality quality-${q.level}`}
+                data-testid="quality"
+                title="Round trip, packet loss, bitrate"
+              >
+                {q.level === "good" ? "Good" : q.level === "fair" ? "Fair" : "Poor"} · {q.rttMs ?? "?"} ms ·
+                {" "}
+                {q.lossPct}% loss · {q.kbps} kbps
+              </span>
+            )}
+          </div>
+          {(mainBlocked.value || insetBlocked.value) && (
+            <button
+              type="button"
+              class="btn unmute"
+              onClick={() => {
+                const v = technician ? insetVideo.current : mainVideo.current;
+                if (v) v.muted = false;
+                mainBlocked.value = insetBlocked.value = false;
+              }}
+            >
+              Tap to hear {call.peerName}
+            </button>
+          )}
+        </div>
+        <div class="banners">
+          {degraded && (
+            <p class={`alert ${q!.level === "poor" ? "alert-error" : "alert-warn"}`} role="alert">
+              {q!.level === "poor" ? "Poor connection" : "Unstable connection"}: video may freeze or blur.
+            </p>
+          )}
+          {call.warnings.value.map((w) => <p key={w} class="alert alert-warn" role="alert">{w}</p>)}
+          {call.notice.value && (
+            <p class="alert alert-info" role="status" data-testid="call-notice">{call.notice.value}</p>
+          )}
+          {call.ended.value && (
+            <p class="alert alert-info" role="alert" data-testid="call-ended">
+              {call.ended.value} <a href="/">Back home</a>
+            </p>
+          )}
+        </div>
+        <CallControls call={call} />
+      </div>
+      <aside class="call-side" aria-label="Annotations and chat">
+        <AnnotationTools
+          tool={tool.value}
+          color={color.value}
+          pinText={pinText.value}
+          onTool={(t) => tool.value = t}
+          onColor={(c) => color.value = c}
+          onPinText={(t) => pinText.value = t}
+          onUndo={() => call.board.undo()}
+          onClear={() => call.board.clear()}
+          disabled={!!call.ended.value}
+        />
+        <ChatPanel
+          messages={call.board.chat.value}
+          me={me.userId}
+          names={call.names.value}
+          onSend={(t) => call.board.sendChat(t)}
+          disabled={!!call.ended.value}
+        />
+      </aside>
+    </main>
+  );
+}

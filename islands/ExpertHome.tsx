@@ -1,0 +1,176 @@
+/** Expert home: own availability, the incoming-call dialog (accept / decline), history. */
+import { useSignal } from "@preact/signals";
+import { useEffect, useRef } from "preact/hooks";
+import { HistoryList } from "../components/HistoryList.tsx";
+import { SecureContextWarning } from "../components/SecureContextWarning.tsx";
+import { apiJson } from "../lib/client/api.ts";
+import { request } from "../lib/client/signaling.ts";
+import { useSignaling } from "../lib/client/use_socket.ts";
+import { type ExpertEntry, type HistoryItem, type Me, toHistoryItem } from "../lib/history.ts";
+import type { CallDetail, CallRecord } from "../lib/types.ts";
+
+interface Props {
+  me: Me;
+  availability: ExpertEntry["availability"];
+  history: HistoryItem[];
+  ringTimeoutMs: number;
+}
+
+interface Incoming {
+  callId: string;
+  from: string;
+  fromUsername?: string;
+}
+
+const WORDS = { available: "Available for calls", busy: "Busy", offline: "Offline" } as const;
+
+export default function ExpertHome(
+  { me, availability: initial, history: initialHistory, ringTimeoutMs }: Props,
+) {
+  const availability = useSignal(initial);
+  const history = useSignal(initialHistory);
+  const incoming = useSignal<Incoming | null>(null);
+  const notice = useSignal<string | null>(null);
+  const acceptRef = useRef<HTMLButtonElement>(null);
+
+  // Experts' presence is broadcast to technicians only; an expert reads its own from the directory.
+  const refreshAvailability = () =>
+    apiJson<{ experts: ExpertEntry[] }>("GET", "/api/experts")
+      .then((r) => {
+        const self = r.experts.find((e) => e.id === me.userId);
+        if (self) availability.value = self.availability;
+      })
+      .catch(() => {});
+
+  const refreshHistory = () =>
+    apiJson<{ calls: CallRecord[] }>("GET", "/api/history?limit=10")
+      .then((r) => history.value = r.calls.map((c) => toHistoryItem(c, me.userId)))
+      .catch(() => {});
+
+  const dismiss = (callId: string, text: string) => {
+    if (incoming.value?.callId !== callId) return;
+    incoming.value = null;
+    notice.value = text;
+    refreshHistory();
+    refreshAvailability();
+  };
+
+  const { socket, connected } = useSignaling(me.userId, (s) => {
+    s.on("connect", () => {
+      refreshHistory();
+      refreshAvailability();
+    });
+    s.on("user-status-change", (p) => {
+      if (p.userId === me.userId) availability.value = p.availability;
+    });
+    s.on("call-request", async (p) => {
+      notice.value = null;
+      incoming.value = { callId: p.callId, from: p.from, fromUsername: p.fromUsername };
+      if (!p.fromUsername) {
+        // Older servers do not name the caller; the call record does.
+        const call = await apiJson<CallDetail>("GET", `/api/calls/${encodeURIComponent(p.callId)}`).catch(
+          () => null,
+        );
+        const name = call?.participants.find((x) => x.userId === p.from)?.username;
+        if (name && incoming.value?.callId === p.callId) {
+          incoming.value = { ...incoming.value, fromUsername: name };
+        }
+      }
+    });
+    s.on(
+      "call-cancelled",
+      (p) =>
+        dismiss(
+          p.callId,
+          p.reason === "timeout" ? "Missed call (not answered in time)." : "The caller cancelled the call.",
+        ),
+    );
+    s.on(
+      "call-request-handled",
+      (p) =>
+        dismiss(
+          p.callId,
+          p.accepted
+            ? "The call was answered on another device."
+            : "The call was declined on another device.",
+        ),
+    );
+  });
+
+  // The dialog never outlives the ring timeout, even if the server's notice is lost.
+  useEffect(() => {
+    const current = incoming.value;
+    if (!current) return;
+    acceptRef.current?.focus();
+    // A silent alert that still shows in a background tab's title.
+    const title = document.title;
+    document.title = "Incoming call · MobiMaint";
+    const timer = setTimeout(
+      () => dismiss(current.callId, "Missed call (not answered in time)."),
+      ringTimeoutMs + 2000,
+    );
+    return () => {
+      clearTimeout(timer);
+      document.title = title;
+    };
+  }, [incoming.value?.callId]);
+
+  const respond = async (accepted: boolean) => {
+    const call = incoming.value;
+    if (!call) return;
+    try {
+      await request(socket.current!, "call-response", {
+        callId: call.callId,
+        from: me.userId,
+        to: call.from,
+        accepted,
+      });
+      if (accepted) return location.assign(`/call/${encodeURIComponent(call.callId)}`);
+      dismiss(call.callId, "Call declined.");
+    } catch (e) {
+      dismiss(call.callId, `Could not answer: ${(e as Error).message}`);
+    }
+  };
+
+  const shown = connected.value ? availability.value : "offline";
+  return (
+    <div class="stack">
+      <SecureContextWarning />
+      <section class="card" aria-labelledby="status-title">
+        <h1 id="status-title">Your status</h1>
+        <p class="status-line" data-testid="availability" data-availability={shown} role="status">
+          <span class={`dot dot-${shown}`} aria-hidden="true" />
+          {connected.value ? WORDS[availability.value] : "Connecting…"}
+        </p>
+        <p class="muted">Technicians see you while this page is open. Incoming calls appear here.</p>
+        {notice.value && <p class="alert alert-info" role="status" data-testid="notice">{notice.value}</p>}
+      </section>
+      {incoming.value && (
+        <div class="overlay">
+          <div
+            class="dialog incoming"
+            role="alertdialog"
+            aria-modal="true"
+            aria-labelledby="incoming-title"
+            aria-describedby="incoming-desc"
+            data-testid="incoming-call"
+            onKeyDown={(e) => e.key === "Escape" && respond(false)}
+          >
+            <div class="pulse" aria-hidden="true" />
+            <h2 id="incoming-title">Incoming call</h2>
+            <p id="incoming-desc">
+              <strong>{incoming.value.fromUsername ?? "A technician"}</strong> is asking for help.
+            </p>
+            <div class="row">
+              <button type="button" class="btn btn-danger" onClick={() => respond(false)}>Decline</button>
+              <button type="button" class="btn btn-success" ref={acceptRef} onClick={() => respond(true)}>
+                Accept
+              </button>
+            </div>
+          </div>
+        </div>
+      )}
+      <HistoryList items={history.value} />
+    </div>
+  );
+}

@@ -1,0 +1,140 @@
+/** Technician home: experts with live availability, call one (or any available), ringing state, history. */
+import { useComputed, useSignal } from "@preact/signals";
+import { HistoryList } from "../components/HistoryList.tsx";
+import { SecureContextWarning } from "../components/SecureContextWarning.tsx";
+import { apiJson } from "../lib/client/api.ts";
+import { request } from "../lib/client/signaling.ts";
+import { useSignaling } from "../lib/client/use_socket.ts";
+import { type ExpertEntry, type HistoryItem, type Me, toHistoryItem } from "../lib/history.ts";
+import type { CallRecord } from "../lib/types.ts";
+
+interface Props {
+  me: Me;
+  experts: ExpertEntry[];
+  history: HistoryItem[];
+}
+
+const WORDS = { available: "Available", busy: "Busy", offline: "Offline" } as const;
+
+export default function TechnicianHome({ me, experts: initialExperts, history: initialHistory }: Props) {
+  const experts = useSignal(initialExperts);
+  const history = useSignal(initialHistory);
+  const ringing = useSignal<{ callId: string; expert: ExpertEntry } | null>(null);
+  const notice = useSignal<{ text: string; tone: "info" | "error" } | null>(null);
+  const available = useComputed(() => experts.value.filter((e) => e.availability === "available"));
+
+  const refresh = async () => {
+    const [list, past] = await Promise.all([
+      apiJson<{ experts: ExpertEntry[] }>("GET", "/api/experts"),
+      apiJson<{ calls: CallRecord[] }>("GET", "/api/history?limit=10"),
+    ]);
+    experts.value = list.experts;
+    history.value = past.calls.map((c) => toHistoryItem(c, me.userId));
+  };
+
+  const { socket, connected } = useSignaling(me.userId, (s) => {
+    s.on("connect", () => refresh().catch(() => {}));
+    s.on("user-status-change", ({ userId, status, availability }) => {
+      experts.value = experts.value.map((e) => e.id === userId ? { ...e, status, availability } : e);
+    });
+    s.on("call-response", ({ callId, accepted, reason }) => {
+      const r = ringing.value;
+      if (!r || r.callId !== callId) return;
+      if (accepted) {
+        location.assign(`/call/${encodeURIComponent(callId)}`);
+        return;
+      }
+      ringing.value = null;
+      notice.value = {
+        tone: "error",
+        text: reason === "timeout"
+          ? `${r.expert.username} did not answer.`
+          : `${r.expert.username} declined the call.`,
+      };
+      refresh().catch(() => {});
+    });
+  });
+
+  const call = async (expert: ExpertEntry) => {
+    notice.value = null;
+    try {
+      const { callId } = await apiJson<{ callId: string }>("POST", "/api/create-call", {});
+      ringing.value = { callId, expert };
+      await request(socket.current!, "call-request", { callId, from: me.userId, to: expert.id });
+    } catch (e) {
+      ringing.value = null;
+      notice.value = { tone: "error", text: `Could not call ${expert.username}: ${(e as Error).message}` };
+    }
+  };
+
+  const cancel = async () => {
+    const r = ringing.value;
+    if (!r) return;
+    ringing.value = null;
+    notice.value = { tone: "info", text: `Call to ${r.expert.username} cancelled.` };
+    await request(socket.current!, "call-cancel", { callId: r.callId }).catch(() => {});
+    refresh().catch(() => {});
+  };
+
+  return (
+    <div class="stack">
+      <SecureContextWarning />
+      <section class="card" aria-labelledby="experts-title">
+        <div class="row between">
+          <h1 id="experts-title">Experts</h1>
+          <span class={`pill ${connected.value ? "pill-ok" : "pill-warn"}`} role="status">
+            {connected.value ? "Live" : "Connecting…"}
+          </span>
+        </div>
+        {notice.value && (
+          <p class={`alert alert-${notice.value.tone}`} role="alert" data-testid="notice">
+            {notice.value.text}
+          </p>
+        )}
+        <button
+          type="button"
+          class="btn btn-primary btn-wide"
+          disabled={!available.value.length || !!ringing.value || !connected.value}
+          onClick={() => call(available.value[0])}
+        >
+          Call any available expert
+        </button>
+        <ul class="experts">
+          {experts.value.map((e) => (
+            <li key={e.id} data-expert={e.username} data-availability={e.availability}>
+              <span class={`dot dot-${e.availability}`} aria-hidden="true" />
+              <span class="expert-name">{e.username}</span>
+              <span class="muted">{WORDS[e.availability]}</span>
+              <button
+                type="button"
+                class="btn"
+                disabled={e.availability !== "available" || !!ringing.value || !connected.value}
+                aria-label={`Call ${e.username}`}
+                onClick={() =>
+                  call(e)}
+              >
+                Call
+              </button>
+            </li>
+          ))}
+        </ul>
+      </section>
+      {ringing.value && (
+        <div class="overlay">
+          <div
+            class="dialog ringing"
+            role="dialog"
+            aria-modal="true"
+            aria-labelledby="ringing-title"
+            onKeyDown={(e) => e.key === "Escape" && cancel()}
+          >
+            <h2 id="ringing-title">Calling {ringing.value.expert.username}…</h2>
+            <p class="muted">Waiting for the expert to answer.</p>
+            <button type="button" class="btn btn-danger" onClick={cancel} autoFocus>Cancel call</button>
+          </div>
+        </div>
+      )}
+      <HistoryList items={history.value} />
+    </div>
+  );
+}

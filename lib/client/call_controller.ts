@@ -1,0 +1,308 @@
+/**
+ * Everything a call page does besides drawing the UI: media, the signaling
+ * socket, the peer connection, quality (annotations and chat: CallBoard). State lives in
+ * signals so the island re-renders on change; tests read it through
+ * `window.__mobimaint`.
+ */
+import { signal } from "@preact/signals";
+import type { Me } from "../history.ts";
+import { apiJson } from "./api.ts";
+import { CallBoard } from "./call_board.ts";
+import { LocalMedia } from "./local_media.ts";
+import { PeerSession, type PeerSignal } from "./peer.ts";
+import { assessQuality, type Quality, sampleStats, type StatsSample } from "./quality.ts";
+import { connectSignaling, request, type SignalingSocket } from "./signaling.ts";
+
+export type SignalingState = "connecting" | "connected" | "reconnecting";
+
+export class CallController {
+  readonly signaling = signal<SignalingState>("connecting");
+  readonly peerState = signal<RTCPeerConnectionState | "waiting">("waiting");
+  readonly peerId = signal<string | null>(null);
+  readonly peerPresent = signal(false);
+  readonly remoteStream = signal<MediaStream | null>(null);
+  readonly warnings = signal<string[]>([]);
+  readonly notice = signal<string | null>(null);
+  readonly ended = signal<string | null>(null);
+  readonly quality = signal<Quality | null>(null);
+  readonly names = signal<Record<string, string>>({});
+  /** Annotations and chat. */
+  readonly board: CallBoard;
+  /** This page's camera and microphone. */
+  readonly media: LocalMedia;
+  /** Names of server events received, in order (diagnostics and tests). */
+  readonly events: string[] = [];
+  /** Signaling connections made (1 + reconnects) and ICE restarts requested. */
+  readonly counters = { connects: 0, iceRestarts: 0 };
+
+  private socket?: SignalingSocket;
+  private session?: PeerSession;
+  private iceServers: RTCIceServer[] = [];
+  private joined = false;
+  private lastSample?: StatsSample;
+  private timers: ReturnType<typeof setInterval>[] = [];
+  private stopped = false;
+  private signalChain: Promise<void> = Promise.resolve();
+  private offerTimer?: ReturnType<typeof setTimeout>;
+
+  constructor(readonly callId: string, readonly me: Me) {
+    this.names.value = { [me.userId]: me.username };
+    const warn = (w: string) => this.warnings.value = [...this.warnings.value, w];
+    this.board = new CallBoard(callId, me.userId, warn);
+    this.media = new LocalMedia(
+      me.role === "Technician" ? "environment" : "user",
+      warn,
+      (track) => this.session?.replaceVideoTrack(track) ?? Promise.resolve(),
+    );
+  }
+
+  get peerName(): string {
+    return this.names.value[this.peerId.value ?? ""] ?? "The other participant";
+  }
+
+  async start(): Promise<void> {
+    const path = `/api/calls/${encodeURIComponent(this.callId)}`;
+    const [media, ice] = await Promise.all([
+      this.media.open(),
+      apiJson<{ iceServers: RTCIceServer[] }>("GET", "/api/ice-servers").catch(() => ({ iceServers: [] })),
+      apiJson<{ participants: { userId: string; username: string }[] }>("GET", path)
+        .then((c) => this.addNames(c.participants)).catch(() => {}),
+    ]);
+    if (this.stopped) return media.getTracks().forEach((t) => t.stop());
+    this.iceServers = ice.iceServers;
+    this.connect();
+    const online = () => {
+      this.notice.value = null;
+      // Do not wait for the socket's backoff timer: the server only keeps us in the call for a grace period.
+      if (this.socket && !this.socket.connected) this.socket.disconnect().connect();
+      this.restartIce();
+    };
+    const offline = () => this.notice.value = "You are offline. The call resumes when the network is back.";
+    addEventListener("online", online);
+    addEventListener("offline", offline);
+    this.timers.push(setInterval(() => this.sampleQuality(), 1000));
+    this.cleanup.push(
+      () => removeEventListener("online", online),
+      () => removeEventListener("offline", offline),
+    );
+  }
+
+  private cleanup: (() => void)[] = [];
+
+  /** Keeps the latest 1,000 diagnostic entries (a long call must not grow memory). */
+  private note(entry: string) {
+    if (this.events.push(entry) > 1000) this.events.splice(0, this.events.length - 1000);
+  }
+
+  private addNames(users: { userId: string; username: string }[]) {
+    this.names.value = {
+      ...this.names.value,
+      ...Object.fromEntries(users.map((u) => [u.userId, u.username])),
+    };
+  }
+
+  private connect() {
+    const s = this.socket = connectSignaling(this.me.userId);
+    const { callId, me } = this;
+    s.onAny((event: string) => this.note(event));
+    s.on("connect", async () => {
+      this.counters.connects++;
+      this.signaling.value = "connected";
+      if (this.notice.value?.startsWith("Connection to the server")) this.notice.value = null;
+      const rejoin = this.joined;
+      try {
+        await request(s, "join-call", { callId, userId: me.userId, role: me.role });
+        this.joined = true;
+      } catch (e) {
+        return this.finish((e as Error).message || "This call is not available.", false);
+      }
+      // A new signaling connection may mean a new network path: renegotiate ICE.
+      if (rejoin) this.restartIce();
+    });
+    s.on("disconnect", (reason) => {
+      if (reason === "io client disconnect" || this.stopped) return;
+      this.signaling.value = "reconnecting";
+      this.notice.value = "Connection to the server lost. Reconnecting…";
+    });
+    s.on("existing-users", ({ users }) => {
+      this.addNames(users);
+      const other = users.find((u) => u.userId !== me.userId);
+      if (other) this.peerArrived(other.userId);
+    });
+    s.on("user-joined", ({ userId }) => {
+      if (userId === me.userId) return;
+      this.peerArrived(userId);
+      if (!this.names.value[userId]) {
+        apiJson<{ participants: { userId: string; username: string }[] }>(
+          "GET",
+          `/api/calls/${encodeURIComponent(callId)}`,
+        ).then((c) => this.addNames(c.participants)).catch(() => {});
+      }
+    });
+    s.on("user-left", ({ userId }) => {
+      if (userId !== this.peerId.value) return;
+      this.peerPresent.value = false;
+      this.notice.value = `${this.peerName} left the call. Waiting for them to come back…`;
+      this.closePeer();
+    });
+    s.on(
+      "offer",
+      ({ offer, from }) =>
+        this.onSignal(from, { type: "description", description: offer as RTCSessionDescriptionInit }),
+    );
+    s.on(
+      "answer",
+      ({ answer, from }) =>
+        this.onSignal(from, { type: "description", description: answer as RTCSessionDescriptionInit }),
+    );
+    s.on(
+      "ice-candidate",
+      ({ candidate, from }) =>
+        this.onSignal(from, { type: "candidate", candidate: candidate as RTCIceCandidateInit | null }),
+    );
+    this.board.attach(s);
+    s.on(
+      "call-ended",
+      ({ from }) =>
+        this.finish(
+          from && from !== me.userId
+            ? `${this.names.value[from] ?? "The other participant"} ended the call.`
+            : "The call has ended.",
+        ),
+    );
+    s.on("error", (e) => console.warn("signaling error", e.code, e.message));
+  }
+
+  private peerArrived(userId: string) {
+    this.peerId.value = userId;
+    this.peerPresent.value = true;
+    if (this.notice.value?.includes("left the call")) this.notice.value = null;
+    // One peer connection per page: a peer that reloaded is detected by its new DTLS fingerprint (applySignal).
+    const session = this.ensurePeer();
+    session.nudge();
+    // The waiting side offers itself when no offer comes (e.g. it reloaded while the other stayed connected).
+    clearTimeout(this.offerTimer);
+    this.offerTimer = setTimeout(() => {
+      if (this.session === session && !session.negotiated) session.offerNow();
+    }, 1500);
+  }
+
+  private restartIce() {
+    if (!this.session) return;
+    this.counters.iceRestarts++;
+    this.session.restartIce();
+  }
+
+  private ensurePeer(): PeerSession {
+    if (this.session) return this.session;
+    this.note("peer-created");
+    const stream = this.media.stream.value ?? new MediaStream();
+    this.session = new PeerSession({
+      iceServers: this.iceServers,
+      polite: this.me.role !== "Technician",
+      initiator: this.me.role === "Technician",
+      localStream: stream,
+      send: (signal) => this.sendSignal(signal),
+      onRemoteStream: (remote) => this.remoteStream.value = remote,
+      onStateChange: (state) => this.peerState.value = state,
+      trace: (what) => this.note(`(${what})`),
+    });
+    this.peerState.value = "new";
+    return this.session;
+  }
+
+  private closePeer() {
+    this.session?.close();
+    this.session = undefined;
+    this.remoteStream.value = null;
+    this.peerState.value = "waiting";
+    this.lastSample = undefined;
+    this.quality.value = null;
+  }
+
+  /** Signals are applied strictly in arrival order: each step awaits the peer connection. */
+  private onSignal(from: string, signal: PeerSignal) {
+    this.signalChain = this.signalChain.then(() => this.applySignal(from, signal));
+  }
+
+  private async applySignal(from: string, signal: PeerSignal) {
+    if (from === this.me.userId || this.stopped) return;
+    if (!this.peerId.value) this.peerId.value = from;
+    // The peer reloaded (a new DTLS identity): our connection is dead, start over. An answer
+    // from the new connection answers nobody's current offer; the new connection negotiates afresh.
+    if (signal.type === "description" && this.session?.isFromNewPeer(signal.description)) {
+      this.note("peer-replaced");
+      this.closePeer();
+      if (signal.description.type === "answer") {
+        this.ensurePeer();
+        return;
+      }
+    }
+    try {
+      await this.ensurePeer().receive(signal);
+    } catch (e) {
+      this.note(`signal-failed:${(e as Error).name}`);
+      console.warn("signal not applied", e);
+    }
+  }
+
+  private sendSignal(signal: PeerSignal) {
+    const to = this.peerId.value;
+    if (!to || !this.socket?.connected) return;
+    const { callId } = this;
+    if (signal.type === "candidate") {
+      const c = signal.candidate;
+      this.socket.emit("ice-candidate", {
+        callId,
+        to,
+        candidate: c ? { ...c, candidate: c.candidate ?? "" } : null,
+      });
+    } else if (signal.description.type === "offer") {
+      this.socket.emit("offer", { callId, to, offer: signal.description as { type: "offer"; sdp: string } });
+    } else {
+      this.socket.emit("answer", {
+        callId,
+        to,
+        answer: signal.description as { type: "answer"; sdp: string },
+      });
+    }
+  }
+
+  private async sampleQuality() {
+    const pc = this.session?.pc;
+    if (!pc || pc.connectionState === "closed") return;
+    const sample = sampleStats(await pc.getStats());
+    this.quality.value = assessQuality(this.lastSample, sample);
+    this.lastSample = sample;
+  }
+
+  /** The peer connection's raw stats (diagnostics and tests). */
+  stats(): Promise<RTCStatsReport | undefined> {
+    return this.session?.pc.getStats() ?? Promise.resolve(undefined);
+  }
+
+  // ---- controls ----
+
+  async end() {
+    if (this.socket) await request(this.socket, "end-call", { callId: this.callId }).catch(() => {});
+    this.finish("You ended the call.", true, 0);
+  }
+
+  /** Shows why the call is over, releases everything and goes home. */
+  finish(message: string, goHome = true, delayMs = 2500) {
+    if (this.ended.value) return;
+    this.ended.value = message;
+    this.stop();
+    if (goHome) setTimeout(() => location.assign("/"), delayMs);
+  }
+
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.offerTimer);
+    this.timers.forEach(clearInterval);
+    this.cleanup.forEach((f) => f());
+    this.closePeer();
+    this.media.stop();
+    this.socket?.close();
+  }
+}

@@ -1,0 +1,42 @@
+/** The Socket.IO signaling connection of a page (same origin; the session cookie authenticates). */
+import { io, type Socket } from "socket.io-client";
+import type { AckResult, ClientToServerEvents, ServerToClientEvents } from "../protocol.ts";
+
+export type SignalingSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export function connectSignaling(userId: string): SignalingSocket {
+  // Reconnect quickly: a short network drop must be bridged within the server's grace period.
+  const socket: SignalingSocket = io({
+    withCredentials: true,
+    reconnectionDelay: 400,
+    reconnectionDelayMax: 2000,
+  });
+  // Compat: bind the socket to the user on every (re)connection.
+  socket.on("connect", () => socket.emit("register", { userId }));
+  return socket;
+}
+
+type Events = ClientToServerEvents;
+type PayloadOf<E extends keyof Events> = Parameters<Events[E]>[0];
+
+/** Emits with an acknowledgement; rejects with the server's error message when `ok` is false. */
+export async function request<E extends Exclude<keyof Events, "ping">>(
+  socket: SignalingSocket,
+  event: E,
+  payload: PayloadOf<E>,
+  timeoutMs = 8000,
+): Promise<Record<string, unknown>> {
+  // The generic event name defeats socket.io's overloads; the payload type is still checked above.
+  const timed = socket.timeout(timeoutMs) as unknown as {
+    emitWithAck(e: E, p: PayloadOf<E>): Promise<AckResult>;
+  };
+  const result = await timed.emitWithAck(event, payload);
+  if (!result.ok) throw new SignalingError(result.error.message, result.error.code);
+  return result;
+}
+
+export class SignalingError extends Error {
+  constructor(message: string, readonly code: string) {
+    super(message);
+  }
+}

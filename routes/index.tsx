@@ -1,0 +1,72 @@
+/** Home: the technician's expert directory or the expert's waiting room, plus recent calls. */
+import { Header } from "../components/Header.tsx";
+import { HistoryList } from "../components/HistoryList.tsx";
+import ExpertHome from "../islands/ExpertHome.tsx";
+import TechnicianHome from "../islands/TechnicianHome.tsx";
+import { type ExpertEntry, type HistoryItem, type Me, toHistoryItem } from "../lib/history.ts";
+import type { Handlers, PageProps } from "../server/fresh/types.ts";
+import type { PageState } from "../server/pages.ts";
+
+interface Data {
+  me: Me;
+  history: HistoryItem[];
+  experts: ExpertEntry[];
+  availability: ExpertEntry["availability"];
+  ringTimeoutMs: number;
+}
+
+export const handler: Handlers<Data, PageState> = {
+  async GET(ctx) {
+    const { identity, deps, c } = ctx.state;
+    if (!identity) return c.redirect("/login", 302);
+    const me = { userId: identity.userId, username: identity.username, role: identity.role };
+    const [records, users] = await Promise.all([
+      deps.calls.history(identity, { limit: 10 }),
+      deps.users.list(),
+    ]);
+    const experts = users.filter((u) => u.role === "Expert").map((u) => ({
+      id: u.id,
+      username: u.username,
+      status: deps.presence.status(u.id),
+      availability: deps.presence.availability(u.id),
+    }));
+    return ctx.render({
+      me,
+      history: records.map((r) => toHistoryItem(r, me.userId)),
+      experts,
+      availability: deps.presence.availability(me.userId),
+      ringTimeoutMs: deps.config.ringTimeoutMs,
+    });
+  },
+};
+
+export default function Home({ data }: PageProps<Data>) {
+  const { me } = data;
+  return (
+    <>
+      <Header me={me} />
+      <main class="home">
+        {me.role === "Technician" && <TechnicianHome me={me} experts={data.experts} history={data.history} />}
+        {me.role === "Expert" && (
+          <ExpertHome
+            me={me}
+            availability={data.availability}
+            history={data.history}
+            ringTimeoutMs={data.ringTimeoutMs}
+          />
+        )}
+        {me.role === "Admin" && (
+          <>
+            <section class="card">
+              <h1>Administration</h1>
+              <p>
+                Users and calls are managed with the <code>mobimaint</code> command-line tool.
+              </p>
+            </section>
+            <HistoryList items={data.history} />
+          </>
+        )}
+      </main>
+    </>
+  );
+}

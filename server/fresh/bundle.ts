@@ -1,0 +1,128 @@
+/**
+ * Island bundles with esbuild: one entry per island (a generated module that
+ * imports the island and hydrates it), code splitting, minified,
+ * content-hashed. Built in memory at startup, or read from `static/build/`
+ * written by `deno task build` when its recorded inputs are unchanged.
+ */
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export interface BundleSet {
+  /** Island name → its entry file and the chunks it imports (for modulepreload). */
+  islands: Record<string, { file: string; imports: string[] }>;
+  /** File name → contents. */
+  files: Map<string, Uint8Array>;
+  source: "memory" | "prebuilt";
+}
+
+interface Manifest {
+  islands: BundleSet["islands"];
+  /** Source file (relative to root) → sha-256 of its contents when built. */
+  inputs: Record<string, string>;
+}
+
+const encodeHex = (bytes: Uint8Array): string =>
+  Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+
+export const BUILD_DIR = "static/build";
+
+async function sha256(path: string): Promise<string> {
+  return encodeHex(new Uint8Array(await crypto.subtle.digest("SHA-256", await Deno.readFile(path))));
+}
+
+/** Runs esbuild over the islands; `islands` maps name → absolute file path. */
+export async function buildIslands(
+  root: string,
+  islands: Record<string, string>,
+): Promise<{ set: BundleSet; manifest: Manifest }> {
+  const esbuild = await import("esbuild");
+  const clientModule = fileURLToPath(new URL("./client.ts", import.meta.url));
+  try {
+    const result = await esbuild.build({
+      absWorkingDir: root,
+      entryPoints: Object.keys(islands).map((name) => ({ in: `island:${name}`, out: name })),
+      bundle: true,
+      splitting: true,
+      format: "esm",
+      platform: "browser",
+      target: ["es2022"],
+      minify: true,
+      write: false,
+      metafile: true,
+      outdir: join(root, BUILD_DIR, "js"),
+      entryNames: "[name]-[hash]",
+      chunkNames: "chunk-[hash]",
+      jsx: "automatic",
+      jsxImportSource: "preact",
+      define: { "process.env.NODE_ENV": '"production"' },
+      logLevel: "silent",
+      plugins: [{
+        name: "fresh-island-entries",
+        setup(build) {
+          build.onResolve({ filter: /^island:/ }, (a) => ({ path: a.path.slice(7), namespace: "island" }));
+          build.onLoad({ filter: /.*/, namespace: "island" }, (a) => ({
+            contents: `import C from ${JSON.stringify(islands[a.path])};\n` +
+              `import { boot } from ${JSON.stringify(clientModule)};\nboot(${JSON.stringify(a.path)}, C);\n`,
+            resolveDir: root,
+            loader: "ts",
+          }));
+        },
+      }],
+    });
+    const outDir = join(root, BUILD_DIR, "js");
+    const files = new Map<string, Uint8Array>();
+    for (const f of result.outputFiles) files.set(relative(outDir, f.path), f.contents);
+    const set: BundleSet = { islands: {}, files, source: "memory" };
+    for (const [out, meta] of Object.entries(result.metafile.outputs)) {
+      const entry = meta.entryPoint?.replace(/^island:/, "");
+      if (!entry || !out.endsWith(".js")) continue;
+      set.islands[entry] = {
+        file: relative(join(BUILD_DIR, "js"), out),
+        imports: meta.imports.filter((i) => i.kind === "import-statement").map((i) =>
+          relative(join(BUILD_DIR, "js"), i.path)
+        ),
+      };
+    }
+    const inputs: Record<string, string> = {};
+    for (const input of Object.keys(result.metafile.inputs)) {
+      if (input.startsWith("island:") || input.includes("node_modules/")) continue;
+      inputs[input] = await sha256(join(root, input));
+    }
+    return { set, manifest: { islands: set.islands, inputs } };
+  } finally {
+    await esbuild.stop();
+  }
+}
+
+/** Writes the bundles and manifest for production (`deno task build`). */
+export async function writeBuild(root: string, islands: Record<string, string>): Promise<BundleSet> {
+  const { set, manifest } = await buildIslands(root, islands);
+  const dir = join(root, BUILD_DIR);
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
+  await Deno.mkdir(join(dir, "js"), { recursive: true });
+  for (const [name, contents] of set.files) await Deno.writeFile(join(dir, "js", name), contents);
+  await Deno.writeTextFile(join(dir, "manifest.json"), JSON.stringify(manifest, null, 1));
+  return set;
+}
+
+/** The prebuilt set when it exists, covers these islands and no input changed since; else undefined. */
+export async function loadPrebuilt(
+  root: string,
+  islands: Record<string, string>,
+): Promise<BundleSet | undefined> {
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(await Deno.readTextFile(join(root, BUILD_DIR, "manifest.json")));
+  } catch {
+    return undefined;
+  }
+  if (Object.keys(islands).sort().join() !== Object.keys(manifest.islands).sort().join()) return undefined;
+  for (const [input, hash] of Object.entries(manifest.inputs)) {
+    if (await sha256(join(root, input)).catch(() => "") !== hash) return undefined;
+  }
+  const files = new Map<string, Uint8Array>();
+  for await (const f of Deno.readDir(join(root, BUILD_DIR, "js"))) {
+    files.set(f.name, await Deno.readFile(join(root, BUILD_DIR, "js", f.name)));
+  }
+  return { islands: manifest.islands, files, source: "prebuilt" };
+}

@@ -1,0 +1,13 @@
+/** Browser side of the islands: hydrate every marker of one island with its JSON props. */
+import { type ComponentType, h, hydrate } from "preact";
+
+let allProps: unknown[] | undefined;
+
+// deno-lint-ignore no-explicit-any
+export function boot(name: string, component: ComponentType<any>): void {
+  allProps ??= JSON.parse(document.getElementById("__FRESH_ISLAND_PROPS__")?.textContent || "[]");
+  for (const el of document.querySelectorAll<HTMLElement>(`[data-fresh-island="${name}"]`)) {
+    const props = allProps![Number(el.dataset.freshKey)] as Record<string, unknown>;
+    hydrate(h(component, props), el);
+  }
+}

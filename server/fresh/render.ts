@@ -1,0 +1,42 @@
+/** Renders a page: `_app` shell around the route component, island markers, props and module scripts. */
+import { type ComponentType, h, type VNode } from "preact";
+import { renderToString } from "preact-render-to-string";
+import type { BundleSet } from "./bundle.ts";
+import { PROPS_ELEMENT_ID, renderWithIslands, serializeProps } from "./islands.ts";
+import type { AppProps, PageProps } from "./types.ts";
+
+export const JS_PREFIX = "/_fresh/js/";
+
+export function renderPage<State>(opts: {
+  // deno-lint-ignore no-explicit-any
+  app?: ComponentType<AppProps<any>>;
+  // deno-lint-ignore no-explicit-any
+  page: ComponentType<PageProps<any, any>>;
+  props: PageProps<unknown, State>;
+  bundles: () => BundleSet;
+}): string {
+  const Page = () => h(opts.page, opts.props);
+  const { url, state } = opts.props;
+  const App = opts.app;
+  const { result: html, islands } = renderWithIslands(() =>
+    renderToString(App ? h(App, { Component: Page, url, state }) as VNode : h(Page, {}) as VNode)
+  );
+  let tail = "";
+  if (islands.used.size) {
+    const set = opts.bundles();
+    const preload = new Set<string>();
+    const scripts: string[] = [];
+    for (const name of islands.used) {
+      const entry = set.islands[name];
+      if (!entry) throw new Error(`No bundle for island ${name}`);
+      entry.imports.forEach((i) => preload.add(i));
+      scripts.push(`<script type="module" src="${JS_PREFIX}${entry.file}"></script>`);
+    }
+    tail =
+      `<script type="application/json" id="${PROPS_ELEMENT_ID}">${serializeProps(islands.props)}</script>` +
+      [...preload].map((f) => `<link rel="modulepreload" href="${JS_PREFIX}${f}">`).join("") +
+      scripts.join("");
+  }
+  const doc = html.includes("</body>") ? html.replace("</body>", `${tail}</body>`) : html + tail;
+  return `<!DOCTYPE html>${doc}`;
+}

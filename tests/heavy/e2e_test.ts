@@ -1,0 +1,403 @@
+/**
+ * End to end in real Chromium (two browser contexts = technician on a phone,
+ * expert on a desktop) against a real server: login, live presence, a real
+ * WebRTC call with annotations and chat, network drop recovery, reject,
+ * cancel, history. Screenshots go to test-output/ and docs/screenshots/.
+ * Skipped (never passed) when /usr/bin/chromium is missing.
+ */
+import assert from "node:assert/strict";
+import { gzipSync } from "node:zlib";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { hasChromium, launchChromium } from "../helpers/browser.ts";
+import { startTestServer, type TestServer } from "../helpers/server.ts";
+
+const OUT = new URL("../../test-output/", import.meta.url);
+const SHOTS = new URL("../../docs/screenshots/", import.meta.url);
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1440, height: 900 };
+
+/**
+ * Screenshots always go to test-output/; the README's copies in docs/screenshots/ are written when missing
+ * or with MOBIMAINT_UPDATE_SCREENSHOTS=1, so an ordinary test run leaves the work tree clean.
+ */
+async function shot(page: Page, name: string) {
+  await Deno.mkdir(OUT, { recursive: true });
+  const path = new URL(`${name}.png`, OUT);
+  await page.screenshot({ path: path.pathname });
+  const docCopy = new URL(`${name}.png`, SHOTS);
+  const missing = await Deno.stat(docCopy).then(() => false, () => true);
+  if (missing || Deno.env.get("MOBIMAINT_UPDATE_SCREENSHOTS") === "1") {
+    await Deno.mkdir(SHOTS, { recursive: true });
+    await Deno.copyFile(path, docCopy);
+  }
+}
+
+async function login(page: Page, base: string, username: string, password: string) {
+  await page.goto(`${base}/login`);
+  await page.fill("#username", username);
+  await page.fill("#password", password);
+  await Promise.all([page.waitForURL(`${base}/`), page.click("button[type=submit]")]);
+}
+
+/** Frames decoded by the call page's peer connection (inbound video). */
+function framesDecoded(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    // deno-lint-ignore no-explicit-any
+    const call = (globalThis as any).__mobimaint?.call;
+    const report: RTCStatsReport | undefined = await call?.stats();
+    let frames = 0;
+    report?.forEach((r) => {
+      if (r.type === "inbound-rtp" && r.kind === "video") frames += r.framesDecoded ?? 0;
+    });
+    return frames;
+  });
+}
+
+/** True when the page's remote video is decoding right now (frames advance within half a second). */
+async function videoFlowing(page: Page): Promise<boolean> {
+  const before = await framesDecoded(page);
+  await new Promise((r) => setTimeout(r, 500));
+  return (await framesDecoded(page)) > before;
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 10_000) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+// deno-lint-ignore no-explicit-any
+const callState = (page: Page, expr: string): Promise<any> =>
+  page.evaluate(`(() => { const m = globalThis.__mobimaint; return ${expr}; })()`);
+
+/** Bytes of JavaScript a page loads (module scripts and preloaded chunks), raw and gzip. */
+async function jsShipped(base: string, path: string, cookie: string) {
+  const html = await (await fetch(base + path, { headers: { cookie } })).text();
+  const urls = [...html.matchAll(/<(?:script type="module" src|link rel="modulepreload" href)="([^"]+)"/g)]
+    .map((m) => m[1]);
+  let raw = 0, gzip = 0;
+  for (const u of urls) {
+    const body = new Uint8Array(await (await fetch(base + u)).arrayBuffer());
+    raw += body.byteLength;
+    gzip += gzipSync(body).byteLength;
+  }
+  return { files: urls.length, raw, gzip };
+}
+
+Deno.test({
+  name: "browser: login, presence, a real WebRTC call with annotations and chat, recovery, reject, cancel",
+  ignore: !hasChromium,
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async (t) => {
+  // A short ring so the unanswered-call step is quick; every other call is answered within a second.
+  const server: TestServer = await startTestServer({ MOBIMAINT_RING_TIMEOUT_MS: "4000" });
+  const base = server.url;
+  let browser: Browser | undefined;
+  try {
+    browser = await launchChromium();
+    const permissions = ["camera", "microphone"];
+    const techCtx: BrowserContext = await browser.newContext({
+      viewport: PHONE,
+      permissions,
+      hasTouch: true,
+    });
+    const expertCtx: BrowserContext = await browser.newContext({ viewport: DESKTOP, permissions });
+    const tech = await techCtx.newPage();
+    const expert = await expertCtx.newPage();
+    for (const [who, page] of [["tech", tech], ["expert", expert]] as const) {
+      page.setDefaultTimeout(10_000);
+      page.on("pageerror", (e) => console.error(`[${who} pageerror]`, e.message));
+      page.on("console", (m) => m.type() === "warning" && console.warn(`[${who}]`, m.text()));
+    }
+    // Each step builds on the previous one: after a failure the rest are reported as ignored.
+    let healthy = true;
+    const step = async (name: string, fn: () => Promise<void>) => {
+      healthy = await t.step({ name, ignore: !healthy, fn }) && healthy;
+    };
+
+    await step("login page: no JavaScript, errors inline, form post signs in", async () => {
+      await expert.goto(`${base}/login`);
+      assert.equal(await expert.locator("script").count(), 0);
+      await expert.fill("#username", "user2");
+      await expert.fill("#password", "wrong");
+      await expert.click("button[type=submit]");
+      await expert.locator("#login-error").waitFor();
+      assert.match(await expert.locator("#login-error").innerText(), /Invalid username or password/);
+      assert.equal(await expert.inputValue("#username"), "user2");
+      await tech.goto(`${base}/login`);
+      await shot(tech, "login-phone");
+      await login(tech, base, "user1", "P");
+      const cookies = await techCtx.cookies();
+      const session = cookies.find((c) => c.name === "mobimaint_session");
+      assert.ok(session?.httpOnly, "session cookie set, HttpOnly");
+    });
+
+    await step("technician sees the expert go offline → available live", async () => {
+      await tech.locator('[data-expert="user2"][data-availability="offline"]').waitFor();
+      await tech.locator(".pill-ok").waitFor(); // island hydrated, socket connected
+      await tech.evaluate(() => (globalThis as { __noReload?: boolean }).__noReload = true);
+      await login(expert, base, "user2", "P");
+      await expert.locator('[data-testid="availability"][data-availability="available"]').waitFor();
+      await tech.locator('[data-expert="user2"][data-availability="available"]').waitFor({ timeout: 5000 });
+      assert.equal(await tech.evaluate(() => (globalThis as { __noReload?: boolean }).__noReload), true);
+      await shot(tech, "technician-home-phone");
+    });
+
+    let callId = "";
+    await step("call → expert accepts → remote video decoding on both within 5 s", async () => {
+      await tech.click('button[aria-label="Call user2"]');
+      const dialog = expert.locator('[data-testid="incoming-call"]');
+      await dialog.waitFor();
+      assert.match(await dialog.innerText(), /user1/);
+      await shot(expert, "expert-incoming-call-desktop");
+      const accepted = Date.now();
+      await expert.locator('[data-testid="incoming-call"] button', { hasText: "Accept" }).click();
+      await Promise.all([tech.waitForURL(/\/call\//), expert.waitForURL(/\/call\//)]);
+      callId = decodeURIComponent(new URL(tech.url()).pathname.split("/").pop()!);
+      await waitFor("video decoding on both pages", async () => {
+        const [a, b] = await Promise.all([framesDecoded(tech), framesDecoded(expert)]);
+        return a > 0 && b > 0;
+      }, 15_000).catch(async (e) => {
+        for (const [who, page] of [["tech", tech], ["expert", expert]] as const) {
+          const diag = await callState(
+            page,
+            "JSON.stringify({ events: m.call.events, peer: m.call.peerState.value })",
+          );
+          console.error(`[${who}] ${diag}`);
+        }
+        throw e;
+      });
+      const elapsed = Date.now() - accepted;
+      console.log(`  remote video decoding on both pages ${elapsed} ms after accept`);
+      assert.ok(elapsed < 5000, `video took ${elapsed} ms`);
+      await tech.locator('[data-testid="connection"][data-state="connected"]').waitFor();
+    });
+
+    await step(
+      "expert draws an arrow and a text pin; the technician sees both at the same place",
+      async () => {
+        const canvas = expert.locator("canvas.annotations");
+        const box = (await canvas.boundingBox())!;
+        await waitFor("remote frame size", async () => (await callState(expert, "m.drawn.value.rect.w")) > 0);
+        const rect = await callState(expert, "m.drawn.value.rect");
+        const at = (nx: number, ny: number) =>
+          [box.x + rect.x + nx * rect.w, box.y + rect.y + ny * rect.h] as const;
+        await expert.click('[data-tool="arrow"]');
+        await expert.mouse.move(...at(0.3, 0.3));
+        await expert.mouse.down();
+        await expert.mouse.move(...at(0.45, 0.42), { steps: 4 });
+        await expert.mouse.move(...at(0.6, 0.55), { steps: 4 });
+        await expert.mouse.up();
+        await expert.click('[data-tool="pin"]');
+        await expert.fill("#pin-text", "Open this valve");
+        await expert.mouse.click(...at(0.7, 0.4));
+        await waitFor(
+          "annotations on the technician",
+          async () => (await callState(tech, "m.call.board.annotations.value.length")) === 2,
+        );
+        const sorted =
+          "JSON.stringify([...m.call.board.annotations.value].sort((a, b) => a.id < b.id ? -1 : 1))";
+        const mine = JSON.parse(await callState(expert, sorted));
+        const theirs = JSON.parse(await callState(tech, sorted));
+        assert.deepEqual(theirs, mine);
+        const arrow = theirs.find((a: { kind: string }) => a.kind === "arrow");
+        const pin = theirs.find((a: { kind: string }) => a.kind === "pin");
+        const near = (v: number, want: number) => assert.ok(Math.abs(v - want) < 0.02, `${v} ≈ ${want}`);
+        near(arrow.points[0][0], 0.3);
+        near(arrow.points[0][1], 0.3);
+        near(arrow.points[1][0], 0.6);
+        near(arrow.points[1][1], 0.55);
+        near(pin.x, 0.7);
+        near(pin.y, 0.4);
+        assert.equal(pin.text, "Open this valve");
+        await waitFor(
+          "drawn on the technician's preview",
+          async () => (await callState(tech, "m.drawn.value.count")) === 2,
+        );
+        await shot(tech, "call-technician-phone");
+        await shot(expert, "call-expert-desktop");
+      },
+    );
+
+    await step("chat both ways; the quality badge reads the connection", async () => {
+      await tech.locator('[data-testid="quality"]').waitFor();
+      assert.match(
+        await expert.locator('[data-testid="quality"]').innerText(),
+        /\d+ ms · [\d.]+% loss · \d+ kbps/,
+      );
+      await tech.fill("#chat-input", "Hello from the site");
+      await tech.press("#chat-input", "Enter");
+      await expert.locator('[data-testid="chat-log"] li', { hasText: "Hello from the site" }).waitFor();
+      await expert.fill("#chat-input", "Turn it clockwise");
+      await expert.click(".chat-form button[type=submit]");
+      await tech.locator('[data-testid="chat-log"] li', { hasText: "Turn it clockwise" }).waitFor();
+    });
+
+    await step("technician offline 1 s and back: the call recovers without user-left", async () => {
+      await techCtx.setOffline(true);
+      assert.equal(await tech.evaluate(() => navigator.onLine), false, "the page saw the network go away");
+      await new Promise((r) => setTimeout(r, 1000));
+      await techCtx.setOffline(false);
+      await waitFor("video decoding again on both", async () => {
+        const [a, b] = await Promise.all([videoFlowing(tech), videoFlowing(expert)]);
+        return a && b;
+      }, 15_000);
+      await waitFor(
+        "signaling connected",
+        async () => (await callState(tech, "m.call.signaling.value")) === "connected",
+      );
+      const counters = await callState(tech, "m.call.counters");
+      console.log(
+        `  technician: ${counters.connects} signaling connections, ${counters.iceRestarts} ICE restarts`,
+      );
+      assert.ok(counters.iceRestarts >= 1, "ICE restarted when the network came back");
+      assert.ok(
+        !(await callState(expert, "m.call.events")).includes("user-left"),
+        "expert never saw user-left",
+      );
+      assert.ok(
+        !(await callState(tech, "m.call.events")).includes("user-left"),
+        "technician never saw user-left",
+      );
+    });
+
+    await step(
+      "technician reloads the call page: late join sees annotations and chat, video resumes",
+      async () => {
+        await tech.reload();
+        await waitFor(
+          "annotations replayed",
+          async () => (await callState(tech, "m?.call.board.annotations.value.length")) === 2,
+        );
+        await tech.locator('[data-testid="chat-log"] li', { hasText: "Turn it clockwise" }).waitFor();
+        await waitFor("video decoding again on both", async () => {
+          const [a, b] = await Promise.all([videoFlowing(tech), videoFlowing(expert)]);
+          return a && b;
+        }, 15_000);
+      },
+    );
+
+    await step("expert reloads the call page: video resumes on both", async () => {
+      await expert.reload();
+      await waitFor("video decoding again on both", async () => {
+        const [a, b] = await Promise.all([videoFlowing(tech), videoFlowing(expert)]);
+        return a && b;
+      }, 15_000);
+      assert.equal(await callState(expert, "m.call.board.annotations.value.length"), 2);
+    });
+
+    await step("controls are labelled and pages fit a phone and a desktop", async () => {
+      for (const page of [tech, expert]) {
+        const unlabelled = await page.evaluate(() =>
+          [...document.querySelectorAll("button, input, select, textarea, video, canvas[tabindex='0']")]
+            .filter((el) => {
+              const labels = (el as HTMLInputElement).labels;
+              const name = el.getAttribute("aria-label") || (labels && labels.length) ||
+                (el.tagName === "BUTTON" && (el as HTMLElement).innerText.trim());
+              return !name;
+            }).map((el) => el.outerHTML.slice(0, 80))
+        );
+        assert.deepEqual(unlabelled, []);
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+        assert.ok(overflow <= 0, `horizontal overflow ${overflow}px`);
+      }
+      // Keyboard: Tab reaches the drawing area and Enter drops a pin at the centre.
+      await expert.focus("canvas.annotations");
+      await expert.keyboard.press("Enter");
+      await waitFor(
+        "keyboard pin",
+        async () => (await callState(tech, "m.call.board.annotations.value.length")) === 3,
+      );
+      await expert.click("button:has-text('Undo my last')");
+      await waitFor(
+        "undo",
+        async () => (await callState(tech, "m.call.board.annotations.value.length")) === 2,
+      );
+    });
+
+    await step("JavaScript shipped (gzip)", async () => {
+      const cookie = (await techCtx.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+      const loginJs = await jsShipped(base, "/login", "");
+      const callJs = await jsShipped(base, `/call/${encodeURIComponent(callId)}`, cookie);
+      const homeJs = await jsShipped(base, "/", cookie);
+      console.log(
+        `  JS shipped: login ${loginJs.gzip} B gzip (${loginJs.files} files), ` +
+          `technician home ${homeJs.gzip} B gzip, call ${callJs.gzip} B gzip (${callJs.raw} B raw, ${callJs.files} files)`,
+      );
+      assert.equal(loginJs.files, 0);
+      assert.ok(callJs.gzip > 0);
+      await Deno.writeTextFile(
+        new URL("js-size.json", OUT),
+        JSON.stringify({ login: loginJs, home: homeJs, call: callJs }, null, 1),
+      );
+    });
+
+    await step("end call → both return home and the call is in history", async () => {
+      await tech.click("button:has-text('End call')");
+      await Promise.all([tech.waitForURL(`${base}/`), expert.waitForURL(`${base}/`, { timeout: 10_000 })]);
+      const row = `[data-testid="history"] [data-call-id="${callId}"]`;
+      await tech.locator(row).waitFor();
+      await expert.locator(row).waitFor();
+      await tech.locator('[data-expert="user2"][data-availability="available"]').waitFor();
+      await expert.locator('[data-testid="availability"][data-availability="available"]').waitFor({
+        timeout: 5000,
+      });
+    });
+
+    await step("expert rejects in one tab → technician is told, the other tab's dialog closes", async () => {
+      const secondTab = await expertCtx.newPage();
+      await secondTab.goto(`${base}/`);
+      await secondTab.locator('[data-testid="availability"][data-availability="available"]').waitFor();
+      await tech.click('button[aria-label="Call user2"]');
+      await secondTab.locator('[data-testid="incoming-call"]').waitFor();
+      await expert.locator('[data-testid="incoming-call"] button', { hasText: "Decline" }).click();
+      await tech.locator('[data-testid="notice"]', { hasText: "user2 declined the call." }).waitFor();
+      await expert.locator('[data-testid="incoming-call"]').waitFor({ state: "detached" });
+      await secondTab.locator('[data-testid="incoming-call"]').waitFor({ state: "detached", timeout: 5000 });
+      await secondTab.locator('[data-testid="notice"]', { hasText: "declined on another device" }).waitFor();
+      await secondTab.close();
+    });
+
+    await step("nobody answers → both sides are told when the ring times out", async () => {
+      await tech.locator('[data-expert="user2"][data-availability="available"]').waitFor();
+      await tech.click('button[aria-label="Call user2"]');
+      await expert.locator('[data-testid="incoming-call"]').waitFor();
+      await tech.locator('[data-testid="notice"]', { hasText: "user2 did not answer." }).waitFor({
+        timeout: 8000,
+      });
+      await expert.locator('[data-testid="incoming-call"]').waitFor({ state: "detached", timeout: 3000 });
+      await expert.locator('[data-testid="notice"]', { hasText: "Missed call" }).waitFor();
+    });
+
+    await step("technician cancels while ringing → expert's dialog closes", async () => {
+      await tech.locator('[data-expert="user2"][data-availability="available"]').waitFor();
+      await tech.click('button[aria-label="Call user2"]');
+      await expert.locator('[data-testid="incoming-call"]').waitFor();
+      await tech.click("button:has-text('Cancel call')");
+      await expert.locator('[data-testid="incoming-call"]').waitFor({ state: "detached", timeout: 5000 });
+      await expert.locator('[data-testid="notice"]', { hasText: "cancelled" }).waitFor();
+    });
+
+    await step(
+      "keyboard: Escape declines an incoming call; sign out returns to the sign-in page",
+      async () => {
+        await tech.locator('[data-expert="user2"][data-availability="available"]').waitFor();
+        await tech.click('button[aria-label="Call user2"]');
+        await expert.locator('[data-testid="incoming-call"]').waitFor();
+        await expert.keyboard.press("Escape"); // focus is on Accept inside the dialog
+        await tech.locator('[data-testid="notice"]', { hasText: "user2 declined the call." }).waitFor();
+        await Promise.all([tech.waitForURL(`${base}/login`), tech.click("button:has-text('Sign out')")]);
+        assert.equal((await techCtx.cookies()).some((c) => c.name === "mobimaint_session"), false);
+        await tech.goto(`${base}/`);
+        assert.equal(new URL(tech.url()).pathname, "/login", "signed out: home redirects to sign in");
+      },
+    );
+  } finally {
+    await browser?.close();
+    await server.close();
+  }
+});
