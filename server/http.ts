@@ -35,7 +35,10 @@ export function createHttpServer(app: Hono<Env>, deps: Deps, tls?: TlsMaterial):
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await signaling.close();
       server.closeIdleConnections();
+      // In-flight requests get a few seconds to finish; then whatever is left is cut so the process can exit.
+      const cut = setTimeout(() => server.closeAllConnections(), 3000);
       await closed;
+      clearTimeout(cut);
     },
   };
 }
