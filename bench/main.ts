@@ -22,6 +22,33 @@ import { type BenchUser, provision, provisionRemote } from "./provision.ts";
 import { type ServerProcess, startServerProcess } from "./server_process.ts";
 import { sleep } from "./stats.ts";
 
+/** Starts bench/crowd.ts holding `users` connected; resolves once they all are. */
+async function startCrowd(url: string, users: BenchUser[]) {
+  const file = await Deno.makeTempFile({ suffix: ".json" });
+  await Deno.writeTextFile(file, JSON.stringify({ url, users }));
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("./crowd.ts", import.meta.url).pathname, file],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let out = "";
+  while (!out.includes("ready")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("the crowd process ended before it was ready");
+    out += value;
+  }
+  return {
+    count: users.length,
+    stop: async () => {
+      await child.stdin.close();
+      await child.status;
+      await Deno.remove(file).catch(() => {});
+    },
+  };
+}
+
 const { values: args } = parseArgs({
   options: {
     clients: { type: "string", default: "1000,3000,10000" },
@@ -103,9 +130,14 @@ for (const n of cfg.stormSizes) {
 console.log(`steady state: ${cfg.relayClients} clients connected…`);
 const server = await startTarget();
 const rssIdle = await server.rssKiB();
-const crowd = [...experts.slice(0, callExperts), ...techs.slice(0, cfg.relayClients - callExperts)];
-const { clients } = await connectAll(server.url, crowd);
-await sleep(500);
+// The measured clients live here; the idle rest of the population in a process of its own.
+const measured = [...experts.slice(0, callExperts), ...techs.slice(0, cfg.calls + cfg.setupPairs)];
+const idle = techs.slice(cfg.calls + cfg.setupPairs, cfg.relayClients - callExperts);
+const crowd = await startCrowd(server.url, idle);
+const { clients } = await connectAll(server.url, measured);
+// Settle: the experts' arrival is announced to every technician before anything is timed.
+const SETTLE_MS = quick ? 300 : 3000;
+await sleep(SETTLE_MS);
 const rssConnected = await server.rssKiB();
 const byId = new Map(clients.map((c) => [c.user.id, c]));
 const pick = (list: BenchUser[]) => list.map((u) => byId.get(u.id)!) as BenchClient[];
@@ -125,10 +157,13 @@ const callExpertClients = pick(experts.slice(0, cfg.calls));
 for (let i = 0; i < cfg.calls; i++) {
   active.push(await setupCall(server.url, callTechs[i], callExpertClients[i]));
 }
+// Settle: a hundred experts turning busy is announced to every technician; relay is measured in steady state.
+await sleep(SETTLE_MS);
 const relayResult = await relay(active, { ratePerSec: cfg.rate, seconds: cfg.seconds });
 const annotationResult = await annotationFanout(active, { ratePerSec: cfg.rate, seconds: cfg.seconds });
 for (const c of active) await endCall(c);
 await disconnectAll(clients);
+await crowd.stop();
 await sleep(1000);
 const rssAfter = await server.rssKiB();
 await server.stop();
@@ -155,14 +190,18 @@ const results = {
     ? Math.round((storms.at(-1)!.totalMs / storms[0].totalMs) * 100) / 100
     : null,
   callSetup: setup,
-  relay: { clientsConnected: clients.length, activeCalls: active.length, ...relayResult },
-  annotations: { clientsConnected: clients.length, activeCalls: active.length, ...annotationResult },
+  relay: { clientsConnected: clients.length + crowd.count, activeCalls: active.length, ...relayResult },
+  annotations: {
+    clientsConnected: clients.length + crowd.count,
+    activeCalls: active.length,
+    ...annotationResult,
+  },
   memory: {
     rssIdleKiB: rssIdle,
     rssConnectedKiB: rssConnected,
     rssAfterKiB: rssAfter,
-    clients: clients.length,
-    kibPerClient: Math.round(((rssConnected - rssIdle) / clients.length) * 10) / 10,
+    clients: clients.length + crowd.count,
+    kibPerClient: Math.round(((rssConnected - rssIdle) / (clients.length + crowd.count)) * 10) / 10,
   },
 };
 
@@ -192,7 +231,7 @@ table.push(
     `${annotationResult.p50} / ${annotationResult.p99} ms, lost ${annotationResult.lost}`,
   ],
   ["RSS idle / connected / after", `${v(rssIdle)} / ${v(rssConnected)} / ${v(rssAfter)} KiB`],
-  [`KiB per connected client (${clients.length})`, v(results.memory.kibPerClient)],
+  [`KiB per connected client (${clients.length + crowd.count})`, v(results.memory.kibPerClient)],
   [
     "cold start (deno task start → 200 /health)",
     `${v(cold.firstStartMs)} ms (empty store), ${v(cold.restartMs)} ms (existing)`,
