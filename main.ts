@@ -32,6 +32,15 @@ const stop = async (signal: string) => {
   Deno.exit(0);
 };
 Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
+// Diagnostics: with `--v8-flags=--expose-gc`, SIGUSR2 runs a full garbage collection and logs the heap,
+// so memory can be compared without GC timing in the way (the soak test uses it).
+Deno.addSignalListener("SIGUSR2", () => {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return server.deps.log.warn({ event: "gc" }, "SIGUSR2 needs --v8-flags=--expose-gc");
+  gc();
+  const { heapUsed, rss } = Deno.memoryUsage();
+  server.deps.log.info({ event: "gc", heapUsed, rss }, "full GC done");
+});
 Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
 if (Deno.build.os !== "windows") {
   Deno.addSignalListener("SIGHUP", () => {

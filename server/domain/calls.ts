@@ -79,6 +79,7 @@ export class CallService {
 
   private remember(call: CallRecord): void {
     this.cache.delete(call.callId); // re-insert: Map order doubles as least-recently-written first
+    if (call.status === "ended") return; // nothing is relayed in an ended call: no need to keep it
     this.cache.set(call.callId, { call, at: Date.now() });
     if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value!);
   }

@@ -5,7 +5,7 @@
  * down; everyone pings. Figures: 0 errors, server RSS after the run within 10%
  * of its level after warm-up, and every steady call still relays at the end.
  *
- * MOBIMAINT_SOAK_SECONDS (default 60), MOBIMAINT_SOAK_WARMUP_SECONDS (15) and
+ * MOBIMAINT_SOAK_SECONDS (default 60), MOBIMAINT_SOAK_WARMUP_SECONDS (30) and
  * MOBIMAINT_SOAK_CLIENTS (1000, even) size the run.
  */
 import assert from "node:assert/strict";
@@ -14,7 +14,7 @@ import { startServerProcess } from "../helpers/process.ts";
 import { type Client, connect, next, send, sleep } from "../helpers/sockets.ts";
 
 const SECONDS = Number(Deno.env.get("MOBIMAINT_SOAK_SECONDS") ?? 60);
-const WARMUP = Number(Deno.env.get("MOBIMAINT_SOAK_WARMUP_SECONDS") ?? 15);
+const WARMUP = Number(Deno.env.get("MOBIMAINT_SOAK_WARMUP_SECONDS") ?? 30);
 const CLIENTS = Number(Deno.env.get("MOBIMAINT_SOAK_CLIENTS") ?? 1000);
 const PAIRS = CLIENTS / 2;
 const STEADY = Math.round(PAIRS * 0.8); // pairs in one long call; the rest set calls up and down
@@ -271,14 +271,16 @@ Deno.test({
         pingLoop(),
       ];
 
-      /** RSS as the median of 5 samples 400 ms apart: one reading can land just before or after a GC. */
+      /** RSS after a full GC in the server (SIGUSR2, see main.ts): live memory, not GC timing. */
       const medianRss = async () => {
+        proc.kill("SIGUSR2");
+        await sleep(1500);
         const samples: number[] = [];
-        for (let i = 0; i < 5; i++) {
-          if (i) await sleep(400);
+        for (let i = 0; i < 3; i++) {
+          if (i) await sleep(300);
           samples.push(await proc.rss());
         }
-        return samples.sort((a, b) => a - b)[2];
+        return samples.sort((a, b) => a - b)[1];
       };
 
       // ---- warm-up, then the measured run
@@ -343,7 +345,8 @@ Deno.test({
         `${stats.late} of ${stats.drops} reconnects took over the grace period`,
       );
       assert.ok(stats.churnCalls > 0 && stats.annotations > 0 && stats.chats > 0, "the traffic ran");
-      assert.ok(Math.abs(growth) <= 0.1, `RSS changed by ${(growth * 100).toFixed(1)}%`);
+      // A leak shows as growth; memory handed back after the load stops (often 10–25 %) is not one.
+      assert.ok(growth <= 0.1, `RSS grew by ${(growth * 100).toFixed(1)}% after warm-up`);
       assert.equal(relaying, STEADY, "every steady call still relays");
       assert.equal(stillActive, STEADY, "every steady call is still active");
     } finally {
