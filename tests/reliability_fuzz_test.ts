@@ -8,7 +8,8 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { ERROR_CODES } from "../lib/types.ts";
+import { ERROR_CODES, type ErrorCode } from "../lib/types.ts";
+import { ERROR_STATUS } from "../server/domain/errors.ts";
 import type { Store } from "../server/store/store.ts";
 import { deep, extras, hostileString, hugeString, nonFinite, withOwn, wrongType } from "./helpers/hostile.ts";
 import { ADMIN_PASSWORD, api, type Json, login, loginAll, startTestServer } from "./helpers/server.ts";
@@ -17,16 +18,6 @@ import { type Client, connect, next, send } from "./helpers/sockets.ts";
 const RUNS = Number(Deno.env.get("MOBIMAINT_FUZZ_RUNS") ?? 10_000);
 const SEED = Number(Deno.env.get("MOBIMAINT_FUZZ_SEED") ?? Date.now() % 2 ** 31);
 const DOCUMENTED = new Set<string>(ERROR_CODES.filter((c) => c !== "INTERNAL"));
-const STATUS: Record<string, number> = {
-  BAD_REQUEST: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  LIMIT_EXCEEDED: 422,
-  RATE_LIMITED: 429,
-};
 const LIMITS = {
   MOBIMAINT_LIMIT_SOCKET_EVENTS_PER_SEC: "1000000", // measure validation, not throttling
   MOBIMAINT_LIMIT_SDP_BYTES: "2000",
@@ -646,7 +637,7 @@ Deno.test({
           );
           assert.equal(typeof r.body?.message, "string", `${what}: body ${JSON.stringify(r.body)}`);
           assert.ok(DOCUMENTED.has(r.body.code), `${what}: code ${r.body.code}`);
-          assert.equal(STATUS[r.body.code], r.status, what);
+          assert.equal(ERROR_STATUS[r.body.code as ErrorCode], r.status, what);
           const expected = {
             auth: ["UNAUTHORIZED"],
             role: ["FORBIDDEN"],

@@ -1,6 +1,7 @@
 import type { ErrorCode } from "../../lib/types.ts";
 
-const STATUS: Record<ErrorCode, number> = {
+/** The HTTP status of each error code (REST answers with it). */
+export const ERROR_STATUS: Record<ErrorCode, number> = {
   BAD_REQUEST: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
@@ -18,7 +19,7 @@ export class AppError extends Error {
   constructor(readonly code: ErrorCode, message: string, status?: number) {
     super(message);
     this.name = "AppError";
-    this.status = status ?? STATUS[code];
+    this.status = status ?? ERROR_STATUS[code];
   }
 }
 
