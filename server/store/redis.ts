@@ -296,12 +296,14 @@ export class RedisStore implements Store {
     await this.redis.del(this.key.annotations(callId), this.key.annotationOrder(callId));
   }
 
-  async listAnnotations(callId: string) {
-    const rows = await this.redis.listOrdered(
-      this.key.annotations(callId),
-      this.key.annotationOrder(callId),
-    ) as string[];
-    return rows.map((r) => JSON.parse(r) as Annotation);
+  listAnnotations(callId: string) {
+    return this.listOrdered<Annotation>(this.key.annotations(callId), this.key.annotationOrder(callId));
+  }
+
+  /** The JSON values of hash `values`, in the order of sorted set `order`. */
+  private async listOrdered<T>(values: string, order: string): Promise<T[]> {
+    const rows = await this.redis.listOrdered(values, order) as string[];
+    return rows.map((r) => JSON.parse(r) as T);
   }
 
   async addChat(callId: string, message: ChatMessage) {
@@ -313,12 +315,8 @@ export class RedisStore implements Store {
     execResult(r, 1);
   }
 
-  async listChat(callId: string) {
-    const rows = await this.redis.listOrdered(
-      this.key.chat(callId),
-      this.key.chatOrder(callId),
-    ) as string[];
-    return rows.map((r) => JSON.parse(r) as ChatMessage);
+  listChat(callId: string) {
+    return this.listOrdered<ChatMessage>(this.key.chat(callId), this.key.chatOrder(callId));
   }
 
   async revokeToken(jti: string, expiresAtMs: number) {

@@ -94,21 +94,7 @@ export const extras: fc.Arbitrary<Record<string, unknown>> = fc.record({
     }),
     { nil: undefined },
   ),
-}).map(({ pollute, junk }) => {
-  const out: Record<string, unknown> = {};
-  for (const src of [junk, pollute]) {
-    if (!src) continue;
-    for (const key of Object.keys(src)) {
-      Object.defineProperty(out, key, {
-        value: src[key],
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    }
-  }
-  return out;
-});
+}).map(({ pollute, junk }) => withOwn(pollute ?? {}, junk ?? {}));
 
 /** Merges `extra` into `base` as own properties (so `__proto__` stays a plain key). */
 export function withOwn(
