@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { api, loginAll, startTestServer } from "./helpers/server.ts";
-import { collect, connect, next, send } from "./helpers/sockets.ts";
+import { assertRoundTrip, collect, connect, next, send } from "./helpers/sockets.ts";
 
 Deno.test("a complete call between a Technician and an Expert", async (t) => {
   const server = await startTestServer();
@@ -67,15 +67,11 @@ Deno.test("a complete call between a Technician and an Expert", async (t) => {
     });
 
     await t.step("offer / answer / ICE relayed both ways, stamped with the sender", async () => {
-      const offer = { type: "offer", sdp: "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n" };
-      const gotOffer = next(expertSocket, "offer");
-      assert.equal((await send(techSocket, "offer", { callId, offer, to: expert.userId })).ok, true);
-      assert.deepEqual(await gotOffer, { offer, from: tech.userId, callId });
-
-      const answer = { type: "answer", sdp: "v=0\r\n" };
-      const gotAnswer = next(techSocket, "answer");
-      assert.equal((await send(expertSocket, "answer", { callId, answer, to: tech.userId })).ok, true);
-      assert.deepEqual(await gotAnswer, { answer, from: expert.userId, callId });
+      await assertRoundTrip(
+        { socket: techSocket, userId: tech.userId },
+        { socket: expertSocket, userId: expert.userId },
+        callId,
+      );
 
       const candidate = {
         candidate: "candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host",

@@ -8,7 +8,7 @@ import { ADMIN_PASSWORD, api, login, startTestServer, type TestServer } from "./
 import { startTestRedis } from "./helpers/redis.ts";
 import { Redis } from "ioredis";
 import { io as ioClient } from "socket.io-client";
-import { type Client, collect, connect, next, send } from "./helpers/sockets.ts";
+import { assertRoundTrip, type Client, collect, connect, next, send } from "./helpers/sockets.ts";
 
 async function expertStatus(url: string, token: string, expertId: string) {
   const dir = await api(url, "GET", "/api/experts", { token });
@@ -89,14 +89,11 @@ Deno.test("two nodes on one Redis: presence, call-request, accept, relay, drop, 
     });
 
     await t.step("offer from A is relayed to B, the answer back to A", async () => {
-      const offer = { type: "offer", sdp: "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n" };
-      const gotOffer = next(expertSocket, "offer", 5000);
-      assert.equal((await send(techSocket, "offer", { callId, offer, to: expert.userId })).ok, true);
-      assert.deepEqual(await gotOffer, { offer, from: tech.userId, callId });
-      const answer = { type: "answer", sdp: "v=0\r\n" };
-      const gotAnswer = next(techSocket, "answer", 5000);
-      assert.equal((await send(expertSocket, "answer", { callId, answer, to: tech.userId })).ok, true);
-      assert.deepEqual(await gotAnswer, { answer, from: expert.userId, callId });
+      await assertRoundTrip(
+        { socket: techSocket, userId: tech.userId },
+        { socket: expertSocket, userId: expert.userId },
+        callId,
+      );
     });
 
     await t.step(

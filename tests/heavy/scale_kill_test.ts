@@ -6,8 +6,17 @@
  * dropped from their calls — each of these exactly once.
  */
 import assert from "node:assert/strict";
-import { io as ioClient } from "socket.io-client";
-import { type Client, collect, connect, next, send, sleep } from "../helpers/sockets.ts";
+import {
+  assertRelayed,
+  assertRoundTrip,
+  type Client,
+  collect,
+  connect,
+  next,
+  reconnectingClient,
+  send,
+  sleep,
+} from "../helpers/sockets.ts";
 import { startTestRedis, type TestRedis } from "../helpers/redis.ts";
 import { type ServerProcess, startServerProcess } from "../helpers/process.ts";
 import { ADMIN_PASSWORD, api, login } from "../helpers/server.ts";
@@ -132,15 +141,7 @@ Deno.test("node A is SIGKILLed mid-call: the technician comes back through node 
     // The technician's app reconnects on its own; the load balancer sends it to B once its health check
     // has seen A go down (routeToB).
     let routeToB = false;
-    const techSocket: Client = ioClient(a.url, {
-      auth: { token: tech.token },
-      transports: ["websocket"],
-      forceNew: true,
-      reconnection: true,
-      reconnectionDelay: 100,
-      reconnectionDelayMax: 200,
-      randomizationFactor: 0,
-    });
+    const techSocket = reconnectingClient(a.url, tech.token);
     cluster.sockets.push(techSocket);
     techSocket.io.on("reconnect_attempt", () => {
       if (routeToB) (techSocket.io as unknown as { uri: string }).uri = b.url;
@@ -197,14 +198,11 @@ Deno.test("node A is SIGKILLed mid-call: the technician comes back through node 
     assert.deepEqual((await existingChat).messages.map((m: { id: string }) => m.id), ["m1"]);
     assert.equal((await joinedSeen).userId, tech.userId);
 
-    const offer = { type: "offer", sdp: "v=0\r\n" };
-    const gotOffer = next(expertSocket, "offer", 5000);
-    assert.equal((await send(techSocket, "offer", { callId, offer, to: expert.userId })).ok, true);
-    assert.deepEqual(await gotOffer, { offer, from: tech.userId, callId });
-    const answer = { type: "answer", sdp: "v=0\r\n" };
-    const gotAnswer = next(techSocket, "answer", 5000);
-    assert.equal((await send(expertSocket, "answer", { callId, answer, to: tech.userId })).ok, true);
-    assert.deepEqual(await gotAnswer, { answer, from: expert.userId, callId });
+    await assertRoundTrip(
+      { socket: techSocket, userId: tech.userId },
+      { socket: expertSocket, userId: expert.userId },
+      callId,
+    );
     const gotPin = next(techSocket, "annotation", 5000);
     assert.equal((await send(expertSocket, "annotation", pin("e3"))).ok, true);
     assert.equal((await gotPin).id, "e3");
@@ -230,15 +228,7 @@ Deno.test("node A is drained (SIGTERM) mid-call: the technician resumes its sess
     const [a, b] = cluster.nodes;
     const tech = await login(a.url, "user1", "P");
     const expert = await login(b.url, "user2", "P");
-    const techSocket: Client = ioClient(a.url, {
-      auth: { token: tech.token },
-      transports: ["websocket"],
-      forceNew: true,
-      reconnection: true,
-      reconnectionDelay: 100,
-      reconnectionDelayMax: 200,
-      randomizationFactor: 0,
-    });
+    const techSocket = reconnectingClient(a.url, tech.token);
     cluster.sockets.push(techSocket);
     // The balancer stops sending new connections to a draining node.
     techSocket.io.on("reconnect_attempt", () => ((techSocket.io as unknown as { uri: string }).uri = b.url));
@@ -264,10 +254,7 @@ Deno.test("node A is drained (SIGTERM) mid-call: the technician resumes its sess
     assert.equal((await stopping).code, 0);
 
     // No join-call: the resumed socket is back in the call's rooms on B.
-    const offer = { type: "offer", sdp: "v=0\r\n" };
-    const gotOffer = next(techSocket, "offer", 5000);
-    assert.equal((await send(expertSocket, "offer", { callId, offer, to: tech.userId })).ok, true);
-    assert.deepEqual(await gotOffer, { offer, from: expert.userId, callId });
+    await assertRelayed(expertSocket, techSocket, "offer", { callId, from: expert.userId, to: tech.userId });
     const gotChat = next(expertSocket, "chat", 5000);
     assert.equal((await send(techSocket, "chat", { callId, id: "after-drain", text: "on B now" })).ok, true);
     assert.equal((await gotChat).id, "after-drain");

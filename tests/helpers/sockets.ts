@@ -1,4 +1,5 @@
 /** Real socket.io-client connections for tests, with small await helpers. */
+import assert from "node:assert/strict";
 import { io, type Socket } from "socket.io-client";
 import type { AckResult, ClientToServerEvents, ServerToClientEvents } from "../../lib/protocol.ts";
 
@@ -77,4 +78,58 @@ export async function silent(socket: Client, event: string, ms = 300): Promise<v
     return;
   }
   throw new Error(`unexpected "${event}"`);
+}
+
+/**
+ * Sends an offer or answer from one participant's socket to another user and asserts it arrives on
+ * `toSocket` stamped with the sender and the call.
+ */
+export async function assertRelayed(
+  fromSocket: Client,
+  toSocket: Client,
+  kind: "offer" | "answer",
+  p: { callId: string; from: string; to: string },
+  ms = 5000,
+): Promise<void> {
+  const description = { type: kind, sdp: `v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n` };
+  const got = next(toSocket, kind, ms);
+  const ack = await send(fromSocket, kind, { callId: p.callId, [kind]: description, to: p.to });
+  assert.equal(ack.ok, true, `${kind} acknowledged`);
+  assert.deepEqual(await got, { [kind]: description, from: p.from, callId: p.callId });
+}
+
+/** Offer from the technician to the expert, answer back: media negotiation works between them. */
+export async function assertRoundTrip(
+  tech: { socket: Client; userId: string },
+  expert: { socket: Client; userId: string },
+  callId: string,
+  ms = 5000,
+): Promise<void> {
+  await assertRelayed(
+    tech.socket,
+    expert.socket,
+    "offer",
+    { callId, from: tech.userId, to: expert.userId },
+    ms,
+  );
+  await assertRelayed(
+    expert.socket,
+    tech.socket,
+    "answer",
+    { callId, from: expert.userId, to: tech.userId },
+    ms,
+  );
+}
+
+/** A client that reconnects by itself (fast, no jitter), as an app on a flaky network; not awaited. */
+export function reconnectingClient(url: string, token: string, delayMs = 100): Client {
+  return io(url, {
+    auth: { token },
+    transports: ["websocket"],
+    forceNew: true,
+    reconnection: true,
+    reconnectionDelay: delayMs,
+    reconnectionDelayMax: delayMs * 2,
+    randomizationFactor: 0,
+  });
 }
