@@ -8,18 +8,21 @@ import { io } from "socket.io-client";
 import { Redis } from "ioredis";
 import { api, login, loginAll, startTestServer, type TestServer } from "./helpers/server.ts";
 import { startTestRedis } from "./helpers/redis.ts";
-import { type Client, collect, connect, next, send, silent, sleep } from "./helpers/sockets.ts";
+import {
+  type Client,
+  collect,
+  connect,
+  next,
+  reconnectingClient,
+  send,
+  silent,
+  sleep,
+} from "./helpers/sockets.ts";
 
 /** A tech whose socket reconnects by itself (with recovery), in an active call with an expert. */
 async function callWithReconnectingTech(server: TestServer) {
   const users = await loginAll(server.url);
-  const tech = io(server.url, {
-    auth: { token: users.tech.token },
-    transports: ["websocket"],
-    forceNew: true,
-    reconnectionDelay: 50,
-    reconnectionDelayMax: 50,
-  }) as Client;
+  const tech = reconnectingClient(server.url, users.tech.token, 50);
   await next(tech, "connect");
   const expert = await connect(server.url, users.expert.token);
   const callId =

@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
-import { io } from "socket.io-client";
 import { api, loginAll, startTestServer } from "./helpers/server.ts";
-import { type Client, collect, connect, next, send, silent, sleep } from "./helpers/sockets.ts";
+import {
+  type Client,
+  collect,
+  connect,
+  next,
+  reconnectingClient,
+  send,
+  silent,
+  sleep,
+} from "./helpers/sockets.ts";
 
 async function setup(env: Record<string, string> = {}) {
   const server = await startTestServer(env);
@@ -169,13 +177,7 @@ Deno.test("drops: a reconnect within the grace keeps the call; a longer drop →
 
 Deno.test("connection state recovery replays an event missed during a short drop", async () => {
   const c = await setup({ MOBIMAINT_GRACE_MS: "3000" });
-  const tech = io(c.server.url, {
-    auth: { token: c.tech.token },
-    transports: ["websocket"],
-    forceNew: true,
-    reconnectionDelay: 300,
-    reconnectionDelayMax: 300,
-  }) as Client;
+  const tech = reconnectingClient(c.server.url, c.tech.token, 300);
   try {
     await next(tech, "connect");
     const expert = await c.open(c.expert.token);

@@ -121,7 +121,7 @@ export async function assertRoundTrip(
   );
 }
 
-/** A client that reconnects by itself (fast, no jitter), as an app on a flaky network; not awaited. */
+/** A client that reconnects by itself every `delayMs` (no backoff, no jitter), as an app on a flaky network; not awaited. */
 export function reconnectingClient(url: string, token: string, delayMs = 100): Client {
   return io(url, {
     auth: { token },
@@ -129,7 +129,7 @@ export function reconnectingClient(url: string, token: string, delayMs = 100): C
     forceNew: true,
     reconnection: true,
     reconnectionDelay: delayMs,
-    reconnectionDelayMax: delayMs * 2,
+    reconnectionDelayMax: delayMs,
     randomizationFactor: 0,
   });
 }
