@@ -5,9 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { io } from "socket.io-client";
-import { Redis } from "ioredis";
 import { api, login, loginAll, startTestServer, type TestServer } from "./helpers/server.ts";
-import { startTestRedis } from "./helpers/redis.ts";
+import { startTestRedis, waitForStoredSession } from "./helpers/redis.ts";
 import {
   type Client,
   collect,
@@ -197,13 +196,7 @@ Deno.test("two nodes: a session revoked while away is not resumed on the other n
     const { _pid: pid, _lastOffset: offset } = old;
     assert.ok(pid && offset);
     old.io.engine.close();
-    const peek = new Redis(redis.url);
-    try {
-      for (let i = 0; i < 150 && !(await peek.exists(`{mobimaint}:sio:session:${pid}`)); i++) await sleep(20);
-      assert.equal(await peek.exists(`{mobimaint}:sio:session:${pid}`), 1, "node A stored the session");
-    } finally {
-      peek.disconnect();
-    }
+    await waitForStoredSession(redis.url, pid);
     await send(expertSocket, "chat", { callId, id: "m-secret", text: "while away" });
     assert.equal((await api(b.url, "POST", "/logout", { token: tech.token })).status, 200);
 

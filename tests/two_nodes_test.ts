@@ -5,8 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { ADMIN_PASSWORD, api, login, startTestServer, type TestServer } from "./helpers/server.ts";
-import { startTestRedis } from "./helpers/redis.ts";
-import { Redis } from "ioredis";
+import { startTestRedis, waitForStoredSession } from "./helpers/redis.ts";
 import { io as ioClient } from "socket.io-client";
 import { assertRoundTrip, type Client, collect, connect, next, send } from "./helpers/sockets.ts";
 
@@ -106,17 +105,7 @@ Deno.test("two nodes on one Redis: presence, call-request, accept, relay, drop, 
         const gone = next(techSocket, "disconnect", 5000);
         old.io.engine.close(); // no goodbye: the server keeps the session for recovery
         await gone;
-        // Node A stores the session in Redis once it notices the drop; a real client's reconnect delay covers that.
-        const peek = new Redis(redis.url);
-        try {
-          const deadline = Date.now() + 3_000;
-          while (!(await peek.exists(`{mobimaint}:sio:session:${pid}`))) {
-            assert.ok(Date.now() < deadline, "node A did not store the session");
-            await new Promise((r) => setTimeout(r, 20));
-          }
-        } finally {
-          peek.disconnect();
-        }
+        await waitForStoredSession(redis.url, pid);
         const candidate = { candidate: "candidate:1 1 udp 2122260223 10.0.0.1 5000 typ host", sdpMid: "0" };
         assert.equal(
           (await send(expertSocket, "ice-candidate", { callId, candidate, to: tech.userId })).ok,

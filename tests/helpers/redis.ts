@@ -5,6 +5,7 @@
  * restarts it on the same port and dir, so persisted data comes back.
  */
 
+import { Redis } from "ioredis";
 export const REDIS_SERVER = "/usr/bin/redis-server";
 
 export interface TestRedis {
@@ -140,4 +141,21 @@ export async function startTestRedis(extraArgs: string[] = []): Promise<TestRedi
     },
   };
   return handle;
+}
+
+/**
+ * Waits until a node has stored Socket.IO session `pid` in Redis (it does so once it notices the drop);
+ * a real client's reconnect delay covers that, a test has to wait for it.
+ */
+export async function waitForStoredSession(redisUrl: string, pid: string, ms = 3000): Promise<void> {
+  const peek = new Redis(redisUrl);
+  try {
+    const deadline = Date.now() + ms;
+    while (!(await peek.exists(`{mobimaint}:sio:session:${pid}`))) {
+      if (Date.now() > deadline) throw new Error(`no node stored session ${pid} within ${ms} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  } finally {
+    peek.disconnect();
+  }
 }
