@@ -37,7 +37,8 @@ export async function startServerProcess(
 ): Promise<ServerProcess & { startMs: number }> {
   const port = freePort();
   const child = new Deno.Command(Deno.execPath(), {
-    // MOBIMAINT_BENCH_DENO_FLAGS: extra runtime flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    // MOBIMAINT_BENCH_DENO_FLAGS: extra runtime flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof";
+    // MOBIMAINT_BENCH_SERVER_STDOUT=1 shows its stdout (with "--v8-flags=--trace-gc" there: GC pauses).
     args: [
       "run",
       "-A",
@@ -45,7 +46,7 @@ export async function startServerProcess(
       "main.ts",
     ],
     env: { PORT: String(port), HOST: "127.0.0.1", MOBIMAINT_LOG_LEVEL: "warn", ...env },
-    stdout: "null",
+    stdout: Deno.env.get("MOBIMAINT_BENCH_SERVER_STDOUT") ? "inherit" : "null",
     stderr: "inherit",
   }).spawn();
   const url = `http://127.0.0.1:${port}`;

@@ -43,18 +43,20 @@ export async function pool<T, R>(
   return out;
 }
 
-/** Calls `send(i)` at `ratePerSec` for `seconds`, in 10 ms ticks; returns how many were sent. */
+/**
+ * Calls `send(i)` at `ratePerSec` for `seconds`; returns how many were sent.
+ * Sends are spread as evenly as the timer allows (a 1 ms timer, so 2,000/s goes out in twos
+ * or fours): a burst of many messages at once would measure the queue behind the burst, not the
+ * server's latency at that rate.
+ */
 export async function paced(ratePerSec: number, seconds: number, send: (i: number) => void): Promise<number> {
-  const tickMs = 10;
-  const perTick = (ratePerSec * tickMs) / 1000;
-  const end = now() + seconds * 1000;
+  const start = now();
+  const total = Math.floor(ratePerSec * seconds);
   let sent = 0;
-  let budget = 0;
-  let tick = now();
-  while (now() < end) {
-    for (budget += perTick; budget >= 1; budget--) send(sent++);
-    tick += tickMs;
-    await sleep(Math.max(0, tick - now()));
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((now() - start) * ratePerSec) / 1000) + 1);
+    while (sent < due) send(sent++);
+    await sleep(1);
   }
   return sent;
 }
