@@ -1,4 +1,6 @@
-/** Starts MobiMaint as its own process for the benchmark and reads its memory. */
+/** Starts MobiMaint as its own process for the benchmark (as `deno task start` runs it) and reads its memory. */
+import { serverV8Arg } from "../server/runtime_flags.ts";
+
 export interface ServerProcess {
   url: string;
   pid: number;
@@ -42,6 +44,7 @@ export async function startServerProcess(
     args: [
       "run",
       "-A",
+      serverV8Arg,
       ...(Deno.env.get("MOBIMAINT_BENCH_DENO_FLAGS")?.split(" ").filter(Boolean) ?? []),
       "main.ts",
     ],

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { connect as tlsConnect } from "node:tls";
+import { serverV8Arg } from "../server/runtime_flags.ts";
 import { startTestServer } from "./helpers/server.ts";
 import { connect, next, send } from "./helpers/sockets.ts";
 import { httpsApi, makeTestCertificates, nodeRequest } from "./helpers/tls.ts";
@@ -173,7 +174,7 @@ Deno.test("behind a proxy: X-Forwarded-* ignored without MOBIMAINT_TRUST_PROXY, 
 async function spawnMain(env: Record<string, string>) {
   const dataDir = await Deno.makeTempDir({ prefix: "mobimaint-main-" });
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts"],
+    args: ["run", "-A", serverV8Arg, "main.ts"],
     cwd: new URL("..", import.meta.url).pathname,
     env: {
       PORT: "0",

@@ -3,6 +3,7 @@
  * data dir. For tests that need signals (SIGTERM, SIGKILL), the process's own
  * RSS, or a server that does not share the test's event loop.
  */
+import { serverV8Arg } from "../../server/runtime_flags.ts";
 import { ADMIN_PASSWORD } from "./server.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
@@ -34,7 +35,7 @@ export async function startServerProcess(
   const dir = dataDir ?? await Deno.makeTempDir({ prefix: "mobimaint-proc-" });
   const child = new Deno.Command(Deno.execPath(), {
     // --expose-gc: SIGUSR2 then runs a full GC (main.ts), for memory comparisons free of GC timing.
-    args: ["run", "-A", "--v8-flags=--expose-gc", MAIN],
+    args: ["run", "-A", serverV8Arg, "--v8-flags=--expose-gc", MAIN],
     cwd: ROOT,
     env: {
       PORT: "0",
