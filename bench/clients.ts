@@ -8,11 +8,21 @@ export interface BenchClient {
   socket: Socket;
 }
 
+/**
+ * How clients take presence: "batch" as MobiMaint's pages do (one `user-status-changes` per
+ * server flush), "legacy" as the old mobile clients (one `user-status-change` per change).
+ */
+export type PresenceMode = "batch" | "legacy";
+
 /** Connects one client over websocket and registers; resolves with the time it took (ms). */
-export function connectOne(url: string, user: BenchUser): Promise<{ client: BenchClient; ms: number }> {
+export function connectOne(
+  url: string,
+  user: BenchUser,
+  presence: PresenceMode = "batch",
+): Promise<{ client: BenchClient; ms: number }> {
   const start = now();
   const socket = io(url, {
-    auth: { token: user.token },
+    auth: presence === "batch" ? { token: user.token, presence } : { token: user.token },
     transports: ["websocket"],
     reconnection: false,
     forceNew: true,
@@ -29,8 +39,13 @@ export function connectOne(url: string, user: BenchUser): Promise<{ client: Benc
   });
 }
 
-export async function connectAll(url: string, users: BenchUser[], concurrency = 250) {
-  const results = await pool(users, concurrency, (u) => connectOne(url, u));
+export async function connectAll(
+  url: string,
+  users: BenchUser[],
+  presence: PresenceMode = "batch",
+  concurrency = 250,
+) {
+  const results = await pool(users, concurrency, (u) => connectOne(url, u, presence));
   return { clients: results.map((r) => r.client), connectMs: results.map((r) => r.ms) };
 }
 

@@ -4,14 +4,15 @@
  * holds them until its stdin closes. Keeping thousands of idle clients out of
  * the measuring process keeps that process's pauses out of the latencies.
  */
-import { connectAll, disconnectAll } from "./clients.ts";
+import { connectAll, disconnectAll, type PresenceMode } from "./clients.ts";
 import type { BenchUser } from "./provision.ts";
 
-const { url, users } = JSON.parse(await Deno.readTextFile(Deno.args[0])) as {
+const { url, users, presence } = JSON.parse(await Deno.readTextFile(Deno.args[0])) as {
   url: string;
   users: BenchUser[];
+  presence: PresenceMode;
 };
-const { clients } = await connectAll(url, users);
+const { clients } = await connectAll(url, users, presence);
 console.log(`ready ${clients.length}`);
 for await (const _ of Deno.stdin.readable) { /* hold until the parent closes stdin */ }
 await disconnectAll(clients);

@@ -7,12 +7,13 @@
  *   deno task bench --clients 1000,3000   # storm sizes
  *   deno task bench --quick               # tiny run (used by tests/bench_test.ts)
  *   deno task bench --url http://host:3000 --admin-password PW   # against a running server (no RSS, no cold start)
+ *   deno task bench --legacy-presence     # clients take presence one event per change, as old mobile clients
  */
 import { cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import Table from "cli-table3";
 import { type ActiveCall, endCall, setupCall } from "./calls.ts";
-import { type BenchClient, connectAll, disconnectAll } from "./clients.ts";
+import { type BenchClient, connectAll, disconnectAll, type PresenceMode } from "./clients.ts";
 import { annotationFanout } from "./phases/annotations.ts";
 import { callSetup } from "./phases/call_setup.ts";
 import { coldStart } from "./phases/cold_start.ts";
@@ -20,14 +21,15 @@ import { relay } from "./phases/relay.ts";
 import { storm } from "./phases/storm.ts";
 import { type BenchUser, provision, provisionRemote } from "./provision.ts";
 import { type ServerProcess, startServerProcess } from "./server_process.ts";
+import { serverV8Arg } from "../server/runtime_flags.ts";
 import { sleep } from "./stats.ts";
 
 /** Starts bench/crowd.ts holding `users` connected; resolves once they all are. */
-async function startCrowd(url: string, users: BenchUser[]) {
+async function startCrowd(url: string, users: BenchUser[], presence: PresenceMode) {
   const file = await Deno.makeTempFile({ suffix: ".json" });
-  await Deno.writeTextFile(file, JSON.stringify({ url, users }));
+  await Deno.writeTextFile(file, JSON.stringify({ url, users, presence }));
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("./crowd.ts", import.meta.url).pathname, file],
+    args: ["run", "-A", serverV8Arg, new URL("./crowd.ts", import.meta.url).pathname, file],
     stdin: "piped",
     stdout: "piped",
     stderr: "inherit",
@@ -64,9 +66,12 @@ const { values: args } = parseArgs({
     "admin-password": { type: "string" },
     "skip-storms": { type: "boolean", default: false },
     "skip-cold": { type: "boolean", default: false },
+    "legacy-presence": { type: "boolean", default: false },
   },
 });
 const quick = args.quick;
+/** MobiMaint's pages take presence in batches; --legacy-presence measures old mobile clients instead. */
+const presence: PresenceMode = args["legacy-presence"] ? "legacy" : "batch";
 const cfg = {
   stormSizes: args["skip-storms"] ? [] : (quick ? "40,80" : args.clients).split(",").map(Number),
   relayClients: quick ? 60 : Number(args["relay-clients"]),
@@ -123,7 +128,7 @@ const storms = [];
 for (const n of cfg.stormSizes) {
   console.log(`connection storm: ${n} clients…`);
   const server = await startTarget();
-  storms.push(await storm(server, population(n)));
+  storms.push(await storm(server, population(n), presence));
   await server.stop();
 }
 
@@ -133,10 +138,11 @@ const rssIdle = await server.rssKiB();
 // The measured clients live here; the idle rest of the population in a process of its own.
 const measured = [...experts.slice(0, callExperts), ...techs.slice(0, cfg.calls + cfg.setupPairs)];
 const idle = techs.slice(cfg.calls + cfg.setupPairs, cfg.relayClients - callExperts);
-const crowd = await startCrowd(server.url, idle);
-const { clients } = await connectAll(server.url, measured);
+const crowd = await startCrowd(server.url, idle, presence);
+const { clients } = await connectAll(server.url, measured, presence);
 // Settle: the experts' arrival is announced to every technician before anything is timed.
-const SETTLE_MS = quick ? 300 : 3000;
+// One event per change and per socket (legacy) takes seconds for a hundred experts arriving at once.
+const SETTLE_MS = quick ? 300 : presence === "batch" ? 3000 : 10_000;
 await sleep(SETTLE_MS);
 const rssConnected = await server.rssKiB();
 const byId = new Map(clients.map((c) => [c.user.id, c]));
@@ -183,7 +189,7 @@ const results = {
     deno: Deno.version.deno,
     os: Deno.build.os,
   },
-  config: cfg,
+  config: { ...cfg, presence },
   coldStart: cold,
   storms,
   stormLinearity: storms.length > 1

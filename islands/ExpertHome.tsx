@@ -60,8 +60,9 @@ export default function ExpertHome(
       refreshHistory();
       refreshAvailability();
     });
-    s.on("user-status-change", (p) => {
-      if (p.userId === me.userId) availability.value = p.availability;
+    s.on("user-status-changes", ({ changes }) => {
+      const mine = changes.findLast((c) => c.userId === me.userId);
+      if (mine) availability.value = mine.availability;
     });
     s.on("call-request", async (p) => {
       notice.value = null;

@@ -34,8 +34,12 @@ export default function TechnicianHome({ me, experts: initialExperts, history: i
 
   const { socket, connected } = useSignaling(me.userId, (s) => {
     s.on("connect", () => refresh().catch(() => {}));
-    s.on("user-status-change", ({ userId, status, availability }) => {
-      experts.value = experts.value.map((e) => e.id === userId ? { ...e, status, availability } : e);
+    s.on("user-status-changes", ({ changes }) => {
+      const byId = new Map(changes.map((c) => [c.userId, c]));
+      experts.value = experts.value.map((e) => {
+        const c = byId.get(e.id);
+        return c ? { ...e, status: c.status, availability: c.availability } : e;
+      });
     });
     s.on("call-response", ({ callId, accepted, reason }) => {
       const r = ringing.value;

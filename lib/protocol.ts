@@ -127,8 +127,17 @@ export type ClientToServerEvents = { [E in keyof SocketSchemas]: ClientEvent<E> 
   ping: (ack?: Ack) => void;
 };
 
+/** One user's presence, as `user-status-change` carries it. */
+export interface StatusChange {
+  userId: string;
+  status: PresenceStatus;
+  availability: Availability;
+}
+
 export interface ServerToClientEvents {
-  "user-status-change": (p: { userId: string; status: PresenceStatus; availability: Availability }) => void;
+  "user-status-change": (p: StatusChange) => void;
+  /** New: every change of one flush in one packet, for clients that connect with `auth: {presence: "batch"}`. */
+  "user-status-changes": (p: { changes: StatusChange[] }) => void;
   "call-request": (p: { callId: string; from: string; fromUsername?: string }) => void;
   "call-response": (p: { callId: string; from: string; accepted: boolean; reason?: string }) => void;
   "call-cancelled": (p: { callId: string; from?: string; reason?: string }) => void;

@@ -41,6 +41,45 @@ Deno.test("presence goes only to those who need it: Expert changes to Technician
   }
 });
 
+Deno.test("clients that ask for batches get one user-status-changes per flush; others one event per change", async () => {
+  const server = await startTestServer();
+  try {
+    const { tech, expert, admin } = await loginAll(server.url);
+    const otherExpert = await login(server.url, "user3", "p3");
+    const batchTech = await connect(server.url, tech.token, {
+      auth: { token: tech.token, presence: "batch" },
+    });
+    const legacyTech = await connect(server.url, tech.token);
+    const batchAdmin = await connect(server.url, admin.token, {
+      auth: { token: admin.token, presence: "batch" },
+    });
+    await sleep(400); // the technicians' and admin's own arrival goes out first
+    type Change = { userId: string; status: string; availability: string };
+    const batches = collect<{ changes: Change[] }>(batchTech, "user-status-changes");
+    const singlesToBatchTech = collect<Change>(batchTech, "user-status-change");
+    const singles = collect<Change>(legacyTech, "user-status-change");
+    const adminBatches = collect<{ changes: Change[] }>(batchAdmin, "user-status-changes");
+    // Two Experts arriving together: one flush.
+    const experts = await Promise.all([
+      connect(server.url, expert.token),
+      connect(server.url, otherExpert.token),
+    ]);
+    await sleep(500);
+    const online = (userId: string) => ({ userId, status: "online", availability: "available" });
+    const byUser = (a: Change, b: Change) => a.userId.localeCompare(b.userId);
+    const expected = [online(expert.userId), online(otherExpert.userId)].sort(byUser);
+    assert.equal(batches.length, 1, JSON.stringify(batches));
+    assert.deepEqual([...batches[0].changes].sort(byUser), expected);
+    assert.equal(singlesToBatchTech.length, 0, "a batch client gets no single events");
+    assert.deepEqual([...singles].sort(byUser), expected);
+    assert.equal(adminBatches.length, 1);
+    assert.deepEqual([...adminBatches[0].changes].sort(byUser), expected);
+    for (const s of [batchTech, legacyTech, batchAdmin, ...experts]) s.close();
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("presence changes are coalesced: a flapping user yields its latest state, not every flap", async () => {
   const server = await startTestServer();
   try {

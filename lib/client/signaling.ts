@@ -8,6 +8,8 @@ export function connectSignaling(userId: string): SignalingSocket {
   // Reconnect quickly: a short network drop must be bridged within the server's grace period.
   const socket: SignalingSocket = io({
     withCredentials: true,
+    // Presence as one `user-status-changes` per server flush instead of one event per user.
+    auth: { presence: "batch" },
     reconnectionDelay: 400,
     reconnectionDelayMax: 2000,
   });

@@ -5,22 +5,40 @@
  * and sent only to those who need them (Expert presence → Technicians and
  * Admins; everyone's → Admins), so a connection storm costs O(clients).
  */
+import type { StatusChange } from "../../lib/protocol.ts";
 import type { Role } from "../../lib/types.ts";
 import type { Deps } from "../context.ts";
 import { rooms } from "./rooms.ts";
 import type { IoServer, IoSocket } from "./types.ts";
 
 /**
- * Shards of the Technicians' presence room; a flush writes one shard per
- * event-loop turn, so with 5,000 watchers a turn is ~150 socket writes.
+ * Shards of the Technicians' presence room: one emit reaches one shard (~40
+ * sockets of 5,000, under a millisecond of writes), and a flush lets other work
+ * in once it has written for TURN_MS.
  */
-const WATCHER_SHARDS = 32;
+const WATCHER_SHARDS = 128;
+const TURN_MS = 1;
 const shardOf = (socketId: string) => {
   let h = 0;
   for (let i = 0; i < socketId.length; i++) h = (h * 31 + socketId.charCodeAt(i)) | 0;
   return Math.abs(h) % WATCHER_SHARDS;
 };
+// setTimeout, not setImmediate: in Deno only a timer lets pending socket reads run first.
 const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** Resolves at once while the current turn has run less than TURN_MS, else on the next turn. */
+function turnPacer() {
+  let start = performance.now();
+  return async () => {
+    if (performance.now() - start < TURN_MS) return;
+    await nextTurn();
+    start = performance.now();
+  };
+}
+
+/** Whether the client asked for presence in batches (`auth: {presence: "batch"}`): one packet per flush. */
+const wantsBatches = (socket: IoSocket) =>
+  (socket.handshake.auth as { presence?: unknown } | undefined)?.presence === "batch";
 
 export class SocketPresence {
   /** userId → this node's connected sockets of that user. */
@@ -34,6 +52,8 @@ export class SocketPresence {
   /** The state last sent for each user, so a change undone within one window is not sent at all. */
   private readonly lastSent = new Map<string, string>();
   private flushTimer?: ReturnType<typeof setTimeout>;
+  /** Flushes run one after another, so a shard never gets an older state after a newer one. */
+  private flushing = Promise.resolve();
   /** Called when a user's grace period ran out (leave calls, stop rings). */
   onGone: (userId: string) => Promise<void> = () => Promise.resolve();
   /** Called when a user whose node died did not come back within the grace period. */
@@ -47,8 +67,9 @@ export class SocketPresence {
     const { userId, role } = socket.data.identity;
     this.roles.set(userId, role);
     socket.join(rooms.user(userId));
-    if (role === "Technician") socket.join(rooms.expertWatchers(shardOf(socket.id)));
-    if (role === "Admin") socket.join(rooms.allWatchers);
+    const batched = wantsBatches(socket);
+    if (role === "Technician") socket.join(rooms.expertWatchers(shardOf(socket.id), batched));
+    if (role === "Admin") socket.join(rooms.allWatchers(batched));
     this.sockets.set(userId, (this.sockets.get(userId) ?? 0) + 1);
     clearTimeout(this.graceTimers.get(userId));
     this.graceTimers.delete(userId);
@@ -119,16 +140,21 @@ export class SocketPresence {
 
   private queue(userId: string): void {
     this.pending.add(userId);
-    this.flushTimer ??= setTimeout(() => void this.flush(), this.deps.config.presenceFlushMs);
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      this.flushing = this.flushing.then(() => this.flush()).catch((e) =>
+        this.deps.log.error({ event: "presence-flush", err: String(e) }, "presence flush failed")
+      );
+    }, this.deps.config.presenceFlushMs);
   }
 
   /**
    * Sends the changes gathered since the last flush: everyone's to Admins,
-   * Experts' to Technicians, one shard per event-loop turn so thousands of
-   * writes do not hold up calls being set up meanwhile.
+   * Experts' to Technicians. Clients that asked for batches get all of them
+   * in one `user-status-changes`, others one `user-status-change` each (compat).
+   * Writes pause every TURN_MS so calls being set up meanwhile are not held up.
    */
   private async flush(): Promise<void> {
-    this.flushTimer = undefined;
     const changes = [];
     for (const userId of this.pending) {
       const change = {
@@ -142,15 +168,28 @@ export class SocketPresence {
       changes.push(change);
     }
     this.pending.clear();
-    for (const change of changes) this.io.to(rooms.allWatchers).emit("user-status-change", change);
+    if (!changes.length) return;
+    const breathe = turnPacer();
+    await this.send(rooms.allWatchers(), rooms.allWatchers(true), changes, breathe);
     const experts = changes.filter((c) => this.roles.get(c.userId) === "Expert");
     if (!experts.length) return;
     for (let shard = 0; shard < WATCHER_SHARDS; shard++) {
-      if (shard > 0) await nextTurn();
-      for (const change of experts) {
-        this.io.to(rooms.expertWatchers(shard)).emit("user-status-change", change);
-      }
+      await this.send(rooms.expertWatchers(shard), rooms.expertWatchers(shard, true), experts, breathe);
     }
+  }
+
+  private async send(
+    room: string,
+    batchRoom: string,
+    changes: StatusChange[],
+    breathe: () => Promise<void>,
+  ): Promise<void> {
+    for (const change of changes) {
+      await breathe();
+      this.io.to(room).emit("user-status-change", change);
+    }
+    await breathe();
+    this.io.to(batchRoom).emit("user-status-changes", { changes });
   }
 
   close(): void {

@@ -8,9 +8,10 @@ export const rooms = {
   callUser: (callId: string, userId: string) => `call:${callId}:user:${userId}`,
   /**
    * Technicians' sockets, which want Expert presence, spread over shards so a
-   * presence change goes out a shard at a time between other work.
+   * presence change goes out a shard at a time between other work. `batched`:
+   * the sockets that asked for one `user-status-changes` per flush.
    */
-  expertWatchers: (shard: number) => `watch:experts:${shard}`,
+  expertWatchers: (shard: number, batched = false) => `watch:experts:${batched ? "batch:" : ""}${shard}`,
   /** Sockets that want everyone's presence: Admins. */
-  allWatchers: "watch:all",
+  allWatchers: (batched = false) => (batched ? "watch:all:batch" : "watch:all"),
 };
