@@ -14,6 +14,7 @@ import { parseArgs } from "node:util";
 import Table from "cli-table3";
 import { type ActiveCall, endCall, setupCall } from "./calls.ts";
 import { type BenchClient, connectAll, disconnectAll, type PresenceMode } from "./clients.ts";
+import { startCrowd } from "./crowd_process.ts";
 import { annotationFanout } from "./phases/annotations.ts";
 import { callSetup } from "./phases/call_setup.ts";
 import { coldStart } from "./phases/cold_start.ts";
@@ -21,35 +22,7 @@ import { relay } from "./phases/relay.ts";
 import { storm } from "./phases/storm.ts";
 import { type BenchUser, provision, provisionRemote } from "./provision.ts";
 import { type ServerProcess, startServerProcess } from "./server_process.ts";
-import { serverV8Arg } from "../server/runtime_flags.ts";
 import { sleep } from "./stats.ts";
-
-/** Starts bench/crowd.ts holding `users` connected; resolves once they all are. */
-async function startCrowd(url: string, users: BenchUser[], presence: PresenceMode) {
-  const file = await Deno.makeTempFile({ suffix: ".json" });
-  await Deno.writeTextFile(file, JSON.stringify({ url, users, presence }));
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", serverV8Arg, new URL("./crowd.ts", import.meta.url).pathname, file],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let out = "";
-  while (!out.includes("ready")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("the crowd process ended before it was ready");
-    out += value;
-  }
-  return {
-    count: users.length,
-    stop: async () => {
-      await child.stdin.close();
-      await child.status;
-      await Deno.remove(file).catch(() => {});
-    },
-  };
-}
 
 const { values: args } = parseArgs({
   options: {
