@@ -28,6 +28,9 @@ interface Buffered {
   maxDisconnectionDuration: number;
 }
 
+/** A kept packet's data, stored as its JSON (see broadcast) and read back for a replay. */
+const unpack = (data: unknown) => (typeof data === "string" ? JSON.parse(data) as unknown[] : data);
+
 const YEAST = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
 
 /** The emission time (ms) inside a packet offset (a yeast id: base-64 time, then ".seq"); NaN when malformed. */
@@ -73,7 +76,13 @@ export class RecoveryAdapter extends SessionAwareAdapter {
    * (socket.io/socket.io#5282).
    */
   // deno-lint-ignore no-explicit-any
-  override restoreSession(pid: string, offset: string): Promise<any> {
+  override async restoreSession(pid: string, offset: string): Promise<any> {
+    const session = await this.findMissed(pid, offset);
+    if (session?.missedPackets) session.missedPackets = session.missedPackets.map(unpack);
+    return session;
+  }
+
+  private findMissed(pid: string, offset: string): Promise<{ missedPackets?: unknown[] } | null> | null {
     const self = this as unknown as Buffered;
     const session = self.sessions.get(pid);
     const live = session && session.disconnectedAt + self.maxDisconnectionDuration >= Date.now();
@@ -86,7 +95,13 @@ export class RecoveryAdapter extends SessionAwareAdapter {
   }
 
   override broadcast(packet: Packet, opts: Opts): void {
-    if (NOT_REPLAYED.has(packet.data?.[0] as string)) Adapter.prototype.broadcast.call(this, packet, opts);
-    else super.broadcast(packet, opts);
+    if (NOT_REPLAYED.has(packet.data?.[0] as string)) {
+      return Adapter.prototype.broadcast.call(this, packet, opts);
+    }
+    super.broadcast(packet, opts);
+    // Kept for replay as one string rather than the payload's objects (a stroke is dozens of them): the
+    // seconds a packet is kept span several young-generation GCs, each of which would copy every object.
+    const kept = (this as unknown as Buffered).packets.at(-1);
+    if (kept?.data === packet.data) kept.data = JSON.stringify(packet.data) as unknown as unknown[];
   }
 }
