@@ -2,6 +2,7 @@
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import { HistoryList } from "../components/HistoryList.tsx";
+import { Modal } from "../components/Modal.tsx";
 import { SecureContextWarning } from "../components/SecureContextWarning.tsx";
 import { apiJson } from "../lib/client/api.ts";
 import { request } from "../lib/client/signaling.ts";
@@ -102,7 +103,6 @@ export default function ExpertHome(
   useEffect(() => {
     const current = incoming.value;
     if (!current) return;
-    acceptRef.current?.focus();
     // A silent alert that still shows in a background tab's title.
     const title = document.title;
     document.title = "Incoming call · MobiMaint";
@@ -147,29 +147,27 @@ export default function ExpertHome(
         {notice.value && <p class="alert alert-info" role="status" data-testid="notice">{notice.value}</p>}
       </section>
       {incoming.value && (
-        <div class="overlay">
-          <div
-            class="dialog incoming"
-            role="alertdialog"
-            aria-modal="true"
-            aria-labelledby="incoming-title"
-            aria-describedby="incoming-desc"
-            data-testid="incoming-call"
-            onKeyDown={(e) => e.key === "Escape" && respond(false)}
-          >
-            <div class="pulse" aria-hidden="true" />
-            <h2 id="incoming-title">Incoming call</h2>
-            <p id="incoming-desc">
-              <strong>{incoming.value.fromUsername ?? "A technician"}</strong> is asking for help.
-            </p>
-            <div class="row">
-              <button type="button" class="btn btn-danger" onClick={() => respond(false)}>Decline</button>
-              <button type="button" class="btn btn-success" ref={acceptRef} onClick={() => respond(true)}>
-                Accept
-              </button>
-            </div>
+        <Modal
+          role="alertdialog"
+          className="incoming"
+          labelledBy="incoming-title"
+          describedBy="incoming-desc"
+          testId="incoming-call"
+          onEscape={() => respond(false)}
+          initialFocus={acceptRef}
+        >
+          <div class="pulse" aria-hidden="true" />
+          <h2 id="incoming-title">Incoming call</h2>
+          <p id="incoming-desc">
+            <strong>{incoming.value.fromUsername ?? "A technician"}</strong> is asking for help.
+          </p>
+          <div class="row">
+            <button type="button" class="btn btn-danger" onClick={() => respond(false)}>Decline</button>
+            <button type="button" class="btn btn-success" ref={acceptRef} onClick={() => respond(true)}>
+              Accept
+            </button>
           </div>
-        </div>
+        </Modal>
       )}
       <HistoryList items={history.value} />
     </div>

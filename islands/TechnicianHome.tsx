@@ -1,6 +1,7 @@
 /** Technician home: experts with live availability, call one (or any available), ringing state, history. */
 import { useComputed, useSignal } from "@preact/signals";
 import { HistoryList } from "../components/HistoryList.tsx";
+import { Modal } from "../components/Modal.tsx";
 import { SecureContextWarning } from "../components/SecureContextWarning.tsx";
 import { apiJson } from "../lib/client/api.ts";
 import { request } from "../lib/client/signaling.ts";
@@ -124,19 +125,11 @@ export default function TechnicianHome({ me, experts: initialExperts, history: i
         </ul>
       </section>
       {ringing.value && (
-        <div class="overlay">
-          <div
-            class="dialog ringing"
-            role="dialog"
-            aria-modal="true"
-            aria-labelledby="ringing-title"
-            onKeyDown={(e) => e.key === "Escape" && cancel()}
-          >
-            <h2 id="ringing-title">Calling {ringing.value.expert.username}…</h2>
-            <p class="muted">Waiting for the expert to answer.</p>
-            <button type="button" class="btn btn-danger" onClick={cancel} autoFocus>Cancel call</button>
-          </div>
-        </div>
+        <Modal className="ringing" labelledBy="ringing-title" onEscape={cancel}>
+          <h2 id="ringing-title">Calling {ringing.value.expert.username}…</h2>
+          <p class="muted">Waiting for the expert to answer.</p>
+          <button type="button" class="btn btn-danger" onClick={cancel}>Cancel call</button>
+        </Modal>
       )}
       <HistoryList items={history.value} />
     </div>

@@ -388,6 +388,27 @@ Deno.test({
         await tech.locator('[data-expert="user2"][data-availability="available"]').waitFor();
         await tech.click('button[aria-label="Call user2"]');
         await expert.locator('[data-testid="incoming-call"]').waitFor();
+        // Both dialogs keep keyboard focus inside while open.
+        const focused = (page: typeof tech, dialog: string) =>
+          page.evaluate((sel) => {
+            const el = document.activeElement;
+            return el?.closest(sel) ? el.textContent?.trim() : `outside: ${el?.tagName}`;
+          }, dialog);
+        assert.equal(await focused(expert, '[data-testid="incoming-call"]'), "Accept");
+        for (const key of ["Tab", "Tab", "Tab", "Shift+Tab", "Shift+Tab"]) {
+          await expert.keyboard.press(key);
+          assert.match(
+            await focused(expert, '[data-testid="incoming-call"]') ?? "",
+            /^(Accept|Decline)$/,
+            key,
+          );
+        }
+        assert.equal(await focused(expert, '[data-testid="incoming-call"]'), "Decline");
+        for (const key of ["Tab", "Shift+Tab", "Tab"]) {
+          await tech.keyboard.press(key);
+          assert.equal(await focused(tech, '[role="dialog"]'), "Cancel call", key);
+        }
+        await expert.keyboard.press("Tab"); // back to Accept
         await expert.keyboard.press("Escape"); // focus is on Accept inside the dialog
         await tech.locator('[data-testid="notice"]', { hasText: "user2 declined the call." }).waitFor();
         await Promise.all([tech.waitForURL(`${base}/login`), tech.click("button:has-text('Sign out')")]);
