@@ -410,6 +410,33 @@ Deno.test("store contract: Redis (two clients on one redis-server)", async (t) =
       });
     });
 
+    await t.step("redis: putAnnotationWithin checks the limit and writes in one step", async () => {
+      const [s1, s2] = [
+        await RedisStore.open(redis.url, { prefix: "{within}:" }),
+        await RedisStore.open(redis.url, { prefix: "{within}:" }),
+      ];
+      try {
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => (i % 2 ? s1 : s2).putAnnotationWithin("c", ann(`n${i}`), 3)),
+        );
+        assert.equal(results.filter(Boolean).length, 3);
+        const kept = (await s1.listAnnotations("c")).map((a) => a.id);
+        assert.equal(kept.length, 3);
+        assert.equal(
+          await s2.putAnnotationWithin("c", ann(kept[0], "edited"), 3),
+          true,
+          "an update at the limit",
+        );
+        assert.equal(await s2.putAnnotationWithin("c", ann("new"), 3), false);
+        assert.equal(await s1.countAnnotations("c"), 3);
+        await s1.deleteAnnotation("c", kept[1]);
+        assert.equal(await s2.putAnnotationWithin("c", ann("new"), 3), true);
+      } finally {
+        await s1.close();
+        await s2.close();
+      }
+    });
+
     await t.step("redis: a revocation expires when the token does", async () => {
       const s = await RedisStore.open(redis.url, { prefix: "{expiry}:" });
       try {

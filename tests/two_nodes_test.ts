@@ -222,3 +222,62 @@ Deno.test("two nodes on one Redis: login limits count across nodes", async () =>
     await redis.close();
   }
 });
+
+Deno.test("two nodes on one Redis: the annotations-per-call limit holds across nodes", async () => {
+  const redis = await startTestRedis();
+  const env = { MOBIMAINT_REDIS_URL: redis.url, MOBIMAINT_LIMIT_ANNOTATIONS: "3" };
+  const nodes: TestServer[] = [];
+  const sockets: Client[] = [];
+  try {
+    nodes.push(await startTestServer(env), await startTestServer(env));
+    const [a, b] = nodes;
+    const tech = await login(a.url, "user1", "P");
+    const expert = await login(b.url, "user2", "P");
+    const techSocket = await connect(a.url, tech.token);
+    const expertSocket = await connect(b.url, expert.token);
+    sockets.push(techSocket, expertSocket);
+    await expectExpert(a.url, tech.token, expert.userId, "online/available");
+    const callId =
+      (await api(a.url, "POST", "/api/create-call", { token: tech.token, body: {} })).body.callId;
+    const rung = next(expertSocket, "call-request", 5000);
+    assert.equal((await send(techSocket, "call-request", { callId, to: expert.userId })).ok, true);
+    await rung;
+    assert.equal((await send(expertSocket, "call-response", { callId, accepted: true })).ok, true);
+    assert.equal((await send(techSocket, "join-call", { callId })).ok, true);
+
+    const draw = (socket: Client, id: string, text = "") =>
+      send(socket, "annotation", { callId, id, text, x: 0.5, y: 0.5 });
+    const code = (ack: { ok: boolean; error?: { code: string } }) => ack.ok ? "ok" : ack.error?.code;
+    const stored = async () =>
+      (await api(a.url, "GET", `/api/calls/${callId}`, { token: tech.token })).body.annotations.length;
+
+    assert.equal(code(await draw(techSocket, "a1")), "ok");
+    assert.equal(code(await draw(techSocket, "a2")), "ok");
+    assert.equal(code(await draw(expertSocket, "b1")), "ok");
+    assert.equal(code(await draw(expertSocket, "b2")), "LIMIT_EXCEEDED", "the two on node A count on node B");
+    assert.equal(code(await draw(techSocket, "a3")), "LIMIT_EXCEEDED", "the one on node B counts on node A");
+    assert.equal(
+      code(await draw(techSocket, "a1", "moved")),
+      "ok",
+      "an update at the limit is not a new one",
+    );
+    assert.equal(await stored(), 3);
+
+    // A clear on B frees the call for A too.
+    assert.equal((await send(expertSocket, "annotation-clear", { callId })).ok, true);
+    assert.equal(code(await draw(techSocket, "a4")), "ok");
+    assert.equal((await send(techSocket, "annotation-delete", { callId, id: "a4" })).ok, true);
+
+    // Writers on both nodes at once: exactly the limit is stored, and exactly that many acknowledged.
+    const acks = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => draw(i % 2 ? expertSocket : techSocket, `race-${i}`)),
+    );
+    assert.equal(acks.filter((r) => r.ok).length, 3, JSON.stringify(acks.map(code)));
+    assert.ok(acks.every((r) => r.ok || code(r) === "LIMIT_EXCEEDED"));
+    assert.equal(await stored(), 3);
+  } finally {
+    for (const s of sockets) s.close();
+    for (const n of nodes) await n.close();
+    await redis.close();
+  }
+});

@@ -7,8 +7,10 @@ import { AppError, notFound } from "./errors.ts";
 
 export class AnnotationService {
   /**
-   * Annotation ids per call seen by this node, for the per-call limit without
-   * a store read on every stroke. Loaded from the store on first use.
+   * With the embedded store (one writer: this process): the annotation ids of
+   * each call, for the per-call limit without a store read on every stroke.
+   * Loaded from the store on first use. A store shared by several nodes checks
+   * the limit itself (Store.putAnnotationWithin).
    */
   private readonly ids = new Map<string, Promise<Set<string>>>();
 
@@ -28,6 +30,11 @@ export class AnnotationService {
     return ids;
   }
 
+  /** The ids counted for a call, when this node counts them and has loaded them. */
+  private counted(callId: string): Promise<Set<string>> | undefined {
+    return this.ids.get(callId);
+  }
+
   /** Forgets a finished call's index. */
   forget(callId: string): void {
     this.ids.delete(callId);
@@ -36,7 +43,9 @@ export class AnnotationService {
   /**
    * Stores (upserts by id) an annotation; `from` is always the sender.
    * Durable when it resolves. `accepted` runs once the annotation passed every
-   * check, before the write, so the room sees it without waiting on the disk.
+   * check: with the embedded store before the write, so the room sees it
+   * without waiting on the disk; with a store shared by several nodes after
+   * it, since only that store sees every node's annotations to check the limit.
    */
   async put(
     userId: string,
@@ -46,29 +55,38 @@ export class AnnotationService {
   ): Promise<Annotation> {
     await this.calls.requireActiveParticipant(userId, callId);
     const annotation: Annotation = { ...input, from: userId };
-    const ids = await this.idsOf(callId);
-    if (!ids.has(input.id) && ids.size >= this.limits.annotationsPerCall) {
-      throw new AppError(
-        "LIMIT_EXCEEDED",
-        `A call holds at most ${this.limits.annotationsPerCall} annotations`,
-      );
+    if (this.store.putAnnotationWithin) {
+      if (!(await this.store.putAnnotationWithin(callId, annotation, this.limits.annotationsPerCall))) {
+        throw this.full();
+      }
+      accepted(annotation);
+      return annotation;
     }
+    const ids = await this.idsOf(callId);
+    if (!ids.has(input.id) && ids.size >= this.limits.annotationsPerCall) throw this.full();
     ids.add(input.id);
     accepted(annotation);
     await this.store.putAnnotation(callId, annotation);
     return annotation;
   }
 
+  private full(): AppError {
+    return new AppError(
+      "LIMIT_EXCEEDED",
+      `A call holds at most ${this.limits.annotationsPerCall} annotations`,
+    );
+  }
+
   async delete(userId: string, callId: string, id: string): Promise<void> {
     await this.calls.requireActiveParticipant(userId, callId);
     if (!(await this.store.deleteAnnotation(callId, id))) throw notFound(`Annotation ${id} not found`);
-    (await this.idsOf(callId)).delete(id);
+    (await this.counted(callId))?.delete(id);
   }
 
   async clear(userId: string, callId: string): Promise<void> {
     await this.calls.requireActiveParticipant(userId, callId);
     await this.store.clearAnnotations(callId);
-    (await this.idsOf(callId)).clear();
+    (await this.counted(callId))?.clear();
   }
 
   async chat(userId: string, callId: string, id: string, text: string): Promise<ChatMessage> {

@@ -87,10 +87,12 @@ for i = 1, #ids do
 end
 return out`,
   },
-  /** KEYS: items hash, order zset. ARGV: id, json. Upserts keeping the first position. */
+  /** KEYS: items hash, order zset. ARGV: id, json, limit (-1: none). Upserts keeping the first position; 0 when full. */
   putOrdered: {
     keys: 2,
     lua: `if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
+  local limit = tonumber(ARGV[3])
+  if limit >= 0 and redis.call('HLEN', KEYS[1]) >= limit then return 0 end
   local last = redis.call('ZREVRANGE', KEYS[2], 0, 0, 'WITHSCORES')
   local seq = 1
   if last[2] then seq = tonumber(last[2]) + 1 end
@@ -272,12 +274,18 @@ export class RedisStore implements Store {
   }
 
   async putAnnotation(callId: string, annotation: Annotation) {
-    await this.redis.putOrdered(
+    await this.putAnnotationWithin(callId, annotation, -1);
+  }
+
+  async putAnnotationWithin(callId: string, annotation: Annotation, limit: number) {
+    const stored = await this.redis.putOrdered(
       this.key.annotations(callId),
       this.key.annotationOrder(callId),
       annotation.id,
       JSON.stringify(annotation),
+      String(limit),
     );
+    return stored === 1;
   }
 
   countAnnotations(callId: string) {

@@ -56,6 +56,13 @@ export interface Store {
 
   /** Upserts by id; an update keeps the first insertion's position in the list. */
   putAnnotation(callId: string, annotation: Annotation): Promise<void>;
+  /**
+   * Stores shared by several nodes (Redis): putAnnotation, unless `annotation.id` is new and the call
+   * already holds `limit` annotations — then nothing is written and it resolves false. The check and
+   * the write are one atomic step, so writers on different nodes cannot pass the limit together.
+   * The embedded store has one writer, which counts in memory instead (AnnotationService).
+   */
+  putAnnotationWithin?(callId: string, annotation: Annotation, limit: number): Promise<boolean>;
   countAnnotations(callId: string): Promise<number>;
   deleteAnnotation(callId: string, id: string): Promise<boolean>;
   clearAnnotations(callId: string): Promise<void>;
