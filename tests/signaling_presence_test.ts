@@ -41,7 +41,7 @@ Deno.test("presence goes only to those who need it: Expert changes to Technician
   }
 });
 
-Deno.test("clients that ask for batches get one user-status-changes per flush; others one event per change", async () => {
+Deno.test("presence as asked: one user-status-changes per flush, none at all, or one event per change", async () => {
   const server = await startTestServer();
   try {
     const { tech, expert, admin } = await loginAll(server.url);
@@ -53,12 +53,17 @@ Deno.test("clients that ask for batches get one user-status-changes per flush; o
     const batchAdmin = await connect(server.url, admin.token, {
       auth: { token: admin.token, presence: "batch" },
     });
+    const quietTech = await connect(server.url, tech.token, {
+      auth: { token: tech.token, presence: "none" },
+    });
     await sleep(400); // the technicians' and admin's own arrival goes out first
     type Change = { userId: string; status: string; availability: string };
     const batches = collect<{ changes: Change[] }>(batchTech, "user-status-changes");
     const singlesToBatchTech = collect<Change>(batchTech, "user-status-change");
     const singles = collect<Change>(legacyTech, "user-status-change");
     const adminBatches = collect<{ changes: Change[] }>(batchAdmin, "user-status-changes");
+    const quietSingles = collect<Change>(quietTech, "user-status-change");
+    const quietBatches = collect<{ changes: Change[] }>(quietTech, "user-status-changes");
     // Two Experts arriving together: one flush.
     const experts = await Promise.all([
       connect(server.url, expert.token),
@@ -74,7 +79,12 @@ Deno.test("clients that ask for batches get one user-status-changes per flush; o
     assert.deepEqual([...singles].sort(byUser), expected);
     assert.equal(adminBatches.length, 1);
     assert.deepEqual([...adminBatches[0].changes].sort(byUser), expected);
-    for (const s of [batchTech, legacyTech, batchAdmin, ...experts]) s.close();
+    assert.equal(
+      quietSingles.length + quietBatches.length,
+      0,
+      "a client that asked for no presence gets none",
+    );
+    for (const s of [batchTech, legacyTech, batchAdmin, quietTech, ...experts]) s.close();
   } finally {
     await server.close();
   }

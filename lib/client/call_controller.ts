@@ -102,7 +102,7 @@ export class CallController {
   }
 
   private connect() {
-    const s = this.socket = connectSignaling(this.me.userId);
+    const s = this.socket = connectSignaling(this.me.userId, "none");
     const { callId, me } = this;
     s.onAny((event: string) => this.note(event));
     s.on("connect", async () => {

@@ -4,12 +4,15 @@ import type { AckResult, ClientToServerEvents, ServerToClientEvents } from "../p
 
 export type SignalingSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-export function connectSignaling(userId: string): SignalingSocket {
+/**
+ * `presence`: "batch" for pages that show who is available (one `user-status-changes` per server
+ * flush); "none" for the call room, which has no directory and should not spend a weak link on one.
+ */
+export function connectSignaling(userId: string, presence: "batch" | "none" = "batch"): SignalingSocket {
   // Reconnect quickly: a short network drop must be bridged within the server's grace period.
   const socket: SignalingSocket = io({
     withCredentials: true,
-    // Presence as one `user-status-changes` per server flush instead of one event per user.
-    auth: { presence: "batch" },
+    auth: { presence },
     reconnectionDelay: 400,
     reconnectionDelayMax: 2000,
   });

@@ -36,9 +36,14 @@ function turnPacer() {
   };
 }
 
-/** Whether the client asked for presence in batches (`auth: {presence: "batch"}`): one packet per flush. */
-const wantsBatches = (socket: IoSocket) =>
-  (socket.handshake.auth as { presence?: unknown } | undefined)?.presence === "batch";
+/**
+ * How the client asked for presence in its handshake (`auth.presence`): "batch", one packet per flush;
+ * "none", no presence at all (the call room has no directory to keep up to date); else one event per change.
+ */
+const presenceWanted = (socket: IoSocket) => {
+  const asked = (socket.handshake.auth as { presence?: unknown } | undefined)?.presence;
+  return asked === "batch" || asked === "none" ? asked : "each";
+};
 
 export class SocketPresence {
   /** userId → this node's connected sockets of that user. */
@@ -67,9 +72,12 @@ export class SocketPresence {
     const { userId, role } = socket.data.identity;
     this.roles.set(userId, role);
     socket.join(rooms.user(userId));
-    const batched = wantsBatches(socket);
-    if (role === "Technician") socket.join(rooms.expertWatchers(shardOf(socket.id), batched));
-    if (role === "Admin") socket.join(rooms.allWatchers(batched));
+    const wanted = presenceWanted(socket);
+    const batched = wanted === "batch";
+    if (role === "Technician" && wanted !== "none") {
+      socket.join(rooms.expertWatchers(shardOf(socket.id), batched));
+    }
+    if (role === "Admin" && wanted !== "none") socket.join(rooms.allWatchers(batched));
     this.sockets.set(userId, (this.sockets.get(userId) ?? 0) + 1);
     clearTimeout(this.graceTimers.get(userId));
     this.graceTimers.delete(userId);
