@@ -226,6 +226,15 @@ const cases: Record<string, Case> = {
     // History returns the current record, not the one at indexing time.
     await s.updateCall("c4", (c) => ({ ...c, status: "ended", endedAt: 5000 }));
     assert.equal((await s.listUserCalls("u2", { limit: 1 }))[0].status, "ended");
+
+    // updateCall indexes a user along with a change it makes, and only then.
+    assert.deepEqual(await s.updateCall("c1", () => null, { indexUser: "u7" }), {
+      call: await s.getCall("c1"),
+      changed: false,
+    });
+    assert.deepEqual(await s.listUserCalls("u7", { limit: 10 }), []);
+    await s.updateCall("c1", (c) => ({ ...c, ringing: { to: "u7", since: 1 } }), { indexUser: "u7" });
+    assert.deepEqual(callIds(await s.listUserCalls("u7", { limit: 10 })), ["c1"]);
   },
 
   "annotations: upsert keeps first position, count, delete, clear": async ({ open }) => {

@@ -123,20 +123,25 @@ export class CallService {
   }
 
   /** Applies a change atomically; `change` throws AppError to refuse, or returns null to leave the call as is. */
-  private async update(callId: string, change: (call: CallRecord) => CallRecord | null): Promise<CallRecord> {
-    return (await this.apply(callId, change)).call;
+  private async update(
+    callId: string,
+    change: (call: CallRecord) => CallRecord | null,
+    opts?: { indexUser?: string },
+  ): Promise<CallRecord> {
+    return (await this.apply(callId, change, opts)).call;
   }
 
   /** update(), also telling whether the change was made. */
   private async apply(
     callId: string,
     change: (call: CallRecord) => CallRecord | null,
+    opts?: { indexUser?: string },
   ): Promise<{ call: CallRecord; changed: boolean }> {
     let rungBefore: string | undefined;
     const r = await this.store.updateCall(callId, (call) => {
       rungBefore = call.ringing?.to;
       return change(call);
-    });
+    }, opts);
     if (!r) throw notFound(`Call ${callId} not found`);
     this.remember(r.call);
     this.syncBusy(r.call, rungBefore);
@@ -214,9 +219,7 @@ export class CallService {
       call.ringing = { to, since: Date.now() };
       log(call, { type: "ringing", userId: to });
       return call;
-    });
-    // The rung Expert sees the call in history whether it is answered or not.
-    await this.store.indexUserCall(to, call);
+    }, { indexUser: to }); // the rung Expert sees the call in history whether it is answered or not
     return call;
   }
 

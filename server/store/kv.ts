@@ -177,6 +177,7 @@ export class KvStore implements Store {
   async updateCall(
     callId: string,
     change: (call: CallRecord) => CallRecord | null,
+    opts: { indexUser?: string } = {},
   ) {
     for (;;) {
       const entry = await this.kv.get<CallRecord>(K.call(callId));
@@ -187,6 +188,7 @@ export class KvStore implements Store {
         const op = this.kv.atomic().check(entry).set(entry.key, next);
         if (next.status === "ended") op.delete(K.openCall(callId));
         else op.set(K.openCall(callId), true);
+        if (opts.indexUser) op.set(K.userCall(opts.indexUser, next.createdAt, callId), true);
         return op.commit();
       });
       if (r.ok) return { call: next, changed: true };

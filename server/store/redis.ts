@@ -227,7 +227,11 @@ export class RedisStore implements Store {
     if (r !== 1) throw new Error(`call ${call.callId} already exists`);
   }
 
-  async updateCall(callId: string, change: (call: CallRecord) => CallRecord | null) {
+  async updateCall(
+    callId: string,
+    change: (call: CallRecord) => CallRecord | null,
+    opts: { indexUser?: string } = {},
+  ) {
     for (;;) {
       const raw = await this.redis.hget(this.key.calls(), callId);
       if (raw === null) return null;
@@ -238,6 +242,7 @@ export class RedisStore implements Store {
         await this.redis.casCall(this.key.calls(), this.key.openCalls(), callId, raw, json, isOpen(next)) ===
           1
       ) {
+        if (opts.indexUser) await this.indexUserCall(opts.indexUser, next);
         return { call: JSON.parse(json) as CallRecord, changed: true };
       }
     }

@@ -38,10 +38,13 @@ export interface Store {
    * Atomically applies `change` to the current record (retrying on races
    * between nodes). `change` returns the new record, or null to leave it as is.
    * Resolves with what is stored afterwards, or null when there is no call.
+   * `indexUser`: when the change is made, also record that this user took part (as indexUserCall),
+   * in the same write where the store can.
    */
   updateCall(
     callId: string,
     change: (call: CallRecord) => CallRecord | null,
+    opts?: { indexUser?: string },
   ): Promise<{ call: CallRecord; changed: boolean } | null>;
   listCalls(): Promise<CallRecord[]>;
   /**
