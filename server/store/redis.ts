@@ -28,6 +28,14 @@ export interface RedisStoreOptions {
   prefix?: string;
 }
 
+/** Lua: the values of hash KEYS[1] for the ids in `ids`, in that order, skipping ids with none. */
+const VALUES_OF_IDS = `local out = {}
+for i = 1, #ids do
+  local v = redis.call('HGET', KEYS[1], ids[i])
+  if v then out[#out + 1] = v end
+end
+return out`;
+
 /** Lua scripts, each run atomically by Redis. Keys always come in KEYS. */
 const SCRIPTS = {
   /** KEYS: users, userIds. ARGV: username, id, json. 1 when created, 0 when the name is taken. */
@@ -79,13 +87,7 @@ return 1`,
   /** KEYS: calls, open calls. The open calls' JSON (one consistent snapshot). */
   listOpenCalls: {
     keys: 2,
-    lua: `local ids = redis.call('SMEMBERS', KEYS[2])
-local out = {}
-for i = 1, #ids do
-  local v = redis.call('HGET', KEYS[1], ids[i])
-  if v then out[#out + 1] = v end
-end
-return out`,
+    lua: `local ids = redis.call('SMEMBERS', KEYS[2])\n${VALUES_OF_IDS}`,
   },
   /** KEYS: items hash, order zset. ARGV: id, json, limit (-1: none). Upserts keeping the first position; 0 when full. */
   putOrdered: {
@@ -104,13 +106,7 @@ return 1`,
   /** KEYS: items hash, order zset. The items' JSON in zset order (one consistent snapshot). */
   listOrdered: {
     keys: 2,
-    lua: `local ids = redis.call('ZRANGE', KEYS[2], 0, -1)
-local out = {}
-for i = 1, #ids do
-  local v = redis.call('HGET', KEYS[1], ids[i])
-  if v then out[#out + 1] = v end
-end
-return out`,
+    lua: `local ids = redis.call('ZRANGE', KEYS[2], 0, -1)\n${VALUES_OF_IDS}`,
   },
 } as const;
 
