@@ -40,17 +40,21 @@ export interface Json {
   body: any;
 }
 
-/** Makes a JSON request; `body` may be a string to send it raw. */
+/**
+ * Makes a JSON request; `body` may be a string to send it raw. `client`: a Deno.HttpClient, e.g. one
+ * trusting the test CA (helpers/tls.ts).
+ */
 export async function api(
   base: string,
   method: string,
   path: string,
-  opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  opts: { token?: string; body?: unknown; headers?: Record<string, string>; client?: Deno.HttpClient } = {},
 ): Promise<Json> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   if (opts.body !== undefined) headers["content-type"] ??= "application/json";
-  const res = await fetch(base + path, {
+  const init: RequestInit & { client?: Deno.HttpClient } = {
+    client: opts.client, // the "dom" lib's RequestInit does not know Deno's option
     method,
     headers,
     body: opts.body === undefined
@@ -58,7 +62,12 @@ export async function api(
       : typeof opts.body === "string"
       ? opts.body
       : JSON.stringify(opts.body),
-  });
+  };
+  return await readResponse(await fetch(base + path, init));
+}
+
+/** Status, headers and body of a response; the body parsed as JSON when it is JSON, else the text. */
+export async function readResponse(res: Response): Promise<Json> {
   const text = await res.text();
   let body: unknown = text;
   try {

@@ -13,6 +13,7 @@ import {
   type IssuedCert,
   issueServerCert,
 } from "../../server/tls/dev_ca.ts";
+import { api, type Json } from "./server.ts";
 
 /** `mobimaint.test` is a non-loopback name (map it with Chromium's --host-resolver-rules). */
 export const TEST_NAMES = { dnsNames: ["localhost", "mobimaint.test"], ipAddresses: ["127.0.0.1", "::1"] };
@@ -60,31 +61,15 @@ export async function makeTestCertificates(dir?: string): Promise<TestCertificat
   return certs;
 }
 
-/** A JSON request through `client` (a Deno.HttpClient trusting the test CA); like helpers/server.ts api(). */
-export async function httpsApi(
+/** A JSON request through `client` (a Deno.HttpClient trusting the test CA): helpers/server.ts api(). */
+export function httpsApi(
   client: Deno.HttpClient,
   base: string,
   method: string,
   path: string,
   opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
-  // deno-lint-ignore no-explicit-any
-): Promise<{ status: number; headers: Headers; body: any }> {
-  const headers: Record<string, string> = { ...opts.headers };
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  if (opts.body !== undefined) headers["content-type"] = "application/json";
-  const init: RequestInit & { client: Deno.HttpClient } = {
-    client, // the "dom" lib's RequestInit does not know Deno's option
-    method,
-    headers,
-    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-  };
-  const res = await fetch(base + path, init);
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch { /* not JSON */ }
-  return { status: res.status, headers: res.headers, body };
+): Promise<Json> {
+  return api(base, method, path, { ...opts, client });
 }
 
 /**
