@@ -3,6 +3,7 @@
  * against a real server on an ephemeral port, with a temp HOME.
  */
 import assert from "node:assert/strict";
+import { acceptAsOldClient } from "./helpers/calls.ts";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { VERSION } from "../fresh.config.ts";
@@ -517,12 +518,7 @@ Deno.test("cli: calls list, show and end on a call made through the signaling se
     assert.match((await cli.run(["calls", "show", callId])).stdout, /Ringing +user2/);
 
     const accepted = next(techSocket, "call-response");
-    const ack = await send(expertSocket, "call-response", {
-      callId,
-      from: expert.userId,
-      to: tech.userId,
-      accepted: true,
-    });
+    const ack = await acceptAsOldClient(expertSocket, callId, expert.userId, tech.userId);
     assert.equal(ack.ok, true);
     await accepted;
     assert.equal(

@@ -4,6 +4,7 @@
  * flooding, and oversize messages (refused without memory growth).
  */
 import assert from "node:assert/strict";
+import { startActiveCall } from "./helpers/calls.ts";
 import { SignJWT } from "jose";
 import { ADMIN_PASSWORD, api, login, loginAll, startTestServer } from "./helpers/server.ts";
 import { startServerProcess } from "./helpers/process.ts";
@@ -95,11 +96,7 @@ Deno.test("event flooding from one socket is rate-limited without slowing other 
     const techSocket = await connect(server.url, tech.token);
     const expertSocket = await connect(server.url, expert.token);
     sockets.push(flooder, techSocket, expertSocket);
-    const callId =
-      (await api(server.url, "POST", "/api/create-call", { token: tech.token, body: {} })).body.callId;
-    await send(techSocket, "call-request", { callId, to: expert.userId });
-    await send(expertSocket, "call-response", { callId, accepted: true });
-    await send(techSocket, "join-call", { callId });
+    const callId = await startActiveCall(server.url, tech.token, techSocket, expertSocket, expert.userId);
 
     // 2,000 events from one socket, as fast as it can, across several event names (ping included).
     const events = ["ping", "register", "annotation", "chat", "offer"] as const;
@@ -218,11 +215,7 @@ Deno.test("concurrent annotation writers cannot pass the per-call limit together
     const t = await connect(server.url, tech.token);
     const e = await connect(server.url, expert.token);
     sockets.push(t, e);
-    const callId =
-      (await api(server.url, "POST", "/api/create-call", { token: tech.token, body: {} })).body.callId;
-    await send(t, "call-request", { callId, to: expert.userId });
-    await send(e, "call-response", { callId, accepted: true });
-    await send(t, "join-call", { callId });
+    const callId = await startActiveCall(server.url, tech.token, t, e, expert.userId);
     const acks = await Promise.all(
       Array.from(
         { length: 30 },

@@ -4,16 +4,18 @@
  * period or after its token was revoked.
  */
 import assert from "node:assert/strict";
-import { io } from "socket.io-client";
-import { api, login, loginAll, startTestServer, type TestServer } from "./helpers/server.ts";
-import { startTestRedis, waitForStoredSession } from "./helpers/redis.ts";
+import { api, loginAll, startTestServer, type TestServer } from "./helpers/server.ts";
+import { connectPair, startActiveCall } from "./helpers/calls.ts";
+import { startTwoNodes, waitForStoredSession } from "./helpers/redis.ts";
 import {
   type Client,
   collect,
   connect,
   next,
   reconnectingClient,
+  resumingClient,
   send,
+  sessionOf,
   silent,
   sleep,
 } from "./helpers/sockets.ts";
@@ -24,11 +26,7 @@ async function callWithReconnectingTech(server: TestServer) {
   const tech = reconnectingClient(server.url, users.tech.token, 50);
   await next(tech, "connect");
   const expert = await connect(server.url, users.expert.token);
-  const callId =
-    (await api(server.url, "POST", "/api/create-call", { token: users.tech.token, body: {} })).body.callId;
-  await send(tech, "call-request", { callId, to: users.expert.userId });
-  await send(expert, "call-response", { callId, accepted: true });
-  await send(tech, "join-call", { callId });
+  const callId = await startActiveCall(server.url, users.tech.token, tech, expert, users.expert.userId);
   return { users, tech, expert, callId };
 }
 
@@ -168,48 +166,24 @@ Deno.test("a session whose token was revoked while it was away is not resumed, n
 });
 
 Deno.test("two nodes: a session revoked while away is not resumed on the other node, nothing replayed", async () => {
-  const redis = await startTestRedis();
-  const env = { MOBIMAINT_REDIS_URL: redis.url, MOBIMAINT_GRACE_MS: "3000" };
-  const nodes: TestServer[] = [];
+  const { redis, a, b, close } = await startTwoNodes({ MOBIMAINT_GRACE_MS: "3000" });
   const sockets: Client[] = [];
   try {
-    nodes.push(await startTestServer(env), await startTestServer(env));
-    const [a, b] = nodes;
-    const tech = await login(a.url, "user1", "P");
-    const expert = await login(b.url, "user2", "P");
-    const techSocket = await connect(a.url, tech.token);
-    const expertSocket = await connect(b.url, expert.token);
+    const { tech, expert, techSocket, expertSocket } = await connectPair(a.url, b.url);
     sockets.push(techSocket, expertSocket);
-    const callId =
-      (await api(a.url, "POST", "/api/create-call", { token: tech.token, body: {} })).body.callId;
-    const rung = next(expertSocket, "call-request", 5000);
-    assert.equal((await send(techSocket, "call-request", { callId, to: expert.userId })).ok, true);
-    await rung;
-    assert.equal((await send(expertSocket, "call-response", { callId, accepted: true })).ok, true);
-    assert.equal((await send(techSocket, "join-call", { callId })).ok, true);
+    const callId = await startActiveCall(a.url, tech.token, techSocket, expertSocket, expert.userId);
     const first = next(techSocket, "chat", 5000);
     await send(expertSocket, "chat", { callId, id: "m1", text: "hello" });
     await first; // the client now holds an offset to resume from
 
-    // deno-lint-ignore no-explicit-any
-    const old = techSocket as any;
-    const { _pid: pid, _lastOffset: offset } = old;
-    assert.ok(pid && offset);
-    old.io.engine.close();
-    await waitForStoredSession(redis.url, pid);
+    const session = sessionOf(techSocket);
+    dropTransport(techSocket);
+    await waitForStoredSession(redis.url, session.pid);
     await send(expertSocket, "chat", { callId, id: "m-secret", text: "while away" });
     assert.equal((await api(b.url, "POST", "/logout", { token: tech.token })).status, 200);
 
-    const resumed: Client = io(b.url, {
-      auth: { token: tech.token },
-      transports: ["websocket"],
-      reconnection: false,
-      forceNew: true,
-      autoConnect: false,
-    });
+    const resumed = resumingClient(b.url, tech.token, session);
     sockets.push(resumed);
-    // deno-lint-ignore no-explicit-any
-    Object.assign(resumed as any, { _pid: pid, _lastOffset: offset });
     const replayed = collect(resumed, "chat");
     const refused = next(resumed, "connect_error", 5000);
     resumed.connect();
@@ -218,7 +192,6 @@ Deno.test("two nodes: a session revoked while away is not resumed on the other n
     assert.deepEqual(replayed, []);
   } finally {
     for (const s of sockets) s.close();
-    for (const n of nodes) await n.close();
-    await redis.close();
+    await close();
   }
 });

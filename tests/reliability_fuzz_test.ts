@@ -7,6 +7,7 @@
  * 6,000 socket + 4,000 REST cases); MOBIMAINT_FUZZ_SEED replays a run.
  */
 import assert from "node:assert/strict";
+import { startActiveCall } from "./helpers/calls.ts";
 import fc from "fast-check";
 import { ERROR_CODES, type ErrorCode } from "../lib/types.ts";
 import { ERROR_STATUS } from "../server/domain/errors.ts";
@@ -578,12 +579,7 @@ Deno.test({
         [users.tech, users.expert, outsider].map((u) => connect(server.url, u.token)),
       );
       sockets.push(techS, expertS, outsiderS);
-      const callId =
-        (await api(server.url, "POST", "/api/create-call", { token: users.tech.token, body: {} })).body
-          .callId;
-      assert.equal((await send(techS, "call-request", { callId, to: users.expert.userId })).ok, true);
-      assert.equal((await send(expertS, "call-response", { callId, accepted: true })).ok, true);
-      assert.equal((await send(techS, "join-call", { callId })).ok, true);
+      const callId = await startActiveCall(server.url, users.tech.token, techS, expertS, users.expert.userId);
       assert.equal(
         (await send(expertS, "annotation", { callId, id: "kept", text: "k", x: 0.2, y: 0.2 })).ok,
         true,

@@ -4,6 +4,7 @@
  * a burst of annotation writes (every acknowledged annotation survives).
  */
 import assert from "node:assert/strict";
+import { startActiveCall } from "./helpers/calls.ts";
 import { ADMIN_PASSWORD, api, login, loginAll } from "./helpers/server.ts";
 import { startServerProcess } from "./helpers/process.ts";
 import { type Client, connect, next, send } from "./helpers/sockets.ts";
@@ -12,11 +13,7 @@ async function activeCall(url: string) {
   const users = await loginAll(url);
   const tech = await connect(url, users.tech.token);
   const expert = await connect(url, users.expert.token);
-  const callId =
-    (await api(url, "POST", "/api/create-call", { token: users.tech.token, body: {} })).body.callId;
-  assert.equal((await send(tech, "call-request", { callId, to: users.expert.userId })).ok, true);
-  assert.equal((await send(expert, "call-response", { callId, accepted: true })).ok, true);
-  assert.equal((await send(tech, "join-call", { callId })).ok, true);
+  const callId = await startActiveCall(url, users.tech.token, tech, expert, users.expert.userId);
   return { users, tech, expert, callId };
 }
 

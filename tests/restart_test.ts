@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { startActiveCall } from "./helpers/calls.ts";
 import { api, loginAll, startTestServer } from "./helpers/server.ts";
 import { connect, next, send, sleep } from "./helpers/sockets.ts";
 
@@ -7,12 +8,7 @@ async function callWithContent(env: Record<string, string> = {}) {
   const users = await loginAll(server.url);
   const tech = await connect(server.url, users.tech.token);
   const expert = await connect(server.url, users.expert.token);
-  const callId =
-    (await api(server.url, "POST", "/api/create-call", { token: users.tech.token, body: {} })).body
-      .callId;
-  await send(tech, "call-request", { callId, to: users.expert.userId });
-  await send(expert, "call-response", { callId, accepted: true });
-  await send(tech, "join-call", { callId });
+  const callId = await startActiveCall(server.url, users.tech.token, tech, expert, users.expert.userId);
   assert.equal(
     (await send(expert, "annotation", { callId, id: "a1", text: "bolt", x: 0.3, y: 0.4 })).ok,
     true,

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { acceptAsOldClient } from "./helpers/calls.ts";
 import { api, loginAll, startTestServer } from "./helpers/server.ts";
 import { assertRoundTrip, collect, connect, next, send } from "./helpers/sockets.ts";
 
@@ -38,12 +39,7 @@ Deno.test("a complete call between a Technician and an Expert", async (t) => {
     await t.step("accept: technician told, expert in the room; technician joins", async () => {
       const response = next(techSocket, "call-response");
       const expertExisting = next(expertSocket, "existing-users");
-      const ack = await send(expertSocket, "call-response", {
-        callId,
-        from: expert.userId,
-        to: tech.userId,
-        accepted: true,
-      });
+      const ack = await acceptAsOldClient(expertSocket, callId, expert.userId, tech.userId);
       assert.deepEqual(ack, { ok: true, callId, status: "active" });
       assert.deepEqual(await response, { callId, from: expert.userId, accepted: true });
       assert.deepEqual((await expertExisting).users, []);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { connectCall } from "./helpers/calls.ts";
 import { api, loginAll, startTestServer } from "./helpers/server.ts";
 import {
   type Client,
@@ -137,9 +138,7 @@ Deno.test("drops: a reconnect within the grace keeps the call; a longer drop →
     let tech = await c.open(c.tech.token);
     const expert = await c.open(c.expert.token);
     const callId = await c.newCall();
-    await send(tech, "call-request", { callId, to: c.expert.userId });
-    await send(expert, "call-response", { callId, accepted: true });
-    await send(tech, "join-call", { callId });
+    await connectCall(callId, tech, expert, c.expert.userId);
     await send(expert, "annotation", { callId, id: "a1", text: "valve", x: 0.5, y: 0.5 });
 
     // Short drop: closed and back within the grace period.
@@ -182,9 +181,7 @@ Deno.test("connection state recovery replays an event missed during a short drop
     await next(tech, "connect");
     const expert = await c.open(c.expert.token);
     const callId = await c.newCall();
-    await send(tech, "call-request", { callId, to: c.expert.userId });
-    await send(expert, "call-response", { callId, accepted: true });
-    await send(tech, "join-call", { callId });
+    await connectCall(callId, tech, expert, c.expert.userId);
 
     const received = collect<{ id: string }>(tech, "annotation");
     // Drop the transport from the client side (as a network cut would), then emit while it is away.

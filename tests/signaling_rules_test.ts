@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { startActiveCall } from "./helpers/calls.ts";
 import { api, login, loginAll, startTestServer } from "./helpers/server.ts";
 import { type Client, connect, next, send, silent } from "./helpers/sockets.ts";
 
@@ -10,11 +11,7 @@ async function activeCall(env: Record<string, string> = {}) {
   const techSocket = await connect(server.url, tech.token);
   const expertSocket = await connect(server.url, expert.token);
   const outsiderSocket = await connect(server.url, outsider.token);
-  const callId =
-    (await api(server.url, "POST", "/api/create-call", { token: tech.token, body: {} })).body.callId;
-  assert.equal((await send(techSocket, "call-request", { callId, to: expert.userId })).ok, true);
-  assert.equal((await send(expertSocket, "call-response", { callId, accepted: true })).ok, true);
-  assert.equal((await send(techSocket, "join-call", { callId })).ok, true);
+  const callId = await startActiveCall(server.url, tech.token, techSocket, expertSocket, expert.userId);
   const sockets: Client[] = [techSocket, expertSocket, outsiderSocket];
   return {
     server,

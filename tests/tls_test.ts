@@ -3,6 +3,7 @@
  * (verification stays on), certificate reload on SIGHUP, and X-Forwarded-* only from trusted proxies.
  */
 import assert from "node:assert/strict";
+import { connectCall } from "./helpers/calls.ts";
 import { connect as tlsConnect } from "node:tls";
 import { serverV8Arg } from "../server/runtime_flags.ts";
 import { startTestServer } from "./helpers/server.ts";
@@ -55,9 +56,7 @@ Deno.test("over https:// and wss://: login, REST, and a Socket.IO call round tri
     const expertSocket = await connect(server.url, expert.token, { ca: certs.caPem });
     try {
       assert.equal((await send(techSocket, "register", {})).ok, true);
-      assert.equal((await send(techSocket, "call-request", { callId, to: expert.userId })).ok, true);
-      assert.equal((await send(expertSocket, "call-response", { callId, accepted: true })).ok, true);
-      assert.equal((await send(techSocket, "join-call", { callId })).ok, true);
+      await connectCall(callId, techSocket, expertSocket, expert.userId);
       const offer = next(expertSocket, "offer");
       await send(techSocket, "offer", { callId, to: expert.userId, offer: { type: "offer", sdp: "v=0" } });
       assert.equal((await offer).from, tech.userId);

@@ -4,10 +4,19 @@
  * A, the expert to node B, and a call runs across them.
  */
 import assert from "node:assert/strict";
-import { ADMIN_PASSWORD, api, login, startTestServer, type TestServer } from "./helpers/server.ts";
-import { startTestRedis, waitForStoredSession } from "./helpers/redis.ts";
-import { io as ioClient } from "socket.io-client";
-import { assertRoundTrip, type Client, collect, connect, next, send } from "./helpers/sockets.ts";
+import { acceptAsOldClient, connectPair, startActiveCall } from "./helpers/calls.ts";
+import { ADMIN_PASSWORD, api, login } from "./helpers/server.ts";
+import { startTwoNodes, waitForStoredSession } from "./helpers/redis.ts";
+import {
+  assertRoundTrip,
+  type Client,
+  collect,
+  connect,
+  next,
+  resumingClient,
+  send,
+  sessionOf,
+} from "./helpers/sockets.ts";
 
 async function expertStatus(url: string, token: string, expertId: string) {
   const dir = await api(url, "GET", "/api/experts", { token });
@@ -32,13 +41,9 @@ async function expectExpert(url: string, token: string, expertId: string, want: 
 }
 
 Deno.test("two nodes on one Redis: presence, call-request, accept, relay, drop, logout", async (t) => {
-  const redis = await startTestRedis();
-  const env = { MOBIMAINT_REDIS_URL: redis.url, MOBIMAINT_GRACE_MS: "500" };
-  const nodes: TestServer[] = [];
+  const { redis, a, b, close } = await startTwoNodes({ MOBIMAINT_GRACE_MS: "500" });
   const sockets: Client[] = [];
   try {
-    nodes.push(await startTestServer(env), await startTestServer(env));
-    const [a, b] = nodes;
     const tech = await login(a.url, "user1", "P");
     const expert = await login(b.url, "user2", "P");
     let techSocket = await connect(a.url, tech.token);
@@ -70,12 +75,7 @@ Deno.test("two nodes on one Redis: presence, call-request, accept, relay, drop, 
 
     await t.step("accept on B reaches A; the technician joins on A", async () => {
       const response = next(techSocket, "call-response", 5000);
-      const ack = await send(expertSocket, "call-response", {
-        callId,
-        from: expert.userId,
-        to: tech.userId,
-        accepted: true,
-      });
+      const ack = await acceptAsOldClient(expertSocket, callId, expert.userId, tech.userId);
       assert.deepEqual(ack, { ok: true, callId, status: "active" });
       assert.deepEqual(await response, { callId, from: expert.userId, accepted: true });
       const joined = next(expertSocket, "user-joined", 5000);
@@ -98,14 +98,13 @@ Deno.test("two nodes on one Redis: presence, call-request, accept, relay, drop, 
     await t.step(
       "the technician's link to A breaks: it resumes on B with its rooms and the missed chat",
       async () => {
+        const session = sessionOf(techSocket);
         // deno-lint-ignore no-explicit-any
         const old = techSocket as any;
-        const { _pid: pid, _lastOffset: offset } = old;
-        assert.ok(pid && offset, "connection state recovery is on");
         const gone = next(techSocket, "disconnect", 5000);
         old.io.engine.close(); // no goodbye: the server keeps the session for recovery
         await gone;
-        await waitForStoredSession(redis.url, pid);
+        await waitForStoredSession(redis.url, session.pid);
         const candidate = { candidate: "candidate:1 1 udp 2122260223 10.0.0.1 5000 typ host", sdpMid: "0" };
         assert.equal(
           (await send(expertSocket, "ice-candidate", { callId, candidate, to: tech.userId })).ok,
@@ -116,16 +115,8 @@ Deno.test("two nodes on one Redis: presence, call-request, accept, relay, drop, 
           true,
         );
 
-        const resumed: Client = ioClient(b.url, {
-          auth: { token: tech.token },
-          transports: ["websocket"],
-          reconnection: false,
-          forceNew: true,
-          autoConnect: false,
-        });
+        const resumed = resumingClient(b.url, tech.token, session);
         sockets.push(resumed);
-        // deno-lint-ignore no-explicit-any
-        Object.assign(resumed as any, { _pid: pid, _lastOffset: offset });
         const missedChat = next(resumed, "chat", 5000);
         const staleIce = collect(resumed, "ice-candidate");
         const connected = next(resumed, "connect", 5000);
@@ -197,18 +188,13 @@ Deno.test("two nodes on one Redis: presence, call-request, accept, relay, drop, 
     );
   } finally {
     for (const s of sockets) s.close();
-    for (const n of nodes) await n.close();
-    await redis.close();
+    await close();
   }
 });
 
 Deno.test("two nodes on one Redis: login limits count across nodes", async () => {
-  const redis = await startTestRedis();
-  const env = { MOBIMAINT_REDIS_URL: redis.url, MOBIMAINT_LIMIT_LOGIN_PER_ACCOUNT: "3" };
-  const nodes: TestServer[] = [];
+  const { a, b, close } = await startTwoNodes({ MOBIMAINT_LIMIT_LOGIN_PER_ACCOUNT: "3" });
   try {
-    nodes.push(await startTestServer(env), await startTestServer(env));
-    const [a, b] = nodes;
     const attempt = (url: string, password: string) =>
       api(url, "POST", "/login", { body: { username: "user1", password } });
     assert.equal((await attempt(a.url, "wrong")).status, 401);
@@ -218,32 +204,18 @@ Deno.test("two nodes on one Redis: login limits count across nodes", async () =>
     assert.equal(blocked.status, 429, "the third failure, on another node, used up the account's attempts");
     assert.equal((await attempt(a.url, "P")).status, 429);
   } finally {
-    for (const n of nodes) await n.close();
-    await redis.close();
+    await close();
   }
 });
 
 Deno.test("two nodes on one Redis: the annotations-per-call limit holds across nodes", async () => {
-  const redis = await startTestRedis();
-  const env = { MOBIMAINT_REDIS_URL: redis.url, MOBIMAINT_LIMIT_ANNOTATIONS: "3" };
-  const nodes: TestServer[] = [];
+  const { a, b, close } = await startTwoNodes({ MOBIMAINT_LIMIT_ANNOTATIONS: "3" });
   const sockets: Client[] = [];
   try {
-    nodes.push(await startTestServer(env), await startTestServer(env));
-    const [a, b] = nodes;
-    const tech = await login(a.url, "user1", "P");
-    const expert = await login(b.url, "user2", "P");
-    const techSocket = await connect(a.url, tech.token);
-    const expertSocket = await connect(b.url, expert.token);
+    const { tech, expert, techSocket, expertSocket } = await connectPair(a.url, b.url);
     sockets.push(techSocket, expertSocket);
     await expectExpert(a.url, tech.token, expert.userId, "online/available");
-    const callId =
-      (await api(a.url, "POST", "/api/create-call", { token: tech.token, body: {} })).body.callId;
-    const rung = next(expertSocket, "call-request", 5000);
-    assert.equal((await send(techSocket, "call-request", { callId, to: expert.userId })).ok, true);
-    await rung;
-    assert.equal((await send(expertSocket, "call-response", { callId, accepted: true })).ok, true);
-    assert.equal((await send(techSocket, "join-call", { callId })).ok, true);
+    const callId = await startActiveCall(a.url, tech.token, techSocket, expertSocket, expert.userId);
 
     const draw = (socket: Client, id: string, text = "") =>
       send(socket, "annotation", { callId, id, text, x: 0.5, y: 0.5 });
@@ -277,7 +249,6 @@ Deno.test("two nodes on one Redis: the annotations-per-call limit holds across n
     assert.equal(await stored(), 3);
   } finally {
     for (const s of sockets) s.close();
-    for (const n of nodes) await n.close();
-    await redis.close();
+    await close();
   }
 });

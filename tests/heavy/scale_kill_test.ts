@@ -6,6 +6,7 @@
  * dropped from their calls — each of these exactly once.
  */
 import assert from "node:assert/strict";
+import { acceptAsOldClient } from "../helpers/calls.ts";
 import {
   assertRelayed,
   assertRoundTrip,
@@ -117,12 +118,7 @@ async function startCall(
   assert.equal(rang.ok, true, JSON.stringify(rang));
   await ring;
   const accepted = next(techSocket, "call-response", 5000);
-  const ack = await send(expertSocket, "call-response", {
-    callId,
-    from: expert.userId,
-    to: tech.userId,
-    accepted: true,
-  });
+  const ack = await acceptAsOldClient(expertSocket, callId, expert.userId, tech.userId);
   assert.equal(ack.ok, true, JSON.stringify(ack));
   assert.equal((await accepted).accepted, true);
   const join = await send(techSocket, "join-call", { callId, userId: tech.userId, role: "Technician" });

@@ -6,6 +6,7 @@
  */
 
 import { Redis } from "ioredis";
+import { startTestServer, type TestServer } from "./server.ts";
 export const REDIS_SERVER = "/usr/bin/redis-server";
 
 export interface TestRedis {
@@ -158,4 +159,22 @@ export async function waitForStoredSession(redisUrl: string, pid: string, ms = 3
   } finally {
     peek.disconnect();
   }
+}
+
+/** Two MobiMaint nodes (A and B) on one fresh redis-server; `close` stops both nodes, then Redis. */
+export async function startTwoNodes(env: Record<string, string> = {}) {
+  const redis = await startTestRedis();
+  const nodes: TestServer[] = [];
+  const close = async () => {
+    for (const n of nodes) await n.close();
+    await redis.close();
+  };
+  try {
+    const nodeEnv = { MOBIMAINT_REDIS_URL: redis.url, ...env };
+    nodes.push(await startTestServer(nodeEnv), await startTestServer(nodeEnv));
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return { redis, a: nodes[0], b: nodes[1], close };
 }

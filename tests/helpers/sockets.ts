@@ -133,3 +133,31 @@ export function reconnectingClient(url: string, token: string, delayMs = 100): C
     randomizationFactor: 0,
   });
 }
+
+/** What a client resumes with after a drop (connection state recovery): its session id and last offset. */
+export interface ResumableSession {
+  pid: string;
+  offset: string;
+}
+
+/** The session `socket` would resume; fails when the server did not enable recovery or nothing arrived yet. */
+export function sessionOf(socket: Client): ResumableSession {
+  // deno-lint-ignore no-explicit-any
+  const { _pid: pid, _lastOffset: offset } = socket as any;
+  if (!pid || !offset) throw new Error("no resumable session: is connection state recovery on?");
+  return { pid, offset };
+}
+
+/** A new client, not yet connected (call `connect()`), that resumes `session` at `url` as if it were the same one. */
+export function resumingClient(url: string, token: string, session: ResumableSession): Client {
+  const socket: Client = io(url, {
+    auth: { token },
+    transports: ["websocket"],
+    reconnection: false,
+    forceNew: true,
+    autoConnect: false,
+  });
+  // deno-lint-ignore no-explicit-any
+  Object.assign(socket as any, { _pid: session.pid, _lastOffset: session.offset });
+  return socket;
+}
