@@ -25,10 +25,10 @@ export const handler: Handlers<Data, PageState> = {
       deps.users.list(),
     ]);
     const experts = users.filter((u) => u.role === "Expert").map((u) => ({
-      id: u.id,
+      id: u.username,
       username: u.username,
-      status: deps.presence.status(u.id),
-      availability: deps.presence.availability(u.id),
+      status: deps.presence.status(u.username),
+      availability: deps.presence.availability(u.username),
     }));
     return ctx.render({
       me,

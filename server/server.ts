@@ -17,6 +17,7 @@ import { loadPages } from "./pages.ts";
 import { createHttpServer } from "./http.ts";
 import { createLogger } from "./log.ts";
 import { attachRedisAdapter } from "./signaling/redis_adapter.ts";
+import { migrateUserIds } from "./store/migrate_user_ids.ts";
 import { openStore } from "./store/open.ts";
 import { RedisStore } from "./store/redis.ts";
 import { logTlsMaterial, readTlsMaterial } from "./tls/certificate.ts";
@@ -41,6 +42,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
   if (store instanceof RedisStore) {
     const warning = await store.persistenceWarning();
     if (warning) log.warn({ event: "redis-persistence" }, warning);
+  }
+  const migrated = await migrateUserIds(store);
+  if (migrated) {
+    log.info({ event: "store-migrated", to: "username-ids", calls: migrated.calls }, "store upgraded");
   }
   const secret = config.secret ??
     await store.getOrSetMeta("token-secret", randomSecret());

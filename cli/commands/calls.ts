@@ -3,7 +3,6 @@ import type { Command } from "commander";
 import type { CallDetail, CallSummary } from "../../lib/types.ts";
 import { type Context, contextOf, examples } from "../context.ts";
 import { formatDuration, formatTime } from "../output.ts";
-import { fetchUsernames } from "./users.ts";
 
 interface CallsResponse {
   totalCalls: number;
@@ -49,10 +48,7 @@ export function registerCalls(program: Command): void {
 }
 
 async function listCalls({ client, out }: Context): Promise<void> {
-  const [{ body }, names] = await Promise.all([
-    client.get<CallsResponse>("/api/calls"),
-    out.json ? Promise.resolve(new Map<string, string>()) : fetchUsernames(client),
-  ]);
+  const { body } = await client.get<CallsResponse>("/api/calls");
   if (out.json) return out.printJson(body);
   if (!body.calls.length) return out.print("No calls.");
   out.print(out.table(
@@ -60,7 +56,7 @@ async function listCalls({ client, out }: Context): Promise<void> {
     body.calls.map((c) => [
       c.callId,
       out.status(c.status),
-      c.users.map((id) => names.get(id) ?? id).join(", "),
+      c.users.join(", "),
       formatTime(c.startTime),
       c.status === "pending" ? "-" : formatDuration(c.duration),
       c.annotations,
@@ -72,13 +68,8 @@ async function listCalls({ client, out }: Context): Promise<void> {
 async function showCall({ client, out }: Context, id: string): Promise<void> {
   const { body: call } = await client.get<CallDetail>(`/api/calls/${encodeURIComponent(id)}`);
   if (out.json) return out.printJson(call);
-  const names = new Map(call.participants.map((p) => [p.userId, p.username]));
-  const unknown = call.timeline.some((t) => t.userId && !names.has(t.userId));
-  if (unknown) {
-    // e.g. an Expert who was rung but declined; only an Admin may list users, so this may fail.
-    for (const [k, v] of await fetchUsernames(client).catch(() => new Map<string, string>())) names.set(k, v);
-  }
-  const who = (userId?: string) => userId ? names.get(userId) ?? userId : "-";
+  // User ids are usernames on the wire.
+  const who = (userId?: string) => userId ?? "-";
 
   out.print(out.heading(`Call ${call.callId}`));
   out.print(out.fields([

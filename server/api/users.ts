@@ -13,21 +13,21 @@ export function userRoutes(deps: Deps) {
     .get("/api/experts", requireAuth(deps), async (c) => {
       const experts = (await users.list()).filter((u) => u.role === "Expert")
         .map((u) => ({
-          id: u.id,
+          id: u.username,
           username: u.username,
           role: u.role,
-          status: presence.status(u.id),
-          availability: presence.availability(u.id),
+          status: presence.status(u.username),
+          availability: presence.availability(u.username),
         }));
       return c.json({ totalExperts: experts.length, experts });
     })
     .get("/api/users/status", requireAuth(deps, "Admin"), async (c) => {
       const list = (await users.list()).map((u) => ({
-        id: u.id,
+        id: u.username,
         username: u.username,
         role: u.role,
-        status: presence.status(u.id),
-        availability: presence.availability(u.id),
+        status: presence.status(u.username),
+        availability: presence.availability(u.username),
       }));
       return c.json({
         totalUsers: list.length,
@@ -43,9 +43,8 @@ export function userRoutes(deps: Deps) {
       if (name === c.get("identity").username) {
         throw badRequest("You cannot delete yourself");
       }
-      const removed = await deps.store.getUserByName(name);
       await users.remove(name);
-      if (removed) await deps.disconnectUser(removed.id);
+      await deps.disconnectUser(name);
       return c.json({ ok: true });
     })
     .put(

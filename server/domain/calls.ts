@@ -30,8 +30,15 @@ export function callDuration(call: CallRecord, now = Date.now()): number {
   return Math.max(0, (call.endedAt ?? now) - call.startTime);
 }
 
-export const isParticipant = (call: CallRecord, userId: string) =>
-  call.participants.some((p) => p.userId === userId);
+/** Who acts on a call: the username on the wire, and since when that user exists. */
+export type Member = Pick<Identity, "userId" | "since">;
+
+/**
+ * A participant is named by username; a call made before the user was created belongs to an earlier
+ * user of the same name (deleted since), whose rights do not carry over.
+ */
+export const isParticipant = (call: CallRecord, who: Member) =>
+  call.createdAt >= who.since && call.participants.some((p) => p.userId === who.userId);
 
 export const presentUsers = (call: CallRecord) =>
   call.participants.filter((p) => p.present).map((p) => p.userId);
@@ -167,7 +174,7 @@ export class CallService {
 
   async detail(who: Identity, callId: string): Promise<CallDetail> {
     const call = await this.require(callId);
-    if (who.role !== "Admin" && !isParticipant(call, who.userId)) {
+    if (who.role !== "Admin" && !isParticipant(call, who)) {
       throw forbidden("Only participants can see this call");
     }
     const [annotations, chat] = await Promise.all([
@@ -184,7 +191,7 @@ export class CallService {
     reason?: string,
   ): Promise<CallRecord> {
     return await this.update(callId, (call) => {
-      if (who.role !== "Admin" && !isParticipant(call, who.userId)) {
+      if (who.role !== "Admin" && !isParticipant(call, who)) {
         throw forbidden("Only participants or an Admin can end this call");
       }
       if (call.status === "ended") throw conflict("Call already ended");
@@ -262,7 +269,7 @@ export class CallService {
   ): Promise<CallRecord> {
     return await this.update(callId, (call) => {
       if (call.ringing?.to !== who.userId) {
-        if (isParticipant(call, who.userId) || call.status !== "pending") {
+        if (isParticipant(call, who) || call.status !== "pending") {
           throw conflict("Call is no longer ringing");
         }
         throw forbidden("This call is not ringing you");
@@ -288,7 +295,7 @@ export class CallService {
   /** A participant enters the call room (`join-call`). */
   async join(who: Identity, callId: string): Promise<CallRecord> {
     return await this.update(callId, (call) => {
-      const p = call.participants.find((x) => x.userId === who.userId);
+      const p = isParticipant(call, who) && call.participants.find((x) => x.userId === who.userId);
       if (!p) throw forbidden("Only participants can join this call");
       if (call.status === "ended") throw conflict("Call has ended");
       if (p.present) return null;
@@ -331,27 +338,29 @@ export class CallService {
 
   /** Relays are allowed between two participants of an active call, or creator ↔ rung Expert while pending. */
   async canRelay(
-    from: string,
+    who: Member,
     callId: string,
     to: string,
   ): Promise<CallRecord> {
     const call = await this.requireCached(callId);
+    const from = who.userId;
     const pair = (a: string, b: string) => (from === a && to === b) || (from === b && to === a);
-    const ok = call.status === "active"
-      ? isParticipant(call, from) && isParticipant(call, to)
-      : call.status === "pending" && !!call.ringing &&
-        pair(call.createdBy, call.ringing.to);
+    const ok = call.createdAt >= who.since &&
+      (call.status === "active"
+        ? isParticipant(call, who) && call.participants.some((p) => p.userId === to)
+        : call.status === "pending" && !!call.ringing &&
+          pair(call.createdBy, call.ringing.to));
     if (!ok) throw forbidden("Not a participant of this call");
     return call;
   }
 
   /** Annotations and chat: only participants of an active call. */
   async requireActiveParticipant(
-    userId: string,
+    who: Member,
     callId: string,
   ): Promise<CallRecord> {
     const call = await this.requireCached(callId);
-    if (!isParticipant(call, userId)) {
+    if (!isParticipant(call, who)) {
       throw forbidden("Not a participant of this call");
     }
     if (call.status !== "active") throw conflict(`Call is ${call.status}`);
@@ -374,8 +383,9 @@ export class CallService {
     }));
   }
 
-  history(who: Identity, page: HistoryPage): Promise<CallRecord[]> {
-    return this.store.listUserCalls(who.userId, page);
+  async history(who: Identity, page: HistoryPage): Promise<CallRecord[]> {
+    // The index is by username: an earlier user of the same name may have left calls in it.
+    return (await this.store.listUserCalls(who.userId, page)).filter((c) => c.createdAt >= who.since);
   }
 
   /** Calls that are not ended (for restart recovery and presence). */

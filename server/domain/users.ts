@@ -5,8 +5,9 @@ import { dummyPasswordHash, hashPassword, verifyPassword } from "../auth/passwor
 import type { Store, UserRecord } from "../store/store.ts";
 import { AppError, conflict, notFound } from "./errors.ts";
 
+/** On the wire a user's id is the username (compat); the record's own key stays in the store. */
 export const toPublicUser = (u: UserRecord): PublicUser => ({
-  id: u.id,
+  id: u.username,
   username: u.username,
   role: u.role,
   createdAt: u.createdAt,

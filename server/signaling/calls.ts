@@ -34,7 +34,7 @@ export class CallSignaling {
     const who = socket.data.identity;
 
     on(socket, h, "call-request", async ({ callId, to }) => {
-      const target = await store.getUserById(to);
+      const target = await store.getUserByName(to);
       const call = await calls.ring(who, callId, to, target);
       this.io.to(rooms.user(to)).emit("call-request", {
         callId,

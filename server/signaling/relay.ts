@@ -10,9 +10,10 @@ import { rooms } from "./rooms.ts";
 import type { IoServer, IoSocket } from "./types.ts";
 
 export function registerRelay(io: IoServer, deps: Deps, socket: IoSocket, h: HandlerDeps): void {
-  const from = socket.data.identity.userId;
+  const who = socket.data.identity;
+  const from = who.userId;
   const target = async (callId: string, to: string) => {
-    const call = await deps.calls.canRelay(from, callId, to);
+    const call = await deps.calls.canRelay(who, callId, to);
     return io.to(call.status === "active" ? rooms.callUser(callId, to) : rooms.user(to));
   };
 

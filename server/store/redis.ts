@@ -342,6 +342,14 @@ export class RedisStore implements Store {
     return previous ?? value;
   }
 
+  getMeta(key: string) {
+    return this.redis.get(this.key.meta(key));
+  }
+
+  async setMeta(key: string, value: string) {
+    await this.redis.set(this.key.meta(key), value);
+  }
+
   /**
    * Why acknowledged writes could be lost in a Redis crash with the server's
    * current settings, or null when the append-only file is on and fsynced.
