@@ -7,7 +7,10 @@
  * Frames are grayscale luma (Y), 8 bit. The top BARCODE_ROWS rows carry the frame index as a
  * barcode (so a page watching the feed, even after video coding, knows which frame it sees).
  */
+import { invert, type Mat3 } from "../../lib/homography.ts";
 import { drawText } from "./font.ts";
+
+export type { Mat3 };
 
 export const WORLD_W = 2400;
 export const WORLD_H = 1000;
@@ -15,8 +18,6 @@ export const WORLD_H = 1000;
 export const MACHINE_RIGHT = 1500;
 export const BARCODE_BITS = 10;
 export const BARCODE_ROWS = 16;
-
-export type Mat3 = number[]; // row-major 3×3
 
 export interface CameraPose {
   cx: number;
@@ -92,38 +93,6 @@ export function worldToFrame(p: CameraPose, w: number, h: number): Mat3 {
   const c = Math.cos(a) * s, d = Math.sin(a) * s;
   // frame = S·R·(world − c) + centre
   return [c, -d, w / 2 - c * p.cx + d * p.cy, d, c, h / 2 - d * p.cx - c * p.cy, 0, 0, 1];
-}
-
-export function mul(a: Mat3, b: Mat3): Mat3 {
-  const r = new Array(9).fill(0);
-  for (let i = 0; i < 3; i++) {
-    for (let j = 0; j < 3; j++) {
-      r[i * 3 + j] = a[i * 3] * b[j] + a[i * 3 + 1] * b[3 + j] + a[i * 3 + 2] * b[6 + j];
-    }
-  }
-  return r;
-}
-
-export function invert(m: Mat3): Mat3 {
-  const [a, b, c, d, e, f, g, h, i] = m;
-  const A = e * i - f * h, B = -(d * i - f * g), C = d * h - e * g;
-  const det = a * A + b * B + c * C;
-  return [
-    A / det,
-    -(b * i - c * h) / det,
-    (b * f - c * e) / det,
-    B / det,
-    (a * i - c * g) / det,
-    -(a * f - c * d) / det,
-    C / det,
-    -(a * h - b * g) / det,
-    (a * e - b * d) / det,
-  ];
-}
-
-export function apply(m: Mat3, x: number, y: number): [number, number] {
-  const z = m[6] * x + m[7] * y + m[8];
-  return [(m[0] * x + m[1] * y + m[2]) / z, (m[3] * x + m[4] * y + m[5]) / z];
 }
 
 /** A small deterministic PRNG (mulberry32). */

@@ -1,0 +1,263 @@
+/**
+ * Follows a mostly planar scene in a grayscale camera feed. Points are tracked from frame to frame
+ * with pyramidal Lucas–Kanade (jsfeat); each remembers where it sits in the reference frame (the
+ * first frame), so the pose — the homography reference → current frame — is fitted directly by
+ * RANSAC on (reference, current) pairs and does not accumulate frame-to-frame error. Lost points are
+ * replaced by fresh FAST corners. When the fit fails (too fast, occlusion, the scene left the
+ * picture) the tracker is "lost" and matches ORB features of each new frame against its keyframes
+ * (the first frame, the frames annotations were drawn on, a recent good frame) until the scene
+ * comes back.
+ */
+import { apply, IDENTITY, invert, type Mat3, mul, normalize } from "../../homography.ts";
+import { cv, type Matrix, type Pyramid, type XY } from "./cv.ts";
+import { type Described, FeatureDetector, match } from "./features.ts";
+
+export type TrackState = "tracking" | "lost";
+
+export interface TrackResult {
+  state: TrackState;
+  /** Reference frame → this frame, in normalised [0, 1] coordinates. */
+  pose: Mat3;
+  /** Points that agreed with the pose (0 when lost). */
+  inliers: number;
+  /** True on the frame where tracking came back from "lost". */
+  reacquired: boolean;
+  /** Frames processed, starting at 1. */
+  frame: number;
+}
+
+interface Keyframe {
+  /** Reference → keyframe, pixels. */
+  pose: Mat3;
+  features: Described;
+  pinned: boolean;
+}
+
+const MAX_POINTS = 150;
+const MIN_POINTS = 90;
+const BORDER = 12;
+const LK_WIN = 15;
+const RANSAC_PX = 2.5;
+const MIN_INLIERS = 16;
+const MAX_KEYFRAMES = 6;
+const AUTO_KEYFRAME_EVERY = 45;
+
+export class Tracker {
+  state: TrackState = "lost";
+  private pyr: [Pyramid, Pyramid];
+  private prevXY = new Float32Array(MAX_POINTS * 2);
+  private curXY = new Float32Array(MAX_POINTS * 2);
+  private status = new Uint8Array(MAX_POINTS);
+  private ref: XY[] = [];
+  private count = 0;
+  private pose: Mat3 = IDENTITY;
+  private frames = 0;
+  private lastKeyframe = 0;
+  private readonly keyframes: Keyframe[] = [];
+  private readonly detector: FeatureDetector;
+  private readonly blurred: Matrix;
+  private readonly model: Matrix<Float32Array>;
+  private readonly mask: Matrix;
+  private readonly kernel = new cv.motion_model.homography2d();
+  private readonly params = new cv.ransac_params_t(4, RANSAC_PX, 0.5, 0.995);
+  private readonly from: XY[];
+  private readonly to: XY[];
+
+  constructor(readonly w: number, readonly h: number) {
+    this.pyr = [new cv.pyramid_t(3), new cv.pyramid_t(3)];
+    for (const p of this.pyr) p.allocate(w, h, cv.U8C1_t);
+    this.detector = new FeatureDetector(w, h);
+    this.blurred = new cv.matrix_t(w, h, cv.U8C1_t);
+    this.model = new cv.matrix_t<Float32Array>(3, 3, cv.F32C1_t);
+    this.mask = new cv.matrix_t(1024, 1, cv.U8C1_t);
+    this.from = Array.from({ length: 1024 }, () => ({ x: 0, y: 0 }));
+    this.to = Array.from({ length: 1024 }, () => ({ x: 0, y: 0 }));
+  }
+
+  /** Processes the next frame (`gray`: w×h luma, row-major). */
+  process(gray: Uint8Array): TrackResult {
+    const [prev, cur] = this.pyr;
+    cur.data[0].data.set(gray.subarray(0, this.w * this.h));
+    cur.build(cur.data[0], true);
+    this.frames++;
+    let reacquired = false, inliers = 0;
+    if (this.frames === 1) {
+      this.pose = IDENTITY;
+      this.state = "tracking";
+      this.topUp(cur.data[0]);
+      this.addKeyframe(true);
+      inliers = this.count;
+    } else if (this.state === "tracking") {
+      inliers = this.track(prev, cur);
+      if (!inliers) this.state = "lost";
+    }
+    if (this.state === "lost") {
+      inliers = this.reacquire(cur.data[0]);
+      reacquired = inliers > 0;
+    }
+    if (this.state === "tracking") {
+      if (this.count < MIN_POINTS) this.topUp(cur.data[0]);
+      if (this.frames - this.lastKeyframe >= AUTO_KEYFRAME_EVERY && inliers >= 40) this.addKeyframe(false);
+    }
+    this.pyr = [cur, prev];
+    return {
+      state: this.state,
+      pose: normalize(this.pose, this.w, this.h),
+      inliers: this.state === "tracking" ? inliers : 0,
+      reacquired,
+      frame: this.frames,
+    };
+  }
+
+  /**
+   * Remembers the current frame for re-acquisition (e.g. the frame an annotation is anchored on);
+   * pinned keyframes are kept, others are replaced as newer ones come.
+   */
+  addKeyframe(pinned = true): void {
+    if (this.state !== "tracking") return;
+    const features = this.detector.describe(this.pyr[1].data[0], this.blurred);
+    if (features.points.length < MIN_INLIERS) return;
+    this.lastKeyframe = this.frames;
+    this.keyframes.push({ pose: this.pose, features, pinned });
+    while (this.keyframes.length > MAX_KEYFRAMES) {
+      const i = this.keyframes.findIndex((k) => !k.pinned);
+      this.keyframes.splice(i >= 0 ? i : 1, 1);
+    }
+  }
+
+  /** LK from the previous frame, then the pose from (reference, current) pairs; 0 when it fails. */
+  private track(prev: Pyramid, cur: Pyramid): number {
+    if (this.count < MIN_INLIERS) return 0;
+    this.prevXY.set(this.curXY.subarray(0, this.count * 2));
+    cv.optical_flow_lk.track(
+      prev,
+      cur,
+      this.prevXY,
+      this.curXY,
+      this.count,
+      LK_WIN,
+      20,
+      this.status,
+      0.03,
+      0.0008,
+    );
+    let n = 0;
+    const keep: number[] = [];
+    for (let i = 0; i < this.count; i++) {
+      const x = this.curXY[i * 2], y = this.curXY[i * 2 + 1];
+      if (!this.status[i] || x < 2 || y < 2 || x > this.w - 3 || y > this.h - 3) continue;
+      this.from[n].x = this.ref[i].x;
+      this.from[n].y = this.ref[i].y;
+      this.to[n].x = x;
+      this.to[n].y = y;
+      keep.push(i);
+      n++;
+    }
+    const H = this.fit(n);
+    if (!H || !this.plausible(H)) return 0;
+    // Keep the inliers only.
+    const ref: XY[] = [];
+    let m = 0;
+    for (let k = 0; k < n; k++) {
+      if (!this.mask.data[k]) continue;
+      const i = keep[k];
+      this.curXY[m * 2] = this.curXY[i * 2];
+      this.curXY[m * 2 + 1] = this.curXY[i * 2 + 1];
+      ref.push(this.ref[i]);
+      m++;
+    }
+    this.ref = ref;
+    this.count = m;
+    this.pose = H;
+    return m;
+  }
+
+  /** RANSAC homography from the first `n` pairs of from/to, refitted on its inliers (mask). */
+  private fit(n: number): Mat3 | null {
+    if (n < MIN_INLIERS) return null;
+    if (
+      !cv.motion_estimator.ransac(this.params, this.kernel, this.from, this.to, n, this.model, this.mask, 300)
+    ) {
+      return null;
+    }
+    const fi: XY[] = [], ti: XY[] = [];
+    for (let k = 0; k < n; k++) {
+      if (this.mask.data[k]) {
+        fi.push(this.from[k]);
+        ti.push(this.to[k]);
+      }
+    }
+    if (fi.length < MIN_INLIERS || fi.length < 0.3 * n) return null;
+    (this.kernel as { run(f: XY[], t: XY[], m: Matrix<Float32Array>, c: number): number }).run(
+      fi,
+      ti,
+      this.model,
+      fi.length,
+    );
+    return Array.from(this.model.data.subarray(0, 9));
+  }
+
+  /** Rejects fits that would move the picture implausibly far or fold it since the last frame. */
+  private plausible(H: Mat3): boolean {
+    if (!H.every(Number.isFinite)) return false;
+    const step = mul(H, invert(this.pose));
+    const corners: [number, number][] = [[0, 0], [this.w, 0], [this.w, this.h], [0, this.h]];
+    const moved = corners.map(([x, y]) => apply(step, x, y));
+    let area = 0;
+    for (let i = 0; i < 4; i++) {
+      const [x0, y0] = moved[i], [x1, y1] = moved[(i + 1) % 4];
+      area += x0 * y1 - x1 * y0;
+      if (Math.hypot(x0 - corners[i][0], y0 - corners[i][1]) > 0.35 * this.w) return false;
+    }
+    const ratio = area / 2 / (this.w * this.h);
+    return ratio > 0.7 && ratio < 1.4;
+  }
+
+  /** Adds FAST corners in cells without a tracked point, up to MAX_POINTS. */
+  private topUp(img: Matrix): void {
+    const cell = 12, gw = Math.ceil(this.w / cell);
+    const occupied = new Uint8Array(gw * Math.ceil(this.h / cell));
+    for (let i = 0; i < this.count; i++) {
+      occupied[((this.curXY[i * 2 + 1] / cell) | 0) * gw + ((this.curXY[i * 2] / cell) | 0)] = 1;
+    }
+    const fresh = this.detector.detect(img, BORDER, MAX_POINTS - this.count, cell, occupied);
+    const back = invert(this.pose);
+    for (const k of fresh) {
+      this.curXY[this.count * 2] = k.x;
+      this.curXY[this.count * 2 + 1] = k.y;
+      const [x, y] = apply(back, k.x, k.y);
+      this.ref[this.count] = { x, y };
+      this.count++;
+    }
+    this.ref.length = this.count;
+  }
+
+  /** Matches ORB features of this frame against the keyframes; the inlier count on success, else 0. */
+  private reacquire(img: Matrix): number {
+    if (!this.keyframes.length) return 0;
+    const now = this.detector.describe(img, this.blurred);
+    // Newest first: the view most like the one just lost.
+    for (const kf of [...this.keyframes].reverse()) {
+      const pairs = match(now, kf.features);
+      if (pairs.length < MIN_INLIERS) continue;
+      pairs.forEach(([i, j], k) => {
+        this.from[k].x = kf.features.points[j].x;
+        this.from[k].y = kf.features.points[j].y;
+        this.to[k].x = now.points[i].x;
+        this.to[k].y = now.points[i].y;
+      });
+      const H = this.fit(pairs.length);
+      if (!H || !H.every(Number.isFinite)) continue;
+      let inliers = 0;
+      for (let k = 0; k < pairs.length; k++) inliers += this.mask.data[k];
+      if (inliers < MIN_INLIERS) continue;
+      this.pose = mul(H, kf.pose);
+      this.state = "tracking";
+      this.count = 0;
+      this.ref = [];
+      this.topUp(img);
+      return inliers;
+    }
+    return 0;
+  }
+}
