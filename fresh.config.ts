@@ -22,6 +22,10 @@ export interface Limits {
   loginWindowSec: number;
   /** Socket events per socket per second before it is throttled. */
   socketEventsPerSec: number;
+  /** Camera poses relayed through the server per call per second (the data channel's fallback). */
+  anchorPosesPerSec: number;
+  /** The latest camera pose of a call is written to the store at most this often. */
+  anchorPoseStoreMs: number;
 }
 
 /** PEM files for built-in HTTPS; re-read on SIGHUP. */
@@ -136,6 +140,8 @@ export function loadConfig(
       loginPerAccount: n("MOBIMAINT_LIMIT_LOGIN_PER_ACCOUNT", 5),
       loginWindowSec: n("MOBIMAINT_LIMIT_LOGIN_WINDOW_SEC", 300),
       socketEventsPerSec: n("MOBIMAINT_LIMIT_SOCKET_EVENTS_PER_SEC", 200),
+      anchorPosesPerSec: n("MOBIMAINT_LIMIT_ANCHOR_POSES_PER_SEC", 15),
+      anchorPoseStoreMs: n("MOBIMAINT_ANCHOR_POSE_STORE_MS", 1000),
     },
   };
 }

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { ANNOTATION_KINDS, ROLES } from "./types.ts";
-import type { Annotation, Availability, ChatMessage, PresenceStatus } from "./types.ts";
+import type { AnchorPose, Annotation, Availability, ChatMessage, PresenceStatus } from "./types.ts";
 
 const id = z.string().min(1).max(128);
 /** A call, user or annotation id, as it appears in payloads and in REST paths. */
@@ -64,6 +64,15 @@ export interface SocketLimits {
 
 const finite = z.number().finite();
 const unit = z.number().finite().min(0).max(1);
+/** A homography between normalised frames (row-major 3×3); bounded so nothing absurd is stored. */
+const homography = z.array(z.number().finite().min(-1e6).max(1e6)).length(9);
+const epoch = z.string().min(1).max(64);
+export const anchorPoseSchema = z.object({
+  epoch,
+  seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  state: z.enum(["tracking", "lost"]),
+  pose: homography,
+});
 
 /** Builds every client→server payload schema with the configured size limits. */
 export function socketSchemas(l: SocketLimits) {
@@ -101,6 +110,7 @@ export function socketSchemas(l: SocketLimits) {
       color: z.string().regex(/^#[0-9a-fA-F]{3,8}$/).optional(),
       width: z.number().finite().positive().max(1).optional(),
       frozenFrameId: z.string().max(128).optional(),
+      anchor: z.object({ epoch, pose: homography }).optional(),
     }).refine((a) => !a.kind || a.kind === "pin" || (a.points?.length ?? 0) >= 1, {
       message: "points are required for stroke, arrow, rect and ellipse",
       path: ["points"],
@@ -109,6 +119,8 @@ export function socketSchemas(l: SocketLimits) {
     "annotation-clear": z.object({ callId: id }),
     chat: z.object({ callId: id, id, text: z.string().trim().min(1).max(l.chatChars) }),
     "end-call": z.object({ callId: id, to: id.optional() }),
+    "anchor-pose": anchorPoseSchema.extend({ callId: id }),
+    "anchor-pose-latest": z.object({ callId: id }),
   };
 }
 
@@ -158,6 +170,8 @@ export interface ServerToClientEvents {
   "annotation-deleted": (p: { callId: string; id: string; from: string }) => void;
   "annotations-cleared": (p: { callId: string; from: string }) => void;
   chat: (p: ChatMessage & { callId: string }) => void;
+  /** New: the technician camera's pose, relayed when the peer-to-peer data channel is not open. */
+  "anchor-pose": (p: AnchorPose & { callId: string; from: string }) => void;
   "call-ended": (p: { from?: string; callId: string; reason?: string }) => void;
   "call-ended-successfully": (p: { userId: string; callId: string; message: string }) => void;
   "reconnect-success": (p: { userId: string; message: string }) => void;

@@ -9,6 +9,7 @@ import { LoginLimiter } from "./auth/login_limiter.ts";
 import { TokenService } from "./auth/tokens.ts";
 import type { Deps } from "./context.ts";
 import { AnnotationService } from "./domain/annotations.ts";
+import { AnchorPoseService } from "./domain/anchor_poses.ts";
 import { CallService } from "./domain/calls.ts";
 import { Presence } from "./domain/presence.ts";
 import { UserService } from "./domain/users.ts";
@@ -60,6 +61,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
     presence,
     calls,
     annotations: new AnnotationService(store, calls, config.limits),
+    anchorPoses: new AnchorPoseService(store, calls, {
+      storeEveryMs: config.limits.anchorPoseStoreMs,
+      maxPerSec: config.limits.anchorPosesPerSec,
+    }),
     tokens: new TokenService(secret, config.tokenTtlSec, store),
     loginLimiter: new LoginLimiter(config.limits, store instanceof RedisStore ? store.connection : undefined),
     log,
@@ -107,6 +112,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       closing ??= (async () => {
         await http.close();
         await closeAdapter?.();
+        await deps.anchorPoses.flush().catch(() => {});
         await store.close();
         log.info({ event: "stopped" }, "MobiMaint stopped");
       })(),

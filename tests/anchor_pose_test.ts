@@ -1,0 +1,78 @@
+/**
+ * Camera poses over signaling (issue 17): relayed from the technician to the call, refused from anyone
+ * else or when malformed, rate-limited, and the latest kept (throttled) for a page that (re)joins,
+ * across a server restart.
+ */
+import assert from "node:assert/strict";
+import { connectPair, startActiveCall } from "./helpers/calls.ts";
+import { login, startTestServer } from "./helpers/server.ts";
+import { connect, next, send, silent, sleep } from "./helpers/sockets.ts";
+
+const pose = (seq: number, dx = 0.01 * seq) => ({
+  epoch: "e1",
+  seq,
+  state: "tracking" as const,
+  pose: [1, 0, dx, 0, 1, 0, 0, 0, 1],
+});
+
+Deno.test("anchor-pose: relayed to the call, only from its technician, checked, rate-limited, latest kept", async () => {
+  const server = await startTestServer({ MOBIMAINT_ANCHOR_POSE_STORE_MS: "200" });
+  const dataDir = server.dataDir;
+  const { tech, expert, techSocket, expertSocket } = await connectPair(server.url);
+  const outsider = await connect(server.url, (await login(server.url, "user3", "p3")).token);
+  let restarted: Awaited<ReturnType<typeof startTestServer>> | undefined;
+  try {
+    const callId = await startActiveCall(server.url, tech.token, techSocket, expertSocket, expert.userId);
+    assert.equal((await send(techSocket, "join-call", { callId })).ok, true);
+    assert.equal((await send(expertSocket, "anchor-pose-latest", { callId })).pose, null, "none yet");
+
+    const got = next(expertSocket, "anchor-pose");
+    assert.equal((await send(techSocket, "anchor-pose", { callId, ...pose(1) })).ok, true);
+    assert.deepEqual(await got, { callId, from: tech.userId, ...pose(1) });
+
+    // Only the technician's camera has a pose; outsiders are not in the call.
+    const byExpert = await send(expertSocket, "anchor-pose", { callId, ...pose(2) });
+    assert.equal(!byExpert.ok && byExpert.error.code, "FORBIDDEN");
+    const byOutsider = await send(outsider, "anchor-pose-latest", { callId });
+    assert.equal(!byOutsider.ok && byOutsider.error.code, "FORBIDDEN");
+
+    // Malformed: not 9 numbers, unknown state, no epoch.
+    for (
+      const bad of [{ ...pose(3), pose: [1, 0, 0] }, { ...pose(3), state: "sure" }, { ...pose(3), epoch: "" }]
+    ) {
+      const r = await send(techSocket, "anchor-pose", { callId, ...bad });
+      assert.equal(!r.ok && r.error.code, "BAD_REQUEST", JSON.stringify(bad));
+    }
+
+    // More than 15 a second per call: the extra ones are refused and not relayed.
+    await sleep(100);
+    const burst = await Promise.all(
+      [4, 5, 6].map((s) => send(techSocket, "anchor-pose", { callId, ...pose(s) })),
+    );
+    assert.equal(burst[0].ok, true);
+    assert.ok(burst.slice(1).every((r) => !r.ok && r.error.code === "RATE_LIMITED"));
+
+    // The latest (seq 4) for a page that asks; kept across a restart once written (throttled, ≤ 200 ms here).
+    assert.deepEqual((await send(expertSocket, "anchor-pose-latest", { callId })).pose, pose(4));
+    await sleep(400);
+    techSocket.close();
+    expertSocket.close();
+    outsider.close();
+    await server.close();
+    restarted = await startTestServer({}, dataDir);
+    const expert2 = await connect(restarted.url, (await login(restarted.url, "user2", "P")).token);
+    try {
+      assert.equal((await send(expert2, "join-call", { callId })).ok, true);
+      assert.deepEqual((await send(expert2, "anchor-pose-latest", { callId })).pose, pose(4));
+      await silent(expert2, "anchor-pose", 100);
+    } finally {
+      expert2.close();
+    }
+  } finally {
+    techSocket.close();
+    expertSocket.close();
+    outsider.close();
+    await server.close();
+    await restarted?.close();
+  }
+});
