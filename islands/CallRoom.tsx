@@ -1,6 +1,8 @@
 /** The call room: main video with the annotation overlay, inset video, status, tools, chat, controls. */
 import { useSignal } from "@preact/signals";
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useMemo, useRef } from "preact/hooks";
+import { AnchoredLayer } from "../components/call/AnchoredLayer.tsx";
+import { AnchorToggle } from "../components/call/AnchorToggle.tsx";
 import { AnnotationCanvas } from "../components/call/AnnotationCanvas.tsx";
 import { AnnotationTools } from "../components/call/AnnotationTools.tsx";
 import { CallControls } from "../components/call/CallControls.tsx";
@@ -61,11 +63,13 @@ export default function CallRoom({ callId, me }: Props) {
   const color = useSignal<string>(COLORS[0]);
   const pinText = useSignal("Check here");
   const drawn = useSignal({ count: 0, rect: { x: 0, y: 0, w: 0, h: 0 } });
+  // deno-lint-ignore no-explicit-any
+  const anchored = useRef<any>(null);
   const mainVideo = useRef<HTMLVideoElement>(null);
   const insetVideo = useRef<HTMLVideoElement>(null);
 
   useEffect(() => {
-    (globalThis as { __mobimaint?: unknown }).__mobimaint = { call, drawn };
+    (globalThis as { __mobimaint?: unknown }).__mobimaint = { call, drawn, anchored };
     call.start().catch((e) => call.finish(`Could not start the call: ${(e as Error).message}`, false));
     const leave = () => call.stop();
     addEventListener("pagehide", leave);
@@ -80,6 +84,13 @@ export default function CallRoom({ callId, me }: Props) {
   const mainStream = technician ? call.media.stream.value : call.remoteStream.value;
   const insetStream = technician ? call.remoteStream.value : call.media.stream.value;
   const mainBlocked = useStream(mainVideo, mainStream, technician);
+  useEffect(() => {
+    if (technician && mainStream && call.anchoring.stick.value) {
+      call.anchoring.startTracking(mainVideo.current!);
+    }
+  }, [mainStream, call.anchoring.stick.value]);
+  const all = call.board.annotations.value;
+  const [pinned, stuck] = useMemo(() => [all.filter((a) => !a.anchor), all.filter((a) => a.anchor)], [all]);
   const insetBlocked = useStream(insetVideo, insetStream, !technician);
   const q = call.quality.value;
   const degraded = q && (q.level === "poor" || q.level === "fair") && call.peerState.value === "connected";
@@ -95,14 +106,25 @@ export default function CallRoom({ callId, me }: Props) {
             muted={technician}
             aria-label={technician ? "Your camera" : `${call.peerName}'s camera`}
           />
+          <AnchoredLayer
+            video={mainVideo}
+            annotations={stuck}
+            pose={call.anchoring.pose}
+            onDraw={(placed, rect, pose) => {
+              anchored.current = { placed, rect, pose };
+              call.anchoring.noteDrawn(pose);
+            }}
+          />
           <AnnotationCanvas
             video={mainVideo}
-            annotations={call.board.annotations.value}
+            annotations={pinned}
             tool={tool.value}
             color={color.value}
             pinText={pinText.value}
             me={me.userId}
-            onCreate={call.ended.value ? undefined : (a) => call.board.addAnnotation(a)}
+            onCreate={call.ended.value
+              ? undefined
+              : (a) => call.board.addAnnotation(call.anchoring.anchorNew(a))}
             onDraw={(rect, count) => drawn.value = { rect, count }}
           />
           <div class="video-inset">
@@ -163,6 +185,7 @@ export default function CallRoom({ callId, me }: Props) {
         <CallControls call={call} />
       </div>
       <aside class="call-side" aria-label="Annotations and chat">
+        <AnchorToggle anchoring={call.anchoring} disabled={!!call.ended.value} />
         <AnnotationTools
           tool={tool.value}
           color={color.value}

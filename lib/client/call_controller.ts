@@ -8,6 +8,7 @@ import { signal } from "@preact/signals";
 import type { Me } from "../history.ts";
 import { apiJson } from "./api.ts";
 import { CallBoard } from "./call_board.ts";
+import { Anchoring } from "./tracking/anchoring.ts";
 import { LocalMedia } from "./local_media.ts";
 import { PeerSession, type PeerSignal } from "./peer.ts";
 import { assessQuality, type Quality, sampleStats, type StatsSample } from "./quality.ts";
@@ -30,6 +31,8 @@ export class CallController {
   readonly board: CallBoard;
   /** This page's camera and microphone. */
   readonly media: LocalMedia;
+  /** Camera tracking and poses for anchored drawings. */
+  readonly anchoring: Anchoring;
   /** Names of server events received, in order (diagnostics and tests). */
   readonly events: string[] = [];
   /** Signaling connections made (1 + reconnects) and ICE restarts requested. */
@@ -49,6 +52,7 @@ export class CallController {
     this.names.value = { [me.userId]: me.username };
     const warn = (w: string) => this.warnings.value = [...this.warnings.value, w];
     this.board = new CallBoard(callId, me.userId, warn);
+    this.anchoring = new Anchoring(callId, me.role === "Technician");
     this.media = new LocalMedia(
       me.role === "Technician" ? "environment" : "user",
       warn,
@@ -113,6 +117,7 @@ export class CallController {
       try {
         await request(s, "join-call", { callId, userId: me.userId, role: me.role });
         this.joined = true;
+        this.anchoring.joined();
       } catch (e) {
         return this.finish((e as Error).message || "This call is not available.", false);
       }
@@ -161,6 +166,7 @@ export class CallController {
         this.onSignal(from, { type: "candidate", candidate: candidate as RTCIceCandidateInit | null }),
     );
     this.board.attach(s);
+    this.anchoring.attachSocket(s);
     s.on(
       "call-ended",
       ({ from }) =>
@@ -207,6 +213,7 @@ export class CallController {
       onStateChange: (state) => this.peerState.value = state,
       trace: (what) => this.note(`(${what})`),
     });
+    this.anchoring.attachPeer(this.session.pc);
     this.peerState.value = "new";
     return this.session;
   }
@@ -302,6 +309,7 @@ export class CallController {
     this.timers.forEach(clearInterval);
     this.cleanup.forEach((f) => f());
     this.closePeer();
+    this.anchoring.stop();
     this.media.stop();
     this.socket?.close();
   }

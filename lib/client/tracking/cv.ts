@@ -33,7 +33,6 @@ interface Jsfeat {
   matrix_t: new <D = Uint8Array>(cols: number, rows: number, type: number, data?: unknown) => Matrix<D>;
   pyramid_t: new (levels: number) => Pyramid;
   keypoint_t: new (x?: number, y?: number, score?: number, level?: number, angle?: number) => Keypoint;
-  ransac_params_t: new (size: number, thresh: number, eps: number, prob: number) => unknown;
   imgproc: {
     gaussian_blur(src: Matrix, dst: Matrix, kernelSize: number, sigma?: number): void;
   };
@@ -57,18 +56,6 @@ interface Jsfeat {
     ): void;
   };
   motion_model: { homography2d: new () => unknown };
-  motion_estimator: {
-    ransac(
-      params: unknown,
-      kernel: unknown,
-      from: XY[],
-      to: XY[],
-      count: number,
-      model: Matrix<Float32Array>,
-      mask: Matrix,
-      maxIters: number,
-    ): boolean;
-  };
 }
 
 export const cv = jsfeatModule as unknown as Jsfeat;

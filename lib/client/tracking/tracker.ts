@@ -53,13 +53,14 @@ export class Tracker {
   private pose: Mat3 = IDENTITY;
   private frames = 0;
   private lastKeyframe = 0;
+  private turn = 0;
+  private seed = 17;
   private readonly keyframes: Keyframe[] = [];
   private readonly detector: FeatureDetector;
   private readonly blurred: Matrix;
   private readonly model: Matrix<Float32Array>;
   private readonly mask: Matrix;
   private readonly kernel = new cv.motion_model.homography2d();
-  private readonly params = new cv.ransac_params_t(4, RANSAC_PX, 0.5, 0.995);
   private readonly from: XY[];
   private readonly to: XY[];
 
@@ -172,14 +173,37 @@ export class Tracker {
     return m;
   }
 
-  /** RANSAC homography from the first `n` pairs of from/to, refitted on its inliers (mask). */
+  /**
+   * RANSAC homography from the first `n` pairs of from/to (4-point fits by jsfeat's homography kernel,
+   * adaptive iteration count), refitted on its inliers; `mask` marks them. Null when too few agree.
+   */
   private fit(n: number): Mat3 | null {
     if (n < MIN_INLIERS) return null;
-    if (
-      !cv.motion_estimator.ransac(this.params, this.kernel, this.from, this.to, n, this.model, this.mask, 300)
-    ) {
-      return null;
+    const kernel = this.kernel as { run(f: XY[], t: XY[], m: Matrix<Float32Array>, c: number): number };
+    const sf: XY[] = [], st: XY[] = [], pick: number[] = [];
+    let best = 0, bestModel: Mat3 | null = null, iters = 200;
+    for (let it = 0; it < iters; it++) {
+      pick.length = 0;
+      while (pick.length < 4) {
+        const k = (this.random() * n) | 0;
+        if (!pick.includes(k)) pick.push(k);
+      }
+      for (let k = 0; k < 4; k++) {
+        sf[k] = this.from[pick[k]];
+        st[k] = this.to[pick[k]];
+      }
+      if (kernel.run(sf, st, this.model, 4) <= 0) continue;
+      const m = Array.from(this.model.data.subarray(0, 9));
+      const count = this.inliers(m, n);
+      if (count > best) {
+        best = count;
+        bestModel = m;
+        const w = best / n;
+        iters = Math.min(200, Math.ceil(Math.log(0.005) / Math.log(Math.max(1e-9, 1 - w ** 4))));
+      }
     }
+    if (!bestModel || best < MIN_INLIERS || best < 0.3 * n) return null;
+    this.inliers(bestModel, n);
     const fi: XY[] = [], ti: XY[] = [];
     for (let k = 0; k < n; k++) {
       if (this.mask.data[k]) {
@@ -187,14 +211,32 @@ export class Tracker {
         ti.push(this.to[k]);
       }
     }
-    if (fi.length < MIN_INLIERS || fi.length < 0.3 * n) return null;
-    (this.kernel as { run(f: XY[], t: XY[], m: Matrix<Float32Array>, c: number): number }).run(
-      fi,
-      ti,
-      this.model,
-      fi.length,
-    );
-    return Array.from(this.model.data.subarray(0, 9));
+    if (kernel.run(fi, ti, this.model, fi.length) <= 0) return null;
+    const refined = Array.from(this.model.data.subarray(0, 9));
+    return this.inliers(refined, n) >= best * 0.9 ? refined : (this.inliers(bestModel, n), bestModel);
+  }
+
+  /** Counts pairs within RANSAC_PX of `m`'s prediction and marks them in `mask`. */
+  private inliers(m: Mat3, n: number): number {
+    let count = 0;
+    const t2 = RANSAC_PX * RANSAC_PX;
+    for (let k = 0; k < n; k++) {
+      const f = this.from[k], t = this.to[k];
+      const z = m[6] * f.x + m[7] * f.y + m[8];
+      const dx = (m[0] * f.x + m[1] * f.y + m[2]) / z - t.x, dy = (m[3] * f.x + m[4] * f.y + m[5]) / z - t.y;
+      const ok = dx * dx + dy * dy <= t2 ? 1 : 0;
+      this.mask.data[k] = ok;
+      count += ok;
+    }
+    return count;
+  }
+
+  /** A small deterministic PRNG (mulberry32): the same frames give the same poses. */
+  private random(): number {
+    let t = (this.seed = (this.seed + 0x6d2b79f5) | 0);
+    t = Math.imul(t ^ (t >>> 15), 1 | t);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
   /** Rejects fits that would move the picture implausibly far or fold it since the last frame. */
@@ -236,8 +278,11 @@ export class Tracker {
   private reacquire(img: Matrix): number {
     if (!this.keyframes.length) return 0;
     const now = this.detector.describe(img, this.blurred);
-    // Newest first: the view most like the one just lost.
-    for (const kf of [...this.keyframes].reverse()) {
+    // Newest first (the view most like the one just lost), at most two keyframes a frame, in turns.
+    const order = [...this.keyframes].reverse();
+    const tries = order.length <= 2 ? order : [0, 1].map((k) => order[(this.turn + k) % order.length]);
+    this.turn += 2;
+    for (const kf of tries) {
       const pairs = match(now, kf.features);
       if (pairs.length < MIN_INLIERS) continue;
       pairs.forEach(([i, j], k) => {

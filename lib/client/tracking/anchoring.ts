@@ -1,0 +1,147 @@
+/**
+ * Anchoring on a call page (issue 17). The technician's page tracks its own camera (the tracker is
+ * loaded only then, with a dynamic import) and sends every pose to the peer over an unreliable,
+ * unordered data channel; through the signaling socket it sends one a second (the server keeps the
+ * latest for pages that join later) or up to ten a second while the channel is not open. Both pages
+ * keep the newest pose they have, and new drawings take it as their anchor unless pinned to the screen.
+ */
+import { signal } from "@preact/signals";
+import { isAnchorPose } from "../../anchored.ts";
+import type { AnchorPose, Annotation } from "../../types.ts";
+import { request, type SignalingSocket } from "../signaling.ts";
+import type { CameraTracker } from "./camera_tracker.ts";
+import type { WorkerPose } from "./worker_main.ts";
+
+/** The data channel's id, negotiated out of band (both pages create it with the same id). */
+const CHANNEL_ID = 17;
+const STORE_EVERY_MS = 1000;
+const FALLBACK_EVERY_MS = 100;
+
+export type TrackingStatus = "off" | "starting" | "on" | "unsupported" | "failed";
+
+export class Anchoring {
+  /** The camera's newest pose (own on the technician's page, received on the expert's). */
+  readonly pose = signal<AnchorPose | null>(null);
+  /** New drawings stick to the object (true) or to the screen. */
+  readonly stick = signal(true);
+  readonly tracking = signal<TrackingStatus>("off");
+  /** Per pose: when it was made (technician) or received (expert), ms since the epoch (bench, tests). */
+  readonly log: {
+    seq: number;
+    epoch: string;
+    at: number;
+    /** frame: its camera frame was grabbed; local: the pose came out of the tracker; drawn: redrawn with it. */
+    via: "frame" | "local" | "channel" | "socket" | "drawn";
+  }[] = [];
+  /** The tracker on the technician's page, once loaded. */
+  tracker?: CameraTracker;
+  private channel?: RTCDataChannel;
+  private socket?: SignalingSocket;
+  private lastSocketSend = 0;
+  private stopped = false;
+
+  constructor(private readonly callId: string, private readonly technician: boolean) {}
+
+  attachSocket(s: SignalingSocket): void {
+    this.socket = s;
+    s.on("anchor-pose", ({ callId: _c, from: _f, ...p }) => this.receive(p, "socket"));
+    // An anchored drawing from the peer: keep this frame for re-acquisition too.
+    s.on("annotation", (a) => a.anchor && this.tracker?.keyframe());
+  }
+
+  /** After (re)joining the call: the latest pose the server kept, for a page that has none yet. */
+  joined(): void {
+    if (this.technician || !this.socket) return;
+    request(this.socket, "anchor-pose-latest", { callId: this.callId })
+      .then((r) => this.receive(r.pose, "socket"))
+      .catch(() => {});
+  }
+
+  /** Both pages create the same negotiated channel on every new peer connection. */
+  attachPeer(pc: RTCPeerConnection): void {
+    this.channel?.close();
+    const ch = this.channel = pc.createDataChannel("anchor-pose", {
+      negotiated: true,
+      id: CHANNEL_ID,
+      ordered: false,
+      maxRetransmits: 0,
+    });
+    ch.onmessage = (e) => {
+      try {
+        this.receive(JSON.parse(String(e.data)), "channel");
+      } catch { /* not JSON: ignored */ }
+    };
+  }
+
+  /** Starts tracking the technician's own camera shown in `video`. */
+  async startTracking(video: HTMLVideoElement): Promise<void> {
+    if (!this.technician || this.tracker || this.tracking.value === "starting") return;
+    const supported = "requestVideoFrameCallback" in HTMLVideoElement.prototype &&
+      typeof OffscreenCanvas !== "undefined" && typeof Worker !== "undefined";
+    if (!supported) {
+      this.tracking.value = "unsupported";
+      return;
+    }
+    this.tracking.value = "starting";
+    try {
+      const { CameraTracker } = await import("./camera_tracker.ts");
+      if (this.stopped) return;
+      this.tracker = new CameraTracker(video, (p) => this.local(p));
+      this.tracking.value = "on";
+    } catch (e) {
+      console.warn("tracking unavailable", e);
+      this.tracking.value = "failed";
+    }
+  }
+
+  private local(p: WorkerPose) {
+    const pose: AnchorPose = { epoch: p.epoch, seq: p.seq, state: p.state, pose: p.pose };
+    this.note(pose, "frame", p.at);
+    this.note(pose, "local");
+    this.pose.value = pose;
+    const open = this.channel?.readyState === "open";
+    if (open) this.channel!.send(JSON.stringify(pose));
+    const now = Date.now();
+    if (this.socket?.connected && now - this.lastSocketSend >= (open ? STORE_EVERY_MS : FALLBACK_EVERY_MS)) {
+      this.lastSocketSend = now;
+      this.socket.emit("anchor-pose", { ...pose, callId: this.callId });
+    }
+  }
+
+  private receive(p: unknown, via: "channel" | "socket") {
+    if (this.technician || !isAnchorPose(p)) return;
+    const cur = this.pose.value;
+    if (cur && cur.epoch === p.epoch && cur.seq >= p.seq) return;
+    this.note(p, via);
+    this.pose.value = { epoch: p.epoch, seq: p.seq, state: p.state, pose: p.pose };
+  }
+
+  /** The page drew its anchored annotations through `p` (for the latency figure). */
+  noteDrawn(p: AnchorPose | null): void {
+    if (p) this.note(p, "drawn");
+  }
+
+  private note(
+    p: AnchorPose,
+    via: Anchoring["log"][number]["via"],
+    at = performance.timeOrigin + performance.now(),
+  ) {
+    if (this.log.push({ seq: p.seq, epoch: p.epoch, at, via }) > 4000) {
+      this.log.splice(0, 1000);
+    }
+  }
+
+  /** `a` with the current pose as its anchor, when sticking and tracking; else as it is (pinned). */
+  anchorNew(a: Annotation): Annotation {
+    const p = this.pose.value;
+    if (!this.stick.value || !p || p.state !== "tracking") return a;
+    this.tracker?.keyframe();
+    return { ...a, anchor: { epoch: p.epoch, pose: p.pose } };
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.tracker?.stop();
+    this.channel?.close();
+  }
+}
