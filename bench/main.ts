@@ -8,6 +8,7 @@
  *   deno task bench --quick               # tiny run (used by tests/bench_test.ts)
  *   deno task bench --url http://host:3000 --admin-password PW   # against a running server (no RSS, no cold start)
  *   deno task bench --legacy-presence     # clients take presence one event per change, as old mobile clients
+ *   deno task bench --tracking            # anchored annotations: tracker accuracy and speed (bench/tracking/run.ts)
  */
 import { cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
@@ -23,6 +24,11 @@ import { storm } from "./phases/storm.ts";
 import { type BenchUser, provision, provisionRemote } from "./provision.ts";
 import { type ServerProcess, startServerProcess } from "./server_process.ts";
 import { sleep } from "./stats.ts";
+
+if (Deno.args.includes("--tracking")) {
+  await (await import("./tracking/run.ts")).benchTracking(Deno.args);
+  Deno.exit(0);
+}
 
 const { values: args } = parseArgs({
   options: {

@@ -169,7 +169,12 @@ export async function runBrowserTracking(seconds: number, log = console.log): Pr
       "tracking on the technician",
       async () => (await state(tech, "m.call.anchoring.pose.value?.state")) === "tracking",
     ).catch(async (e) => {
-      log(`technician: ${await state(tech, "JSON.stringify({ t: m.call.anchoring.tracking.value, p: m.call.anchoring.pose.value, s: m.call.anchoring.tracker?.stats })")}`);
+      log(
+        `technician: ${await state(
+          tech,
+          "JSON.stringify({ t: m.call.anchoring.tracking.value, p: m.call.anchoring.pose.value, s: m.call.anchoring.tracker?.stats })",
+        )}`,
+      );
       throw e;
     });
     await until(
@@ -204,7 +209,12 @@ export async function runBrowserTracking(seconds: number, log = console.log): Pr
       "m.call.board.annotations.value.filter((a) => a.anchor).length",
     );
     if (anchoredCount !== spots.length) {
-      log(`expert: ${await state(expert, "JSON.stringify({ a: m.call.board.annotations.value, p: m.call.anchoring.pose.value, s: globalThis.__samples.slice(-5).map((x) => x.frame) })")}`);
+      log(
+        `expert: ${await state(
+          expert,
+          "JSON.stringify({ a: m.call.board.annotations.value, p: m.call.anchoring.pose.value, s: globalThis.__samples.slice(-5).map((x) => x.frame) })",
+        )}`,
+      );
       throw new Error(`${anchoredCount} of ${spots.length} pins anchored`);
     }
     // Sampling starts with the pins in place.

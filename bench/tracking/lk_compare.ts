@@ -111,7 +111,17 @@ class HandLK {
   }
 }
 
-if (import.meta.main) {
+export interface LkComparison {
+  name: string;
+  msP50: number;
+  msP95: number;
+  errPxP50: number;
+  errPxP95: number;
+  dropped: number;
+}
+
+/** Both trackers over the consecutive frame pairs of the feed while the scene is in view. */
+export async function compareLk(): Promise<LkComparison[]> {
   const tl = timeline();
   const gt = tl.poses.map((p) => worldToFrame(p, W, H));
   const frames: Uint8Array[] = [];
@@ -159,13 +169,22 @@ if (import.meta.main) {
     results.hand.ms.push(performance.now() - t0);
     score("hand");
   }
-  for (const [name, r] of Object.entries(results)) {
+  return Object.entries(results).map(([name, r]) => ({
+    name,
+    msP50: percentile(r.ms, 0.5),
+    msP95: percentile(r.ms, 0.95),
+    errPxP50: percentile(r.err, 0.5),
+    errPxP95: percentile(r.err, 0.95),
+    dropped: r.lost,
+  }));
+}
+
+if (import.meta.main) {
+  for (const r of await compareLk()) {
     console.log(
-      `${name.padEnd(7)} ms/frame (150 points, 320×180, two pyramids) median ${
-        percentile(r.ms, 0.5).toFixed(2)
-      } ` +
-        `p95 ${percentile(r.ms, 0.95).toFixed(2)}; error px median ${percentile(r.err, 0.5).toFixed(3)} ` +
-        `p95 ${percentile(r.err, 0.95).toFixed(3)}; points dropped ${r.lost}`,
+      `${r.name.padEnd(7)} ms/frame (150 points, 320×180, two pyramids) median ${r.msP50.toFixed(2)} ` +
+        `p95 ${r.msP95.toFixed(2)}; error px median ${r.errPxP50.toFixed(3)} p95 ${r.errPxP95.toFixed(3)}; ` +
+        `points dropped ${r.dropped}`,
     );
   }
 }

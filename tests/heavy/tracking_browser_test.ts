@@ -1,0 +1,34 @@
+/**
+ * Anchored annotations in a real call (issue 17), in Chromium with the synthetic feed as the
+ * technician's camera: the expert's pins must be drawn near where the known camera motion puts them,
+ * leave the picture with an edge marker, come back after the scene returns; poses must travel over the
+ * data channel; the tracker must not be in the call room's initial JavaScript. Loose bounds: this
+ * checks that tracking works, not how well (`deno task bench --tracking` measures that).
+ */
+import assert from "node:assert/strict";
+import { describe, runBrowserTracking } from "../../bench/tracking/browser.ts";
+import { percentile } from "../../bench/tracking/offline.ts";
+import { hasChromium } from "../helpers/browser.ts";
+
+Deno.test({
+  name: "browser: anchored pins follow the synthetic feed on the expert's page",
+  ignore: !hasChromium,
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  // One pass of the feed (14.3 s) after the pins are dropped: pan, rotation, zoom, out of frame, back.
+  const r = await runBrowserTracking(16, () => {});
+  console.log(describe(r).map((l) => `  ${l}`).join("\n"));
+  assert.ok(r.via.channel > 0, "poses over the data channel");
+  assert.ok(r.errors.length >= 30, `${r.errors.length} tracked pin positions on the expert's page`);
+  assert.ok(percentile(r.errors, 0.5) < 5, `median error ${percentile(r.errors, 0.5)} % of width`);
+  assert.ok(percentile(r.errors, 0.9) < 15, `p90 error ${percentile(r.errors, 0.9)} % of width`);
+  assert.ok(r.offScreen.frames > 0, "the pins left the picture");
+  assert.ok(
+    r.offScreen.markerOrUncertain >= 0.8 * r.offScreen.frames,
+    `edge marker or uncertain in ${r.offScreen.markerOrUncertain} of ${r.offScreen.frames} off-screen pin-frames`,
+  );
+  assert.equal(r.reacquireSeconds.length, 1, "tracked again after the scene came back");
+  assert.equal(r.trackingInInitialJs, false, "the tracker is loaded only when tracking starts");
+  assert.ok(r.workerGzipBytes <= 40 * 1024, `tracking worker ${r.workerGzipBytes} B gzip`);
+});
