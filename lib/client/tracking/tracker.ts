@@ -39,8 +39,10 @@ const BORDER = 12;
 const LK_WIN = 15;
 const RANSAC_PX = 2.5;
 const MIN_INLIERS = 16;
-const MAX_KEYFRAMES = 6;
-const AUTO_KEYFRAME_EVERY = 45;
+const MAX_KEYFRAMES = 8;
+/** Processed frames between automatic keyframes at least (they are taken when the view changed). */
+const MIN_KEYFRAME_GAP = 8;
+const LEVELS = 4;
 
 export class Tracker {
   state: TrackState = "lost";
@@ -63,9 +65,10 @@ export class Tracker {
   private readonly kernel = new cv.motion_model.homography2d();
   private readonly from: XY[];
   private readonly to: XY[];
+  private readonly corners: [number, number][];
 
   constructor(readonly w: number, readonly h: number) {
-    this.pyr = [new cv.pyramid_t(3), new cv.pyramid_t(3)];
+    this.pyr = [new cv.pyramid_t(LEVELS), new cv.pyramid_t(LEVELS)];
     for (const p of this.pyr) p.allocate(w, h, cv.U8C1_t);
     this.detector = new FeatureDetector(w, h);
     this.blurred = new cv.matrix_t(w, h, cv.U8C1_t);
@@ -73,6 +76,7 @@ export class Tracker {
     this.mask = new cv.matrix_t(1024, 1, cv.U8C1_t);
     this.from = Array.from({ length: 1024 }, () => ({ x: 0, y: 0 }));
     this.to = Array.from({ length: 1024 }, () => ({ x: 0, y: 0 }));
+    this.corners = [[0, 0], [w, 0], [w, h], [0, h]];
   }
 
   /** Processes the next frame (`gray`: w×h luma, row-major). */
@@ -98,7 +102,9 @@ export class Tracker {
     }
     if (this.state === "tracking") {
       if (this.count < MIN_POINTS) this.topUp(cur.data[0]);
-      if (this.frames - this.lastKeyframe >= AUTO_KEYFRAME_EVERY && inliers >= 40) this.addKeyframe(false);
+      if (this.frames - this.lastKeyframe >= MIN_KEYFRAME_GAP && inliers >= 40 && this.viewChanged()) {
+        this.addKeyframe(false);
+      }
     }
     this.pyr = [cur, prev];
     return {
@@ -241,18 +247,52 @@ export class Tracker {
 
   /** Rejects fits that would move the picture implausibly far or fold it since the last frame. */
   private plausible(H: Mat3): boolean {
-    if (!H.every(Number.isFinite)) return false;
     const step = mul(H, invert(this.pose));
-    const corners: [number, number][] = [[0, 0], [this.w, 0], [this.w, this.h], [0, this.h]];
-    const moved = corners.map(([x, y]) => apply(step, x, y));
-    let area = 0;
+    const q = this.quad(step, 0.5, 2);
+    if (!q) return false;
     for (let i = 0; i < 4; i++) {
-      const [x0, y0] = moved[i], [x1, y1] = moved[(i + 1) % 4];
+      if (Math.hypot(q[i][0] - this.corners[i][0], q[i][1] - this.corners[i][1]) > 0.45 * this.w) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The frame's corners mapped through `m` when they still form a convex quadrilateral whose area is
+   * within [minArea, maxArea] times the frame's; else null (a folded or absurd homography).
+   */
+  private quad(m: Mat3, minArea: number, maxArea: number): [number, number][] | null {
+    if (!m.every(Number.isFinite)) return null;
+    const q = this.corners.map(([x, y]) => apply(m, x, y));
+    let area = 0, sign = 0;
+    for (let i = 0; i < 4; i++) {
+      const [x0, y0] = q[i], [x1, y1] = q[(i + 1) % 4], [x2, y2] = q[(i + 2) % 4];
       area += x0 * y1 - x1 * y0;
-      if (Math.hypot(x0 - corners[i][0], y0 - corners[i][1]) > 0.35 * this.w) return false;
+      const turn = Math.sign((x1 - x0) * (y2 - y1) - (y1 - y0) * (x2 - x1));
+      if (sign && turn !== sign) return null;
+      sign = turn;
     }
     const ratio = area / 2 / (this.w * this.h);
-    return ratio > 0.7 && ratio < 1.4;
+    return ratio >= minArea && ratio <= maxArea ? q : null;
+  }
+
+  /** True when the view moved far enough from the newest keyframe to be worth another one. */
+  private viewChanged(): boolean {
+    const last = this.keyframes.at(-1);
+    if (!last) return true;
+    const q = this.quad(mul(this.pose, invert(last.pose)), 0.01, 100);
+    if (!q) return true;
+    const ratio = Math.abs(
+      q.reduce((a, [x0, y0], i) => a + x0 * q[(i + 1) % 4][1] - q[(i + 1) % 4][0] * y0, 0) / 2 /
+        (this.w * this.h),
+    );
+    const shift = Math.hypot(
+      (q[0][0] + q[2][0]) / 2 - this.w / 2,
+      (q[0][1] + q[2][1]) / 2 - this.h / 2,
+    );
+    const turn = Math.abs(Math.atan2(q[1][1] - q[0][1], q[1][0] - q[0][0]));
+    return shift > 0.2 * this.w || ratio < 0.8 || ratio > 1.25 || turn > 0.1;
   }
 
   /** Adds FAST corners in cells without a tracked point, up to MAX_POINTS. */
@@ -292,7 +332,8 @@ export class Tracker {
         this.to[k].y = now.points[i].y;
       });
       const H = this.fit(pairs.length);
-      if (!H || !H.every(Number.isFinite)) continue;
+      // A wrong match set can still fit a homography: keep only a sensible view of the keyframe.
+      if (!H || !this.quad(H, 0.3, 3)) continue;
       let inliers = 0;
       for (let k = 0; k < pairs.length; k++) inliers += this.mask.data[k];
       if (inliers < MIN_INLIERS) continue;
