@@ -39,6 +39,13 @@ export class Anchoring {
   private socket?: SignalingSocket;
   private lastSocketSend = 0;
   private stopped = false;
+  private pc?: RTCPeerConnection;
+  private newest?: AnchorPose;
+  private lastPoll = 0;
+  // deno-lint-ignore no-explicit-any
+  private lastStats?: any;
+  /** The expert's estimate of how long the video takes from arrival to display, ms. */
+  videoDelayMs = 0;
 
   constructor(private readonly callId: string, private readonly technician: boolean) {}
 
@@ -60,6 +67,7 @@ export class Anchoring {
   /** Both pages create the same negotiated channel on every new peer connection. */
   attachPeer(pc: RTCPeerConnection): void {
     this.channel?.close();
+    this.pc = pc;
     const ch = this.channel = pc.createDataChannel("anchor-pose", {
       negotiated: true,
       id: CHANNEL_ID,
@@ -100,7 +108,9 @@ export class Anchoring {
     this.note(pose, "local");
     this.pose.value = pose;
     const open = this.channel?.readyState === "open";
-    if (open) this.channel!.send(JSON.stringify(pose));
+    // age: how long ago its camera frame was grabbed, so the expert can show it with that frame.
+    const age = Math.round(performance.timeOrigin + performance.now() - p.at);
+    if (open) this.channel!.send(JSON.stringify({ ...pose, age }));
     const now = Date.now();
     if (this.socket?.connected && now - this.lastSocketSend >= (open ? STORE_EVERY_MS : FALLBACK_EVERY_MS)) {
       this.lastSocketSend = now;
@@ -108,12 +118,49 @@ export class Anchoring {
     }
   }
 
+  /**
+   * A pose from the technician arrives before the video frame it was measured on (the video waits in
+   * encoders and the jitter buffer): it is applied once that frame is likely shown, after the video's
+   * delay (from getStats) less the pose's age.
+   */
   private receive(p: unknown, via: "channel" | "socket") {
     if (this.technician || !isAnchorPose(p)) return;
-    const cur = this.pose.value;
-    if (cur && cur.epoch === p.epoch && cur.seq >= p.seq) return;
+    if (this.newest && this.newest.epoch === p.epoch && this.newest.seq >= p.seq) return;
+    this.newest = p;
     this.note(p, via);
-    this.pose.value = { epoch: p.epoch, seq: p.seq, state: p.state, pose: p.pose };
+    const age = Number((p as { age?: unknown }).age);
+    const wait = via === "channel" ? this.videoDelayMs - (Number.isFinite(age) ? Math.max(0, age) : 0) : 0;
+    const apply = () => {
+      const cur = this.pose.value;
+      if (cur && cur.epoch === p.epoch && cur.seq >= p.seq) return;
+      this.pose.value = { epoch: p.epoch, seq: p.seq, state: p.state, pose: p.pose };
+    };
+    if (wait > 2) setTimeout(apply, Math.min(wait, 1000));
+    else apply();
+    this.pollVideoDelay();
+  }
+
+  /** The expert's video delay from the receiver's stats (processing or jitter buffer + decode), every second. */
+  private pollVideoDelay() {
+    const now = Date.now();
+    if (!this.pc || now - this.lastPoll < 1000) return;
+    this.lastPoll = now;
+    this.pc.getStats().then((report) => {
+      report.forEach((r) => {
+        if (r.type !== "inbound-rtp" || r.kind !== "video") return;
+        const prev = this.lastStats;
+        this.lastStats = r;
+        const frames = r.framesDecoded - (prev?.framesDecoded ?? 0);
+        if (!prev || frames <= 0) return;
+        const per = (k: string) => (r[k] - (prev[k] ?? 0)) / frames;
+        const emitted = r.jitterBufferEmittedCount - (prev.jitterBufferEmittedCount ?? 0);
+        const jitter = emitted > 0 ? (r.jitterBufferDelay - prev.jitterBufferDelay) / emitted : 0;
+        const seconds = r.totalProcessingDelay !== undefined
+          ? per("totalProcessingDelay")
+          : jitter + per("totalDecodeTime");
+        if (Number.isFinite(seconds) && seconds >= 0) this.videoDelayMs = Math.min(1000, seconds * 1000);
+      });
+    }).catch(() => {});
   }
 
   /** The page drew its anchored annotations through `p` (for the latency figure). */
