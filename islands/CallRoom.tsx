@@ -125,7 +125,7 @@ export default function CallRoom({ callId, me }: Props) {
             onCreate={call.ended.value
               ? undefined
               : (a) => call.board.addAnnotation(call.anchoring.anchorNew(a))}
-            onDraw={(rect, count) => drawn.value = { rect, count }}
+            onDraw={(rect, count) => drawn.value = { rect, count: count + stuck.length }}
           />
           <div class="video-inset">
             <video
