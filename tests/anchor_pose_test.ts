@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { connectPair, startActiveCall } from "./helpers/calls.ts";
-import { login, startTestServer } from "./helpers/server.ts";
+import { api, login, startTestServer } from "./helpers/server.ts";
 import { connect, next, send, silent, sleep } from "./helpers/sockets.ts";
 
 const pose = (seq: number, dx = 0.01 * seq) => ({
@@ -74,5 +74,31 @@ Deno.test("anchor-pose: relayed to the call, only from its technician, checked, 
     outsider.close();
     await server.close();
     await restarted?.close();
+  }
+});
+
+Deno.test("annotation anchor: stored and relayed with the compat pin shape intact; a bad anchor is refused", async () => {
+  const server = await startTestServer();
+  const { tech, expert, techSocket, expertSocket } = await connectPair(server.url);
+  try {
+    const callId = await startActiveCall(server.url, tech.token, techSocket, expertSocket, expert.userId);
+    const anchor = { epoch: "e1", pose: [1, 0, 0.1, 0, 1, 0, 0, 0, 1] };
+    const pin = { callId, id: "a1", text: "this bolt", x: 0.4, y: 0.6, anchor };
+    const got = next(techSocket, "annotation");
+    assert.equal((await send(expertSocket, "annotation", pin)).ok, true);
+    // An old client reads {id, text, x, y, from} as before; the anchor rides along.
+    assert.deepEqual(await got, { ...pin, from: expert.userId });
+    const stored = (await api(server.url, "GET", `/api/calls/${callId}`, { token: tech.token })).body;
+    assert.deepEqual(stored.annotations[0].anchor, anchor);
+    for (
+      const bad of [{ epoch: "e1", pose: [1, 0, 0] }, { epoch: "", pose: anchor.pose }, { pose: anchor.pose }]
+    ) {
+      const r = await send(expertSocket, "annotation", { ...pin, id: "a2", anchor: bad });
+      assert.equal(!r.ok && r.error.code, "BAD_REQUEST", JSON.stringify(bad));
+    }
+  } finally {
+    techSocket.close();
+    expertSocket.close();
+    await server.close();
   }
 });
