@@ -279,10 +279,16 @@ export async function runBrowserTracking(seconds: number, log = console.log): Pr
       trackingInInitialJs,
     };
     const back = gt.segments.find((s) => s.name === "return")!;
-    let waitingSince = -1, lastFrame = -1;
+    // Per pass through the return: seconds until tracked within 5 % again, NaN when it was not (in 1.5 s).
+    let waitingSince = -1, lastFrame = -1, windowSeen = false;
+    const closePass = () => {
+      if (windowSeen && waitingSince !== Infinity) r.reacquireSeconds.push(NaN);
+      windowSeen = false;
+      waitingSince = -1;
+    };
     for (const s of samples) {
       if (s.frame >= gt.frames.length || s.pins.length !== spots.length) continue;
-      if (s.frame < lastFrame) waitingSince = -1; // the feed looped
+      if (s.frame < lastFrame) closePass(); // the feed looped
       lastFrame = s.frame;
       let worst = 0, allIn = true;
       s.pins.forEach((p, i) => {
@@ -304,13 +310,15 @@ export async function runBrowserTracking(seconds: number, log = console.log): Pr
         worst = Math.max(worst, e);
       });
       if (s.frame >= back.from && s.frame <= back.to + 45) {
+        windowSeen = true;
         if (allIn && waitingSince < 0) waitingSince = s.frame;
-        if (waitingSince >= 0 && worst < 5) {
+        if (waitingSince >= 0 && waitingSince < Infinity && worst < 5) {
           r.reacquireSeconds.push((s.frame - waitingSince) / gt.fps);
           waitingSince = Infinity;
         }
       }
     }
+    if (lastFrame > back.to + 45) closePass();
     // Latency: same machine, same clock (ms since the epoch) on both pages.
     const at = (via: string) =>
       new Map(techLog.filter((e) => e.via === via).map((e) => [`${e.epoch}:${e.seq}`, e.at]));

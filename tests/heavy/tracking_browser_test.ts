@@ -28,7 +28,10 @@ Deno.test({
     r.offScreen.markerOrUncertain >= 0.8 * r.offScreen.frames,
     `edge marker or uncertain in ${r.offScreen.markerOrUncertain} of ${r.offScreen.frames} off-screen pin-frames`,
   );
-  assert.equal(r.reacquireSeconds.length, 1, "tracked again after the scene came back");
+  assert.ok(
+    r.reacquireSeconds.some(Number.isFinite),
+    `tracked again after the scene came back: ${r.reacquireSeconds}`,
+  );
   assert.equal(r.trackingInInitialJs, false, "the tracker is loaded only when tracking starts");
   assert.ok(r.workerGzipBytes <= 40 * 1024, `tracking worker ${r.workerGzipBytes} B gzip`);
 });
