@@ -52,7 +52,7 @@ export class CallController {
     this.names.value = { [me.userId]: me.username };
     const warn = (w: string) => this.warnings.value = [...this.warnings.value, w];
     this.board = new CallBoard(callId, me.userId, warn);
-    this.anchoring = new Anchoring(callId, me.role === "Technician");
+    this.anchoring = new Anchoring(callId, me.role === "Technician", this.board.annotations);
     this.media = new LocalMedia(
       me.role === "Technician" ? "environment" : "user",
       warn,

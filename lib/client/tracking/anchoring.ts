@@ -5,7 +5,7 @@
  * latest for pages that join later) or up to ten a second while the channel is not open. Both pages
  * keep the newest pose they have, and new drawings take it as their anchor unless pinned to the screen.
  */
-import { signal } from "@preact/signals";
+import { effect, type ReadonlySignal, signal } from "@preact/signals";
 import { isAnchorPose } from "../../anchored.ts";
 import type { AnchorPose, Annotation } from "../../types.ts";
 import { request, type SignalingSocket } from "../signaling.ts";
@@ -16,6 +16,8 @@ import type { WorkerPose } from "./worker_main.ts";
 const CHANNEL_ID = 17;
 const STORE_EVERY_MS = 1000;
 const FALLBACK_EVERY_MS = 100;
+/** While no annotation is anchored the camera is tracked at about 10 frames/s (a pose is ready to anchor one). */
+const IDLE_INTERVAL_MS = 95;
 
 export type TrackingStatus = "off" | "starting" | "on" | "unsupported" | "failed";
 
@@ -47,7 +49,13 @@ export class Anchoring {
   /** The expert's estimate of how long the video takes from arrival to display, ms. */
   videoDelayMs = 0;
 
-  constructor(private readonly callId: string, private readonly technician: boolean) {}
+  private stopRate?: () => void;
+
+  constructor(
+    private readonly callId: string,
+    private readonly technician: boolean,
+    private readonly annotations?: ReadonlySignal<Annotation[]>,
+  ) {}
 
   attachSocket(s: SignalingSocket): void {
     this.socket = s;
@@ -94,7 +102,11 @@ export class Anchoring {
     try {
       const { CameraTracker } = await import("./camera_tracker.ts");
       if (this.stopped) return;
-      this.tracker = new CameraTracker(video, (p) => this.local(p));
+      const tracker = this.tracker = new CameraTracker(video, (p) => this.local(p));
+      this.stopRate = effect(() => {
+        const anchored = this.annotations?.value.some((a) => a.anchor) ?? true;
+        tracker.minIntervalMs = anchored ? 0 : IDLE_INTERVAL_MS;
+      });
       this.tracking.value = "on";
     } catch (e) {
       console.warn("tracking unavailable", e);
@@ -188,6 +200,7 @@ export class Anchoring {
 
   stop(): void {
     this.stopped = true;
+    this.stopRate?.();
     this.tracker?.stop();
     this.channel?.close();
   }

@@ -12,6 +12,9 @@ export class CameraTracker {
   private worker?: Worker;
   private busy = false;
   private stopped = false;
+  private lastGrab = 0;
+  /** Frames closer together than this are not tracked (a lower rate while nothing is anchored). */
+  minIntervalMs = 0;
   /** Frames tracked and worker time per frame (diagnostics, bench). */
   readonly stats = { frames: 0, skipped: 0, workerMs: [] as number[] };
 
@@ -42,10 +45,12 @@ export class CameraTracker {
   private async grab() {
     const v = this.video;
     if (!v.videoWidth || !v.videoHeight) return;
-    if (this.busy) {
+    const now = performance.now();
+    if (this.busy || now - this.lastGrab < this.minIntervalMs) {
       this.stats.skipped++;
       return;
     }
+    this.lastGrab = now;
     this.busy = true;
     try {
       const h = Math.round((TRACK_WIDTH * v.videoHeight) / v.videoWidth / 2) * 2;

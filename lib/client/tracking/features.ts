@@ -47,9 +47,11 @@ export class FeatureDetector {
   }
 
   /** Corners with ORB descriptors, on a blurred image (`blurred` is overwritten). */
-  describe(img: Matrix, blurred: Matrix): Described {
-    cv.imgproc.gaussian_blur(img, blurred, 5, 0);
+  describe(img: Matrix, blurred: Matrix, minPoints = 0): Described {
     const kps = this.detect(img, 20, this.maxDescribed, 10);
+    // Too little texture to match anything (a plain wall, a covered lens): skip the costly part.
+    if (kps.length < minPoints) return { points: [], descriptors: new Uint32Array(0) };
+    cv.imgproc.gaussian_blur(img, blurred, 5, 0);
     for (const k of kps) k.angle = icAngle(blurred.data, this.w, k.x, k.y);
     cv.orb.describe(blurred, kps, kps.length, this.descriptors);
     const bytes = this.descriptors.data.subarray(0, kps.length * DESCRIPTOR_BYTES);

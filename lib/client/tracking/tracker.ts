@@ -57,6 +57,7 @@ export class Tracker {
   private lastKeyframe = 0;
   private turn = 0;
   private seed = 17;
+  private lostFrames = 0;
   private readonly keyframes: Keyframe[] = [];
   private readonly detector: FeatureDetector;
   private readonly blurred: Matrix;
@@ -97,9 +98,13 @@ export class Tracker {
       if (!inliers) this.state = "lost";
     }
     if (this.state === "lost") {
-      inliers = this.reacquire(cur.data[0]);
-      reacquired = inliers > 0;
-    }
+      // After a second lost, search every other frame only: a phone pointed away should not burn battery.
+      this.lostFrames++;
+      if (this.lostFrames < 30 || this.lostFrames % 2 === 0) {
+        inliers = this.reacquire(cur.data[0]);
+        reacquired = inliers > 0;
+      }
+    } else this.lostFrames = 0;
     if (this.state === "tracking") {
       if (this.count < MIN_POINTS) this.topUp(cur.data[0]);
       if (this.frames - this.lastKeyframe >= MIN_KEYFRAME_GAP && inliers >= 40 && this.viewChanged()) {
@@ -317,7 +322,8 @@ export class Tracker {
   /** Matches ORB features of this frame against the keyframes; the inlier count on success, else 0. */
   private reacquire(img: Matrix): number {
     if (!this.keyframes.length) return 0;
-    const now = this.detector.describe(img, this.blurred);
+    const now = this.detector.describe(img, this.blurred, MIN_INLIERS);
+    if (now.points.length < MIN_INLIERS) return 0;
     // Newest first (the view most like the one just lost), at most two keyframes a frame, in turns.
     const order = [...this.keyframes].reverse();
     const tries = order.length <= 2 ? order : [0, 1].map((k) => order[(this.turn + k) % order.length]);
