@@ -22,19 +22,29 @@ export interface BrowserSample {
   pins: { at: [number, number]; onScreen: boolean; uncertain: boolean }[];
 }
 
-export interface BrowserReport {
-  samples: number;
+/** Positions of the pins as drawn on one page, against the ground truth of the frame it showed. */
+export interface Scored {
   /** Error of pins drawn as tracked while their true position is in the picture, % of frame width. */
   errors: number[];
+  /** The same errors by segment of the motion script (pan, rotate, zoom, leave, return, …). */
+  bySegment: Record<string, number[]>;
   /** Frames with a pin truly in the picture but drawn as uncertain. */
   uncertainOnScreen: number;
   /** Frames with a pin truly off screen: how many had it drawn off screen (edge marker) or uncertain. */
   offScreen: { frames: number; markerOrUncertain: number };
-  /** Seconds from the scene being back in view to the pins tracked within 5 % again, per pass. */
+  /** Seconds from the scene being back in view to the pins tracked within 5 % again, per pass (NaN: not in 1.5 s). */
   reacquireSeconds: number[];
+}
+
+export interface BrowserReport extends Scored {
+  samples: number;
+  /** The same on the technician's own page (its camera, no video coding or network in between). */
+  technician: Scored & { samples: number };
   /** Technician: poses per second over the measured span, and worker ms per frame. */
   trackerFps: number;
   workerMs: { p50: number; p95: number };
+  /** Of which the tracker alone (the rest: drawing the frame and reading its pixels). */
+  trackMs: { p50: number; p95: number };
   /** Pose ready on the technician's page → redrawn on the expert's, and camera frame grabbed → redrawn. */
   latencyMs: {
     poseP50: number;
@@ -202,6 +212,7 @@ export async function runBrowserTracking(seconds: number, log = console.log): Pr
     // Drop the pins while the scene is at rest (the feed's last still and its first, as it loops) and
     // tracked, at known spots; a pin that came out unanchored (tracking lost meanwhile) is undone and redone.
     await startSampling(expert);
+    await startSampling(tech);
     const still = gt.segments.at(-1)!;
     const atRest = async () => {
       const f = await expert.evaluate("globalThis.__samples.at(-1)?.frame") as number | undefined;
@@ -231,6 +242,7 @@ export async function runBrowserTracking(seconds: number, log = console.log): Pr
     }
     // Sampling starts with the pins in place.
     await expert.evaluate("globalThis.__samples.length = 0");
+    await tech.evaluate("globalThis.__samples.length = 0");
     const techStart = await state(
       tech,
       "({ n: m.call.anchoring.tracker.stats.frames, t: performance.now() })",
@@ -238,10 +250,12 @@ export async function runBrowserTracking(seconds: number, log = console.log): Pr
     await new Promise((r) => setTimeout(r, seconds * 1000));
     const techEnd = await state(
       tech,
-      "({ n: m.call.anchoring.tracker.stats.frames, t: performance.now(), ms: m.call.anchoring.tracker.stats.workerMs })",
+      "({ n: m.call.anchoring.tracker.stats.frames, t: performance.now(), ms: m.call.anchoring.tracker.stats.workerMs, track: m.call.anchoring.tracker.stats.trackMs })",
     );
     await expert.evaluate("globalThis.__stopSampling = true");
+    await tech.evaluate("globalThis.__stopSampling = true");
     const samples = await expert.evaluate("globalThis.__samples") as BrowserSample[];
+    const techSamples = await tech.evaluate("globalThis.__samples") as BrowserSample[];
     const techLog = await state(tech, "m.call.anchoring.log") as {
       seq: number;
       epoch: string;
@@ -259,11 +273,21 @@ export async function runBrowserTracking(seconds: number, log = console.log): Pr
     const r: BrowserReport = {
       samples: samples.length,
       errors: [],
+      bySegment: {},
       uncertainOnScreen: 0,
       offScreen: { frames: 0, markerOrUncertain: 0 },
       reacquireSeconds: [],
+      technician: {
+        samples: techSamples.length,
+        errors: [],
+        bySegment: {},
+        uncertainOnScreen: 0,
+        offScreen: { frames: 0, markerOrUncertain: 0 },
+        reacquireSeconds: [],
+      },
       trackerFps: ((techEnd.n - techStart.n) * 1000) / (techEnd.t - techStart.t),
       workerMs: { p50: percentile(techEnd.ms, 0.5), p95: percentile(techEnd.ms, 0.95) },
+      trackMs: { p50: percentile(techEnd.track, 0.5), p95: percentile(techEnd.track, 0.95) },
       latencyMs: {
         poseP50: NaN,
         poseP95: NaN,
@@ -279,46 +303,51 @@ export async function runBrowserTracking(seconds: number, log = console.log): Pr
       trackingInInitialJs,
     };
     const back = gt.segments.find((s) => s.name === "return")!;
-    // Per pass through the return: seconds until tracked within 5 % again, NaN when it was not (in 1.5 s).
-    let waitingSince = -1, lastFrame = -1, windowSeen = false;
-    const closePass = () => {
-      if (windowSeen && waitingSince !== Infinity) r.reacquireSeconds.push(NaN);
-      windowSeen = false;
-      waitingSince = -1;
-    };
-    for (const s of samples) {
-      if (s.frame >= gt.frames.length || s.pins.length !== spots.length) continue;
-      if (s.frame < lastFrame) closePass(); // the feed looped
-      lastFrame = s.frame;
-      let worst = 0, allIn = true;
-      s.pins.forEach((p, i) => {
-        const [gx, gy] = apply(mul(G[s.frame], invert(G[anchorFrames[i]])), spots[i][0], spots[i][1]);
-        const inView = gx >= 0 && gx <= 1 && gy >= 0 && gy <= 1;
-        allIn &&= inView;
-        if (!inView) {
-          r.offScreen.frames++;
-          if (!p.onScreen || p.uncertain) r.offScreen.markerOrUncertain++;
-          return;
-        }
-        if (p.uncertain) {
-          r.uncertainOnScreen++;
-          worst = Infinity;
-          return;
-        }
-        const e = (Math.hypot((p.at[0] - gx) * gt.width, (p.at[1] - gy) * gt.height) / gt.width) * 100;
-        r.errors.push(e);
-        worst = Math.max(worst, e);
-      });
-      if (s.frame >= back.from && s.frame <= back.to + 45) {
-        windowSeen = true;
-        if (allIn && waitingSince < 0) waitingSince = s.frame;
-        if (waitingSince >= 0 && waitingSince < Infinity && worst < 5) {
-          r.reacquireSeconds.push((s.frame - waitingSince) / gt.fps);
-          waitingSince = Infinity;
+    const score = (list: BrowserSample[], out: Scored) => {
+      // Per pass through the return: seconds until tracked within 5 % again, NaN when it was not (in 1.5 s).
+      let waitingSince = -1, lastFrame = -1, windowSeen = false;
+      const closePass = () => {
+        if (windowSeen && waitingSince !== Infinity) out.reacquireSeconds.push(NaN);
+        windowSeen = false;
+        waitingSince = -1;
+      };
+      for (const s of list) {
+        if (s.frame >= gt.frames.length || s.pins.length !== spots.length) continue;
+        if (s.frame < lastFrame) closePass(); // the feed looped
+        lastFrame = s.frame;
+        let worst = 0, allIn = true;
+        s.pins.forEach((p, i) => {
+          const [gx, gy] = apply(mul(G[s.frame], invert(G[anchorFrames[i]])), spots[i][0], spots[i][1]);
+          const inView = gx >= 0 && gx <= 1 && gy >= 0 && gy <= 1;
+          allIn &&= inView;
+          if (!inView) {
+            out.offScreen.frames++;
+            if (!p.onScreen || p.uncertain) out.offScreen.markerOrUncertain++;
+            return;
+          }
+          if (p.uncertain) {
+            out.uncertainOnScreen++;
+            worst = Infinity;
+            return;
+          }
+          const e = (Math.hypot((p.at[0] - gx) * gt.width, (p.at[1] - gy) * gt.height) / gt.width) * 100;
+          out.errors.push(e);
+          (out.bySegment[gt.labels[s.frame]] ??= []).push(e);
+          worst = Math.max(worst, e);
+        });
+        if (s.frame >= back.from && s.frame <= back.to + 45) {
+          windowSeen = true;
+          if (allIn && waitingSince < 0) waitingSince = s.frame;
+          if (waitingSince >= 0 && waitingSince < Infinity && worst < 5) {
+            out.reacquireSeconds.push((s.frame - waitingSince) / gt.fps);
+            waitingSince = Infinity;
+          }
         }
       }
-    }
-    if (lastFrame > back.to + 45) closePass();
+      if (lastFrame > back.to + 45) closePass();
+    };
+    score(samples, r);
+    score(techSamples, r.technician);
     // Latency: same machine, same clock (ms since the epoch) on both pages.
     const at = (via: string) =>
       new Map(techLog.filter((e) => e.via === via).map((e) => [`${e.epoch}:${e.seq}`, e.at]));
@@ -361,11 +390,24 @@ export function describe(r: BrowserReport): string[] {
     `median ${f(percentile(r.errors, 0.5))}, p95 ${f(percentile(r.errors, 0.95))}, max ${
       f(Math.max(...r.errors))
     }`,
+    `by segment (median/p95 %): ${
+      Object.entries(r.bySegment).map(([k, v]) => `${k} ${f(percentile(v, 0.5))}/${f(percentile(v, 0.95))}`)
+        .join(", ")
+    }`,
+    `technician's own page: ${r.technician.samples} samples, error median ${
+      f(percentile(r.technician.errors, 0.5))
+    }, p95 ${f(percentile(r.technician.errors, 0.95))}; by segment ${
+      Object.entries(r.technician.bySegment).map(([k, v]) =>
+        `${k} ${f(percentile(v, 0.5))}/${f(percentile(v, 0.95))}`
+      ).join(", ")
+    }; re-acquired ${r.technician.reacquireSeconds.map(f).join(", ")} s`,
     `uncertain while truly on screen: ${r.uncertainOnScreen} pin-frames; truly off screen: ${r.offScreen.frames} ` +
     `pin-frames, drawn off screen (edge marker) or uncertain: ${r.offScreen.markerOrUncertain}`,
     `re-acquired after the scene returned: ${r.reacquireSeconds.map(f).join(", ") || "never"} s`,
     `tracker on the technician: ${f(r.trackerFps)} poses/s, worker ${f(r.workerMs.p50)} ms/frame p50, ` +
-    `${f(r.workerMs.p95)} p95 (320×180 from the 640×360 camera)`,
+    `${f(r.workerMs.p95)} p95, of which tracking ${f(r.trackMs.p50)} / ${
+      f(r.trackMs.p95)
+    } (320×180 from the 640×360 camera)`,
     `pose ready on the technician → received by the expert p50 ${f(r.latencyMs.receivedP50)} ms, ` +
     `p95 ${f(r.latencyMs.receivedP95)} ms; applied after the expert's video delay estimate ` +
     `(${f(r.videoDelayMs)} ms at the end) less the pose's age`,

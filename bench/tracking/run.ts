@@ -77,6 +77,18 @@ export async function benchTracking(argv: string[]): Promise<void> {
         browser: {
           ...browser,
           errors: undefined,
+          technician: {
+            ...browser.technician,
+            errors: undefined,
+            bySegment: undefined,
+            errorMedianPct: percentile(browser.technician.errors, 0.5),
+            errorP95Pct: percentile(browser.technician.errors, 0.95),
+          },
+          bySegment: Object.fromEntries(
+            Object.entries(browser.bySegment).map((
+              [k, v],
+            ) => [k, { p50: percentile(v, 0.5), p95: percentile(v, 0.95) }]),
+          ),
           errorMedianPct: percentile(browser.errors, 0.5),
           errorP95Pct: percentile(browser.errors, 0.95),
         },

@@ -16,7 +16,7 @@ export class CameraTracker {
   /** Frames closer together than this are not tracked (a lower rate while nothing is anchored). */
   minIntervalMs = 0;
   /** Frames tracked and worker time per frame (diagnostics, bench). */
-  readonly stats = { frames: 0, skipped: 0, workerMs: [] as number[] };
+  readonly stats = { frames: 0, skipped: 0, workerMs: [] as number[], trackMs: [] as number[] };
 
   constructor(
     private readonly video: HTMLVideoElement,
@@ -29,6 +29,7 @@ export class CameraTracker {
       this.busy = false;
       this.stats.frames++;
       if (this.stats.workerMs.push(data.ms) > 600) this.stats.workerMs.shift();
+      if (this.stats.trackMs.push(data.trackMs) > 600) this.stats.trackMs.shift();
       this.onPose(data);
     };
     this.worker.onerror = (e) => console.warn("tracking worker failed", e.message);

@@ -20,6 +20,8 @@ export interface WorkerPose {
   at: number;
   /** Time spent in the worker on this frame (gray conversion + tracking), ms. */
   ms: number;
+  /** Of which tracking alone, ms. */
+  trackMs: number;
 }
 
 interface WorkerScope {
@@ -53,6 +55,7 @@ export function serveTracker(scope: WorkerScope): void {
     for (let i = 0, j = 0; i < gray.length; i++, j += 4) {
       gray[i] = (rgba[j] * 77 + rgba[j + 1] * 150 + rgba[j + 2] * 29) >> 8;
     }
+    const t1 = performance.now();
     const r = tracker.process(gray);
     scope.postMessage({
       type: "pose",
@@ -64,6 +67,7 @@ export function serveTracker(scope: WorkerScope): void {
       reacquired: r.reacquired,
       at: data.at,
       ms: performance.now() - t0,
+      trackMs: performance.now() - t1,
     });
   };
 }
