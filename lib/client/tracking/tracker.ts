@@ -324,8 +324,9 @@ export class Tracker {
     if (!this.keyframes.length) return 0;
     const now = this.detector.describe(img, this.blurred, MIN_INLIERS);
     if (now.points.length < MIN_INLIERS) return 0;
-    // Newest first (the view most like the one just lost), at most two keyframes a frame, in turns.
-    const order = [...this.keyframes].reverse();
+    // Pinned keyframes first (the frames annotations were drawn on: their poses carry the least drift), then
+    // the newest (the view most like the one just lost); at most two keyframes a frame, in turns.
+    const order = [...this.keyframes].reverse().sort((a, b) => Number(b.pinned) - Number(a.pinned));
     const tries = order.length <= 2 ? order : [0, 1].map((k) => order[(this.turn + k) % order.length]);
     this.turn += 2;
     for (const kf of tries) {
