@@ -3,6 +3,7 @@
  * variable (see README "Configuration"). `loadConfig()` is pure so tests can
  * build a config from a plain object instead of the process environment.
  */
+import { parseTurnUrl } from "./server/turn/urls.ts";
 
 export interface Limits {
   /** Max JSON body accepted by the REST API, bytes. */
@@ -49,6 +50,8 @@ export interface Config {
   turnUrls: string[];
   turnSecret?: string;
   turnTtlSec: number;
+  /** `relay`: browsers use TURN only (strict firewalls, tests); `all`: direct when possible. */
+  iceTransportPolicy: RTCIceTransportPolicy;
   redisUrl?: string;
   tokenTtlSec: number;
   graceMs: number;
@@ -96,6 +99,25 @@ function proxyHops(v: string | undefined): number {
   return bool(v, false) ? 1 : 0;
 }
 
+function turnUrls(v: string | undefined): string[] {
+  const urls = list(v, []);
+  const bad = urls.find((u) => !/^turns?:/i.test(u) || !parseTurnUrl(u));
+  if (bad) {
+    throw new Error(
+      `MOBIMAINT_TURN_URLS: "${bad}" is not a turn: or turns: URL (turn:host:3478?transport=udp)`,
+    );
+  }
+  return urls;
+}
+
+function transportPolicy(v: string | undefined): RTCIceTransportPolicy {
+  const policy = (v ?? "").trim().toLowerCase() || "all";
+  if (policy !== "all" && policy !== "relay") {
+    throw new Error(`MOBIMAINT_ICE_TRANSPORT_POLICY must be "all" or "relay", got "${v}"`);
+  }
+  return policy;
+}
+
 export function loadConfig(
   env: Record<string, string | undefined> = Deno.env.toObject(),
 ): Config {
@@ -111,9 +133,10 @@ export function loadConfig(
     secret: env.MOBIMAINT_SECRET || undefined,
     origins: list(env.MOBIMAINT_ORIGINS, []),
     stunUrls: list(env.MOBIMAINT_STUN_URLS, ["stun:stun.l.google.com:19302"]),
-    turnUrls: list(env.MOBIMAINT_TURN_URLS, []),
+    turnUrls: turnUrls(env.MOBIMAINT_TURN_URLS),
     turnSecret: env.MOBIMAINT_TURN_SECRET || undefined,
     turnTtlSec: n("MOBIMAINT_TURN_TTL_SEC", 86_400),
+    iceTransportPolicy: transportPolicy(env.MOBIMAINT_ICE_TRANSPORT_POLICY),
     redisUrl: env.MOBIMAINT_REDIS_URL || undefined,
     tokenTtlSec: n("MOBIMAINT_TOKEN_TTL_SEC", 12 * 3600),
     graceMs: n("MOBIMAINT_GRACE_MS", 2_000),

@@ -6,6 +6,7 @@
  */
 import { signal } from "@preact/signals";
 import type { Me } from "../history.ts";
+import type { IceConfig } from "../ice.ts";
 import { apiJson } from "./api.ts";
 import { CallBoard } from "./call_board.ts";
 import { LocalMedia } from "./local_media.ts";
@@ -37,7 +38,7 @@ export class CallController {
 
   private socket?: SignalingSocket;
   private session?: PeerSession;
-  private iceServers: RTCIceServer[] = [];
+  private ice: IceConfig = { iceServers: [], ttl: 0, iceTransportPolicy: "all" };
   private joined = false;
   private lastSample?: StatsSample;
   private timers: ReturnType<typeof setInterval>[] = [];
@@ -64,12 +65,12 @@ export class CallController {
     const path = `/api/calls/${encodeURIComponent(this.callId)}`;
     const [media, ice] = await Promise.all([
       this.media.open(),
-      apiJson<{ iceServers: RTCIceServer[] }>("GET", "/api/ice-servers").catch(() => ({ iceServers: [] })),
+      this.fetchIceConfig(),
       apiJson<{ participants: { userId: string; username: string }[] }>("GET", path)
         .then((c) => this.addNames(c.participants)).catch(() => {}),
     ]);
     if (this.stopped) return media.getTracks().forEach((t) => t.stop());
-    this.iceServers = ice.iceServers;
+    this.ice = ice;
     this.connect();
     const online = () => {
       this.notice.value = null;
@@ -88,6 +89,13 @@ export class CallController {
   }
 
   private cleanup: (() => void)[] = [];
+
+  /** ICE servers with fresh TURN credentials; the last known ones when the server cannot be reached. */
+  private fetchIceConfig(): Promise<IceConfig> {
+    return apiJson<IceConfig>("GET", "/api/ice-servers")
+      .then((c) => ({ ...c, iceTransportPolicy: c.iceTransportPolicy ?? "all" }))
+      .catch(() => this.ice);
+  }
 
   /** Keeps the latest 1,000 diagnostic entries (a long call must not grow memory). */
   private note(entry: string) {
@@ -198,7 +206,8 @@ export class CallController {
     this.note("peer-created");
     const stream = this.media.stream.value ?? new MediaStream();
     this.session = new PeerSession({
-      iceServers: this.iceServers,
+      iceServers: this.ice.iceServers,
+      iceTransportPolicy: this.ice.iceTransportPolicy,
       polite: this.me.role !== "Technician",
       initiator: this.me.role === "Technician",
       localStream: stream,

@@ -11,6 +11,8 @@ export type PeerSignal =
 
 export interface PeerOptions {
   iceServers: RTCIceServer[];
+  /** `relay`: TURN only (MOBIMAINT_ICE_TRANSPORT_POLICY). */
+  iceTransportPolicy?: RTCIceTransportPolicy;
   polite: boolean;
   /**
    * Whether this side opens the first negotiation. The other side waits for
@@ -41,7 +43,10 @@ export class PeerSession {
   private closed = false;
 
   constructor(private readonly opts: PeerOptions) {
-    const pc = this.pc = new RTCPeerConnection({ iceServers: opts.iceServers });
+    const pc = this.pc = new RTCPeerConnection({
+      iceServers: opts.iceServers,
+      iceTransportPolicy: opts.iceTransportPolicy ?? "all",
+    });
     for (const track of opts.localStream.getTracks()) pc.addTrack(track, opts.localStream);
     // Still receive what we cannot send (camera or microphone denied / missing).
     for (const kind of ["audio", "video"] as const) {
