@@ -23,14 +23,14 @@ export class TcpLink {
   private constructor(private readonly server: Server, readonly port: number) {}
 
   static async start(target: { host: string; port: number }, settings: LinkSettings = {}): Promise<TcpLink> {
-    let link: TcpLink | undefined;
-    const server = createServer((client) => link!.accept(client, target));
+    const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(0, "127.0.0.1", () => resolve());
     });
     const address = server.address();
-    link = new TcpLink(server, typeof address === "object" && address ? address.port : 0);
+    const link = new TcpLink(server, typeof address === "object" && address ? address.port : 0);
+    server.on("connection", (client: Socket) => link.accept(client, target));
     link.set(settings);
     return link;
   }
