@@ -7,6 +7,7 @@ import { CallControls } from "../components/call/CallControls.tsx";
 import { ChatPanel } from "../components/call/ChatPanel.tsx";
 import { COLORS } from "../lib/annotations.ts";
 import { CallController } from "../lib/client/call_controller.ts";
+import { LIMIT_WORDS } from "../lib/client/quality.ts";
 import type { Me } from "../lib/history.ts";
 import type { AnnotationKind } from "../lib/types.ts";
 
@@ -122,11 +123,12 @@ export default function CallRoom({ callId, me }: Props) {
               <span
                 class={`quality quality-${q.level}`}
                 data-testid="quality"
+                data-limit={q.limit ?? "none"}
                 title="Round trip, packet loss, bitrate"
               >
-                {q.level === "good" ? "Good" : q.level === "fair" ? "Fair" : "Poor"} · {q.rttMs ?? "?"} ms ·
-                {" "}
-                {q.lossPct}% loss · {q.kbps} kbps
+                {q.level === "good" ? "Good" : q.level === "fair" ? "Fair" : "Poor"}
+                {q.limit ? ` (${LIMIT_WORDS[q.limit]})` : ""} · {q.rttMs ?? "?"} ms · {q.lossPct}% loss ·{" "}
+                {q.kbps} kbps{call.remoteCameraOff.value ? ` · ${call.peerName}'s camera is off` : ""}
               </span>
             )}
           </div>
@@ -147,7 +149,8 @@ export default function CallRoom({ callId, me }: Props) {
         <div class="banners">
           {degraded && (
             <p class={`alert ${q!.level === "poor" ? "alert-error" : "alert-warn"}`} role="alert">
-              {q!.level === "poor" ? "Poor connection" : "Unstable connection"}: video may freeze or blur.
+              {q!.level === "poor" ? "Poor connection" : "Weak connection"}{" "}
+              ({LIMIT_WORDS[q!.limit!]}): video may freeze or blur.
             </p>
           )}
           {call.warnings.value.map((w) => <p key={w} class="alert alert-warn" role="alert">{w}</p>)}

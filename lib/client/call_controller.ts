@@ -10,6 +10,7 @@ import type { IceConfig } from "../ice.ts";
 import { apiJson } from "./api.ts";
 import { CallBoard } from "./call_board.ts";
 import { LocalMedia } from "./local_media.ts";
+import { IceRecovery } from "./ice_recovery.ts";
 import { PeerSession, type PeerSignal } from "./peer.ts";
 import { assessQuality, type Quality, sampleStats, type StatsSample } from "./quality.ts";
 import { connectSignaling, request, type SignalingSocket } from "./signaling.ts";
@@ -26,6 +27,8 @@ export class CallController {
   readonly notice = signal<string | null>(null);
   readonly ended = signal<string | null>(null);
   readonly quality = signal<Quality | null>(null);
+  /** The other side stopped sending video (camera off or none): not a network problem. */
+  readonly remoteCameraOff = signal(false);
   readonly names = signal<Record<string, string>>({});
   /** Annotations and chat. */
   readonly board: CallBoard;
@@ -33,7 +36,7 @@ export class CallController {
   readonly media: LocalMedia;
   /** Names of server events received, in order (diagnostics and tests). */
   readonly events: string[] = [];
-  /** Signaling connections made (1 + reconnects) and ICE restarts requested. */
+  /** Signaling connections made (1 + reconnects) and ICE restarts made. */
   readonly counters = { connects: 0, iceRestarts: 0 };
 
   private socket?: SignalingSocket;
@@ -45,6 +48,25 @@ export class CallController {
   private stopped = false;
   private signalChain: Promise<void> = Promise.resolve();
   private offerTimer?: ReturnType<typeof setTimeout>;
+  private ticks = 0;
+  private connectedOnce = false;
+  private readonly recovery = new IceRecovery({
+    freshIceServers: async () => {
+      // Fresh TURN credentials, but never wait long for them: the network may be what is broken.
+      const fresh = await Promise.race([
+        this.fetchIceConfig(),
+        new Promise<undefined>((r) => setTimeout(r, 1000)),
+      ]);
+      if (fresh) this.ice = fresh;
+      return fresh?.iceServers;
+    },
+    restart: (servers, reason) => {
+      if (!this.session || this.stopped) return;
+      this.counters.iceRestarts++;
+      this.note(`ice-restart:${reason}`);
+      this.session.restartIce(servers);
+    },
+  });
 
   constructor(readonly callId: string, readonly me: Me) {
     this.names.value = { [me.userId]: me.username };
@@ -54,6 +76,7 @@ export class CallController {
       me.role === "Technician" ? "environment" : "user",
       warn,
       (track) => this.session?.replaceVideoTrack(track) ?? Promise.resolve(),
+      (on) => this.session?.setVideoSending(on),
     );
   }
 
@@ -76,13 +99,18 @@ export class CallController {
       this.notice.value = null;
       // Do not wait for the socket's backoff timer: the server only keeps us in the call for a grace period.
       if (this.socket && !this.socket.connected) this.socket.disconnect().connect();
-      this.restartIce();
+      this.restartIce("online");
     };
     const offline = () => this.notice.value = "You are offline. The call resumes when the network is back.";
     addEventListener("online", online);
     addEventListener("offline", offline);
-    this.timers.push(setInterval(() => this.sampleQuality(), 1000));
+    this.timers.push(setInterval(() => this.watch(), 250));
+    // Wi-Fi ↔ cellular without going offline (Network Information API, where there is one).
+    const connection = (navigator as { connection?: EventTarget }).connection;
+    const changed = () => this.restartIce("network-change");
+    connection?.addEventListener("change", changed);
     this.cleanup.push(
+      () => connection?.removeEventListener("change", changed),
       () => removeEventListener("online", online),
       () => removeEventListener("offline", offline),
     );
@@ -125,7 +153,7 @@ export class CallController {
         return this.finish((e as Error).message || "This call is not available.", false);
       }
       // A new signaling connection may mean a new network path: renegotiate ICE.
-      if (rejoin) this.restartIce();
+      if (rejoin) this.restartIce("signaling");
     });
     s.on("disconnect", (reason) => {
       if (reason === "io client disconnect" || this.stopped) return;
@@ -195,10 +223,8 @@ export class CallController {
     }, 1500);
   }
 
-  private restartIce() {
-    if (!this.session) return;
-    this.counters.iceRestarts++;
-    this.session.restartIce();
+  private restartIce(reason: string) {
+    if (this.session) this.recovery.trigger(reason);
   }
 
   private ensurePeer(): PeerSession {
@@ -209,14 +235,21 @@ export class CallController {
       iceServers: this.ice.iceServers,
       iceTransportPolicy: this.ice.iceTransportPolicy,
       polite: this.me.role !== "Technician",
+      keepResolution: this.me.role === "Technician",
       initiator: this.me.role === "Technician",
       localStream: stream,
       send: (signal) => this.sendSignal(signal),
       onRemoteStream: (remote) => this.remoteStream.value = remote,
-      onStateChange: (state) => this.peerState.value = state,
+      onStateChange: (state) => {
+        this.peerState.value = state;
+        if (state === "connected") this.connectedOnce = true;
+      },
       trace: (what) => this.note(`(${what})`),
     });
     this.peerState.value = "new";
+    this.recovery.reset();
+    this.connectedOnce = false;
+    if (this.media.cameraOff.value) this.session.setVideoSending(false);
     return this.session;
   }
 
@@ -277,11 +310,24 @@ export class CallController {
     }
   }
 
-  private async sampleQuality() {
+  /** Four times a second: feeds the stall detector; every fourth time, the quality badge. */
+  private async watch() {
     const pc = this.session?.pc;
     if (!pc || pc.connectionState === "closed") return;
-    const sample = sampleStats(await pc.getStats());
-    this.quality.value = assessQuality(this.lastSample, sample);
+    const report = await pc.getStats();
+    let bytes = 0;
+    report.forEach((r) => {
+      if (r.type === "transport") bytes += r.bytesReceived ?? 0;
+    });
+    // Before the first connection nothing flows by design; after it, silence means a broken path.
+    this.recovery.observe(bytes, this.connectedOnce);
+    if (++this.ticks % 4) return;
+    const video = pc.getTransceivers().find((t) => t.receiver.track.kind === "video");
+    // Our side of the video m-line is not receiving: the peer sends no video on purpose.
+    this.remoteCameraOff.value = video?.currentDirection === "sendonly" ||
+      video?.currentDirection === "inactive";
+    const sample = sampleStats(report);
+    this.quality.value = assessQuality(this.lastSample, sample, this.remoteCameraOff.value);
     this.lastSample = sample;
   }
 

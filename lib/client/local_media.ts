@@ -15,6 +15,8 @@ export class LocalMedia {
     private readonly warn: (message: string) => void,
     /** Puts a new camera track on the call (RTCRtpSender.replaceTrack: no renegotiation). */
     private readonly replaceVideoTrack: (track: MediaStreamTrack) => Promise<void>,
+    /** Camera on or off: the call stops or resumes sending video, so the other side knows. */
+    private readonly cameraChanged: (on: boolean) => void = () => {},
   ) {
     this.facing = signal<Facing>(facing);
   }
@@ -37,6 +39,7 @@ export class LocalMedia {
   toggleCamera() {
     this.cameraOff.value = !this.cameraOff.value;
     this.stream.value?.getVideoTracks().forEach((t) => t.enabled = !this.cameraOff.value);
+    this.cameraChanged(!this.cameraOff.value);
   }
 
   async switchCamera() {
