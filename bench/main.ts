@@ -8,6 +8,7 @@
  *   deno task bench --quick               # tiny run (used by tests/bench_test.ts)
  *   deno task bench --url http://host:3000 --admin-password PW   # against a running server (no RSS, no cold start)
  *   deno task bench --legacy-presence     # clients take presence one event per change, as old mobile clients
+ *   deno task bench --field [--quick]     # calls on field networks (bench/field.ts): bench/results/field.json
  */
 import { cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
@@ -16,6 +17,7 @@ import { type ActiveCall, endCall, setupCall } from "./calls.ts";
 import { type BenchClient, connectAll, disconnectAll, type PresenceMode } from "./clients.ts";
 import { startCrowd } from "./crowd_process.ts";
 import { annotationFanout } from "./phases/annotations.ts";
+import { runFieldBench } from "./field.ts";
 import { callSetup } from "./phases/call_setup.ts";
 import { coldStart } from "./phases/cold_start.ts";
 import { relay } from "./phases/relay.ts";
@@ -40,8 +42,22 @@ const { values: args } = parseArgs({
     "skip-storms": { type: "boolean", default: false },
     "skip-cold": { type: "boolean", default: false },
     "legacy-presence": { type: "boolean", default: false },
+    field: { type: "boolean", default: false },
+    transports: { type: "string" },
+    links: { type: "string" },
+    "no-switches": { type: "boolean", default: false },
   },
 });
+if (args.field) {
+  await runFieldBench({
+    quick: args.quick,
+    out: args.out === "bench/results/latest.json" ? "bench/results/field.json" : args.out,
+    transports: args.transports,
+    links: args.links,
+    switches: !args["no-switches"],
+  });
+  Deno.exit(0);
+}
 const quick = args.quick;
 /** MobiMaint's pages take presence in batches; --legacy-presence measures old mobile clients instead. */
 const presence: PresenceMode = args["legacy-presence"] ? "legacy" : "batch";

@@ -11,7 +11,7 @@ import { apiJson } from "./api.ts";
 import { CallBoard } from "./call_board.ts";
 import { LocalMedia } from "./local_media.ts";
 import { IceRecovery } from "./ice_recovery.ts";
-import { PeerSession, type PeerSignal } from "./peer.ts";
+import { PeerSession, type PeerSignal, sdpUfrag } from "./peer.ts";
 import { assessQuality, type Quality, sampleStats, type StatsSample } from "./quality.ts";
 import { connectSignaling, request, type SignalingSocket } from "./signaling.ts";
 
@@ -280,8 +280,13 @@ export class CallController {
         return;
       }
     }
+    const session = this.ensurePeer();
+    if (signal.type === "description" && signal.description.type === "offer") {
+      const current = sdpUfrag(session.pc.remoteDescription?.sdp);
+      if (current && sdpUfrag(signal.description.sdp) !== current) this.recovery.peerRestarted();
+    }
     try {
-      await this.ensurePeer().receive(signal);
+      await session.receive(signal);
     } catch (e) {
       this.note(`signal-failed:${(e as Error).name}`);
       console.warn("signal not applied", e);

@@ -46,6 +46,12 @@ export class IceRecovery {
       .finally(() => this.pending = false);
   }
 
+  /** The peer restarted ICE (an offer of a new generation): that restart is ours too, don't stack another. */
+  peerRestarted(now = Date.now()): void {
+    this.lastRestartAt = now;
+    this.lastChangeAt = now;
+  }
+
   /** A new peer connection: forget the previous one's history. */
   reset(): void {
     this.lastBytes = -1;

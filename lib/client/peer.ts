@@ -109,12 +109,13 @@ export class PeerSession {
     try {
       this.makingOffer = true;
       await this.pc.setLocalDescription();
-      await this.tuneSenders();
       const local = this.pc.localDescription;
       // A glare may have turned this into an answer meanwhile; receive() sends answers.
       if (local?.type !== "offer") return;
       this.trace("sent offer");
+      // The description goes out before anything else is awaited, so it precedes its candidates.
       this.opts.send({ type: "description", description: local.toJSON() });
+      await this.tuneSenders();
     } catch (e) {
       console.warn("offer failed", e);
     } finally {
@@ -132,19 +133,26 @@ export class PeerSession {
     this.ignoreOffer = !this.opts.polite && collision;
     this.trace(`got ${description.type} in ${pc.signalingState}${collision ? ", glare" : ""}`);
     if (this.ignoreOffer) return;
+    // An answer to an offer already answered (e.g. one we sent twice): nothing to apply.
+    if (description.type === "answer" && pc.signalingState === "stable") {
+      return this.trace("late answer ignored");
+    }
     // On glare the polite side's setRemoteDescription rolls its own offer back (implicit rollback).
     this.settingRemoteAnswer = description.type === "answer";
-    await pc.setRemoteDescription(description);
-    this.settingRemoteAnswer = false;
+    try {
+      await pc.setRemoteDescription(description);
+    } finally {
+      this.settingRemoteAnswer = false;
+    }
     const ufrag = sdpUfrag(description.sdp);
     if (ufrag) this.remoteUfrags.add(ufrag);
     const queued = this.queued.splice(0);
     for (const c of queued) await this.addCandidate(c);
     if (description.type === "offer") {
       await pc.setLocalDescription();
-      await this.tuneSenders();
       this.trace("sent answer");
       this.opts.send({ type: "description", description: pc.localDescription!.toJSON() });
+      await this.tuneSenders();
     }
   }
 

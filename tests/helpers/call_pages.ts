@@ -67,7 +67,12 @@ async function signIn(page: Page, base: string, username: string) {
 export async function openCallPages(
   browser: Browser,
   base: string,
-  opts: { beforeCall?: (tech: Page, expert: Page) => Promise<void>; log?: boolean } = {},
+  opts: {
+    beforeCall?: (tech: Page, expert: Page) => Promise<void>;
+    log?: boolean;
+    /** Where the technician reaches the server (e.g. through a link emulator); default `base`. */
+    techBase?: string;
+  } = {},
 ): Promise<CallPages> {
   const permissions = ["camera", "microphone"];
   const techCtx = await browser.newContext({ viewport: PHONE, permissions, hasTouch: true });
@@ -88,7 +93,7 @@ export async function openCallPages(
     }
     await signIn(expert, base, "user2");
     await expert.locator('[data-testid="availability"][data-availability="available"]').waitFor();
-    await signIn(tech, base, "user1");
+    await signIn(tech, opts.techBase ?? base, "user1");
     await tech.locator('[data-expert="user2"][data-availability="available"]').waitFor();
     await opts.beforeCall?.(tech, expert);
     await tech.click('button[aria-label="Call user2"]');
