@@ -113,11 +113,20 @@ export async function runFieldBench(args: FieldArgs): Promise<void> {
 // deno-lint-ignore no-explicit-any
 function printTable(runs: any[], switches: any[]) {
   const t = new Table({
-    head: ["path", "link", "first frame (both)", "expert steady", "audio concealed", "annot. p95", "RTT"],
+    head: [
+      "path",
+      "link",
+      "first frame (both)",
+      "of which media",
+      "expert steady",
+      "audio concealed",
+      "annot. p95",
+      "RTT",
+    ],
   });
   for (const r of runs) {
     if (r.error) {
-      t.push([r.transport, r.link, { colSpan: 5, content: `failed: ${r.error.slice(0, 60)}` }]);
+      t.push([r.transport, r.link, { colSpan: 6, content: `failed: ${r.error.slice(0, 60)}` }]);
       continue;
     }
     const s = r.steady;
@@ -125,6 +134,7 @@ function printTable(runs: any[], switches: any[]) {
       r.pair?.relayProtocol ? `${r.transport} (relay ${r.pair.relayProtocol})` : r.transport,
       r.link,
       `${r.firstFrame.bothMs} ms`,
+      `${r.firstFrame.mediaMs} ms`,
       `${s.width}×${s.height} @ ${s.fps} fps`,
       `${r.audio.concealedPct} %`,
       `${r.annotations.p95} ms`,

@@ -4,7 +4,13 @@
  * signaling through a TCP link; DevTools emulation when the call is direct), and what the pages saw.
  */
 import type { Browser, Page } from "playwright-core";
-import { callState, firstFrameAt, openCallPages, selectedPair } from "../../tests/helpers/call_pages.ts";
+import {
+  callState,
+  firstFrameAt,
+  openCallPages,
+  peerCreatedAt,
+  selectedPair,
+} from "../../tests/helpers/call_pages.ts";
 import type { Coturn } from "../../tests/helpers/coturn.ts";
 import { routeTurnThrough } from "../../tests/helpers/field.ts";
 import type { LinkConditions } from "../../tests/helpers/link/shaper.ts";
@@ -79,10 +85,14 @@ export async function measureRun(call: FieldCall, steadySeconds: number) {
     firstFrameAt(tech, 30_000).catch(() => NaN),
     firstFrameAt(expert, 30_000).catch(() => NaN),
   ]);
+  const [techPeer, expertPeer] = await Promise.all([peerCreatedAt(tech), peerCreatedAt(expert)]);
   const firstFrame = {
     techMs: techFrame - acceptedAt,
     expertMs: expertFrame - acceptedAt,
     bothMs: Math.max(techFrame, expertFrame) - acceptedAt,
+    // Of which: loading the call page and joining (both pages), then media (the later page's share).
+    pagesJoinedMs: Math.max(techPeer, expertPeer) - acceptedAt,
+    mediaMs: Math.max(techFrame - techPeer, expertFrame - expertPeer),
   };
   const pair = await selectedPair(tech);
   const { result: steady, audio } = await audioContinuity(expert, () => steadyState(expert, steadySeconds));

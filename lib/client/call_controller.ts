@@ -333,6 +333,7 @@ export class CallController {
       video?.currentDirection === "inactive";
     const sample = sampleStats(report);
     this.quality.value = assessQuality(this.lastSample, sample, this.remoteCameraOff.value);
+    this.session?.fitVideoTo(sample.availableOutgoingKbps);
     this.lastSample = sample;
   }
 

@@ -54,6 +54,8 @@ export class PeerSession {
   /** ICE generations (remote ufrags) applied so far: late candidates of an older one are dropped. */
   private remoteUfrags = new Set<string>();
   private disconnectTimer?: ReturnType<typeof setTimeout>;
+  private videoScale = 1;
+  private highSince = 0;
   private closed = false;
 
   constructor(private readonly opts: PeerOptions) {
@@ -236,6 +238,31 @@ export class PeerSession {
       }
       if (changed) await t.sender.setParameters(params).catch((e) => console.warn("setParameters failed", e));
     }
+  }
+
+  /**
+   * Below ~200 kbps even one 720p frame per second is too much: halve the resolution (640×360 at a
+   * usable frame rate) while the estimate stays that low; full resolution again once it recovers.
+   */
+  async fitVideoTo(availableKbps: number | undefined): Promise<void> {
+    if (!this.opts.keepResolution || availableKbps === undefined) return;
+    const now = Date.now();
+    let want = this.videoScale;
+    if (availableKbps < 200) {
+      want = 2;
+      this.highSince = 0;
+    } else if (availableKbps > 350) {
+      this.highSince ||= now;
+      if (now - this.highSince >= 5000) want = 1;
+    } else this.highSince = 0;
+    if (want === this.videoScale) return;
+    const t = this.pc.getTransceivers().find((t) => t.receiver.track.kind === "video");
+    const params = t?.sender.getParameters();
+    if (!t || !params?.encodings?.length) return;
+    for (const e of params.encodings) e.scaleResolutionDownBy = want;
+    this.videoScale = want;
+    this.trace(`video scaled down by ${want}`);
+    await t.sender.setParameters(params).catch((e) => console.warn("setParameters failed", e));
   }
 
   /**

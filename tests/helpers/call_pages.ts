@@ -38,11 +38,16 @@ export async function waitFor(
 export const callState = (page: Page, expr: string): Promise<any> =>
   page.evaluate(`(() => { const m = globalThis.__mobimaint; return ${expr}; })()`);
 
-/** Records `__firstFrameAt` (Date.now()) when the call page's peer connection decodes its first remote frame. */
+/**
+ * Records `__peerAt` (Date.now()) when the call page creates its peer connection (the page is loaded and
+ * has joined the call) and `__firstFrameAt` when that connection decodes its first remote frame.
+ */
 const FIRST_FRAME_WATCH = `(() => {
   if (!location.pathname.startsWith("/call/")) return;
   const timer = setInterval(async () => {
-    const report = await globalThis.__mobimaint?.call?.stats();
+    const call = globalThis.__mobimaint?.call;
+    if (call && call.peerState.value !== "waiting") globalThis.__peerAt ??= Date.now();
+    const report = await call?.stats();
     report?.forEach((r) => {
       if (r.type === "inbound-rtp" && r.kind === "video" && r.framesDecoded > 0 && !globalThis.__firstFrameAt) {
         globalThis.__firstFrameAt = Date.now();
@@ -118,6 +123,11 @@ export async function firstFrameAt(page: Page, timeoutMs = 15_000): Promise<numb
     50,
   );
   return await page.evaluate("globalThis.__firstFrameAt") as number;
+}
+
+/** When (Date.now()) the page created its peer connection (after firstFrameAt resolved). */
+export function peerCreatedAt(page: Page): Promise<number> {
+  return page.evaluate("globalThis.__peerAt") as Promise<number>;
 }
 
 /** Frames decoded by the call page's peer connection (inbound video). */
