@@ -54,7 +54,19 @@ Deno.test({
   };
   try {
     await step("video both ways over the impaired relay", async () => {
-      const [a, b] = await Promise.all([firstFrameAt(tech, 20_000), firstFrameAt(expert, 20_000)]);
+      const [a, b] = await Promise.all([firstFrameAt(tech, 30_000), firstFrameAt(expert, 30_000)]).catch(
+        async (e) => {
+          for (const [who, page] of [["tech", tech], ["expert", expert]] as const) {
+            const state = await callState(
+              page,
+              "JSON.stringify({ e: m?.call.events, p: m?.call.peerState.value })",
+            );
+            console.error(`[${who}] ${state}`);
+          }
+          console.error(`[link] ${JSON.stringify(link.stats())}`);
+          throw e;
+        },
+      );
       console.log(`  first remote frame on both ${Math.max(a, b) - pages.acceptedAt} ms after accept`);
       const pair = await selectedPair(tech);
       assert.equal(pair?.local.candidateType, "relay");
@@ -88,24 +100,20 @@ Deno.test({
         up: { rateKbps: 0, lossPct: 0, delayMs: 0 },
         down: { rateKbps: 0, lossPct: 0, delayMs: 0 },
       });
-      // The bandwidth estimate climbs back within seconds once the link is clear.
-      await expert.locator('[data-testid="quality"]:is([data-limit="none"], [data-limit="round-trip"])')
-        .waitFor({
-          timeout: 20_000,
-        }).catch(
-          async (e) => {
-            throw new Error(`${e.message}: ${await expert.locator('[data-testid="quality"]').innerText()}`);
-          },
-        );
       await tech.click("button:has-text('Camera off')");
       const badge = expert.locator('[data-testid="quality"]', { hasText: "camera is off" });
       await badge.waitFor({ timeout: 10_000 });
-      // Two samples in a row, a second apart: only audio arrives, and that is not a bandwidth problem
-      // (the round trip may still be judged: a loaded machine can make it long).
+      // Two samples in a row, a second apart: only audio arrives (< 150 kbps, which with the camera on
+      // reads as low bandwidth), and that alone is no longer a problem. The expert's own outgoing
+      // estimate may still name the bandwidth (a loaded machine): then it is below its threshold.
       for (let i = 0; i < 2; i++) {
         await new Promise((r) => setTimeout(r, 1100));
-        const limit = await badge.getAttribute("data-limit");
-        assert.ok(limit === "none" || limit === "round-trip", await badge.innerText());
+        const q = await callState(
+          expert,
+          "({ ...m.call.quality.value, out: m.call.lastSample?.availableOutgoingKbps })",
+        );
+        assert.ok(q.kbps < 150, `only audio arrives: ${JSON.stringify(q)}`);
+        assert.ok(q.limit !== "bandwidth" || q.out < 250, JSON.stringify(q));
       }
       await tech.click("button:has-text('Camera on')");
       await waitFor("video again", bothFlowing, 10_000);
