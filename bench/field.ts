@@ -104,6 +104,7 @@ export async function runFieldBench(args: FieldArgs): Promise<void> {
     switches,
   };
   printTable(results.runs, switches);
+  console.log(markdown(results.runs, switches));
   console.log(`field benchmark: ${results.runtimeSec} s`);
   await Deno.mkdir(args.out.split("/").slice(0, -1).join("/") || ".", { recursive: true });
   await Deno.writeTextFile(args.out, JSON.stringify(results, null, 2) + "\n");
@@ -157,4 +158,42 @@ function printTable(runs: any[], switches: any[]) {
     ]);
   }
   console.log(s.toString());
+}
+
+/** The same figures as a Markdown table, for docs/field-networks.md. */
+// deno-lint-ignore no-explicit-any
+export function markdown(runs: any[], switches: any[]): string {
+  const rows = [
+    "| path | link | accept → first frame, both (media part) | expert after steady state | audio concealed | annotations p95 | RTT |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const r of runs) {
+    if (r.error) {
+      rows.push(`| ${r.transport} | ${r.link} | failed: ${r.error.slice(0, 80)} | | | | |`);
+      continue;
+    }
+    const s = r.steady;
+    const path = r.pair?.relayProtocol ? `TURN/${r.pair.relayProtocol.toUpperCase()}` : r.transport;
+    rows.push(
+      `| ${path} | ${r.link} | ${r.firstFrame.bothMs} ms (${r.firstFrame.mediaMs} ms) | ${s.width}×${s.height} @ ${s.fps} fps` +
+        `${
+          s.freezes ? `, ${s.freezes} freezes` : ""
+        } | ${r.audio.concealedPct} % | ${r.annotations.p95} ms | ${r.rttMs ?? "-"} ms |`,
+    );
+  }
+  if (switches.length) {
+    rows.push(
+      "",
+      "| network switch (TURN/UDP) | video on both pages again after | user-left | drawings, chat intact |",
+      "| --- | --- | --- | --- |",
+    );
+    for (const w of switches) {
+      rows.push(
+        `| ${w.case} | ${w.recoveryMs === null ? "never (30 s)" : `${w.recoveryMs} ms`} | ${
+          w.userLeft ? "yes" : "no"
+        } | ${w.annotationsOnTech === 3 && w.chatIntact ? "yes" : "no"} |`,
+      );
+    }
+  }
+  return rows.join("\n");
 }

@@ -85,6 +85,15 @@ export async function measureRun(call: FieldCall, steadySeconds: number) {
     firstFrameAt(tech, 30_000).catch(() => NaN),
     firstFrameAt(expert, 30_000).catch(() => NaN),
   ]);
+  if (Number.isNaN(techFrame) || Number.isNaN(expertFrame)) {
+    const state = (page: Page) =>
+      callState(
+        page,
+        `JSON.stringify({ url: location.pathname, peer: m?.call.peerState.value, signaling: m?.call.signaling.value,
+          events: m?.call.events.filter((e) => e !== "ice-candidate").slice(-30) })`,
+      ).catch((e) => String(e));
+    throw new Error(`no first frame in 30 s: tech ${await state(tech)} expert ${await state(expert)}`);
+  }
   const [techPeer, expertPeer] = await Promise.all([peerCreatedAt(tech), peerCreatedAt(expert)]);
   const firstFrame = {
     techMs: techFrame - acceptedAt,

@@ -70,9 +70,9 @@ Deno.test({
       console.log(`  first remote frame on both ${Math.max(a, b) - pages.acceptedAt} ms after accept`);
       const pair = await selectedPair(tech);
       assert.equal(pair?.local.candidateType, "relay");
-      await waitFor("media across the link", async () => {
+      await waitFor("media across the link", () => {
         const { up, down } = link.stats();
-        return up.packets > 100 && down.packets > 100;
+        return Promise.resolve(up.packets > 100 && down.packets > 100);
       }).catch((e) => {
         throw new Error(`${e.message}: ${JSON.stringify(link.stats())}`);
       });
