@@ -43,6 +43,9 @@ export async function runFieldBench(args: FieldArgs): Promise<void> {
       MOBIMAINT_DATA_DIR: await Deno.makeTempDir({ prefix: "mobimaint-field-" }),
       MOBIMAINT_ADMIN_PASSWORD: crypto.randomUUID(),
       MOBIMAINT_STUN_URLS: "",
+      // Opening the call page over a slow link takes longer than the default 2 s grace: with it, the
+      // technician "leaves" the call between the home page's socket and the call page's (see the docs).
+      MOBIMAINT_GRACE_MS: "10000",
       ...(transport === "direct" ? {} : {
         MOBIMAINT_TURN_URLS: coturn.urls[transport],
         MOBIMAINT_TURN_SECRET: coturn.secret,
