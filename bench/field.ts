@@ -59,7 +59,13 @@ export async function runFieldBench(args: FieldArgs): Promise<void> {
         for (const link of links) {
           const label = `${transport} / ${link.name}`;
           console.log(`-- ${label}`);
-          const call = await openFieldCall(browser, srv.url, coturn, transport, link.conditions);
+          const call = await openFieldCall(browser, srv.url, coturn, transport, link.conditions).catch(
+            (e) => {
+              runs.push({ transport, link: link.name, error: `call not set up: ${e}` });
+              console.error(`   failed: ${e}`);
+            },
+          );
+          if (!call) continue;
           try {
             const m = await measureRun(call, steadySeconds);
             runs.push({ transport, link: link.name, conditions: link.conditions, target: link.target, ...m });

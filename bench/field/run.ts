@@ -72,6 +72,9 @@ export async function openFieldCall(
     media,
     signaling,
     close: async () => {
+      // End the call as a user would: otherwise both stay "in a call" for the grace period.
+      await pages.tech.click("button:has-text('End call')", { timeout: 5000 }).catch(() => {});
+      await pages.tech.waitForURL(/\/$/, { timeout: 5000 }).catch(() => {});
       await pages.close();
       await media?.close();
       await signaling?.close();
