@@ -17,6 +17,8 @@ import { LINKS, type Transport, TRANSPORTS } from "./field/cases.ts";
 import { measureRun, measureSwitches, openFieldCall } from "./field/run.ts";
 import { startServerProcess } from "./server_process.ts";
 
+const GRACE_MS = 10_000;
+
 export interface FieldArgs {
   quick: boolean;
   out: string;
@@ -45,7 +47,7 @@ export async function runFieldBench(args: FieldArgs): Promise<void> {
       MOBIMAINT_STUN_URLS: "",
       // Opening the call page over a slow link takes longer than the default 2 s grace: with it, the
       // technician "leaves" the call between the home page's socket and the call page's (see the docs).
-      MOBIMAINT_GRACE_MS: "10000",
+      MOBIMAINT_GRACE_MS: String(GRACE_MS),
       ...(transport === "direct" ? {} : {
         MOBIMAINT_TURN_URLS: coturn.urls[transport],
         MOBIMAINT_TURN_SECRET: coturn.secret,
@@ -75,6 +77,8 @@ export async function runFieldBench(args: FieldArgs): Promise<void> {
             console.error(`   failed: ${e}`);
           } finally {
             await call.close();
+            // Closed pages leave their sockets' grace period behind: let it pass before the next sign-in.
+            await new Promise((r) => setTimeout(r, GRACE_MS + 1000));
           }
         }
       } finally {
