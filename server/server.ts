@@ -5,16 +5,13 @@
  */
 import type { AddressInfo } from "node:net";
 import { type Config, VERSION } from "../fresh.config.ts";
-import { LoginLimiter } from "./auth/login_limiter.ts";
-import { TokenService } from "./auth/tokens.ts";
 import type { Deps } from "./context.ts";
-import { AnnotationService } from "./domain/annotations.ts";
-import { CallService } from "./domain/calls.ts";
-import { Presence } from "./domain/presence.ts";
-import { UserService } from "./domain/users.ts";
+import type { Clock } from "./domain/clock.ts";
+import { buildDeps, stopDomain } from "./deps.ts";
 import { createApp } from "./app.ts";
 import { loadPages } from "./pages.ts";
 import { createHttpServer } from "./http.ts";
+import type { Signaling } from "./signaling/io.ts";
 import { createLogger } from "./log.ts";
 import { attachRedisAdapter } from "./signaling/redis_adapter.ts";
 import { migrateUserIds } from "./store/migrate_user_ids.ts";
@@ -27,6 +24,7 @@ export interface RunningServer {
   /** `https://127.0.0.1:PORT` when serving TLS. */
   url: string;
   deps: Deps;
+  signaling: Signaling;
   /** The admin password when this start created it at random (print it once). */
   generatedAdminPassword?: string;
   /** Re-reads the TLS certificate files (SIGHUP); false when not serving TLS or the files are bad. */
@@ -35,7 +33,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config): Promise<RunningServer> {
+export async function startServer(config: Config, opts: { clock?: Clock } = {}): Promise<RunningServer> {
   const log = createLogger(config.logLevel);
   const tls = config.tls ? await readTlsMaterial(config.tls) : undefined; // fail before opening the store
   const store = await openStore(config);
@@ -49,25 +47,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   }
   const secret = config.secret ??
     await store.getOrSetMeta("token-secret", randomSecret());
-  const presence = new Presence();
-  const users = new UserService(store);
-  // With the embedded store this process makes every change, so its call cache is never stale.
-  const calls = new CallService(store, presence, store.kind === "kv" ? Infinity : 1000);
-  const deps: Deps = {
-    config,
-    store,
-    users,
-    presence,
-    calls,
-    annotations: new AnnotationService(store, calls, config.limits),
-    tokens: new TokenService(secret, config.tokenTtlSec, store),
-    loginLimiter: new LoginLimiter(config.limits, store instanceof RedisStore ? store.connection : undefined),
-    log,
-    startedAt: Date.now(),
-    connections: () => 0,
-    disconnectUser: () => Promise.resolve(),
-  };
-  const seeded = await users.seed({
+  const deps = buildDeps(config, store, log, { secret, clock: opts.clock });
+  const seeded = await deps.users.seed({
     demo: config.demo,
     adminPassword: config.adminPassword,
   });
@@ -101,11 +82,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
     port,
     url: `${tls ? "https" : "http"}://127.0.0.1:${port}`,
     deps,
+    signaling: http.signaling,
     generatedAdminPassword: seeded.adminPassword,
     reloadTls: () => http.reloadTls(),
     close: () =>
       closing ??= (async () => {
         await http.close();
+        stopDomain(deps);
         await closeAdapter?.();
         await store.close();
         log.info({ event: "stopped" }, "MobiMaint stopped");

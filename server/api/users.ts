@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import { createUserBody, passwordBody, usernameSchema } from "../../lib/protocol.ts";
 import type { Deps, Env } from "../context.ts";
-import { badRequest, parseOrThrow } from "../domain/errors.ts";
+import { parseOrThrow } from "../domain/errors.ts";
 import { jsonBody, requireAuth } from "./middleware.ts";
 
 export function userRoutes(deps: Deps) {
@@ -39,12 +39,7 @@ export function userRoutes(deps: Deps) {
       return c.json(await users.create(await jsonBody(c, createUserBody)));
     })
     .delete("/api/users/:username", requireAuth(deps, "Admin"), async (c) => {
-      const name = username(c.req.param("username"));
-      if (name === c.get("identity").username) {
-        throw badRequest("You cannot delete yourself");
-      }
-      await users.remove(name);
-      await deps.disconnectUser(name);
+      await users.remove(c.get("identity"), username(c.req.param("username")));
       return c.json({ ok: true });
     })
     .put(

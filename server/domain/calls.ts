@@ -13,17 +13,28 @@ import type {
   TimelineEntry,
 } from "../../lib/types.ts";
 import type { HistoryPage, Store } from "../store/store.ts";
+import { type Clock, systemClock } from "./clock.ts";
 import { AppError, conflict, forbidden, notFound } from "./errors.ts";
+import { Listeners } from "./listeners.ts";
 import type { Presence } from "./presence.ts";
 
 const MAX_TIMELINE = 500;
 
+/** What happens to calls, for any number of subscribers (signaling, ring timers, departures, metrics). */
 export interface CallEvents {
   /** The call ended; `by` is who ended it (undefined: the system, e.g. a timeout). */
   ended(call: CallRecord, by: string | undefined): void;
+  /** The creator rang `to`. */
+  ringStarted(call: CallRecord, to: string): void;
+  /** A ring stopped: "accepted", or why not (the call's end reason: rejected, timeout, cancelled…). */
+  ringEnded(call: CallRecord, outcome: string, to: string, by: string | undefined): void;
+  /** `userId` is in the call room (accepted, joined or joined again). */
+  entered(call: CallRecord, userId: string): void;
+  /** `userId` left the call room: "left" (end-call) or "dropped" (gone past the grace period). */
+  left(call: CallRecord, userId: string, how: "left" | "dropped"): void;
 }
 
-const newCallId = () => `call_${Date.now().toString(36)}_${crypto.randomUUID().slice(0, 8)}`;
+const newCallId = (now: number) => `call_${now.toString(36)}_${crypto.randomUUID().slice(0, 8)}`;
 
 export function callDuration(call: CallRecord, now = Date.now()): number {
   if (!call.startTime) return 0;
@@ -46,7 +57,7 @@ export const presentUsers = (call: CallRecord) =>
 function log(
   call: CallRecord,
   entry: Omit<TimelineEntry, "at">,
-  at = Date.now(),
+  at: number,
 ): void {
   call.timeline.push({ at, ...entry });
   if (call.timeline.length > MAX_TIMELINE) {
@@ -54,8 +65,7 @@ function log(
   }
 }
 
-function finish(call: CallRecord, reason: EndReason, by?: string): CallRecord {
-  const now = Date.now();
+function finish(call: CallRecord, now: number, reason: EndReason, by?: string): CallRecord {
   call.status = "ended";
   call.endedAt = now;
   call.endReason = reason;
@@ -69,7 +79,7 @@ function finish(call: CallRecord, reason: EndReason, by?: string): CallRecord {
 }
 
 export class CallService {
-  events: CallEvents = { ended: () => {} };
+  readonly events = new Listeners<CallEvents>();
 
   /**
    * Recent call records, for the hot paths (every relayed message, every
@@ -82,19 +92,25 @@ export class CallService {
     private readonly store: Store,
     private readonly presence: Presence,
     private readonly cacheTtlMs = 1000,
+    readonly clock: Clock = systemClock,
   ) {}
+
+  /** Subscribes to what happens to calls from now on; returns the unsubscribe function. */
+  listen(listener: Partial<CallEvents>): () => void {
+    return this.events.add(listener);
+  }
 
   private remember(call: CallRecord): void {
     this.cache.delete(call.callId); // re-insert: Map order doubles as least-recently-written first
     if (call.status === "ended") return; // nothing is relayed in an ended call: no need to keep it
-    this.cache.set(call.callId, { call, at: Date.now() });
+    this.cache.set(call.callId, { call, at: this.clock.now() });
     if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value!);
   }
 
   /** Like require(), served from the cache when fresh. */
   private async requireCached(callId: string): Promise<CallRecord> {
     const hit = this.cache.get(callId);
-    if (hit && Date.now() - hit.at < this.cacheTtlMs) return hit.call;
+    if (hit && this.clock.now() - hit.at < this.cacheTtlMs) return hit.call;
     const call = await this.require(callId);
     this.remember(call);
     return call;
@@ -104,9 +120,9 @@ export class CallService {
     if (who.role !== "Technician") {
       throw forbidden("Only Technicians can create calls");
     }
-    const now = Date.now();
+    const now = this.clock.now();
     const call: CallRecord = {
-      callId: newCallId(),
+      callId: newCallId(now),
       createdBy: who.userId,
       status: "pending",
       createdAt: now,
@@ -152,10 +168,13 @@ export class CallService {
     if (!r) throw notFound(`Call ${callId} not found`);
     this.remember(r.call);
     this.syncBusy(r.call, rungBefore);
-    if (r.changed && r.call.status === "ended") {
-      // `by` is the last timeline entry's user (set by finish()).
-      this.events.ended(r.call, r.call.timeline.at(-1)?.userId);
+    // `by` is the last timeline entry's user (set by finish() and the change that stopped a ring).
+    const by = r.call.timeline.at(-1)?.userId;
+    if (r.changed && rungBefore && !r.call.ringing) {
+      const outcome = r.call.status === "active" ? "accepted" : r.call.endReason ?? "ended";
+      this.events.emit("ringEnded", r.call, outcome, rungBefore, by);
     }
+    if (r.changed && r.call.status === "ended") this.events.emit("ended", r.call, by);
     return r;
   }
 
@@ -197,6 +216,7 @@ export class CallService {
       if (call.status === "ended") throw conflict("Call already ended");
       return finish(
         call,
+        this.clock.now(),
         reason ?? (who.role === "Admin" ? "ended-by-admin" : "ended"),
         who.userId,
       );
@@ -223,10 +243,12 @@ export class CallService {
       }
       if (call.status !== "pending") throw conflict(`Call is ${call.status}`);
       if (call.ringing) throw conflict("Call is already ringing");
-      call.ringing = { to, since: Date.now() };
-      log(call, { type: "ringing", userId: to });
+      const now = this.clock.now();
+      call.ringing = { to, since: now };
+      log(call, { type: "ringing", userId: to }, now);
       return call;
     }, { indexUser: to }); // the rung Expert sees the call in history whether it is answered or not
+    this.events.emit("ringStarted", call, to);
     return call;
   }
 
@@ -243,7 +265,7 @@ export class CallService {
   ): Promise<CallRecord | null> {
     const r = await this.apply(callId, (call) => {
       if (call.status !== "pending" || call.ringing?.to !== to) return null;
-      return finish(call, reason, by);
+      return finish(call, this.clock.now(), reason, by);
     });
     return r.changed ? r.call : null;
   }
@@ -267,7 +289,7 @@ export class CallService {
     callId: string,
     accepted: boolean,
   ): Promise<CallRecord> {
-    return await this.update(callId, (call) => {
+    const call = await this.update(callId, (call) => {
       if (call.ringing?.to !== who.userId) {
         if (isParticipant(call, who) || call.status !== "pending") {
           throw conflict("Call is no longer ringing");
@@ -276,8 +298,8 @@ export class CallService {
       }
       if (call.status !== "pending") throw conflict(`Call is ${call.status}`);
       delete call.ringing;
-      if (!accepted) return finish(call, "rejected", who.userId);
-      const now = Date.now();
+      const now = this.clock.now();
+      if (!accepted) return finish(call, now, "rejected", who.userId);
       call.status = "active";
       call.startTime = now;
       call.participants.push({
@@ -290,20 +312,24 @@ export class CallService {
       log(call, { type: "accepted", userId: who.userId }, now);
       return call;
     });
+    if (call.status === "active") this.events.emit("entered", call, who.userId);
+    return call;
   }
 
   /** A participant enters the call room (`join-call`). */
   async join(who: Identity, callId: string): Promise<CallRecord> {
-    return await this.update(callId, (call) => {
+    const call = await this.update(callId, (call) => {
       const p = isParticipant(call, who) && call.participants.find((x) => x.userId === who.userId);
       if (!p) throw forbidden("Only participants can join this call");
       if (call.status === "ended") throw conflict("Call has ended");
       if (p.present) return null;
       p.present = true;
-      p.joinedAt = Date.now();
+      p.joinedAt = this.clock.now();
       log(call, { type: "joined", userId: who.userId }, p.joinedAt);
       return call;
     });
+    this.events.emit("entered", call, who.userId);
+    return call;
   }
 
   /**
@@ -314,26 +340,29 @@ export class CallService {
   async leave(
     userId: string,
     callId: string,
-    reason = "left",
+    reason: "left" | "dropped" = "left",
   ): Promise<CallRecord | null> {
     // `changed`, not a flag set inside the change: the store may run the change again after losing a race.
     const r = await this.apply(callId, (call) => {
       const p = call.participants.find((x) => x.userId === userId);
       if (!p || call.status === "ended") return null;
+      const now = this.clock.now();
       if (call.status === "pending") {
         if (call.createdBy !== userId) return null;
-        return finish(call, "cancelled", userId);
+        return finish(call, now, "cancelled", userId);
       }
       if (!p.present) return null;
       p.present = false;
-      p.leftAt = Date.now();
-      log(call, { type: reason, userId }, p.leftAt);
+      p.leftAt = now;
+      log(call, { type: reason, userId }, now);
       if (!call.participants.some((x) => x.present)) {
-        finish(call, "completed", userId);
+        finish(call, now, "completed", userId);
       }
       return call;
     });
-    return r.changed ? r.call : null;
+    if (!r.changed) return null;
+    this.events.emit("left", r.call, userId, reason);
+    return r.call;
   }
 
   /** Relays are allowed between two participants of an active call, or creator ↔ rung Expert while pending. */

@@ -5,14 +5,22 @@
  *
  * Multi-node: "online" is the union of this node's sockets and what other
  * nodes report (`applyRemote`, `replaceNode`); busy flags follow the calls, so
- * every node applies the same changes. `onLocalChange` hands this node's
+ * every node applies the same changes. `localChange` events hand this node's
  * changes to the replication layer (server/signaling/cluster_presence.ts).
  */
 import type { Availability, PresenceStatus } from "../../lib/types.ts";
+import { Listeners } from "./listeners.ts";
 
 export type PresenceChange =
   | { type: "online"; userId: string; online: boolean }
   | { type: "busy"; userId: string; callId: string; busy: boolean };
+
+export interface PresenceEvents {
+  /** A change (here or reported by another node) may have changed the user's status or availability. */
+  changed(userId: string): void;
+  /** A change made on this node, for the other nodes to apply. */
+  localChange(change: PresenceChange): void;
+}
 
 export class Presence {
   /** Users with a socket on this node. */
@@ -21,26 +29,28 @@ export class Presence {
   private readonly elsewhere = new Map<string, Set<string>>();
   /** userId → callIds that keep the user busy (ringing or in an active call). */
   private readonly busy = new Map<string, Set<string>>();
-  /** Called whenever a change made on this node may have changed a user's status or availability. */
-  onChange: (userId: string) => void = () => {};
-  /** Called with every change made on this node (for other nodes to apply). */
-  onLocalChange: (change: PresenceChange) => void = () => {};
+  readonly events = new Listeners<PresenceEvents>();
+
+  /** Tells subscribers to look at the user again (a change learnt from another node). */
+  announce(userId: string): void {
+    this.events.emit("changed", userId);
+  }
 
   setOnline(userId: string, online: boolean): void {
     if (online === this.online.has(userId)) return;
     const before = this.state(userId);
     if (online) this.online.add(userId);
     else this.online.delete(userId);
-    this.onLocalChange({ type: "online", userId, online });
-    if (before !== this.state(userId)) this.onChange(userId);
+    this.events.emit("localChange", { type: "online", userId, online });
+    if (before !== this.state(userId)) this.announce(userId);
   }
 
   setBusy(userId: string, callId: string, busy: boolean): void {
     if ((this.busy.get(userId)?.has(callId) ?? false) === busy) return;
     const before = this.state(userId);
     this.markBusy(userId, callId, busy);
-    this.onLocalChange({ type: "busy", userId, callId, busy });
-    if (before !== this.state(userId)) this.onChange(userId);
+    this.events.emit("localChange", { type: "busy", userId, callId, busy });
+    if (before !== this.state(userId)) this.announce(userId);
   }
 
   /** Applies another node's change; true when the user's status or busy flag changed here. */
@@ -96,7 +106,7 @@ export class Presence {
     return n;
   }
 
-  /** What `onChange` reports on: online anywhere, busy. */
+  /** What `changed` reports on: online anywhere, busy. */
   private state(userId: string): string {
     return `${this.isOnline(userId)}:${this.isBusy(userId)}`;
   }

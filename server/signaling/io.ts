@@ -19,12 +19,12 @@ import type { IoServer } from "./types.ts";
 
 export interface Signaling {
   io: IoServer;
-  disconnectUser(userId: string, jti?: string): Promise<void>;
-  /** Resumes calls left open by a previous run (see CallSignaling.recover). */
+  /** Resumes calls left open by a previous run (see Departures.recover). */
   recover(): Promise<void>;
   /** Multi-node mode (a cluster adapter is installed): shares presence with the other nodes. */
   startCluster(opts?: ClusterPresenceOptions): Promise<void>;
-  connections(): number;
+  /** Resolves once the presence flushes started so far have sent everything. */
+  presenceSettled(): Promise<void>;
   /** Tells every client the server is going away, then closes all sockets. */
   close(): Promise<void>;
 }
@@ -53,8 +53,6 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
   };
   const presence = new SocketPresence(io, deps);
   const calls = new CallSignaling(io, deps);
-  presence.onGone = (userId) => calls.userGone(userId);
-  presence.onLost = (userIds) => calls.usersLost(userIds);
 
   io.use(authenticate(deps.tokens));
   io.on("connection", (socket) => {
@@ -75,7 +73,7 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
       return { userId: who.userId };
     });
     on(socket, h, "logout", () => {
-      presence.goOffline(who.userId);
+      deps.grace.signOut(who.userId);
       io.in(rooms.user(who.userId)).disconnectSockets(true);
     });
     onBare(socket, h, "ping", () => {
@@ -93,22 +91,28 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
     });
   });
 
+  const disconnectUser = async (userId: string, jti?: string) => {
+    for (const s of await io.in(rooms.user(userId)).fetchSockets()) {
+      if (!jti || s.data.identity?.jti === jti) s.disconnect(true);
+    }
+  };
+  const stopFollowingUsers = deps.users.events.add({
+    removed: (userId) => disconnectUser(userId),
+    signedOut: (userId, jti) => disconnectUser(userId, jti),
+  });
+
   let cluster: ClusterPresence | undefined;
   return {
     io,
-    connections: () => io.engine.clientsCount,
-    recover: () => calls.recover(),
+    presenceSettled: () => presence.settled(),
+    recover: () => deps.departures.recover(config.graceMs + config.restartSlackMs),
     startCluster: (opts) => {
       cluster = new ClusterPresence(io, deps, presence, opts);
-      calls.startSweeping(config.ringSweepMs);
+      deps.rings.startSweeping(config.ringSweepMs);
       return cluster.start();
     },
-    disconnectUser: async (userId, jti) => {
-      for (const s of await io.in(rooms.user(userId)).fetchSockets()) {
-        if (!jti || s.data.identity?.jti === jti) s.disconnect(true);
-      }
-    },
     close: async () => {
+      stopFollowingUsers();
       // Only this node's clients: with the Redis adapter, io.emit and io.disconnectSockets reach every node's.
       io.local.emit("server-shutdown", { message: "Server is restarting; reconnecting shortly" });
       cluster?.close();
@@ -117,7 +121,7 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
       // Ends each session as "server shutting down" (no disconnect packet): clients reconnect on their own,
       // and with the Redis adapter the sessions are saved for another node to resume.
       await io.close().catch(() => {});
-      presence.close(); // after the sockets closed: drops their grace timers
+      presence.close();
     },
   };
 }

@@ -1,0 +1,65 @@
+/**
+ * The one place dependencies are built: store → domain services (with one clock) → their subscriptions
+ * to each other. The HTTP and socket layers get the result and translate; nothing else wires the domain.
+ */
+import type { Logger } from "pino";
+import type { Config } from "../fresh.config.ts";
+import { LoginLimiter } from "./auth/login_limiter.ts";
+import { TokenService } from "./auth/tokens.ts";
+import type { Deps } from "./context.ts";
+import { AnnotationService } from "./domain/annotations.ts";
+import { CallService } from "./domain/calls.ts";
+import { type Clock, systemClock } from "./domain/clock.ts";
+import { Departures } from "./domain/departures.ts";
+import { GracePeriod } from "./domain/grace.ts";
+import { Presence } from "./domain/presence.ts";
+import { RingTimers } from "./domain/rings.ts";
+import { UserService } from "./domain/users.ts";
+import { RedisStore } from "./store/redis.ts";
+import type { Store } from "./store/store.ts";
+
+export interface BuildOptions {
+  /** Tests move time with a fake clock (tests/helpers/fake_clock.ts). */
+  clock?: Clock;
+  /** The token signing secret (config, or kept in the store). */
+  secret: string;
+}
+
+export function buildDeps(config: Config, store: Store, log: Logger, opts: BuildOptions): Deps {
+  const clock = opts.clock ?? systemClock;
+  const failed = (what: string) => (event: string, err: unknown) =>
+    log.error({ event: `${what}-${event}`, err: String(err) }, `${what} ${event} failed`);
+  const presence = new Presence();
+  const users = new UserService(store, clock);
+  // With the embedded store this process makes every change, so its call cache is never stale.
+  const calls = new CallService(store, presence, store.kind === "kv" ? Infinity : 1000, clock);
+  const annotations = new AnnotationService(store, calls, config.limits);
+  const rings = new RingTimers(calls, clock, config.ringTimeoutMs, failed("ring"));
+  const grace = new GracePeriod(presence, clock, config.graceMs, failed("presence"));
+  const departures = new Departures(calls, rings, presence, clock);
+  departures.follow(grace);
+  calls.listen({ ended: (call) => annotations.forget(call.callId) });
+  return {
+    config,
+    store,
+    clock,
+    users,
+    presence,
+    calls,
+    annotations,
+    rings,
+    grace,
+    departures,
+    tokens: new TokenService(opts.secret, config.tokenTtlSec, store),
+    loginLimiter: new LoginLimiter(config.limits, store instanceof RedisStore ? store.connection : undefined),
+    log,
+    startedAt: clock.now(),
+  };
+}
+
+/** Stops the domain's timers (rings, grace periods, restart recovery). */
+export function stopDomain(deps: Deps): void {
+  deps.rings.close();
+  deps.grace.close();
+  deps.departures.close();
+}
