@@ -7,12 +7,14 @@ import { SecureContextWarning } from "../components/SecureContextWarning.tsx";
 import { apiJson } from "../lib/client/api.ts";
 import { request } from "../lib/client/signaling.ts";
 import { useSignaling } from "../lib/client/use_socket.ts";
-import { type ExpertEntry, type HistoryItem, type Me, toHistoryItem } from "../lib/history.ts";
+import { type HistoryItem, type Me, toHistoryItem } from "../lib/history.ts";
+import type { ExpertsResponse } from "../lib/rest.ts";
+import type { Availability } from "../lib/types.ts";
 import type { CallDetail, CallRecord } from "../lib/types.ts";
 
 interface Props {
   me: Me;
-  availability: ExpertEntry["availability"];
+  availability: Availability;
   history: HistoryItem[];
   ringTimeoutMs: number;
 }
@@ -36,7 +38,7 @@ export default function ExpertHome(
 
   // Experts' presence is broadcast to technicians only; an expert reads its own from the directory.
   const refreshAvailability = () =>
-    apiJson<{ experts: ExpertEntry[] }>("GET", "/api/experts")
+    apiJson<ExpertsResponse>("GET", "/api/experts")
       .then((r) => {
         const self = r.experts.find((e) => e.id === me.userId);
         if (self) availability.value = self.availability;

@@ -6,12 +6,14 @@ import { SecureContextWarning } from "../components/SecureContextWarning.tsx";
 import { apiJson } from "../lib/client/api.ts";
 import { request } from "../lib/client/signaling.ts";
 import { useSignaling } from "../lib/client/use_socket.ts";
-import { type ExpertEntry, type HistoryItem, type Me, toHistoryItem } from "../lib/history.ts";
+import { type HistoryItem, type Me, toHistoryItem } from "../lib/history.ts";
+import type { ExpertsResponse } from "../lib/rest.ts";
+import type { UserStatus } from "../lib/types.ts";
 import type { CallRecord } from "../lib/types.ts";
 
 interface Props {
   me: Me;
-  experts: ExpertEntry[];
+  experts: UserStatus[];
   history: HistoryItem[];
 }
 
@@ -20,13 +22,13 @@ const WORDS = { available: "Available", busy: "Busy", offline: "Offline" } as co
 export default function TechnicianHome({ me, experts: initialExperts, history: initialHistory }: Props) {
   const experts = useSignal(initialExperts);
   const history = useSignal(initialHistory);
-  const ringing = useSignal<{ callId: string; expert: ExpertEntry } | null>(null);
+  const ringing = useSignal<{ callId: string; expert: UserStatus } | null>(null);
   const notice = useSignal<{ text: string; tone: "info" | "error" } | null>(null);
   const available = useComputed(() => experts.value.filter((e) => e.availability === "available"));
 
   const refresh = async () => {
     const [list, past] = await Promise.all([
-      apiJson<{ experts: ExpertEntry[] }>("GET", "/api/experts"),
+      apiJson<ExpertsResponse>("GET", "/api/experts"),
       apiJson<{ calls: CallRecord[] }>("GET", "/api/history?limit=10"),
     ]);
     experts.value = list.experts;
@@ -60,7 +62,7 @@ export default function TechnicianHome({ me, experts: initialExperts, history: i
     });
   });
 
-  const call = async (expert: ExpertEntry) => {
+  const call = async (expert: UserStatus) => {
     notice.value = null;
     try {
       const { callId } = await apiJson<{ callId: string }>("POST", "/api/create-call", {});

@@ -28,6 +28,16 @@ export interface PublicUser {
   createdAt: number;
 }
 
+/** A user and its presence, as the expert directory, the users status and the pages show it. */
+export interface UserStatus {
+  /** The username: on the wire a user's id is its username (compat). */
+  id: string;
+  username: string;
+  role: Role;
+  status: PresenceStatus;
+  availability: Availability;
+}
+
 export interface Participant {
   userId: string;
   username: string;

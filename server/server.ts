@@ -42,7 +42,7 @@ export async function startServer(config: Config, opts: { clock?: Clock } = {}):
     if (warning) log.warn({ event: "redis-persistence" }, warning);
   }
   const migrated = await migrateUserIds(store);
-  if (migrated) {
+  if (migrated?.calls) {
     log.info({ event: "store-migrated", to: "username-ids", calls: migrated.calls }, "store upgraded");
   }
   const secret = config.secret ??

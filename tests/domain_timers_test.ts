@@ -54,7 +54,7 @@ async function ringing(d: Awaited<ReturnType<typeof domain>>) {
   d.deps.grace.socketOpened("user1");
   d.deps.grace.socketOpened("user2");
   const call = await d.deps.calls.create(d.tech);
-  await d.deps.calls.ring(d.tech, call.callId, "user2", { role: "Expert" });
+  await d.deps.calls.ring(d.tech, call.callId, "user2");
   return call.callId;
 }
 
@@ -134,7 +134,7 @@ Deno.test("a gone caller cancels its ring; a gone callee makes it unavailable", 
 
     d.deps.grace.socketOpened("user1");
     const second = (await d.deps.calls.create(d.tech)).callId;
-    await d.deps.calls.ring(d.tech, second, "user2", { role: "Expert" });
+    await d.deps.calls.ring(d.tech, second, "user2");
     d.deps.grace.socketClosed("user2");
     await d.clock.advance(2000);
     assert.equal((await status(d.deps, second)).endReason, "unavailable");

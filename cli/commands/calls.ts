@@ -1,14 +1,8 @@
 /** `mobimaint calls [list]`, `calls show <id>`, `calls end <id>`. */
 import type { Command } from "commander";
-import type { CallDetail, CallSummary } from "../../lib/types.ts";
+import type { CallDetailResponse, CallsResponse } from "../../lib/rest.ts";
 import { type Context, contextOf, examples } from "../context.ts";
 import { formatDuration, formatTime } from "../output.ts";
-
-interface CallsResponse {
-  totalCalls: number;
-  totalUsers: number;
-  calls: CallSummary[];
-}
 
 export function registerCalls(program: Command): void {
   const calls = program.command("calls")
@@ -66,7 +60,7 @@ async function listCalls({ client, out }: Context): Promise<void> {
 }
 
 async function showCall({ client, out }: Context, id: string): Promise<void> {
-  const { body: call } = await client.get<CallDetail>(`/api/calls/${encodeURIComponent(id)}`);
+  const { body: call } = await client.get<CallDetailResponse>(`/api/calls/${encodeURIComponent(id)}`);
   if (out.json) return out.printJson(call);
   // User ids are usernames on the wire.
   const who = (userId?: string) => userId ?? "-";

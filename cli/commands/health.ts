@@ -3,16 +3,9 @@ import type { Command } from "commander";
 import { contextOf, examples } from "../context.ts";
 import { CliError, EXIT } from "../errors.ts";
 import { formatDuration } from "../output.ts";
+import type { HealthResponse } from "../../lib/rest.ts";
 
-interface Health {
-  status: "healthy" | "unhealthy";
-  timestamp: string;
-  uptime: number;
-  version: string;
-  connections: number;
-  onlineUsers?: number;
-  store: { kind: string; status: string };
-}
+type Health = HealthResponse;
 
 export function registerHealth(program: Command): void {
   program.command("health")

@@ -21,7 +21,7 @@ export const handler: Handlers<Data, PageState> = {
       }
     } catch (e) {
       if (!(e instanceof AppError)) throw e;
-      const error = e.code === "NOT_FOUND"
+      const error = e.code === "NOT_FOUND" || e.code === "BAD_REQUEST"
         ? "There is no such call."
         : "You are not a participant of this call.";
       return ctx.render({ me, callId, error }, { status: e.status });

@@ -12,9 +12,11 @@ import type {
   Participant,
   TimelineEntry,
 } from "../../lib/types.ts";
+import { callDuration } from "../../lib/call_time.ts";
+import { idSchema } from "../../lib/protocol.ts";
 import type { HistoryPage, Store } from "../store/store.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import { AppError, conflict, forbidden, notFound } from "./errors.ts";
+import { AppError, conflict, forbidden, notFound, parseOrThrow } from "./errors.ts";
 import { Listeners } from "./listeners.ts";
 import type { Presence } from "./presence.ts";
 
@@ -36,10 +38,8 @@ export interface CallEvents {
 
 const newCallId = (now: number) => `call_${now.toString(36)}_${crypto.randomUUID().slice(0, 8)}`;
 
-export function callDuration(call: CallRecord, now = Date.now()): number {
-  if (!call.startTime) return 0;
-  return Math.max(0, (call.endedAt ?? now) - call.startTime);
-}
+/** A call id as the store can hold it; anything else (e.g. 3,000 characters in a URL) is BAD_REQUEST. */
+const validCallId = (callId: string) => parseOrThrow(idSchema, callId);
 
 /** Who acts on a call: the username on the wire, and since when that user exists. */
 export type Member = Pick<Identity, "userId" | "since">;
@@ -140,7 +140,7 @@ export class CallService {
   }
 
   async require(callId: string): Promise<CallRecord> {
-    const call = await this.store.getCall(callId);
+    const call = await this.store.getCall(validCallId(callId));
     if (!call) throw notFound(`Call ${callId} not found`);
     return call;
   }
@@ -161,7 +161,7 @@ export class CallService {
     opts?: { indexUser?: string },
   ): Promise<{ call: CallRecord; changed: boolean }> {
     let rungBefore: string | undefined;
-    const r = await this.store.updateCall(callId, (call) => {
+    const r = await this.store.updateCall(validCallId(callId), (call) => {
       rungBefore = call.ringing?.to;
       return change(call);
     }, opts);
@@ -200,7 +200,7 @@ export class CallService {
       this.store.listAnnotations(callId),
       this.store.listChat(callId),
     ]);
-    return { ...call, annotations, chat, duration: callDuration(call) };
+    return { ...call, annotations, chat, duration: callDuration(call, this.clock.now()) };
   }
 
   /** Ends a call for everyone (REST `POST /api/calls/:id/end`, CLI). */
@@ -224,13 +224,8 @@ export class CallService {
   }
 
   /** The creator rings an Expert (`call-request`). */
-  async ring(
-    who: Identity,
-    callId: string,
-    to: string,
-    target: { role: string } | null,
-  ): Promise<CallRecord> {
-    const current = await this.require(callId);
+  async ring(who: Identity, callId: string, to: string): Promise<CallRecord> {
+    const [current, target] = await Promise.all([this.require(callId), this.store.getUserByName(to)]);
     if (current.createdBy !== who.userId) throw forbidden("Only the call's creator can ring");
     if (!target || target.role !== "Expert") {
       throw new AppError("BAD_REQUEST", "Only Experts can be called");
@@ -402,11 +397,12 @@ export class CallService {
     const counts = await Promise.all(
       calls.map((c) => this.store.countAnnotations(c.callId)),
     );
+    const now = this.clock.now();
     return calls.map((c, i) => ({
       callId: c.callId,
       users: c.participants.map((p) => p.userId),
       startTime: c.startTime ?? c.createdAt,
-      duration: callDuration(c),
+      duration: callDuration(c, now),
       annotations: counts[i],
       status: c.status,
     }));

@@ -4,11 +4,14 @@
  */
 export type Timer = { readonly __timer: unique symbol };
 
+/** What a timer runs; a promise it returns is the work it started (a fake clock waits for it). */
+export type TimerTask = () => unknown;
+
 export interface Clock {
   now(): number;
-  setTimeout(run: () => void, ms: number): Timer;
+  setTimeout(run: TimerTask, ms: number): Timer;
   clearTimeout(timer: Timer | undefined): void;
-  setInterval(run: () => void, ms: number): Timer;
+  setInterval(run: TimerTask, ms: number): Timer;
   clearInterval(timer: Timer | undefined): void;
 }
 

@@ -60,20 +60,20 @@ export class GracePeriod {
       userId,
       this.clock.setTimeout(() => {
         this.graceTimers.delete(userId);
-        if (!this.sockets.has(userId)) this.signOut(userId);
+        return this.sockets.has(userId) ? undefined : this.signOut(userId);
       }, this.graceMs),
     );
   }
 
   /** Offline here now (signed out, or the grace ran out); gone unless still connected through another node. */
-  signOut(userId: string): void {
+  signOut(userId: string): Promise<void> {
     this.presence.setOnline(userId, false);
-    this.offlineElsewhere(userId);
+    return this.offlineElsewhere(userId);
   }
 
   /** Another node reported the user offline: if it is offline everywhere now, it is gone. */
-  offlineElsewhere(userId: string): void {
-    if (!this.presence.isOnline(userId)) this.events.emit("gone", userId);
+  offlineElsewhere(userId: string): Promise<void> {
+    return this.presence.isOnline(userId) ? Promise.resolve() : this.events.emit("gone", userId);
   }
 
   /** The node these users were on died, so nobody runs their grace period: this node does. */
@@ -84,7 +84,7 @@ export class GracePeriod {
     const timer = this.clock.setTimeout(() => {
       this.lostTimers.delete(timer);
       const gone = batch.filter((u) => this.lostUsers.delete(u) && !this.presence.isOnline(u));
-      if (gone.length) this.events.emit("lost", gone);
+      return gone.length ? this.events.emit("lost", gone) : undefined;
     }, this.graceMs);
     this.lostTimers.add(timer);
   }

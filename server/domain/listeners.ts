@@ -20,14 +20,17 @@ export class Listeners<E extends Handlers<E>> {
     };
   }
 
-  emit<K extends keyof E & string>(event: K, ...args: Parameters<E[K]>): void {
+  /** Calls every subscriber's handler; resolves when the async ones are done (callers may not wait). */
+  emit<K extends keyof E & string>(event: K, ...args: Parameters<E[K]>): Promise<void> {
+    const running: Promise<unknown>[] = [];
     for (const listener of this.list) {
       try {
         const out: unknown = listener[event]?.(...args);
-        if (out instanceof Promise) out.catch((e) => this.onError(event, e));
+        if (out instanceof Promise) running.push(out.catch((e) => this.onError(event, e)));
       } catch (e) {
         this.onError(event, e);
       }
     }
+    return running.length ? Promise.all(running).then(() => {}) : Promise.resolve();
   }
 }

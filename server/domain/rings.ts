@@ -51,7 +51,7 @@ export class RingTimers {
     this.sweepTimer = this.clock.setInterval(() => {
       if (sweeping) return;
       sweeping = true;
-      this.sweep().catch((e) => this.onError("ring-sweep", e)).finally(() => (sweeping = false));
+      return this.sweep().catch((e) => this.onError("ring-sweep", e)).finally(() => (sweeping = false));
     }, everyMs);
   }
 
@@ -65,7 +65,7 @@ export class RingTimers {
     this.stop(call.callId);
     const timer = this.clock.setTimeout(() => {
       this.rings.delete(call.callId);
-      this.calls.stopRinging(call.callId, to, "timeout").catch((e) => this.onError("ring-timeout", e));
+      return this.calls.stopRinging(call.callId, to, "timeout").catch((e) => this.onError("ring-timeout", e));
     }, ms);
     this.rings.set(call.callId, { to, creator: call.createdBy, timer });
   }

@@ -26,12 +26,11 @@ export class CallSignaling {
   }
 
   register(socket: IoSocket, h: HandlerDeps): void {
-    const { calls, store, rings } = this.deps;
+    const { calls, rings } = this.deps;
     const who = socket.data.identity;
 
     on(socket, h, "call-request", async ({ callId, to }) => {
-      const target = await store.getUserByName(to);
-      await calls.ring(who, callId, to, target);
+      await calls.ring(who, callId, to);
       this.io.to(rooms.user(to)).emit("call-request", {
         callId,
         from: who.userId,
@@ -84,10 +83,7 @@ export class CallSignaling {
   private async enterRoom(socket: IoSocket, who: Identity, call: CallRecord): Promise<void> {
     const { callId } = call;
     socket.join([rooms.call(callId), rooms.callUser(callId, who.userId)]);
-    const [annotations, messages] = await Promise.all([
-      this.deps.store.listAnnotations(callId),
-      this.deps.store.listChat(callId),
-    ]);
+    const { annotations, messages } = await this.deps.annotations.contents(callId);
     const present = call.participants.filter((p) => p.present && p.userId !== who.userId);
     socket.emit("existing-users", {
       callId,

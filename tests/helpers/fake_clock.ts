@@ -2,11 +2,11 @@
  * A clock the test moves: the domain's timers (ring timeout, grace period, restart recovery) fire when
  * `advance` passes their time, not when wall time does. Sockets, HTTP and the store keep real time.
  */
-import type { Clock, Timer } from "../../server/domain/clock.ts";
+import type { Clock, Timer, TimerTask } from "../../server/domain/clock.ts";
 
 interface Pending {
   at: number;
-  run: () => void;
+  run: TimerTask;
   every?: number;
 }
 
@@ -22,7 +22,7 @@ export class FakeClock implements Clock {
     return this.time;
   }
 
-  setTimeout(run: () => void, ms: number): Timer {
+  setTimeout(run: TimerTask, ms: number): Timer {
     const handle = {};
     this.timers.set(handle, { at: this.time + Math.max(0, ms), run });
     return handle as Timer;
@@ -32,7 +32,7 @@ export class FakeClock implements Clock {
     if (timer) this.timers.delete(timer);
   }
 
-  setInterval(run: () => void, ms: number): Timer {
+  setInterval(run: TimerTask, ms: number): Timer {
     const handle = {};
     this.timers.set(handle, { at: this.time + ms, run, every: Math.max(1, ms) });
     return handle as Timer;
@@ -48,8 +48,9 @@ export class FakeClock implements Clock {
   }
 
   /**
-   * Moves time forward by `ms`, firing every timer due on the way in time order, and lets the async
-   * work they started run (the store writes they make are real I/O, so this waits for real turns).
+   * Moves time forward by `ms`, firing every timer due on the way in time order, and waits for the work
+   * each one started (the promise it returns: store writes, the events they publish), then for the
+   * emits that follow on real event-loop turns.
    */
   async advance(ms: number): Promise<void> {
     const until = this.time + ms;
@@ -60,7 +61,7 @@ export class FakeClock implements Clock {
       this.time = Math.max(this.time, timer.at);
       if (timer.every) timer.at += timer.every;
       else this.timers.delete(handle);
-      timer.run();
+      await Promise.resolve(timer.run()).catch(() => {});
       await settle();
     }
     this.time = until;
