@@ -8,10 +8,15 @@ import type { Presence } from "./domain/presence.ts";
 import type { UserService } from "./domain/users.ts";
 import type { LoginLimiter } from "./auth/login_limiter.ts";
 import type { Store } from "./store/store.ts";
+import type { BlobStore } from "./store/blobs.ts";
+import type { SnapshotService } from "./domain/snapshots.ts";
 
 export interface Deps {
   config: Config;
   store: Store;
+  /** Snapshot images (beside the record store). */
+  blobs: BlobStore;
+  snapshots: SnapshotService;
   users: UserService;
   calls: CallService;
   annotations: AnnotationService;

@@ -17,7 +17,8 @@ import { loadPages } from "./pages.ts";
 import { createHttpServer } from "./http.ts";
 import { createLogger } from "./log.ts";
 import { attachRedisAdapter } from "./signaling/redis_adapter.ts";
-import { openStore } from "./store/open.ts";
+import { openBlobStore, openStore } from "./store/open.ts";
+import { SnapshotService } from "./domain/snapshots.ts";
 import { RedisStore } from "./store/redis.ts";
 import { logTlsMaterial, readTlsMaterial } from "./tls/certificate.ts";
 
@@ -42,15 +43,22 @@ export async function startServer(config: Config): Promise<RunningServer> {
     const warning = await store.persistenceWarning();
     if (warning) log.warn({ event: "redis-persistence" }, warning);
   }
+  const blobs = await openBlobStore(config).catch(async (e) => {
+    await store.close();
+    throw e;
+  });
   const secret = config.secret ??
     await store.getOrSetMeta("token-secret", randomSecret());
   const presence = new Presence();
   const users = new UserService(store);
   // With the embedded store this process makes every change, so its call cache is never stale.
   const calls = new CallService(store, presence, store.kind === "kv" ? Infinity : 1000);
+  const snapshots = new SnapshotService(blobs, store, calls, config.limits, config.snapshotRetentionDays);
   const deps: Deps = {
     config,
     store,
+    blobs,
+    snapshots,
     users,
     presence,
     calls,
@@ -86,6 +94,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
   });
   const port = (http.server.address() as AddressInfo).port;
   await http.signaling.recover();
+  snapshots.startSweeping(
+    config.snapshotSweepMs,
+    (e) => log.error({ event: "snapshot-sweep", err: String(e) }, "snapshot retention sweep failed"),
+  );
   log.info(
     { event: "listening", port, store: store.kind, version: VERSION },
     "MobiMaint listening",
@@ -100,8 +112,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
     reloadTls: () => http.reloadTls(),
     close: () =>
       closing ??= (async () => {
+        snapshots.close();
         await http.close();
         await closeAdapter?.();
+        await blobs.close();
         await store.close();
         log.info({ event: "stopped" }, "MobiMaint stopped");
       })(),
