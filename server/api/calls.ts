@@ -33,7 +33,9 @@ export function callRoutes(deps: Deps) {
       });
     })
     .get("/api/calls/:id", requireAuth(deps), async (c) => {
-      return c.json(await calls.detail(c.get("identity"), callIdParam(c)));
+      const callId = callIdParam(c);
+      const detail = await calls.detail(c.get("identity"), callId);
+      return c.json({ ...detail, snapshots: await deps.snapshots.list(callId) });
     })
     .post("/api/calls/:id/end", requireAuth(deps), async (c) => {
       const { reason } = await jsonBody(c, endCallBody);

@@ -28,7 +28,7 @@ export function png(
   width: number,
   height: number,
   rgb: [number, number, number] = [200, 40, 40],
-): Uint8Array {
+): Uint8Array<ArrayBuffer> {
   const header = new Uint8Array(13);
   const v = new DataView(header.buffer);
   v.setUint32(0, width);
