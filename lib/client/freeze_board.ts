@@ -21,6 +21,8 @@ export class FreezeBoard {
   readonly busy = signal<Purpose | null>(null);
   /** When the last frame-frozen arrived and when its still was on screen (performance.now(), tests and bench). */
   readonly timing = { frozenAt: 0, shownAt: 0, clickedAt: 0 };
+  /** The last still this page captured: size, and ms spent capturing and uploading (bench). */
+  readonly lastCapture = { width: 0, height: 0, bytes: 0, captureMs: 0, uploadMs: 0 };
   private socket?: SignalingSocket;
   private waiting?: ReturnType<typeof setTimeout>;
 
@@ -116,8 +118,17 @@ export class FreezeBoard {
     if (!track) return this.warn("No camera to take a picture with.");
     this.busy.value = purpose;
     try {
+      const started = performance.now();
       const still = await captureStill(track);
+      const captured = performance.now();
       const info = await upload(this.callId, still.blob);
+      Object.assign(this.lastCapture, {
+        width: still.width,
+        height: still.height,
+        bytes: still.blob.size,
+        captureMs: captured - started,
+        uploadMs: performance.now() - captured,
+      });
       if (purpose === "freeze") {
         await request(this.socket!, "freeze", { callId: this.callId, snapshotId: info.id });
       }
