@@ -29,6 +29,7 @@ export async function freezeBench(opts: { freezes: number; out: string }) {
     MOBIMAINT_DEMO: "1",
     MOBIMAINT_ADMIN_PASSWORD: "bench-admin",
     MOBIMAINT_LIMIT_SNAPSHOTS: String(opts.freezes * 3 + 10),
+    MOBIMAINT_GRACE_MS: "15000", // the call pages may rejoin slowly on a loaded machine
   });
   const browser = await launchChromium();
   try {

@@ -67,6 +67,10 @@ export async function openCall(browser: Browser, base: string): Promise<CallPage
   for (const [who, page] of [["tech", tech], ["expert", expert]] as const) {
     page.setDefaultTimeout(10_000);
     page.on("pageerror", (e) => console.error(`[${who} pageerror]`, e.message));
+    page.on(
+      "console",
+      (m) => m.type() === "warning" && !m.text().startsWith("Canvas2D") && console.warn(`[${who}]`, m.text()),
+    );
   }
   await login(tech, base, "user1", "P");
   await login(expert, base, "user2", "P");
@@ -78,6 +82,15 @@ export async function openCall(browser: Browser, base: string): Promise<CallPage
   await waitFor("video decoding on both pages", async () => {
     const [a, b] = await Promise.all([framesDecoded(tech), framesDecoded(expert)]);
     return a > 0 && b > 0;
-  }, 20_000);
+  }, 40_000).catch(async (e) => { // generous: the machine is shared with other test runs
+    for (const [who, page] of [["tech", tech], ["expert", expert]] as const) {
+      const diag = await callState(
+        page,
+        "JSON.stringify({ events: m.call.events, peer: m.call.peerState.value })",
+      );
+      console.error(`[${who}] ${diag}`);
+    }
+    throw e;
+  });
   return { techCtx, expertCtx, tech, expert, callId };
 }
