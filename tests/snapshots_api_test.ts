@@ -199,7 +199,7 @@ Deno.test("snapshots over REST and sockets: one node (Deno KV, files)", async (t
     });
 
     await t.step(
-      "ended call: no uploads; images readable until the retention sweep removes them",
+      "ended call: no uploads or freezes; images readable until the retention sweep removes them",
       async () => {
         assert.equal(
           (await api(server.url, "POST", `/api/calls/${callId}/end`, { token: tech.token, body: {} })).status,
@@ -207,6 +207,11 @@ Deno.test("snapshots over REST and sockets: one node (Deno KV, files)", async (t
         );
         const late = await upload(server.url, callId, tech.token, png(2, 2));
         assert.equal(late.status, 409);
+        const socket = await connect(server.url, expert.token);
+        sockets.push(socket);
+        assert.equal((await send(socket, "freeze", { callId, snapshotId: first.id })).error.code, "CONFLICT");
+        const capture = await send(socket, "capture-request", { callId, purpose: "freeze" });
+        assert.equal(capture.error.code, "CONFLICT");
         assert.equal((await getBytes(server.url, first.url, tech.token)).status, 200, "kept for the report");
         const until = Date.now() + 8000;
         while ((await getBytes(server.url, first.url, tech.token)).status !== 404) {
@@ -243,5 +248,23 @@ Deno.test("snapshots on two nodes sharing one Redis: upload on A, read and freez
   } finally {
     sockets.forEach((s) => s.close());
     await close();
+  }
+});
+
+Deno.test("snapshot uploads are rate limited per user (429 after 20 in 10 s)", async () => {
+  const server = await startTestServer({ MOBIMAINT_LIMIT_SNAPSHOTS: "100" });
+  const { tech, expert, techSocket, expertSocket } = await connectPair(server.url);
+  try {
+    const callId = await startActiveCall(server.url, tech.token, techSocket, expertSocket, expert.userId);
+    const statuses = [];
+    for (let i = 0; i < 21; i++) {
+      statuses.push((await upload(server.url, callId, tech.token, png(4, 4))).status);
+    }
+    assert.deepEqual(statuses, [...Array(20).fill(201), 429]);
+    assert.equal((await upload(server.url, callId, expert.token, png(4, 4))).status, 201, "per user");
+  } finally {
+    techSocket.close();
+    expertSocket.close();
+    await server.close();
   }
 });
