@@ -22,6 +22,10 @@ export interface Limits {
   loginWindowSec: number;
   /** Socket events per socket per second before it is throttled. */
   socketEventsPerSec: number;
+  /** Snapshots (docs/snapshots-and-reports.md): bytes per image, images per call, pixels per side. */
+  snapshotBytes: number;
+  snapshotsPerCall: number;
+  snapshotMaxSide: number;
 }
 
 /** PEM files for built-in HTTPS; re-read on SIGHUP. */
@@ -63,6 +67,10 @@ export interface Config {
   ringSweepMs: number;
   logLevel: string;
   limits: Limits;
+  /** A call's snapshots are removed this many days after it ended (0: kept forever). */
+  snapshotRetentionDays: number;
+  /** How often the retention sweep runs. */
+  snapshotSweepMs: number;
 }
 
 export const VERSION = "0.1.0";
@@ -123,6 +131,8 @@ export function loadConfig(
     ringSweepMs: n("MOBIMAINT_RING_SWEEP_MS", 5_000),
     presenceFlushMs: n("MOBIMAINT_PRESENCE_FLUSH_MS", 250),
     logLevel: env.MOBIMAINT_LOG_LEVEL || "info",
+    snapshotRetentionDays: n("MOBIMAINT_SNAPSHOT_RETENTION_DAYS", 90),
+    snapshotSweepMs: n("MOBIMAINT_SNAPSHOT_SWEEP_MS", 3_600_000),
     limits: {
       bodyBytes: n("MOBIMAINT_LIMIT_BODY_BYTES", 64 * 1024),
       socketMessageBytes: n("MOBIMAINT_LIMIT_SOCKET_BYTES", 256 * 1024),
@@ -136,6 +146,9 @@ export function loadConfig(
       loginPerAccount: n("MOBIMAINT_LIMIT_LOGIN_PER_ACCOUNT", 5),
       loginWindowSec: n("MOBIMAINT_LIMIT_LOGIN_WINDOW_SEC", 300),
       socketEventsPerSec: n("MOBIMAINT_LIMIT_SOCKET_EVENTS_PER_SEC", 200),
+      snapshotBytes: n("MOBIMAINT_LIMIT_SNAPSHOT_BYTES", 8 * 1024 * 1024),
+      snapshotsPerCall: n("MOBIMAINT_LIMIT_SNAPSHOTS", 50),
+      snapshotMaxSide: n("MOBIMAINT_LIMIT_SNAPSHOT_SIDE", 8192),
     },
   };
 }

@@ -8,6 +8,7 @@
  *   deno task bench --quick               # tiny run (used by tests/bench_test.ts)
  *   deno task bench --url http://host:3000 --admin-password PW   # against a running server (no RSS, no cold start)
  *   deno task bench --legacy-presence     # clients take presence one event per change, as old mobile clients
+ *   deno task bench --freeze              # only freeze frame and snapshot uploads, in Chromium (bench/freeze.ts)
  */
 import { cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
@@ -40,8 +41,15 @@ const { values: args } = parseArgs({
     "skip-storms": { type: "boolean", default: false },
     "skip-cold": { type: "boolean", default: false },
     "legacy-presence": { type: "boolean", default: false },
+    freeze: { type: "boolean", default: false },
+    freezes: { type: "string", default: "20" },
   },
 });
+if (args.freeze) {
+  const { freezeBench } = await import("./freeze.ts");
+  await freezeBench({ freezes: Number(args.freezes), out: "bench/results/freeze.json" });
+  Deno.exit(0);
+}
 const quick = args.quick;
 /** MobiMaint's pages take presence in batches; --legacy-presence measures old mobile clients instead. */
 const presence: PresenceMode = args["legacy-presence"] ? "legacy" : "batch";

@@ -79,6 +79,31 @@ export class ApiClient {
     throw httpError(res.status, body, auth);
   }
 
+  /** GETs a file (not JSON): its bytes on 2xx; errors as `request` reports them. */
+  async download(path: string): Promise<Uint8Array> {
+    if (!this.target.token) {
+      throw new CliError(
+        EXIT.NOT_AUTHENTICATED,
+        `Not logged in to ${this.server}: run "mobimaint login" or set MOBIMAINT_TOKEN`,
+      );
+    }
+    let res: Response;
+    try {
+      const init: RequestInit & { client?: Deno.HttpClient } = {
+        headers: { authorization: `Bearer ${this.target.token}` },
+        signal: AbortSignal.timeout(this.timeoutMs),
+        client: this.http,
+        redirect: "manual",
+      };
+      res = await fetch(this.server + path, init);
+    } catch (e) {
+      throw unreachable(this.server, e, this.timeoutMs);
+    }
+    if (res.ok) return new Uint8Array(await res.arrayBuffer());
+    const body = await res.json().catch(() => ({}));
+    throw httpError(res.status, body, true);
+  }
+
   get<T>(path: string, opts?: RequestOptions) {
     return this.request<T>("GET", path, opts);
   }

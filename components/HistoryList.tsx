@@ -29,6 +29,16 @@ export function HistoryList({ items }: { items: HistoryItem[] }) {
                 {h.status === "ended" ? REASONS[h.endReason ?? ""] ?? h.endReason ?? "ended" : h.status}
                 {h.durationSec ? ` · ${duration(h.durationSec)}` : ""}
               </span>
+              {h.status !== "pending" && (
+                <a
+                  class="history-report"
+                  href={`/calls/${encodeURIComponent(h.callId)}/report`}
+                  data-testid="report-link"
+                  aria-label={`Report of the call of ${new Date(h.at).toLocaleString()}`}
+                >
+                  Report
+                </a>
+              )}
             </li>
           ))}
         </ul>

@@ -5,6 +5,7 @@ import { AnnotationCanvas } from "../components/call/AnnotationCanvas.tsx";
 import { AnnotationTools } from "../components/call/AnnotationTools.tsx";
 import { CallControls } from "../components/call/CallControls.tsx";
 import { ChatPanel } from "../components/call/ChatPanel.tsx";
+import { FreezeControls } from "../components/call/FreezeControls.tsx";
 import { COLORS } from "../lib/annotations.ts";
 import { CallController } from "../lib/client/call_controller.ts";
 import type { Me } from "../lib/history.ts";
@@ -63,13 +64,23 @@ export default function CallRoom({ callId, me }: Props) {
   const drawn = useSignal({ count: 0, rect: { x: 0, y: 0, w: 0, h: 0 } });
   const mainVideo = useRef<HTMLVideoElement>(null);
   const insetVideo = useRef<HTMLVideoElement>(null);
+  const still = useRef<HTMLImageElement>(null);
 
   useEffect(() => {
     (globalThis as { __mobimaint?: unknown }).__mobimaint = { call, drawn };
     call.start().catch((e) => call.finish(`Could not start the call: ${(e as Error).message}`, false));
     const leave = () => call.stop();
     addEventListener("pagehide", leave);
+    const key = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement | null;
+      if (e.key.toLowerCase() !== "f" || e.ctrlKey || e.metaKey || e.altKey || call.ended.value) return;
+      if (t && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName))) return;
+      e.preventDefault();
+      call.freeze.toggle();
+    };
+    addEventListener("keydown", key);
     return () => {
+      removeEventListener("keydown", key);
       removeEventListener("pagehide", leave);
       call.stop();
     };
@@ -83,6 +94,11 @@ export default function CallRoom({ callId, me }: Props) {
   const insetBlocked = useStream(insetVideo, insetStream, !technician);
   const q = call.quality.value;
   const degraded = q && (q.level === "poor" || q.level === "fair") && call.peerState.value === "connected";
+  // Frozen: the still and its own annotations; live: the video and the annotations made live.
+  const frozen = call.freeze.frozen.value;
+  const shown = call.board.annotations.value.filter((a) =>
+    frozen ? a.frozenFrameId === frozen.snapshotId : !a.frozenFrameId
+  );
 
   return (
     <main class={`call ${technician ? "call-technician" : "call-expert"}`} data-testid="call-room">
@@ -95,14 +111,30 @@ export default function CallRoom({ callId, me }: Props) {
             muted={technician}
             aria-label={technician ? "Your camera" : `${call.peerName}'s camera`}
           />
+          {frozen && (
+            <img
+              ref={still}
+              class="still"
+              src={frozen.url}
+              width={frozen.width}
+              height={frozen.height}
+              alt={`Still picture (${frozen.width}×${frozen.height})`}
+              data-testid="still"
+              data-snapshot-id={frozen.snapshotId}
+              onLoad={() => call.freeze.shown()}
+            />
+          )}
           <AnnotationCanvas
-            video={mainVideo}
-            annotations={call.board.annotations.value}
+            key={frozen?.snapshotId ?? "live"}
+            video={frozen ? still : mainVideo}
+            annotations={shown}
             tool={tool.value}
             color={color.value}
             pinText={pinText.value}
             me={me.userId}
-            onCreate={call.ended.value ? undefined : (a) => call.board.addAnnotation(a)}
+            onCreate={call.ended.value
+              ? undefined
+              : (a) => call.board.addAnnotation(frozen ? { ...a, frozenFrameId: frozen.snapshotId } : a)}
             onDraw={(rect, count) => drawn.value = { rect, count }}
           />
           <div class="video-inset">
@@ -118,6 +150,9 @@ export default function CallRoom({ callId, me }: Props) {
             <span class="conn" role="status" data-testid="connection" data-state={call.peerState.value}>
               {connectionWords(call)}
             </span>
+            {frozen && (
+              <span class="frozen-badge" data-testid="frozen-badge">Still picture · annotate it</span>
+            )}
             {q && q.level !== "unknown" && (
               <span
                 class={`quality quality-${q.level}`}
@@ -160,6 +195,7 @@ export default function CallRoom({ callId, me }: Props) {
             </p>
           )}
         </div>
+        <FreezeControls board={call.freeze} disabled={!!call.ended.value} />
         <CallControls call={call} />
       </div>
       <aside class="call-side" aria-label="Annotations and chat">

@@ -7,6 +7,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { authRoutes } from "./api/auth.ts";
 import { callRoutes } from "./api/calls.ts";
 import { clientAddress, strictTransportSecurity } from "./api/middleware.ts";
+import { isSnapshotUpload, snapshotRoutes } from "./api/snapshots.ts";
 import { systemRoutes } from "./api/system.ts";
 import { userRoutes } from "./api/users.ts";
 import { pages } from "./pages.ts";
@@ -71,7 +72,7 @@ export function createApp(deps: Deps): Hono<Env> {
     }
     await next();
   });
-  app.use(bodyLimit({
+  const jsonBodyLimit = bodyLimit({
     maxSize: config.limits.bodyBytes,
     onError: () => {
       throw new AppError(
@@ -79,12 +80,14 @@ export function createApp(deps: Deps): Hono<Env> {
         `Body larger than ${config.limits.bodyBytes} bytes`,
       );
     },
-  }));
+  });
+  app.use((c, next) => isSnapshotUpload(c.req.method, c.req.path) ? next() : jsonBodyLimit(c, next));
   app.use(clientAddress(config.trustProxyHops));
   app.use(strictTransportSecurity);
 
   app.route("/", authRoutes(deps));
   app.route("/", callRoutes(deps));
+  app.route("/", snapshotRoutes(deps));
   app.route("/", userRoutes(deps));
   app.route("/", systemRoutes(deps));
   // Pages last: REST routes answer first; form posts to /login fall through to the login page.

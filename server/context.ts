@@ -12,11 +12,16 @@ import type { RingTimers } from "./domain/rings.ts";
 import type { UserService } from "./domain/users.ts";
 import type { LoginLimiter } from "./auth/login_limiter.ts";
 import type { Store } from "./store/store.ts";
+import type { BlobStore } from "./store/blobs.ts";
+import type { SnapshotService } from "./domain/snapshots.ts";
 
 export interface Deps {
   config: Config;
   store: Store;
   clock: Clock;
+  /** Snapshot images (beside the record store). */
+  blobs: BlobStore;
+  snapshots: SnapshotService;
   users: UserService;
   calls: CallService;
   annotations: AnnotationService;

@@ -14,8 +14,10 @@ import { Departures } from "./domain/departures.ts";
 import { GracePeriod } from "./domain/grace.ts";
 import { Presence } from "./domain/presence.ts";
 import { RingTimers } from "./domain/rings.ts";
+import { SnapshotService } from "./domain/snapshots.ts";
 import { UserService } from "./domain/users.ts";
 import { RedisStore } from "./store/redis.ts";
+import type { BlobStore } from "./store/blobs.ts";
 import type { Store } from "./store/store.ts";
 
 export interface BuildOptions {
@@ -25,7 +27,12 @@ export interface BuildOptions {
   secret: string;
 }
 
-export function buildDeps(config: Config, store: Store, log: Logger, opts: BuildOptions): Deps {
+export function buildDeps(
+  config: Config,
+  { store, blobs }: { store: Store; blobs: BlobStore },
+  log: Logger,
+  opts: BuildOptions,
+): Deps {
   const clock = opts.clock ?? systemClock;
   const failed = (what: string) => (event: string, err: unknown) =>
     log.error({ event: `${what}-${event}`, err: String(err) }, `${what} ${event} failed`);
@@ -39,9 +46,19 @@ export function buildDeps(config: Config, store: Store, log: Logger, opts: Build
   const departures = new Departures(calls, rings, presence, clock);
   departures.follow(grace);
   calls.listen({ ended: (call) => annotations.forget(call.callId) });
+  const snapshots = new SnapshotService(
+    blobs,
+    store,
+    calls,
+    config.limits,
+    config.snapshotRetentionDays,
+    clock,
+  );
   return {
     config,
     store,
+    blobs,
+    snapshots,
     clock,
     users,
     presence,
@@ -57,8 +74,9 @@ export function buildDeps(config: Config, store: Store, log: Logger, opts: Build
   };
 }
 
-/** Stops the domain's timers (rings, grace periods, restart recovery). */
+/** Stops the domain's timers (rings, grace periods, restart recovery, snapshot retention). */
 export function stopDomain(deps: Deps): void {
+  deps.snapshots.close();
   deps.rings.close();
   deps.grace.close();
   deps.departures.close();

@@ -15,7 +15,7 @@ import type { Signaling } from "./signaling/io.ts";
 import { createLogger } from "./log.ts";
 import { attachRedisAdapter } from "./signaling/redis_adapter.ts";
 import { migrateUserIds } from "./store/migrate_user_ids.ts";
-import { openStore } from "./store/open.ts";
+import { openBlobStore, openStore } from "./store/open.ts";
 import { RedisStore } from "./store/redis.ts";
 import { logTlsMaterial, readTlsMaterial } from "./tls/certificate.ts";
 
@@ -41,13 +41,17 @@ export async function startServer(config: Config, opts: { clock?: Clock } = {}):
     const warning = await store.persistenceWarning();
     if (warning) log.warn({ event: "redis-persistence" }, warning);
   }
+  const blobs = await openBlobStore(config).catch(async (e) => {
+    await store.close();
+    throw e;
+  });
   const migrated = await migrateUserIds(store);
   if (migrated?.calls) {
     log.info({ event: "store-migrated", to: "username-ids", calls: migrated.calls }, "store upgraded");
   }
   const secret = config.secret ??
     await store.getOrSetMeta("token-secret", randomSecret());
-  const deps = buildDeps(config, store, log, { secret, clock: opts.clock });
+  const deps = buildDeps(config, { store, blobs }, log, { secret, clock: opts.clock });
   const seeded = await deps.users.seed({
     demo: config.demo,
     adminPassword: config.adminPassword,
@@ -72,6 +76,10 @@ export async function startServer(config: Config, opts: { clock?: Clock } = {}):
   });
   const port = (http.server.address() as AddressInfo).port;
   await http.signaling.recover();
+  deps.snapshots.startSweeping(
+    config.snapshotSweepMs,
+    (e) => log.error({ event: "snapshot-sweep", err: String(e) }, "snapshot retention sweep failed"),
+  );
   log.info(
     { event: "listening", port, store: store.kind, version: VERSION },
     "MobiMaint listening",
@@ -90,6 +98,7 @@ export async function startServer(config: Config, opts: { clock?: Clock } = {}):
         await http.close();
         stopDomain(deps);
         await closeAdapter?.();
+        await blobs.close();
         await store.close();
         log.info({ event: "stopped" }, "MobiMaint stopped");
       })(),

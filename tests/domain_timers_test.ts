@@ -8,6 +8,7 @@ import type { Identity } from "../server/auth/tokens.ts";
 import type { Deps } from "../server/context.ts";
 import { buildDeps, stopDomain } from "../server/deps.ts";
 import { createLogger } from "../server/log.ts";
+import { FsBlobStore } from "../server/store/blobs_fs.ts";
 import { KvStore } from "../server/store/kv.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 
@@ -15,7 +16,9 @@ async function domain(env: Record<string, string> = {}) {
   const clock = new FakeClock();
   const config = loadConfig({ MOBIMAINT_RING_TIMEOUT_MS: "30000", MOBIMAINT_GRACE_MS: "2000", ...env });
   const store = await KvStore.open(":memory:");
-  const deps = buildDeps(config, store, createLogger("silent"), { secret: "s".repeat(32), clock });
+  const blobDir = await Deno.makeTempDir({ prefix: "mobimaint-domain-" });
+  const blobs = await FsBlobStore.open(blobDir);
+  const deps = buildDeps(config, { store, blobs }, createLogger("silent"), { secret: "s".repeat(32), clock });
   await deps.users.seed({ demo: true, adminPassword: "admin-pw" });
   const who = async (name: string): Promise<Identity> => {
     const u = (await store.getUserByName(name))!;
@@ -45,6 +48,8 @@ async function domain(env: Record<string, string> = {}) {
     close: async () => {
       stopDomain(deps);
       await store.close();
+      await blobs.close();
+      await Deno.remove(blobDir, { recursive: true });
     },
   };
 }

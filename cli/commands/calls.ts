@@ -28,6 +28,22 @@ export function registerCalls(program: Command): void {
     .addHelpText("after", examples("mobimaint calls show call_m3x1k2_ab12cd34"))
     .action(async (id: string, _opts, cmd: Command) => showCall(await contextOf(cmd), id));
 
+  calls.command("report")
+    .description("save a call's report as one HTML file, snapshots included (participant or Admin)")
+    .argument("<id>", "call id")
+    .requiredOption(
+      "-o, --out <file>",
+      "where to write the report (.html); open it in a browser to print a PDF",
+    )
+    .addHelpText("after", examples("mobimaint calls report call_m3x1k2_ab12cd34 --out report.html"))
+    .action(async (id: string, opts: { out: string }, cmd: Command) => {
+      const { client, out } = await contextOf(cmd);
+      const bytes = await client.download(`/calls/${encodeURIComponent(id)}/report?download=1`);
+      await Deno.writeFile(opts.out, bytes);
+      if (out.json) return out.printJson({ callId: id, file: opts.out, bytes: bytes.byteLength });
+      out.print(`Report of call ${id} written to ${opts.out} (${bytes.byteLength} bytes).`);
+    });
+
   calls.command("end")
     .description("end a call for everyone in it (participant or Admin)")
     .argument("<id>", "call id")

@@ -1,5 +1,5 @@
 /**
- * A canvas over a video element, drawing annotations in the video's frame
+ * A canvas over a video element (or the <img> of a frozen still), drawing annotations in its frame
  * coordinates (normalised, letterbox-aware). When `onCreate` is given, the
  * pointer (or Enter for a pin at the centre) draws with the chosen tool.
  */
@@ -16,7 +16,7 @@ import {
 import type { Annotation, AnnotationKind } from "../../lib/types.ts";
 
 interface Props {
-  video: RefObject<HTMLVideoElement | null>;
+  video: RefObject<HTMLVideoElement | HTMLImageElement | null>;
   annotations: Annotation[];
   tool: AnnotationKind;
   color: string;
@@ -35,7 +35,10 @@ export function AnnotationCanvas(props: Props) {
 
   const frame = (): Rect => {
     const v = props.video.current!;
-    return contentRect(v.clientWidth, v.clientHeight, v.videoWidth, v.videoHeight);
+    const [fw, fh] = v instanceof HTMLImageElement
+      ? [v.naturalWidth, v.naturalHeight]
+      : [v.videoWidth, v.videoHeight];
+    return contentRect(v.clientWidth, v.clientHeight, fw, fh);
   };
 
   const redraw = () => {
@@ -69,11 +72,13 @@ export function AnnotationCanvas(props: Props) {
     // `resize` fires when the intrinsic frame size changes (rotation, camera switch, resolution change).
     v.addEventListener("resize", redraw);
     v.addEventListener("loadedmetadata", redraw);
+    v.addEventListener("load", redraw); // a still's <img>
     globalThis.addEventListener("orientationchange", redraw);
     return () => {
       ro.disconnect();
       v.removeEventListener("resize", redraw);
       v.removeEventListener("loadedmetadata", redraw);
+      v.removeEventListener("load", redraw);
       globalThis.removeEventListener("orientationchange", redraw);
     };
   }, []);

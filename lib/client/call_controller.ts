@@ -6,8 +6,10 @@
  */
 import { signal } from "@preact/signals";
 import type { Me } from "../history.ts";
+import type { CallDetail } from "../types.ts";
 import { apiJson } from "./api.ts";
 import { CallBoard } from "./call_board.ts";
+import { FreezeBoard } from "./freeze_board.ts";
 import { LocalMedia } from "./local_media.ts";
 import { PeerSession, type PeerSignal } from "./peer.ts";
 import { assessQuality, type Quality, sampleStats, type StatsSample } from "./quality.ts";
@@ -30,6 +32,8 @@ export class CallController {
   readonly board: CallBoard;
   /** This page's camera and microphone. */
   readonly media: LocalMedia;
+  /** The frozen frame and the call's snapshots. */
+  readonly freeze: FreezeBoard;
   /** Names of server events received, in order (diagnostics and tests). */
   readonly events: string[] = [];
   /** Signaling connections made (1 + reconnects) and ICE restarts requested. */
@@ -54,6 +58,12 @@ export class CallController {
       warn,
       (track) => this.session?.replaceVideoTrack(track) ?? Promise.resolve(),
     );
+    this.freeze = new FreezeBoard(
+      callId,
+      me.role === "Technician",
+      () => this.media.stream.value?.getVideoTracks()[0],
+      warn,
+    );
   }
 
   get peerName(): string {
@@ -65,8 +75,10 @@ export class CallController {
     const [media, ice] = await Promise.all([
       this.media.open(),
       apiJson<{ iceServers: RTCIceServer[] }>("GET", "/api/ice-servers").catch(() => ({ iceServers: [] })),
-      apiJson<{ participants: { userId: string; username: string }[] }>("GET", path)
-        .then((c) => this.addNames(c.participants)).catch(() => {}),
+      apiJson<CallDetail>("GET", path).then((c) => {
+        this.addNames(c.participants);
+        this.freeze.load(c);
+      }).catch(() => {}),
     ]);
     if (this.stopped) return media.getTracks().forEach((t) => t.stop());
     this.iceServers = ice.iceServers;
@@ -161,6 +173,7 @@ export class CallController {
         this.onSignal(from, { type: "candidate", candidate: candidate as RTCIceCandidateInit | null }),
     );
     this.board.attach(s);
+    this.freeze.attach(s);
     s.on(
       "call-ended",
       ({ from }) =>

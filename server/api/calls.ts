@@ -29,7 +29,9 @@ export function callRoutes(deps: Deps) {
       return c.json<CallsResponse>({ totalCalls: list.length, totalUsers: all.length, calls: list });
     })
     .get("/api/calls/:id", requireAuth(deps), async (c) => {
-      return c.json<CallDetailResponse>(await calls.detail(c.get("identity"), c.req.param("id")));
+      const callId = c.req.param("id");
+      const detail = await calls.detail(c.get("identity"), callId);
+      return c.json<CallDetailResponse>({ ...detail, snapshots: await deps.snapshots.list(callId) });
     })
     .post("/api/calls/:id/end", requireAuth(deps), async (c) => {
       const { reason } = await jsonBody(c, endCallBody);

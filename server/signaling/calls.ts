@@ -91,6 +91,7 @@ export class CallSignaling {
     });
     socket.emit("existing-annotations", { callId, annotations });
     socket.emit("existing-chat", { callId, messages });
+    if (call.frozen) socket.emit("frame-frozen", { ...call.frozen, callId });
     socket.to(rooms.call(callId)).emit("user-joined", {
       userId: who.userId,
       role: who.role,

@@ -15,6 +15,7 @@ import { RecoveryAdapter } from "./recovery_adapter.ts";
 import { guardRecovery } from "./recovery_guard.ts";
 import { registerRelay } from "./relay.ts";
 import { rooms } from "./rooms.ts";
+import { registerSnapshots, relaySnapshotEvents } from "./snapshots.ts";
 import type { IoServer } from "./types.ts";
 
 export interface Signaling {
@@ -54,6 +55,7 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
   const presence = new SocketPresence(io, deps);
   const calls = new CallSignaling(io, deps);
 
+  const stopSnapshotEvents = relaySnapshotEvents(io, deps);
   io.use(authenticate(deps.tokens));
   io.on("connection", (socket) => {
     const who = socket.data.identity;
@@ -84,6 +86,7 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
     calls.register(socket, h);
     registerRelay(io, deps, socket, h);
     registerAnnotations(deps, socket, h);
+    registerSnapshots(deps, socket, h);
 
     socket.on("disconnect", () => {
       h.limiter.delete(socket.id).catch(() => {});
@@ -117,6 +120,7 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
       io.local.emit("server-shutdown", { message: "Server is restarting; reconnecting shortly" });
       cluster?.close();
       calls.close();
+      stopSnapshotEvents();
       await new Promise<void>((resolve) => setTimeout(resolve, 50)); // let the notice flush
       // Ends each session as "server shutting down" (no disconnect packet): clients reconnect on their own,
       // and with the Redis adapter the sessions are saved for another node to resume.
