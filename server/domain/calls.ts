@@ -4,23 +4,14 @@
  * what happened through `events`; transports decide whom to tell.
  */
 import type { Identity } from "../auth/tokens.ts";
-import type {
-  CallDetail,
-  CallRecord,
-  CallSummary,
-  EndReason,
-  Participant,
-  TimelineEntry,
-} from "../../lib/types.ts";
+import type { CallDetail, CallRecord, CallSummary, Participant } from "../../lib/types.ts";
 import { callDuration } from "../../lib/call_time.ts";
-import { idSchema } from "../../lib/protocol.ts";
 import type { HistoryPage, Store } from "../store/store.ts";
+import { finish, isParticipant, log, type Member, newCallId, validCallId } from "./call_rules.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import { AppError, conflict, forbidden, notFound, parseOrThrow } from "./errors.ts";
+import { AppError, conflict, forbidden, notFound } from "./errors.ts";
 import { Listeners } from "./listeners.ts";
 import type { Presence } from "./presence.ts";
-
-const MAX_TIMELINE = 500;
 
 /** What happens to calls, for any number of subscribers (signaling, ring timers, departures, metrics). */
 export interface CallEvents {
@@ -34,48 +25,6 @@ export interface CallEvents {
   entered(call: CallRecord, userId: string): void;
   /** `userId` left the call room: "left" (end-call) or "dropped" (gone past the grace period). */
   left(call: CallRecord, userId: string, how: "left" | "dropped"): void;
-}
-
-const newCallId = (now: number) => `call_${now.toString(36)}_${crypto.randomUUID().slice(0, 8)}`;
-
-/** A call id as the store can hold it; anything else (e.g. 3,000 characters in a URL) is BAD_REQUEST. */
-const validCallId = (callId: string) => parseOrThrow(idSchema, callId);
-
-/** Who acts on a call: the username on the wire, and since when that user exists. */
-export type Member = Pick<Identity, "userId" | "since">;
-
-/**
- * A participant is named by username; a call made before the user was created belongs to an earlier
- * user of the same name (deleted since), whose rights do not carry over.
- */
-export const isParticipant = (call: CallRecord, who: Member) =>
-  call.createdAt >= who.since && call.participants.some((p) => p.userId === who.userId);
-
-export const presentUsers = (call: CallRecord) =>
-  call.participants.filter((p) => p.present).map((p) => p.userId);
-
-function log(
-  call: CallRecord,
-  entry: Omit<TimelineEntry, "at">,
-  at: number,
-): void {
-  call.timeline.push({ at, ...entry });
-  if (call.timeline.length > MAX_TIMELINE) {
-    call.timeline.splice(1, call.timeline.length - MAX_TIMELINE);
-  }
-}
-
-function finish(call: CallRecord, now: number, reason: EndReason, by?: string): CallRecord {
-  call.status = "ended";
-  call.endedAt = now;
-  call.endReason = reason;
-  delete call.ringing;
-  for (const p of call.participants) {
-    if (p.present) p.leftAt = now;
-    p.present = false;
-  }
-  log(call, { type: "ended", userId: by, detail: reason }, now);
-  return call;
 }
 
 export class CallService {
@@ -420,3 +369,4 @@ export class CallService {
 }
 
 export type { Participant };
+export { isParticipant, type Member, presentUsers } from "./call_rules.ts";

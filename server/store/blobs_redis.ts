@@ -6,7 +6,8 @@
  * hash tag. Durability follows the Redis persistence settings (see redis.ts).
  */
 import { Buffer } from "node:buffer";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import { connectRedis } from "./redis_connect.ts";
 import type { BlobMeta, BlobStore } from "./blobs.ts";
 
 const SCRIPTS = {
@@ -42,22 +43,7 @@ export class RedisBlobStore implements BlobStore {
   private constructor(private readonly redis: ScriptClient, private readonly prefix: string) {}
 
   static async open(url: string, opts: { prefix?: string } = {}): Promise<RedisBlobStore> {
-    const redis = new Redis(url, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 1,
-      connectTimeout: 5_000,
-      retryStrategy: (times) => Math.min(times * 100, 2_000),
-    });
-    redis.on("error", () => {});
-    for (const [name, s] of Object.entries(SCRIPTS)) {
-      redis.defineCommand(name, { numberOfKeys: s.keys, lua: s.lua });
-    }
-    try {
-      await redis.connect();
-    } catch (e) {
-      redis.disconnect();
-      throw new Error(`cannot connect to Redis: ${e instanceof Error ? e.message : e}`);
-    }
+    const redis = await connectRedis(url, SCRIPTS);
     return new RedisBlobStore(redis as ScriptClient, opts.prefix ?? "{mobimaint}:");
   }
 
