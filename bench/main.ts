@@ -9,6 +9,8 @@
  *   deno task bench --url http://host:3000 --admin-password PW   # against a running server (no RSS, no cold start)
  *   deno task bench --legacy-presence     # clients take presence one event per change, as old mobile clients
  *   deno task bench --freeze              # only freeze frame and snapshot uploads, in Chromium (bench/freeze.ts)
+ *   deno task bench --compat              # old clients' workload, side by side with the replaced server and a
+ *                                         # bare relay (bench/compat/main.ts; --clients, --peers, --calls, --messages)
  */
 import { cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
@@ -42,9 +44,25 @@ const { values: args } = parseArgs({
     "skip-cold": { type: "boolean", default: false },
     "legacy-presence": { type: "boolean", default: false },
     freeze: { type: "boolean", default: false },
+    compat: { type: "boolean", default: false },
+    peers: { type: "string", default: "replaced,bare" },
+    messages: { type: "string", default: "10000" },
     freezes: { type: "string", default: "20" },
   },
 });
+if (args.compat) {
+  const { compatBench } = await import("./compat/main.ts");
+  await compatBench({
+    sizes: (args.quick ? "40" : args.clients === "1000,3000,10000" ? "1000,3000" : args.clients).split(",")
+      .map(Number),
+    peers: args.peers.split(",").filter(Boolean) as ("replaced" | "bare")[],
+    calls: args.quick ? 5 : args.calls === "100" ? 50 : Number(args.calls),
+    messages: args.quick ? 200 : Number(args.messages),
+    rate: args.quick ? 200 : Number(args.rate),
+    out: args.out === "bench/results/latest.json" ? "bench/results/compat.json" : args.out,
+  });
+  Deno.exit(0);
+}
 if (args.freeze) {
   const { freezeBench } = await import("./freeze.ts");
   await freezeBench({ freezes: Number(args.freezes), out: "bench/results/freeze.json" });
