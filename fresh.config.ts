@@ -62,6 +62,8 @@ export interface Config {
   /** Multi-node: how often each node looks for rings past their timeout whose node died. */
   ringSweepMs: number;
   logLevel: string;
+  /** `GET /metrics` is served only when set, and only to `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string;
   limits: Limits;
 }
 
@@ -88,6 +90,12 @@ function tlsPaths(cert: string | undefined, key: string | undefined): TlsPaths |
     throw new Error("MOBIMAINT_TLS_CERT and MOBIMAINT_TLS_KEY must be set together");
   }
   return { certPath: cert, keyPath: key };
+}
+
+function metricsToken(v: string | undefined): string | undefined {
+  if (!v) return undefined;
+  if (v.length < 16) throw new Error("MOBIMAINT_METRICS_TOKEN must be at least 16 characters");
+  return v;
 }
 
 function proxyHops(v: string | undefined): number {
@@ -123,6 +131,7 @@ export function loadConfig(
     ringSweepMs: n("MOBIMAINT_RING_SWEEP_MS", 5_000),
     presenceFlushMs: n("MOBIMAINT_PRESENCE_FLUSH_MS", 250),
     logLevel: env.MOBIMAINT_LOG_LEVEL || "info",
+    metricsToken: metricsToken(env.MOBIMAINT_METRICS_TOKEN),
     limits: {
       bodyBytes: n("MOBIMAINT_LIMIT_BODY_BYTES", 64 * 1024),
       socketMessageBytes: n("MOBIMAINT_LIMIT_SOCKET_BYTES", 256 * 1024),

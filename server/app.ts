@@ -9,6 +9,7 @@ import { callRoutes } from "./api/calls.ts";
 import { clientAddress, strictTransportSecurity } from "./api/middleware.ts";
 import { systemRoutes } from "./api/system.ts";
 import { userRoutes } from "./api/users.ts";
+import { httpMetrics, metricsRoutes } from "./metrics/http.ts";
 import { pages } from "./pages.ts";
 import { RateLimitedError } from "./auth/login_limiter.ts";
 import type { Deps, Env } from "./context.ts";
@@ -32,6 +33,7 @@ export function originAllowed(
 export function createApp(deps: Deps): Hono<Env> {
   const app = new Hono<Env>();
   const { config } = deps;
+  if (deps.metrics) app.use(httpMetrics(deps.metrics));
 
   app.use(secureHeaders({
     contentSecurityPolicy: {
@@ -87,6 +89,7 @@ export function createApp(deps: Deps): Hono<Env> {
   app.route("/", callRoutes(deps));
   app.route("/", userRoutes(deps));
   app.route("/", systemRoutes(deps));
+  app.route("/", metricsRoutes(deps));
   // Pages last: REST routes answer first; form posts to /login fall through to the login page.
   app.use("*", pages(deps));
 

@@ -7,6 +7,7 @@ import type { CallService } from "./domain/calls.ts";
 import type { Presence } from "./domain/presence.ts";
 import type { UserService } from "./domain/users.ts";
 import type { LoginLimiter } from "./auth/login_limiter.ts";
+import type { Metrics } from "./metrics/metrics.ts";
 import type { Store } from "./store/store.ts";
 
 export interface Deps {
@@ -19,6 +20,8 @@ export interface Deps {
   tokens: TokenService;
   loginLimiter: LoginLimiter;
   log: Logger;
+  /** Prometheus series; undefined unless MOBIMAINT_METRICS_TOKEN is set. */
+  metrics?: Metrics;
   startedAt: number;
   /** Number of connected sockets on this node (0 until signaling is attached). */
   connections: () => number;

@@ -4,6 +4,7 @@
  * and by the tests, which start it on port 0.
  */
 import type { AddressInfo } from "node:net";
+import { hostname } from "node:os";
 import { type Config, VERSION } from "../fresh.config.ts";
 import { LoginLimiter } from "./auth/login_limiter.ts";
 import { TokenService } from "./auth/tokens.ts";
@@ -16,6 +17,8 @@ import { createApp } from "./app.ts";
 import { loadPages } from "./pages.ts";
 import { createHttpServer } from "./http.ts";
 import { createLogger } from "./log.ts";
+import { Metrics } from "./metrics/metrics.ts";
+import { instrumentStore } from "./metrics/store.ts";
 import { attachRedisAdapter } from "./signaling/redis_adapter.ts";
 import { openStore } from "./store/open.ts";
 import { RedisStore } from "./store/redis.ts";
@@ -37,17 +40,22 @@ export interface RunningServer {
 export async function startServer(config: Config): Promise<RunningServer> {
   const log = createLogger(config.logLevel);
   const tls = config.tls ? await readTlsMaterial(config.tls) : undefined; // fail before opening the store
-  const store = await openStore(config);
-  if (store instanceof RedisStore) {
-    const warning = await store.persistenceWarning();
+  const opened = await openStore(config);
+  if (opened instanceof RedisStore) {
+    const warning = await opened.persistenceWarning();
     if (warning) log.warn({ event: "redis-persistence" }, warning);
   }
+  const metrics = config.metricsToken
+    ? new Metrics({ connections: () => deps.connections(), store: opened })
+    : undefined;
+  const store = metrics ? instrumentStore(opened, metrics) : opened;
   const secret = config.secret ??
     await store.getOrSetMeta("token-secret", randomSecret());
   const presence = new Presence();
   const users = new UserService(store);
   // With the embedded store this process makes every change, so its call cache is never stale.
   const calls = new CallService(store, presence, store.kind === "kv" ? Infinity : 1000);
+  metrics?.observeCalls(calls);
   const deps: Deps = {
     config,
     store,
@@ -56,8 +64,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
     calls,
     annotations: new AnnotationService(store, calls, config.limits),
     tokens: new TokenService(secret, config.tokenTtlSec, store),
-    loginLimiter: new LoginLimiter(config.limits, store instanceof RedisStore ? store.connection : undefined),
+    loginLimiter: new LoginLimiter(
+      config.limits,
+      opened instanceof RedisStore ? opened.connection : undefined,
+    ),
     log,
+    metrics,
     startedAt: Date.now(),
     connections: () => 0,
     disconnectUser: () => Promise.resolve(),
@@ -85,6 +97,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     http.server.listen(config.port, config.host, () => resolve());
   });
   const port = (http.server.address() as AddressInfo).port;
+  metrics?.setNode(`${hostname()}:${port}`);
   await http.signaling.recover();
   log.info(
     { event: "listening", port, store: store.kind, version: VERSION },

@@ -21,6 +21,8 @@ const MAX_TIMELINE = 500;
 export interface CallEvents {
   /** The call ended; `by` is who ended it (undefined: the system, e.g. a timeout). */
   ended(call: CallRecord, by: string | undefined): void;
+  /** A ring stopped: "accepted", or why not (the call's end reason: rejected, timeout, cancelled...). */
+  ringEnded(call: CallRecord, outcome: string): void;
 }
 
 const newCallId = () => `call_${Date.now().toString(36)}_${crypto.randomUUID().slice(0, 8)}`;
@@ -62,7 +64,7 @@ function finish(call: CallRecord, reason: EndReason, by?: string): CallRecord {
 }
 
 export class CallService {
-  events: CallEvents = { ended: () => {} };
+  private readonly listeners: Partial<CallEvents>[] = [];
 
   /**
    * Recent call records, for the hot paths (every relayed message, every
@@ -76,6 +78,11 @@ export class CallService {
     private readonly presence: Presence,
     private readonly cacheTtlMs = 1000,
   ) {}
+
+  /** Tells `listener` of what happens to calls from now on (transports, metrics). */
+  listen(listener: Partial<CallEvents>): void {
+    this.listeners.push(listener);
+  }
 
   private remember(call: CallRecord): void {
     this.cache.delete(call.callId); // re-insert: Map order doubles as least-recently-written first
@@ -145,9 +152,14 @@ export class CallService {
     if (!r) throw notFound(`Call ${callId} not found`);
     this.remember(r.call);
     this.syncBusy(r.call, rungBefore);
+    if (r.changed && rungBefore && !r.call.ringing) {
+      const outcome = r.call.status === "active" ? "accepted" : r.call.endReason ?? "ended";
+      for (const l of this.listeners) l.ringEnded?.(r.call, outcome);
+    }
     if (r.changed && r.call.status === "ended") {
       // `by` is the last timeline entry's user (set by finish()).
-      this.events.ended(r.call, r.call.timeline.at(-1)?.userId);
+      const by = r.call.timeline.at(-1)?.userId;
+      for (const l of this.listeners) l.ended?.(r.call, by);
     }
     return r;
   }

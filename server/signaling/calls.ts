@@ -26,7 +26,7 @@ export class CallSignaling {
   private sweepTimer?: ReturnType<typeof setInterval>;
 
   constructor(private readonly io: IoServer, private readonly deps: Deps) {
-    deps.calls.events = { ended: (call, by) => this.onEnded(call, by) };
+    deps.calls.listen({ ended: (call, by) => this.onEnded(call, by) });
   }
 
   register(socket: IoSocket, h: HandlerDeps): void {
