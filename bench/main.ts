@@ -8,6 +8,7 @@
  *   deno task bench --quick               # tiny run (used by tests/bench_test.ts)
  *   deno task bench --url http://host:3000 --admin-password PW   # against a running server (no RSS, no cold start)
  *   deno task bench --legacy-presence     # clients take presence one event per change, as old mobile clients
+ *   deno task bench --metrics-cost        # relay throughput with /metrics off vs on (--rounds, --calls, --seconds)
  */
 import { cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
@@ -22,6 +23,7 @@ import { relay } from "./phases/relay.ts";
 import { storm } from "./phases/storm.ts";
 import { type BenchUser, provision, provisionRemote } from "./provision.ts";
 import { type ServerProcess, startServerProcess } from "./server_process.ts";
+import { metricsCost } from "./metrics_cost.ts";
 import { sleep } from "./stats.ts";
 
 const { values: args } = parseArgs({
@@ -40,6 +42,9 @@ const { values: args } = parseArgs({
     "skip-storms": { type: "boolean", default: false },
     "skip-cold": { type: "boolean", default: false },
     "legacy-presence": { type: "boolean", default: false },
+    "metrics-cost": { type: "boolean", default: false },
+    rounds: { type: "string", default: "3" },
+    window: { type: "string", default: "4" },
   },
 });
 const quick = args.quick;
@@ -55,6 +60,8 @@ const cfg = {
   setupCount: quick ? 10 : Number(args["setup-count"]),
   setupPairs: quick ? 5 : 20,
 };
+
+if (args["metrics-cost"]) await runMetricsCost();
 
 const secret = crypto.randomUUID() + crypto.randomUUID();
 const dataDir = await Deno.makeTempDir({ prefix: "mobimaint-bench-" });
@@ -224,3 +231,49 @@ await Deno.mkdir(args.out.split("/").slice(0, -1).join("/") || ".", { recursive:
 await Deno.writeTextFile(args.out, JSON.stringify(results, null, 2) + "\n");
 console.log(`results written to ${args.out}`);
 Deno.exit(0);
+
+/** --metrics-cost: its own run and results file (bench/results/metrics-cost.json unless --out is given). */
+async function runMetricsCost(): Promise<never> {
+  const opts = {
+    rounds: quick ? 1 : Number(args.rounds),
+    calls: quick ? 4 : Math.min(Number(args.calls), 20),
+    seconds: quick ? 1 : Number(args.seconds === "10" ? 5 : args.seconds),
+    window: Number(args.window),
+  };
+  console.log(
+    `relay throughput, metrics off vs on: ${opts.rounds} rounds of each, ${opts.calls} calls, ` +
+      `${opts.window} offers in flight per call, ${opts.seconds} s each…`,
+  );
+  const r = await metricsCost(opts);
+  const t = new Table({
+    head: ["metrics", "relayed/s (median)", "server CPU µs/message (median)"],
+    style: { head: [] },
+  });
+  t.push(["off", r.off.relayedPerSec, r.off.serverCpuUsPerMessage], [
+    "on",
+    r.on.relayedPerSec,
+    r.on.serverCpuUsPerMessage,
+  ]);
+  console.log(t.toString());
+  console.log(
+    `throughput cost ${r.throughputCostPct} %, server CPU per message ${r.cpuCostPct} % (target < 3 %);\n` +
+      `the metrics' own work: ${r.metricsPathUsPerMessage} µs per relayed message, ${r.metricsPathPct} % of ` +
+      `the server's CPU per message (metrics off)`,
+  );
+  const load = Deno.loadavg().map((l) => l.toFixed(1)).join(" ");
+  console.log(
+    `load average at the end: ${load} on ${cpus().length} cores (a shared machine: see the spread)`,
+  );
+  const out = args.out === "bench/results/latest.json" ? "bench/results/metrics-cost.json" : args.out;
+  await Deno.writeTextFile(
+    out,
+    JSON.stringify({ date: new Date().toISOString(), commit: await gitCommit(), ...r }, null, 2) + "\n",
+  );
+  console.log(`results written to ${out}`);
+  Deno.exit(0);
+}
+
+async function gitCommit(): Promise<string> {
+  const git = new Deno.Command("git", { args: ["rev-parse", "--short", "HEAD"], stderr: "null" });
+  return new TextDecoder().decode((await git.output()).stdout).trim();
+}
