@@ -257,6 +257,7 @@ async function runMetricsCost(): Promise<never> {
   console.log(t.toString());
   console.log(
     `throughput cost ${r.throughputCostPct} %, server CPU per message ${r.cpuCostPct} % (target < 3 %);\n` +
+      `paired rounds: throughput cost ${r.pairedThroughputCostPct} %, CPU per message ${r.pairedCpuCostPct} %;\n` +
       `the metrics' own work: ${r.metricsPathUsPerMessage} µs per relayed message, ${r.metricsPathPct} % of ` +
       `the server's CPU per message (metrics off)`,
   );

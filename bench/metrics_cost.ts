@@ -92,6 +92,12 @@ export async function metricsCost(opts: MetricsCostOptions) {
     };
   };
   const off = side("off"), on = side("on");
+  // Each "on" round against the "off" round just before it: load that drifts over the run cancels out.
+  const pairs = off.runs.map((o, i) => ({ o, n: on.runs[i] }));
+  const pairedPct = (f: (r: ThroughputResult) => number, lessIsCost: boolean) =>
+    Math.round(
+      median(pairs.map(({ o, n }) => ((lessIsCost ? f(o) - f(n) : f(n) - f(o)) / f(o)) * 100)) * 10,
+    ) / 10;
   const pathUs = metricsPathUsPerMessage();
   const pct = (more: number, base: number) => Math.round(((more - base) / base) * 1000) / 10;
   return {
@@ -102,6 +108,9 @@ export async function metricsCost(opts: MetricsCostOptions) {
     throughputCostPct: -pct(on.relayedPerSec, off.relayedPerSec) || 0,
     /** Extra server CPU per relayed message with metrics on, % of the off median. */
     cpuCostPct: pct(on.serverCpuUsPerMessage, off.serverCpuUsPerMessage),
+    /** The same two figures as medians of the per-pair differences (each on round vs the off round before it). */
+    pairedThroughputCostPct: pairedPct((r) => r.relayedPerSec, true),
+    pairedCpuCostPct: pairedPct((r) => r.serverCpuUsPerMessage, false),
     /** The metrics' own work per relayed message (timed alone), and its share of the off median's CPU. */
     metricsPathUsPerMessage: pathUs,
     metricsPathPct: Math.round((pathUs / off.serverCpuUsPerMessage) * 1000) / 10,

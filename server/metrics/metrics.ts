@@ -7,6 +7,7 @@ import client from "prom-client";
 import type { CallRecord } from "../../lib/types.ts";
 import type { CallService } from "../domain/calls.ts";
 import type { Store } from "../store/store.ts";
+import { type CounterSeries, FastCounter, FastHistogram, type HistogramSeries } from "./fast.ts";
 
 /** Socket events are handled in well under a millisecond; store commits take a few. */
 const FAST_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
@@ -47,25 +48,25 @@ export class Metrics {
     buckets: HTTP_BUCKETS,
     registers: [this.registry],
   });
-  private readonly socketEvents = new client.Counter({
-    name: "mobimaint_socket_events_total",
-    help: "Socket.IO events received, by event name and outcome (ok or the error code)",
-    labelNames: ["event", "outcome"] as const,
-    registers: [this.registry],
-  });
-  private readonly socketEventDuration = new client.Histogram({
-    name: "mobimaint_socket_event_duration_seconds",
-    help: "Socket.IO event handling time (rate limit, validation, handler) by event name",
-    labelNames: ["event"] as const,
-    buckets: FAST_BUCKETS,
-    registers: [this.registry],
-  });
-  private readonly relays = new client.Counter({
-    name: "mobimaint_relayed_messages_total",
-    help: "WebRTC signaling messages relayed to the other participant, by type",
-    labelNames: ["type"] as const,
-    registers: [this.registry],
-  });
+  private readonly socketEvents = new FastCounter(
+    this.registry,
+    "mobimaint_socket_events_total",
+    "Socket.IO events received, by event name and outcome (ok or the error code)",
+    ["event", "outcome"],
+  );
+  private readonly socketEventDuration = new FastHistogram(
+    this.registry,
+    "mobimaint_socket_event_duration_seconds",
+    "Socket.IO event handling time (rate limit, validation, handler) by event name",
+    ["event"],
+    FAST_BUCKETS,
+  );
+  private readonly relays = new FastCounter(
+    this.registry,
+    "mobimaint_relayed_messages_total",
+    "WebRTC signaling messages relayed to the other participant, by type",
+    ["type"],
+  );
   private readonly callsEnded = new client.Counter({
     name: "mobimaint_calls_ended_total",
     help: "Calls ended by this node, by reason",
@@ -98,9 +99,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  /** Label children looked up once per label set: the relay path must not hash labels per message. */
-  private readonly eventChildren = new Map<string, client.Histogram.Internal<"event">>();
-  private readonly outcomeChildren = new Map<string, client.Counter.Internal>();
+  /** event → its duration series and its outcome → count series, so a message costs no label lookups. */
+  private readonly eventSeries = new Map<
+    string,
+    { duration: HistogramSeries; outcomes: Map<string, CounterSeries> }
+  >();
+  private readonly relaySeries = new Map<string, CounterSeries>();
 
   constructor(sources: MetricsSources) {
     client.collectDefaultMetrics({ register: this.registry, prefix: "" });
@@ -118,7 +122,14 @@ export class Metrics {
       labelNames: ["state"] as const,
       registers: [this.registry],
       async collect() {
-        const counts = countByState(await sources.store.listOpenCalls());
+        let open: CallRecord[];
+        try {
+          open = await sources.store.listOpenCalls();
+        } catch {
+          this.reset(); // store unreachable (health says so): no value rather than a stale one or a failed scrape
+          return;
+        }
+        const counts = countByState(open);
         for (const state of CALL_STATES) this.set({ state }, counts[state]);
       },
     });
@@ -143,17 +154,23 @@ export class Metrics {
   }
 
   socketEvent(event: string, outcome: string, seconds: number): void {
-    let duration = this.eventChildren.get(event);
-    if (!duration) this.eventChildren.set(event, duration = this.socketEventDuration.labels(event));
-    duration.observe(seconds);
-    const key = `${event}\n${outcome}`;
-    let count = this.outcomeChildren.get(key);
-    if (!count) this.outcomeChildren.set(key, count = this.socketEvents.labels(event, outcome));
-    count.inc();
+    let e = this.eventSeries.get(event);
+    if (!e) {
+      this.eventSeries.set(
+        event,
+        e = { duration: this.socketEventDuration.series(event), outcomes: new Map() },
+      );
+    }
+    this.socketEventDuration.observe(e.duration, seconds);
+    let count = e.outcomes.get(outcome);
+    if (!count) e.outcomes.set(outcome, count = this.socketEvents.series(event, outcome));
+    count.value++;
   }
 
   relayed(type: string): void {
-    this.relays.inc({ type });
+    let s = this.relaySeries.get(type);
+    if (!s) this.relaySeries.set(type, s = this.relays.series(type));
+    s.value++;
   }
 
   presenceFlushed(seconds: number): void {
