@@ -1,7 +1,8 @@
 /** `GET /metrics`: off by default, behind its token, and the series move during a real call. */
 import assert from "node:assert/strict";
 import { parseMetrics, quantile, type Sample, total } from "../lib/prometheus.ts";
-import { startActiveCall } from "./helpers/calls.ts";
+import { connectPair, startActiveCall } from "./helpers/calls.ts";
+import { startTwoNodes } from "./helpers/redis.ts";
 import { api, login, startTestServer } from "./helpers/server.ts";
 import { assertRoundTrip, connect, send, sleep } from "./helpers/sockets.ts";
 
@@ -170,5 +171,36 @@ Deno.test("metrics: rings that are not answered are counted by outcome", async (
     techSocket.close();
     expertSocket.close();
     await server.close();
+  }
+});
+
+Deno.test("metrics: two nodes on Redis each report their own series under their own node label", async () => {
+  const { a, b, close } = await startTwoNodes({ MOBIMAINT_METRICS_TOKEN: TOKEN });
+  const { tech, expert, techSocket, expertSocket } = await connectPair(a.url, b.url);
+  try {
+    const callId = await startActiveCall(a.url, tech.token, techSocket, expertSocket, expert.userId);
+    await assertRoundTrip(
+      { socket: techSocket, userId: tech.userId },
+      { socket: expertSocket, userId: expert.userId },
+      callId,
+    );
+    const [onA, onB] = await Promise.all([scrape(a.url), scrape(b.url)]);
+    const nodeOf = (s: Sample[]) => s.find((x) => x.name === "mobimaint_socket_connections")!.labels.node;
+    assert.equal(nodeOf(onA), `${Deno.hostname()}:${a.port}`);
+    assert.equal(nodeOf(onB), `${Deno.hostname()}:${b.port}`);
+    assert.equal(total(onA, "mobimaint_socket_connections"), 1, "the technician is on A");
+    assert.equal(total(onB, "mobimaint_socket_connections"), 1, "the expert is on B");
+    // Each node counts the events its own sockets sent: the offer on A, the answer on B.
+    assert.equal(total(onA, "mobimaint_relayed_messages_total", { type: "offer" }), 1);
+    assert.equal(total(onA, "mobimaint_relayed_messages_total", { type: "answer" }), 0);
+    assert.equal(total(onB, "mobimaint_relayed_messages_total", { type: "answer" }), 1);
+    assert.equal(total(onB, "mobimaint_rings_total", { outcome: "accepted" }), 1, "the expert accepted on B");
+    // Open calls come from the shared store: the same on both.
+    assert.equal(total(onA, "mobimaint_calls", { state: "active" }), 1);
+    assert.equal(total(onB, "mobimaint_calls", { state: "active" }), 1);
+  } finally {
+    techSocket.close();
+    expertSocket.close();
+    await close();
   }
 });
