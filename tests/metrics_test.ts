@@ -4,7 +4,7 @@ import { parseMetrics, quantile, type Sample, total } from "../lib/prometheus.ts
 import { connectPair, startActiveCall } from "./helpers/calls.ts";
 import { startTwoNodes } from "./helpers/redis.ts";
 import { api, login, startTestServer } from "./helpers/server.ts";
-import { assertRoundTrip, connect, send, sleep } from "./helpers/sockets.ts";
+import { assertRoundTrip, connect, next, send, sleep } from "./helpers/sockets.ts";
 
 const TOKEN = "metrics-test-token-0123456789";
 
@@ -139,7 +139,7 @@ Deno.test("metrics: the series move during a real call", async () => {
 });
 
 Deno.test("metrics: rings that are not answered are counted by outcome", async () => {
-  const server = await startTestServer({ MOBIMAINT_METRICS_TOKEN: TOKEN, MOBIMAINT_RING_TIMEOUT_MS: "200" });
+  const server = await startTestServer({ MOBIMAINT_METRICS_TOKEN: TOKEN, MOBIMAINT_RING_TIMEOUT_MS: "1500" });
   const { url } = server;
   const tech = await login(url, "user1", "P");
   const expert = await login(url, "user2", "P");
@@ -156,11 +156,12 @@ Deno.test("metrics: rings that are not answered are counted by outcome", async (
     assert.equal(total(await scrape(url), "mobimaint_calls", { state: "ringing" }), 1);
     assert.equal((await send(techSocket, "call-cancel", { callId: cancelled })).ok, true);
     const unanswered = await newCall();
+    const timedOut = next(techSocket, "call-response", 5000, (p) => p.callId === unanswered);
     assert.equal(
       (await send(techSocket, "call-request", { callId: unanswered, to: expert.userId })).ok,
       true,
     );
-    await sleep(500);
+    assert.equal((await timedOut).reason, "timeout");
     const m = await scrape(url);
     assert.equal(total(m, "mobimaint_rings_total", { outcome: "rejected" }), 1);
     assert.equal(total(m, "mobimaint_rings_total", { outcome: "cancelled" }), 1);

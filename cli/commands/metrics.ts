@@ -23,8 +23,8 @@ export function registerMetrics(program: Command): void {
     .addHelpText(
       "after",
       examples(
-        "MOBIMAINT_METRICS_TOKEN=... mobimaint metrics --server https://mobimaint.example.com",
-        "mobimaint metrics --json",
+        "mobimaint metrics --server https://mobimaint.example.com   # MOBIMAINT_METRICS_TOKEN set",
+        "mobimaint metrics --json | jq .p95Ms",
       ) + "\nBehind a load balancer each scrape reaches one node: the summary names it.\n",
     )
     .action(async (opts: { metricsToken?: string }, cmd: Command) => {
