@@ -116,6 +116,7 @@ Deno.test("metrics: the series move during a real call", async () => {
     assert.equal(detail.status, 200);
     await api(url, "GET", "/api/calls/nope", { token: tech.token });
     await api(url, "GET", "/no/such/page/at/all", {});
+    await api(url, "POST", "/api/users", { headers: { origin: "https://evil.example" }, body: {} });
 
     assert.equal((await send(techSocket, "end-call", { callId })).ok, true);
     assert.equal((await send(expertSocket, "end-call", { callId })).ok, true);
@@ -131,6 +132,7 @@ Deno.test("metrics: the series move during a real call", async () => {
       1,
     );
     assert.equal(total(after, "mobimaint_http_requests_total", { route: "(unmatched)", status: "404" }), 1);
+    assert.equal(total(after, "mobimaint_http_requests_total", { route: "(refused)", status: "403" }), 1);
     assert.ok(!after.some((s) => s.labels.route?.includes(callId)), "no raw path in a label");
   } finally {
     for (const s of sockets) s.close();

@@ -9,11 +9,13 @@ import type { Metrics } from "./metrics.ts";
 
 /**
  * The route that answered: the pattern of the deepest handler reached (`/api/calls/:id`). Requests that
- * only middleware saw (pages, static files, unknown paths) share two labels, so the label set stays bounded.
+ * only middleware saw share three labels, so the label set stays bounded: pages and static files,
+ * unknown paths, and requests refused before any route (foreign origin, body too large).
  */
 function routeLabel(path: string, status: number): string {
   if (path !== "*" && path !== "/*" && path !== "") return path;
-  return status === 404 ? "(unmatched)" : "(pages)";
+  if (status === 404) return "(unmatched)";
+  return status < 400 ? "(pages)" : "(refused)";
 }
 
 export const httpMetrics = (metrics: Metrics) =>
