@@ -9,7 +9,6 @@ import { relayThroughput, type ThroughputResult } from "./phases/relay_throughpu
 import { provision } from "./provision.ts";
 import { startServerProcess } from "./server_process.ts";
 import { Metrics } from "../server/metrics/metrics.ts";
-import type { Store } from "../server/store/store.ts";
 
 export interface MetricsCostOptions {
   rounds: number;
@@ -29,7 +28,7 @@ const median = (xs: number[]) => {
  * end-to-end comparison on a machine whose load changes from second to second.
  */
 export function metricsPathUsPerMessage(iterations = 500_000): number {
-  const metrics = new Metrics({ connections: () => 0, store: {} as Store });
+  const metrics = new Metrics();
   const run = (n: number) => {
     for (let i = 0; i < n; i++) {
       const started = performance.now();

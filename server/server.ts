@@ -40,22 +40,19 @@ export interface RunningServer {
 export async function startServer(config: Config): Promise<RunningServer> {
   const log = createLogger(config.logLevel);
   const tls = config.tls ? await readTlsMaterial(config.tls) : undefined; // fail before opening the store
-  const opened = await openStore(config);
-  if (opened instanceof RedisStore) {
-    const warning = await opened.persistenceWarning();
+  const metrics = config.metricsToken ? new Metrics() : undefined;
+  const store = instrumentStore(await openStore(config), metrics);
+  if (store instanceof RedisStore) {
+    const warning = await store.persistenceWarning();
     if (warning) log.warn({ event: "redis-persistence" }, warning);
   }
-  const metrics = config.metricsToken
-    ? new Metrics({ connections: () => deps.connections(), store: opened })
-    : undefined;
-  const store = metrics ? instrumentStore(opened, metrics) : opened;
   const secret = config.secret ??
     await store.getOrSetMeta("token-secret", randomSecret());
   const presence = new Presence();
   const users = new UserService(store);
   // With the embedded store this process makes every change, so its call cache is never stale.
   const calls = new CallService(store, presence, store.kind === "kv" ? Infinity : 1000);
-  metrics?.observeCalls(calls);
+  metrics?.observe(calls, () => deps.connections());
   const deps: Deps = {
     config,
     store,
@@ -64,10 +61,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     calls,
     annotations: new AnnotationService(store, calls, config.limits),
     tokens: new TokenService(secret, config.tokenTtlSec, store),
-    loginLimiter: new LoginLimiter(
-      config.limits,
-      opened instanceof RedisStore ? opened.connection : undefined,
-    ),
+    loginLimiter: new LoginLimiter(config.limits, store instanceof RedisStore ? store.connection : undefined),
     log,
     metrics,
     startedAt: Date.now(),

@@ -6,7 +6,6 @@
 import client from "prom-client";
 import type { CallRecord } from "../../lib/types.ts";
 import type { CallService } from "../domain/calls.ts";
-import type { Store } from "../store/store.ts";
 import { type CounterSeries, FastCounter, FastHistogram, type HistogramSeries } from "./fast.ts";
 
 /** Socket events are handled in well under a millisecond; store commits take a few. */
@@ -24,13 +23,6 @@ export function countByState(calls: CallRecord[]): Record<typeof CALL_STATES[num
     else if (c.status === "pending") counts[c.ringing ? "ringing" : "pending"]++;
   }
   return counts;
-}
-
-export interface MetricsSources {
-  /** Sockets connected to this node. */
-  connections(): number;
-  /** The store the open calls are counted in (not the instrumented one: scrapes are not store traffic). */
-  store: Store;
 }
 
 export class Metrics {
@@ -106,14 +98,25 @@ export class Metrics {
   >();
   private readonly relaySeries = new Map<string, CounterSeries>();
 
-  constructor(sources: MetricsSources) {
+  constructor() {
     client.collectDefaultMetrics({ register: this.registry, prefix: "" });
+  }
+
+  /**
+   * Counts the calls ended and the rings stopped by this node; reads the open calls (from the store:
+   * cluster-wide) and this node's socket connections at each scrape.
+   */
+  observe(calls: CallService, connections: () => number): void {
+    calls.listen({
+      ended: (call) => this.callsEnded.inc({ reason: call.endReason ?? "ended" }),
+      ringEnded: (_call, outcome) => this.rings.inc({ outcome }),
+    });
     new client.Gauge({
       name: "mobimaint_socket_connections",
       help: "Socket.IO connections open on this node",
       registers: [this.registry],
       collect() {
-        this.set(sources.connections());
+        this.set(connections());
       },
     });
     new client.Gauge({
@@ -124,7 +127,7 @@ export class Metrics {
       async collect() {
         let open: CallRecord[];
         try {
-          open = await sources.store.listOpenCalls();
+          open = await calls.open();
         } catch {
           this.reset(); // store unreachable (health says so): no value rather than a stale one or a failed scrape
           return;
@@ -138,14 +141,6 @@ export class Metrics {
   /** `node` on every series; known once the server listens. */
   setNode(node: string): void {
     this.registry.setDefaultLabels({ node });
-  }
-
-  /** Counts the calls ended and the rings stopped by this node. */
-  observeCalls(calls: CallService): void {
-    calls.listen({
-      ended: (call) => this.callsEnded.inc({ reason: call.endReason ?? "ended" }),
-      ringEnded: (_call, outcome) => this.rings.inc({ outcome }),
-    });
   }
 
   http(method: string, route: string, status: number, seconds: number): void {

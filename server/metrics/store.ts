@@ -1,9 +1,13 @@
-/** A Store that times every operation into the metrics; the store itself is untouched. */
+/**
+ * A Store that times every operation into the metrics (the store itself untouched; `instanceof` and
+ * plain properties go through to it), or the store as it is when metrics are off.
+ */
 import { AppError } from "../domain/errors.ts";
 import type { Store } from "../store/store.ts";
 import type { Metrics } from "./metrics.ts";
 
-export function instrumentStore(store: Store, metrics: Metrics): Store {
+export function instrumentStore<S extends Store>(store: S, metrics: Metrics | undefined): S {
+  if (!metrics) return store;
   const wrapped = new Map<PropertyKey, unknown>();
   return new Proxy(store, {
     get(target, prop) {
