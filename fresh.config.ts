@@ -66,6 +66,8 @@ export interface Config {
   /** Multi-node: how often each node looks for rings past their timeout whose node died. */
   ringSweepMs: number;
   logLevel: string;
+  /** `GET /metrics` is served only when set, and only to `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string;
   limits: Limits;
   /** A call's snapshots are removed this many days after it ended (0: kept forever). */
   snapshotRetentionDays: number;
@@ -96,6 +98,12 @@ function tlsPaths(cert: string | undefined, key: string | undefined): TlsPaths |
     throw new Error("MOBIMAINT_TLS_CERT and MOBIMAINT_TLS_KEY must be set together");
   }
   return { certPath: cert, keyPath: key };
+}
+
+function metricsToken(v: string | undefined): string | undefined {
+  if (!v) return undefined;
+  if (v.length < 16) throw new Error("MOBIMAINT_METRICS_TOKEN must be at least 16 characters");
+  return v;
 }
 
 function proxyHops(v: string | undefined): number {
@@ -133,6 +141,7 @@ export function loadConfig(
     logLevel: env.MOBIMAINT_LOG_LEVEL || "info",
     snapshotRetentionDays: n("MOBIMAINT_SNAPSHOT_RETENTION_DAYS", 90),
     snapshotSweepMs: n("MOBIMAINT_SNAPSHOT_SWEEP_MS", 3_600_000),
+    metricsToken: metricsToken(env.MOBIMAINT_METRICS_TOKEN),
     limits: {
       bodyBytes: n("MOBIMAINT_LIMIT_BODY_BYTES", 64 * 1024),
       socketMessageBytes: n("MOBIMAINT_LIMIT_SOCKET_BYTES", 256 * 1024),

@@ -103,7 +103,30 @@ export class ApiClient {
     const body = await res.json().catch(() => ({}));
     throw httpError(res.status, body, true);
   }
-
+  /**
+   * GET of a text resource (`/metrics`) with its own bearer token instead of the login's; errors map
+   * to exit codes as request() does.
+   */
+  async getText(path: string, bearer: string): Promise<string> {
+    let res: Response;
+    try {
+      const init: RequestInit & { client?: Deno.HttpClient } = {
+        headers: { authorization: `Bearer ${bearer}` },
+        signal: AbortSignal.timeout(this.timeoutMs),
+        client: this.http,
+      };
+      res = await fetch(this.server + path, init);
+    } catch (e) {
+      throw unreachable(this.server, e, this.timeoutMs);
+    }
+    const text = await res.text();
+    if (res.ok) return text;
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch { /* not JSON: the status says it */ }
+    throw httpError(res.status, body, false);
+  }
   get<T>(path: string, opts?: RequestOptions) {
     return this.request<T>("GET", path, opts);
   }

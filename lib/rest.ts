@@ -1,60 +1,47 @@
 /**
- * REST response bodies, one type per route: the server answers with them (`c.json<T>`), the CLI and
- * the islands read them. Request bodies are the zod schemas of lib/protocol.ts.
+ * REST response bodies, one type per route, inferred from the zod schemas of lib/api_schemas.ts that
+ * also describe them in the OpenAPI document: the server answers with them (`c.json<T>`), the CLI and
+ * the islands read them. Request bodies are the schemas of lib/protocol.ts.
  */
-import type { CallDetail, CallRecord, CallSummary, PublicUser, UserStatus } from "./types.ts";
+import type { z } from "zod";
+import type {
+  callDetail,
+  callsList,
+  createCallResponse,
+  expertsResponse,
+  healthResponse,
+  historyResponse,
+  iceServersResponse,
+  okResponse,
+  publicUser,
+  snapshotList,
+  snapshotUploaded,
+  usersStatusResponse,
+} from "./api_schemas.ts";
 
 export type { LoginResponse } from "./protocol.ts";
 
 /** `GET /api/experts` (compat). */
-export interface ExpertsResponse {
-  totalExperts: number;
-  experts: UserStatus[];
-}
-
+export type ExpertsResponse = z.infer<typeof expertsResponse>;
 /** `GET /api/users/status` (compat, Admin). */
-export interface UsersStatusResponse {
-  totalUsers: number;
-  onlineUsers: number;
-  users: UserStatus[];
-}
-
+export type UsersStatusResponse = z.infer<typeof usersStatusResponse>;
 /** `POST /api/create-call` (compat). */
-export interface CreateCallResponse {
-  callId: string;
-}
-
+export type CreateCallResponse = z.infer<typeof createCallResponse>;
 /** `GET /api/calls` (compat, Admin). */
-export interface CallsResponse {
-  totalCalls: number;
-  totalUsers: number;
-  calls: CallSummary[];
-}
-
+export type CallsResponse = z.infer<typeof callsList>;
 /** `GET /api/calls/:id`. */
-export type CallDetailResponse = CallDetail;
-
+export type CallDetailResponse = z.infer<typeof callDetail>;
 /** `GET /api/history`. */
-export interface HistoryResponse {
-  total: number;
-  calls: CallRecord[];
-}
-
+export type HistoryResponse = z.infer<typeof historyResponse>;
 /** `POST /api/users`, `PUT /api/users/:username/password`. */
-export type UserResponse = PublicUser;
-
+export type UserResponse = z.infer<typeof publicUser>;
 /** `POST /logout`, `POST /api/calls/:id/end`, `DELETE /api/users/:username`. */
-export interface OkResponse {
-  ok: true;
-}
-
+export type OkResponse = z.infer<typeof okResponse>;
 /** `GET /health` (compat); 503 with status "unhealthy" when the store is unreachable. */
-export interface HealthResponse {
-  status: "healthy" | "unhealthy";
-  timestamp: string;
-  uptime: number;
-  version: string;
-  connections: number;
-  onlineUsers?: number;
-  store: { kind: string; status: string };
-}
+export type HealthResponse = z.infer<typeof healthResponse>;
+/** `GET /api/ice-servers`. */
+export type IceServersResponse = z.infer<typeof iceServersResponse>;
+/** `POST /api/calls/:id/snapshots` (201). */
+export type SnapshotUploadedResponse = z.infer<typeof snapshotUploaded>;
+/** `GET /api/calls/:id/snapshots`. */
+export type SnapshotListResponse = z.infer<typeof snapshotList>;

@@ -10,6 +10,8 @@ import { clientAddress, strictTransportSecurity } from "./api/middleware.ts";
 import { isSnapshotUpload, snapshotRoutes } from "./api/snapshots.ts";
 import { systemRoutes } from "./api/system.ts";
 import { userRoutes } from "./api/users.ts";
+import { httpMetrics, metricsRoutes } from "./metrics/http.ts";
+import { docsRoutes } from "./openapi/routes.ts";
 import { pages } from "./pages.ts";
 import { RateLimitedError } from "./auth/login_limiter.ts";
 import type { Deps, Env } from "./context.ts";
@@ -33,6 +35,7 @@ export function originAllowed(
 export function createApp(deps: Deps): Hono<Env> {
   const app = new Hono<Env>();
   const { config } = deps;
+  if (deps.metrics) app.use(httpMetrics(deps.metrics));
 
   app.use(secureHeaders({
     contentSecurityPolicy: {
@@ -90,6 +93,8 @@ export function createApp(deps: Deps): Hono<Env> {
   app.route("/", snapshotRoutes(deps));
   app.route("/", userRoutes(deps));
   app.route("/", systemRoutes(deps));
+  app.route("/", metricsRoutes(deps));
+  app.route("/", docsRoutes(deps));
   // Pages last: REST routes answer first; form posts to /login fall through to the login page.
   app.use("*", pages(deps));
 

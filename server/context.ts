@@ -11,6 +11,7 @@ import type { Presence } from "./domain/presence.ts";
 import type { RingTimers } from "./domain/rings.ts";
 import type { UserService } from "./domain/users.ts";
 import type { LoginLimiter } from "./auth/login_limiter.ts";
+import type { Metrics } from "./metrics/metrics.ts";
 import type { Store } from "./store/store.ts";
 import type { BlobStore } from "./store/blobs.ts";
 import type { SnapshotService } from "./domain/snapshots.ts";
@@ -32,6 +33,8 @@ export interface Deps {
   tokens: TokenService;
   loginLimiter: LoginLimiter;
   log: Logger;
+  /** Prometheus series; undefined unless MOBIMAINT_METRICS_TOKEN is set. */
+  metrics?: Metrics;
   startedAt: number;
 }
 

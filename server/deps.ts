@@ -16,6 +16,7 @@ import { Presence } from "./domain/presence.ts";
 import { RingTimers } from "./domain/rings.ts";
 import { SnapshotService } from "./domain/snapshots.ts";
 import { UserService } from "./domain/users.ts";
+import type { Metrics } from "./metrics/metrics.ts";
 import { RedisStore } from "./store/redis.ts";
 import type { BlobStore } from "./store/blobs.ts";
 import type { Store } from "./store/store.ts";
@@ -25,6 +26,8 @@ export interface BuildOptions {
   clock?: Clock;
   /** The token signing secret (config, or kept in the store). */
   secret: string;
+  /** Prometheus series, when MOBIMAINT_METRICS_TOKEN is set. */
+  metrics?: Metrics;
 }
 
 export function buildDeps(
@@ -46,6 +49,7 @@ export function buildDeps(
   const departures = new Departures(calls, rings, presence, clock);
   departures.follow(grace);
   calls.listen({ ended: (call) => annotations.forget(call.callId) });
+  opts.metrics?.observe(calls, () => grace.socketCount());
   const snapshots = new SnapshotService(
     blobs,
     store,
@@ -70,6 +74,7 @@ export function buildDeps(
     tokens: new TokenService(opts.secret, config.tokenTtlSec, store),
     loginLimiter: new LoginLimiter(config.limits, store instanceof RedisStore ? store.connection : undefined),
     log,
+    metrics: opts.metrics,
     startedAt: clock.now(),
   };
 }

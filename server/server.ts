@@ -4,6 +4,7 @@
  * and by the tests, which start it on port 0.
  */
 import type { AddressInfo } from "node:net";
+import { hostname } from "node:os";
 import { type Config, VERSION } from "../fresh.config.ts";
 import type { Deps } from "./context.ts";
 import type { Clock } from "./domain/clock.ts";
@@ -13,6 +14,8 @@ import { loadPages } from "./pages.ts";
 import { createHttpServer } from "./http.ts";
 import type { Signaling } from "./signaling/io.ts";
 import { createLogger } from "./log.ts";
+import { Metrics } from "./metrics/metrics.ts";
+import { instrumentStore } from "./metrics/store.ts";
 import { attachRedisAdapter } from "./signaling/redis_adapter.ts";
 import { migrateUserIds } from "./store/migrate_user_ids.ts";
 import { openBlobStore, openStore } from "./store/open.ts";
@@ -36,7 +39,8 @@ export interface RunningServer {
 export async function startServer(config: Config, opts: { clock?: Clock } = {}): Promise<RunningServer> {
   const log = createLogger(config.logLevel);
   const tls = config.tls ? await readTlsMaterial(config.tls) : undefined; // fail before opening the store
-  const store = await openStore(config);
+  const metrics = config.metricsToken ? new Metrics() : undefined;
+  const store = instrumentStore(await openStore(config), metrics);
   if (store instanceof RedisStore) {
     const warning = await store.persistenceWarning();
     if (warning) log.warn({ event: "redis-persistence" }, warning);
@@ -51,7 +55,7 @@ export async function startServer(config: Config, opts: { clock?: Clock } = {}):
   }
   const secret = config.secret ??
     await store.getOrSetMeta("token-secret", randomSecret());
-  const deps = buildDeps(config, { store, blobs }, log, { secret, clock: opts.clock });
+  const deps = buildDeps(config, { store, blobs }, log, { secret, clock: opts.clock, metrics });
   const seeded = await deps.users.seed({
     demo: config.demo,
     adminPassword: config.adminPassword,
@@ -75,6 +79,7 @@ export async function startServer(config: Config, opts: { clock?: Clock } = {}):
     http.server.listen(config.port, config.host, () => resolve());
   });
   const port = (http.server.address() as AddressInfo).port;
+  metrics?.setNode(`${hostname()}:${port}`);
   await http.signaling.recover();
   deps.snapshots.startSweeping(
     config.snapshotSweepMs,

@@ -51,6 +51,7 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
     schemas: socketSchemas(config.limits),
     limiter: new RateLimiterMemory({ points: config.limits.socketEventsPerSec, duration: 1 }),
     log: deps.log,
+    metrics: deps.metrics,
   };
   const presence = new SocketPresence(io, deps);
   const calls = new CallSignaling(io, deps);

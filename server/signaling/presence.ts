@@ -133,6 +133,7 @@ export class SocketPresence {
       await this.send(rooms.expertWatchers(shard), rooms.expertWatchers(shard, true), experts, breathe);
     }
     this.lastFlushMs = performance.now() - started;
+    this.deps.metrics?.presenceFlushed(this.lastFlushMs / 1000);
   }
 
   private async send(

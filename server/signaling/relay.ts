@@ -19,11 +19,14 @@ export function registerRelay(io: IoServer, deps: Deps, socket: IoSocket, h: Han
 
   on(socket, h, "offer", async ({ callId, offer, to }) => {
     (await target(callId, to)).emit("offer", { offer, from, callId });
+    h.metrics?.relayed("offer");
   });
   on(socket, h, "answer", async ({ callId, answer, to }) => {
     (await target(callId, to)).emit("answer", { answer, from, callId });
+    h.metrics?.relayed("answer");
   });
   on(socket, h, "ice-candidate", async ({ callId, candidate, to }) => {
     (await target(callId, to)).emit("ice-candidate", { candidate, from, callId });
+    h.metrics?.relayed("ice-candidate");
   });
 }

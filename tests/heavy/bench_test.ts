@@ -48,3 +48,23 @@ Deno.test("the old clients' workload runs side by side with a bare relay and rep
   }
   assert.match(text, /MobiMaint \/ bare/);
 });
+
+Deno.test("the metrics cost comparison runs at a tiny size and reports both sides", async () => {
+  const out = await Deno.makeTempFile({ suffix: ".json" });
+  const run = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "bench/main.ts", "--metrics-cost", "--quick", "--out", out],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(run.stdout);
+  assert.equal(run.code, 0, new TextDecoder().decode(run.stderr) + text);
+  const r = JSON.parse(await Deno.readTextFile(out));
+  for (const side of [r.off, r.on]) {
+    assert.equal(side.runs.length, 1);
+    assert.ok(side.relayedPerSec > 0 && side.runs[0].roundTrips > 0);
+    assert.ok(side.serverCpuUsPerMessage > 0);
+  }
+  assert.ok(r.metricsPathUsPerMessage > 0);
+  assert.equal(typeof r.throughputCostPct, "number");
+  assert.match(text, /throughput cost/);
+});

@@ -46,7 +46,7 @@ export interface Json {
 }
 
 /**
- * Makes a JSON request; `body` may be a string to send it raw. `client`: a Deno.HttpClient, e.g. one
+ * Makes a JSON request; `body` may be a string or bytes to send it raw. `client`: a Deno.HttpClient, e.g. one
  * trusting the test CA (helpers/tls.ts).
  */
 export async function api(
@@ -64,8 +64,8 @@ export async function api(
     headers,
     body: opts.body === undefined
       ? undefined
-      : typeof opts.body === "string"
-      ? opts.body
+      : typeof opts.body === "string" || opts.body instanceof Uint8Array
+      ? opts.body as BodyInit
       : JSON.stringify(opts.body),
   };
   return await readResponse(await fetch(base + path, init));
