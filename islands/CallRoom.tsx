@@ -4,9 +4,13 @@ import { useEffect, useRef } from "preact/hooks";
 import { AnnotationCanvas } from "../components/call/AnnotationCanvas.tsx";
 import { AnnotationTools } from "../components/call/AnnotationTools.tsx";
 import { CallControls } from "../components/call/CallControls.tsx";
+import { CallStatus } from "../components/call/CallStatus.tsx";
+import { ChatJump } from "../components/call/ChatJump.tsx";
 import { ChatPanel } from "../components/call/ChatPanel.tsx";
-import { COLORS } from "../lib/annotations.ts";
+import { InsetVideo } from "../components/call/InsetVideo.tsx";
+import { defaultColor } from "../lib/annotations.ts";
 import { CallController } from "../lib/client/call_controller.ts";
+import { useUndoKey } from "../lib/client/use_undo_key.ts";
 import type { Me } from "../lib/history.ts";
 import type { AnnotationKind } from "../lib/types.ts";
 
@@ -58,11 +62,12 @@ export default function CallRoom({ callId, me }: Props) {
   callRef.current ??= new CallController(callId, me);
   const call = callRef.current;
   const tool = useSignal<AnnotationKind>("arrow");
-  const color = useSignal<string>(COLORS[0]);
+  const color = useSignal<string>(defaultColor(me.role));
   const pinText = useSignal("Check here");
-  const drawn = useSignal({ count: 0, rect: { x: 0, y: 0, w: 0, h: 0 } });
+  const drawn = useSignal({ count: 0, rect: { x: 0, y: 0, w: 0, h: 0 }, labels: [] as unknown[] });
   const mainVideo = useRef<HTMLVideoElement>(null);
   const insetVideo = useRef<HTMLVideoElement>(null);
+  useUndoKey(() => call.board.undo(), !call.ended.value);
 
   useEffect(() => {
     (globalThis as { __mobimaint?: unknown }).__mobimaint = { call, drawn };
@@ -102,22 +107,22 @@ export default function CallRoom({ callId, me }: Props) {
             color={color.value}
             pinText={pinText.value}
             me={me.userId}
+            names={call.names.value}
             onCreate={call.ended.value ? undefined : (a) => call.board.addAnnotation(a)}
-            onDraw={(rect, count) => drawn.value = { rect, count }}
+            onDraw={(rect, count, labels) => drawn.value = { rect, count, labels }}
           />
-          <div class="video-inset">
-            <video
-              ref={insetVideo}
-              autoplay
-              playsInline
-              muted={!technician}
-              aria-label={technician ? `${call.peerName}'s camera` : "Your camera"}
-            />
-          </div>
+          <InsetVideo
+            videoRef={insetVideo}
+            muted={!technician}
+            label={technician ? `${call.peerName}'s camera` : "Your camera"}
+            what={technician ? `${call.peerName}'s camera` : "your camera"}
+          />
+          <ChatJump messages={call.board.chat.value} me={me.userId} />
           <div class="status-bar">
             <span class="conn" role="status" data-testid="connection" data-state={call.peerState.value}>
               {connectionWords(call)}
             </span>
+            <CallStatus call={call} />
             {q && q.level !== "unknown" && (
               <span
                 class={`quality quality-${q.level}`}

@@ -109,6 +109,10 @@ export function socketSchemas(l: SocketLimits) {
     "annotation-clear": z.object({ callId: id }),
     chat: z.object({ callId: id, id, text: z.string().trim().min(1).max(l.chatChars) }),
     "end-call": z.object({ callId: id, to: id.optional() }),
+    /** New: an Expert's "Do not disturb" (shown to Technicians as `availability: "busy"`). */
+    "set-availability": z.object({ doNotDisturb: z.boolean() }),
+    /** New: the sender's microphone / camera turned off or on, for the others in the call to show. */
+    "media-state": z.object({ callId: id, audio: z.boolean(), video: z.boolean() }),
   };
 }
 
@@ -164,4 +168,5 @@ export interface ServerToClientEvents {
   error: (p: { message: string; code: string; event?: string }) => void;
   pong: (p?: { at: number }) => void;
   "server-shutdown": (p: { message: string }) => void;
+  "media-state": (p: { callId: string; from: string; audio: boolean; video: boolean }) => void;
 }

@@ -12,6 +12,7 @@ interface Data {
   history: HistoryItem[];
   experts: ExpertEntry[];
   availability: ExpertEntry["availability"];
+  doNotDisturb: boolean;
   ringTimeoutMs: number;
 }
 
@@ -35,6 +36,7 @@ export const handler: Handlers<Data, PageState> = {
       history: records.map((r) => toHistoryItem(r, me.userId)),
       experts,
       availability: deps.presence.availability(me.userId),
+      doNotDisturb: deps.presence.isDoNotDisturb(me.userId),
       ringTimeoutMs: deps.config.ringTimeoutMs,
     });
   },
@@ -51,6 +53,7 @@ export default function Home({ data }: PageProps<Data>) {
           <ExpertHome
             me={me}
             availability={data.availability}
+            doNotDisturb={data.doNotDisturb}
             history={data.history}
             ringTimeoutMs={data.ringTimeoutMs}
           />

@@ -9,6 +9,7 @@ import { callRoutes } from "./api/calls.ts";
 import { clientAddress, strictTransportSecurity } from "./api/middleware.ts";
 import { systemRoutes } from "./api/system.ts";
 import { userRoutes } from "./api/users.ts";
+import { notFoundPage, wantsPage } from "./not_found.ts";
 import { pages } from "./pages.ts";
 import { RateLimitedError } from "./auth/login_limiter.ts";
 import type { Deps, Env } from "./context.ts";
@@ -90,7 +91,9 @@ export function createApp(deps: Deps): Hono<Env> {
   // Pages last: REST routes answer first; form posts to /login fall through to the login page.
   app.use("*", pages(deps));
 
-  app.notFound((c) => c.json({ message: "Not found", code: "NOT_FOUND" }, 404));
+  app.notFound((c) =>
+    wantsPage(c) ? notFoundPage(c) : c.json({ message: "Not found", code: "NOT_FOUND" }, 404)
+  );
   app.onError((err, c) => {
     if (err instanceof AppError) {
       if (err instanceof RateLimitedError) {

@@ -31,6 +31,12 @@ export function loadPages(): Promise<Hono> {
   return loading ??= freshApp<PageState>({
     root: PROJECT_ROOT,
     state: (pc) => (pc.env as { state: PageState }).state,
+  }).then((app) => {
+    // A page that throws goes to the app's error handler (logged, `{message, code}`), not to the console.
+    app.onError((err) => {
+      throw err;
+    });
+    return app;
   }).catch((e) => {
     loading = undefined; // a failed build (e.g. a syntax error while developing) is retried next request
     throw e;

@@ -12,6 +12,7 @@ import type {
   Participant,
   TimelineEntry,
 } from "../../lib/types.ts";
+import { idSchema } from "../../lib/protocol.ts";
 import type { HistoryPage, Store } from "../store/store.ts";
 import { AppError, conflict, forbidden, notFound } from "./errors.ts";
 import type { Presence } from "./presence.ts";
@@ -21,6 +22,8 @@ const MAX_TIMELINE = 500;
 export interface CallEvents {
   /** The call ended; `by` is who ended it (undefined: the system, e.g. a timeout). */
   ended(call: CallRecord, by: string | undefined): void;
+  /** A ring was withdrawn because its caller rang again: `to` must stop ringing. */
+  ringStopped(callId: string, to: string): void;
 }
 
 const newCallId = () => `call_${Date.now().toString(36)}_${crypto.randomUUID().slice(0, 8)}`;
@@ -69,7 +72,7 @@ function finish(call: CallRecord, reason: EndReason, by?: string): CallRecord {
 }
 
 export class CallService {
-  events: CallEvents = { ended: () => {} };
+  events: CallEvents = { ended: () => {}, ringStopped: () => {} };
 
   /**
    * Recent call records, for the hot paths (every relayed message, every
@@ -120,10 +123,41 @@ export class CallService {
     };
     await this.store.createCall(call);
     this.remember(call);
+    // A call created but never rung (its ring was refused, the page was closed) must not stay pending.
+    await this.endOtherPending(who, call.callId, false);
     return call;
   }
 
+  /**
+   * A Technician rings one Expert at a time: ends the caller's other pending calls (a double tap, a
+   * ring refused and given up). `ringing`: also those still ringing. Returns the rings it stopped.
+   */
+  private async endOtherPending(
+    who: Identity,
+    keep: string,
+    ringing: boolean,
+  ): Promise<{ callId: string; to: string }[]> {
+    const recent = await this.store.listUserCalls(who.userId, { limit: 20 });
+    const stale = recent.filter((c) =>
+      c.callId !== keep && c.createdBy === who.userId && c.status === "pending" && c.createdAt >= who.since &&
+      (ringing || !c.ringing)
+    );
+    const stopped: { callId: string; to: string }[] = [];
+    for (const old of stale) {
+      let to: string | undefined;
+      const r = await this.apply(old.callId, (c) => {
+        if (c.status !== "pending" || (!ringing && c.ringing)) return null;
+        to = c.ringing?.to;
+        return finish(c, "cancelled", who.userId);
+      });
+      if (r.changed && to) stopped.push({ callId: old.callId, to });
+    }
+    return stopped;
+  }
+
   async require(callId: string): Promise<CallRecord> {
+    // An over-long id (e.g. from a typed URL) names no call, and would make the store throw.
+    if (!idSchema.safeParse(callId).success) throw notFound("There is no such call");
     const call = await this.store.getCall(callId);
     if (!call) throw notFound(`Call ${callId} not found`);
     return call;
@@ -203,7 +237,10 @@ export class CallService {
     });
   }
 
-  /** The creator rings an Expert (`call-request`). */
+  /**
+   * The creator rings an Expert (`call-request`). A newer ring replaces the caller's earlier one still
+   * ringing (its rung Expert is told through `events.ringStopped`), so a double tap never leaves a stray ring.
+   */
   async ring(
     who: Identity,
     callId: string,
@@ -215,7 +252,11 @@ export class CallService {
     if (!target || target.role !== "Expert") {
       throw new AppError("BAD_REQUEST", "Only Experts can be called");
     }
+    if (current.status === "pending" && !current.ringing) {
+      for (const r of await this.endOtherPending(who, callId, true)) this.events.ringStopped(r.callId, r.to);
+    }
     if (!this.presence.isOnline(to)) throw conflict("Expert is offline");
+    if (this.presence.isDoNotDisturb(to)) throw conflict("Expert does not want to be disturbed");
     if (this.presence.isBusy(to)) throw conflict("Expert is busy");
     const call = await this.update(callId, (call) => {
       if (call.createdBy !== who.userId) {

@@ -12,7 +12,8 @@ import type { Availability, PresenceStatus } from "../../lib/types.ts";
 
 export type PresenceChange =
   | { type: "online"; userId: string; online: boolean }
-  | { type: "busy"; userId: string; callId: string; busy: boolean };
+  | { type: "busy"; userId: string; callId: string; busy: boolean }
+  | { type: "dnd"; userId: string; on: boolean };
 
 export class Presence {
   /** Users with a socket on this node. */
@@ -21,6 +22,8 @@ export class Presence {
   private readonly elsewhere = new Map<string, Set<string>>();
   /** userId → callIds that keep the user busy (ringing or in an active call). */
   private readonly busy = new Map<string, Set<string>>();
+  /** Experts who asked not to be disturbed (shown as busy; never rung). Cleared when they go offline. */
+  private readonly dnd = new Set<string>();
   /** Called whenever a change made on this node may have changed a user's status or availability. */
   onChange: (userId: string) => void = () => {};
   /** Called with every change made on this node (for other nodes to apply). */
@@ -31,6 +34,7 @@ export class Presence {
     const before = this.state(userId);
     if (online) this.online.add(userId);
     else this.online.delete(userId);
+    if (!this.isOnline(userId)) this.dnd.delete(userId);
     this.onLocalChange({ type: "online", userId, online });
     if (before !== this.state(userId)) this.onChange(userId);
   }
@@ -43,10 +47,24 @@ export class Presence {
     if (before !== this.state(userId)) this.onChange(userId);
   }
 
+  /** Do not disturb: an online Expert is shown as busy and cannot be rung. */
+  setDoNotDisturb(userId: string, on: boolean): void {
+    if (on === this.dnd.has(userId) || (on && !this.isOnline(userId))) return;
+    const before = this.state(userId);
+    this.markDnd(userId, on);
+    this.onLocalChange({ type: "dnd", userId, on });
+    if (before !== this.state(userId)) this.onChange(userId);
+  }
+
+  isDoNotDisturb(userId: string): boolean {
+    return this.dnd.has(userId);
+  }
+
   /** Applies another node's change; true when the user's status or busy flag changed here. */
   applyRemote(nodeId: string, change: PresenceChange): boolean {
     const before = this.state(change.userId);
     if (change.type === "busy") this.markBusy(change.userId, change.callId, change.busy);
+    else if (change.type === "dnd") this.markDnd(change.userId, change.on);
     else this.markElsewhere(nodeId, change.userId, change.online);
     return before !== this.state(change.userId);
   }
@@ -87,7 +105,7 @@ export class Presence {
 
   availability(userId: string): Availability {
     if (!this.isOnline(userId)) return "offline";
-    return this.busy.has(userId) ? "busy" : "available";
+    return this.busy.has(userId) || this.dnd.has(userId) ? "busy" : "available";
   }
 
   onlineCount(): number {
@@ -98,7 +116,12 @@ export class Presence {
 
   /** What `onChange` reports on: online anywhere, busy. */
   private state(userId: string): string {
-    return `${this.isOnline(userId)}:${this.isBusy(userId)}`;
+    return `${this.isOnline(userId)}:${this.isBusy(userId)}:${this.dnd.has(userId)}`;
+  }
+
+  private markDnd(userId: string, on: boolean): void {
+    if (on) this.dnd.add(userId);
+    else this.dnd.delete(userId);
   }
 
   private markBusy(userId: string, callId: string, busy: boolean): void {

@@ -26,7 +26,13 @@ export class CallSignaling {
   private sweepTimer?: ReturnType<typeof setInterval>;
 
   constructor(private readonly io: IoServer, private readonly deps: Deps) {
-    deps.calls.events = { ended: (call, by) => this.onEnded(call, by) };
+    deps.calls.events = {
+      ended: (call, by) => this.onEnded(call, by),
+      ringStopped: (callId, to) => {
+        this.stopRingTimer(callId);
+        this.io.to(rooms.user(to)).emit("call-cancelled", { callId, reason: "cancelled" });
+      },
+    };
   }
 
   register(socket: IoSocket, h: HandlerDeps): void {
