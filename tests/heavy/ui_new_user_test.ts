@@ -383,6 +383,13 @@ Deno.test({
           const b = await box(tech, sel);
           assert.ok(b.y >= 0 && b.y + b.height <= LANDSCAPE.height, `${sel} in view`);
         }
+        const below = await tech.evaluate(() =>
+          [...document.querySelectorAll("body *")].filter((e) =>
+            !e.closest(".call-side") && e.getBoundingClientRect().bottom > innerHeight + 1
+          )
+            .map((e) => `${e.tagName}.${e.className}:${Math.round(e.getBoundingClientRect().bottom)}`)
+        );
+        assert.deepEqual(below, [], "nothing below the screen");
         assert.ok(
           await tech.evaluate(() => document.documentElement.scrollHeight <= innerHeight + 1),
           "no page scroll",
