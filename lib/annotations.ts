@@ -118,12 +118,12 @@ export function drawAnnotations(
     const [x0, y0] = pts[0];
     const [x1, y1] = pts[pts.length - 1];
     const name = opts.author?.(a.from);
-    if (name) drawAuthor(ctx, initials(name), pts[0], color, r);
     ctx.beginPath();
     switch (a.kind ?? "pin") {
       case "pin": {
         const box = drawPin(ctx, a.x, toBox([a.x, a.y], r), a.text, color, r);
         if (box) labels.push({ id: a.id, ...box });
+        if (name) drawAuthor(ctx, initials(name), pts[0], color, r);
         continue;
       }
       case "stroke":
@@ -154,6 +154,7 @@ export function drawAnnotations(
         break;
     }
     ctx.stroke();
+    if (name) drawAuthor(ctx, initials(name), pts[0], color, r);
   }
   return labels;
 }

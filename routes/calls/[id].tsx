@@ -16,7 +16,6 @@ const EVENTS: Record<string, string> = {
   joined: "joined",
   left: "left",
   dropped: "lost the connection",
-  ended: "call ended",
 };
 
 export const handler: Handlers<Data, PageState> = {
@@ -87,12 +86,18 @@ export default function CallDetails({ data }: PageProps<Data>) {
           )}
           <h2>What happened</h2>
           <ol class="timeline">
-            {call.timeline.map((t, i) => (
-              <li key={i}>
-                {time(t.at)} · {t.userId ? `${names[t.userId] ?? t.userId} ` : ""}
-                {EVENTS[t.type] ?? t.type}
-              </li>
-            ))}
+            {call.timeline.map((t, i) => {
+              const who = t.userId ? names[t.userId] ?? t.userId : undefined;
+              const what = t.type === "ended"
+                ? `Call ended${who ? ` by ${who}` : ""}`
+                : `${who ? `${who} ` : ""}${EVENTS[t.type] ?? t.type}`;
+              return (
+                <li key={i}>
+                  <time dateTime={new Date(t.at).toISOString()}>{new Date(t.at).toLocaleTimeString()}</time>
+                  {` · ${what}`}
+                </li>
+              );
+            })}
           </ol>
           {call.chat.length > 0 && (
             <>
