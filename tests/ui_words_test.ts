@@ -1,6 +1,7 @@
 /** Pure browser-side helpers of issue #18: history words, chat links, pin label placement, initials. */
 import assert from "node:assert/strict";
 import { initials, pinLabelBox } from "../lib/annotations.ts";
+import { assessQuality, type StatsSample } from "../lib/client/quality.ts";
 import { formatClock, historyWords, ringEndWords } from "../lib/call_words.ts";
 import { type HistoryItem, toHistoryItem } from "../lib/history.ts";
 import { linkify } from "../lib/linkify.ts";
@@ -97,4 +98,22 @@ Deno.test("author initials", () => {
   assert.equal(initials("Anna Berg"), "AB");
   assert.equal(initials("anna"), "AN");
   assert.equal(initials("uuser7"), "U7");
+});
+
+Deno.test("quality: a low bitrate at full frame rate, or from a camera turned off, is not a bad connection", () => {
+  const at = (t: number, bytes: number, packets: number, frames: number): StatsSample => ({
+    at: t,
+    bytesReceived: bytes,
+    packetsReceived: packets,
+    packetsLost: 0,
+    framesDecoded: frames,
+    rttMs: 3,
+  });
+  // 66 kbps at 30 fps (a still scene, the start of a call): good.
+  assert.equal(assessQuality(at(0, 0, 0, 0), at(1000, 8_250, 40, 30)).level, "good");
+  // 66 kbps at 3 fps: the link is starving the picture.
+  assert.equal(assessQuality(at(0, 0, 0, 0), at(1000, 8_250, 40, 3)).level, "fair");
+  // The other side's camera is off: black frames at 1 fps, or nothing at all, are expected.
+  assert.equal(assessQuality(at(0, 0, 0, 0), at(1000, 3_000, 5, 1), false).level, "good");
+  assert.equal(assessQuality(at(0, 0, 10, 0), at(1000, 0, 10, 0), false).level, "good");
 });

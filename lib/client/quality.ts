@@ -52,9 +52,13 @@ export function assessQuality(
   const kbps = Math.round(((cur.bytesReceived - prev.bytesReceived) * 8) / (cur.at - prev.at));
   const rtt = cur.rttMs ?? 0;
   const stalled = received === 0 && videoExpected;
+  // A low bitrate alone is the sender's choice (a still scene, the first seconds of a call); it is a
+  // sign of a bad link only when the picture also slows down.
+  const fps = ((cur.framesDecoded - prev.framesDecoded) * 1000) / (cur.at - prev.at);
+  const starved = videoExpected && kbps < 150 && fps < 10;
   const level: QualityLevel = stalled || rtt > 400 || lossPct > 8
     ? "poor"
-    : rtt > 200 || lossPct > 3 || (kbps < 150 && videoExpected)
+    : rtt > 200 || lossPct > 3 || starved
     ? "fair"
     : "good";
   return { level, rttMs: cur.rttMs, lossPct, kbps, framesDecoded: cur.framesDecoded };

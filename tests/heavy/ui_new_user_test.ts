@@ -199,7 +199,7 @@ Deno.test({
       await waitFor(
         "video on both",
         async () => (await framesDecoded(tech)) > 0 && (await framesDecoded(expert)) > 0,
-        15_000,
+        30_000,
       );
       const gum = await tech.evaluate(() =>
         (globalThis as unknown as { __gum: { video?: unknown }[] }).__gum
@@ -323,7 +323,7 @@ Deno.test({
       await tech.locator('[data-testid="chat-log"] li', { hasText: "left panel" }).waitFor();
       await new Promise((r) => setTimeout(r, 500));
       assert.equal(await tech.evaluate(() => scrollY), 0, "a reload starts at the top");
-      await waitFor("video back", async () => (await framesDecoded(tech)) > 0, 15_000);
+      await waitFor("video back", async () => (await framesDecoded(tech)) > 0, 30_000);
     });
 
     await step("11: a long address in chat wraps and is a safe link", async () => {
@@ -346,7 +346,7 @@ Deno.test({
 
     await step("9: at 800×600 the expert's self-view is small, can be moved and hidden", async () => {
       await expert.setViewportSize(SMALL_DESKTOP);
-      const inset = '[data-testid="inset"]';
+      const inset = ".video-inset";
       await new Promise((r) => setTimeout(r, 300));
       const main = await box(expert, ".video-main");
       const first = await box(expert, inset);
@@ -377,7 +377,7 @@ Deno.test({
         await tech.setViewportSize(LANDSCAPE);
         await new Promise((r) => setTimeout(r, 400));
         const main = await box(tech, ".video-main");
-        const inset = await box(tech, '[data-testid="inset"]');
+        const inset = await box(tech, ".video-inset");
         assert.ok(inset.height <= main.height * 0.5, `inset ${inset.height}px in a ${main.height}px picture`);
         assert.ok(!overlap(inset, await box(tech, ".call-controls")), "inset clear of the call controls");
         assert.ok(!overlap(inset, await box(tech, ".tools")), "inset clear of the drawing tools");
@@ -414,7 +414,7 @@ Deno.test({
       await waitFor(
         "video on both again",
         async () => (await framesDecoded(tech)) > 0 && (await framesDecoded(expert)) > 0,
-        15_000,
+        30_000,
       );
     });
 
