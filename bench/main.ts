@@ -8,10 +8,12 @@
  *   deno task bench --quick               # tiny run (used by tests/bench_test.ts)
  *   deno task bench --url http://host:3000 --admin-password PW   # against a running server (no RSS, no cold start)
  *   deno task bench --legacy-presence     # clients take presence one event per change, as old mobile clients
+ *   deno task bench --accept              # Accept → both see each other, in Chromium (bench/accept.ts)
  */
 import { cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import Table from "cli-table3";
+import { acceptBench } from "./accept.ts";
 import { type ActiveCall, endCall, setupCall } from "./calls.ts";
 import { type BenchClient, connectAll, disconnectAll, type PresenceMode } from "./clients.ts";
 import { startCrowd } from "./crowd_process.ts";
@@ -40,8 +42,15 @@ const { values: args } = parseArgs({
     "skip-storms": { type: "boolean", default: false },
     "skip-cold": { type: "boolean", default: false },
     "legacy-presence": { type: "boolean", default: false },
+    accept: { type: "boolean", default: false },
+    "accept-calls": { type: "string", default: "20" },
   },
 });
+if (args.accept) {
+  const out = args.out === "bench/results/latest.json" ? "bench/results/accept-latest.json" : args.out;
+  await acceptBench(Number(args["accept-calls"]), out);
+  Deno.exit(0);
+}
 const quick = args.quick;
 /** MobiMaint's pages take presence in batches; --legacy-presence measures old mobile clients instead. */
 const presence: PresenceMode = args["legacy-presence"] ? "legacy" : "batch";
