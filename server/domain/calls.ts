@@ -123,30 +123,24 @@ export class CallService {
     };
     await this.store.createCall(call);
     this.remember(call);
-    // A call created but never rung (its ring was refused, the page was closed) must not stay pending.
-    await this.endOtherPending(who, call.callId, false);
     return call;
   }
 
   /**
-   * A Technician rings one Expert at a time: ends the caller's other pending calls (a double tap, a
-   * ring refused and given up). `ringing`: also those still ringing. Returns the rings it stopped.
+   * A Technician rings one Expert at a time: ringing ends the caller's other pending calls (an earlier
+   * ring still on after a double tap, a call whose ring was refused and given up). Returns the rings it
+   * stopped, whose Experts must be told.
    */
-  private async endOtherPending(
-    who: Identity,
-    keep: string,
-    ringing: boolean,
-  ): Promise<{ callId: string; to: string }[]> {
+  private async endOtherPending(who: Identity, keep: string): Promise<{ callId: string; to: string }[]> {
     const recent = await this.store.listUserCalls(who.userId, { limit: 20 });
     const stale = recent.filter((c) =>
-      c.callId !== keep && c.createdBy === who.userId && c.status === "pending" && c.createdAt >= who.since &&
-      (ringing || !c.ringing)
+      c.callId !== keep && c.createdBy === who.userId && c.status === "pending" && c.createdAt >= who.since
     );
     const stopped: { callId: string; to: string }[] = [];
     for (const old of stale) {
       let to: string | undefined;
       const r = await this.apply(old.callId, (c) => {
-        if (c.status !== "pending" || (!ringing && c.ringing)) return null;
+        if (c.status !== "pending") return null;
         to = c.ringing?.to;
         return finish(c, "cancelled", who.userId);
       });
@@ -253,7 +247,7 @@ export class CallService {
       throw new AppError("BAD_REQUEST", "Only Experts can be called");
     }
     if (current.status === "pending" && !current.ringing) {
-      for (const r of await this.endOtherPending(who, callId, true)) this.events.ringStopped(r.callId, r.to);
+      for (const r of await this.endOtherPending(who, callId)) this.events.ringStopped(r.callId, r.to);
     }
     if (!this.presence.isOnline(to)) throw conflict("Expert is offline");
     if (this.presence.isDoNotDisturb(to)) throw conflict("Expert does not want to be disturbed");
