@@ -120,6 +120,12 @@ Deno.test({
       assert.match(await tech.locator('[data-expert="user2"]').innerText(), /not to be disturbed/);
       await shot(expert, "expert-home-dnd-desktop");
       await expert.uncheck('[data-testid="dnd"]');
+      await expert.locator('[data-testid="availability"][data-availability="available"]').waitFor().catch(
+        async (e) => {
+          console.error("expert status:", await expert.locator(".card").first().innerText());
+          throw e;
+        },
+      );
       await tech.locator('[data-expert="user2"][data-availability="available"]').waitFor({ timeout: 5000 });
     });
 
