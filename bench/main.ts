@@ -12,10 +12,12 @@
  *   deno task bench --compat              # old clients' workload, side by side with the replaced server and a
  *                                         # bare relay (bench/compat/main.ts; --clients, --peers, --calls, --messages)
  *   deno task bench --metrics-cost        # relay throughput with /metrics off vs on (--rounds, --calls, --seconds)
+ *   deno task bench --accept              # Accept → both see each other, in Chromium (bench/accept.ts)
  */
 import { cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import Table from "cli-table3";
+import { acceptBench } from "./accept.ts";
 import { type ActiveCall, endCall, setupCall } from "./calls.ts";
 import { type BenchClient, connectAll, disconnectAll, type PresenceMode } from "./clients.ts";
 import { startCrowd } from "./crowd_process.ts";
@@ -53,8 +55,15 @@ const { values: args } = parseArgs({
     "metrics-cost": { type: "boolean", default: false },
     rounds: { type: "string", default: "3" },
     window: { type: "string", default: "4" },
+    accept: { type: "boolean", default: false },
+    "accept-calls": { type: "string", default: "20" },
   },
 });
+if (args.accept) {
+  const out = args.out === "bench/results/latest.json" ? "bench/results/accept-latest.json" : args.out;
+  await acceptBench(Number(args["accept-calls"]), out);
+  Deno.exit(0);
+}
 if (args.compat) {
   const { compatBench } = await import("./compat/main.ts");
   await compatBench({

@@ -4,10 +4,14 @@ import { useEffect, useRef } from "preact/hooks";
 import { AnnotationCanvas } from "../components/call/AnnotationCanvas.tsx";
 import { AnnotationTools } from "../components/call/AnnotationTools.tsx";
 import { CallControls } from "../components/call/CallControls.tsx";
+import { CallStatus } from "../components/call/CallStatus.tsx";
+import { ChatJump } from "../components/call/ChatJump.tsx";
 import { ChatPanel } from "../components/call/ChatPanel.tsx";
 import { FreezeControls } from "../components/call/FreezeControls.tsx";
-import { COLORS } from "../lib/annotations.ts";
+import { InsetVideo } from "../components/call/InsetVideo.tsx";
+import { defaultColor } from "../lib/annotations.ts";
 import { CallController } from "../lib/client/call_controller.ts";
+import { useUndoKey } from "../lib/client/use_undo_key.ts";
 import type { Me } from "../lib/history.ts";
 import type { AnnotationKind } from "../lib/types.ts";
 
@@ -59,12 +63,13 @@ export default function CallRoom({ callId, me }: Props) {
   callRef.current ??= new CallController(callId, me);
   const call = callRef.current;
   const tool = useSignal<AnnotationKind>("arrow");
-  const color = useSignal<string>(COLORS[0]);
+  const color = useSignal<string>(defaultColor(me.role));
   const pinText = useSignal("Check here");
-  const drawn = useSignal({ count: 0, rect: { x: 0, y: 0, w: 0, h: 0 } });
+  const drawn = useSignal({ count: 0, rect: { x: 0, y: 0, w: 0, h: 0 }, labels: [] as unknown[] });
   const mainVideo = useRef<HTMLVideoElement>(null);
   const insetVideo = useRef<HTMLVideoElement>(null);
   const still = useRef<HTMLImageElement>(null);
+  useUndoKey(() => call.board.undo(), !call.ended.value);
 
   useEffect(() => {
     (globalThis as { __mobimaint?: unknown }).__mobimaint = { call, drawn };
@@ -132,20 +137,19 @@ export default function CallRoom({ callId, me }: Props) {
             color={color.value}
             pinText={pinText.value}
             me={me.userId}
+            names={call.names.value}
             onCreate={call.ended.value
               ? undefined
               : (a) => call.board.addAnnotation(frozen ? { ...a, frozenFrameId: frozen.snapshotId } : a)}
-            onDraw={(rect, count) => drawn.value = { rect, count }}
+            onDraw={(rect, count, labels) => drawn.value = { rect, count, labels }}
           />
-          <div class="video-inset">
-            <video
-              ref={insetVideo}
-              autoplay
-              playsInline
-              muted={!technician}
-              aria-label={technician ? `${call.peerName}'s camera` : "Your camera"}
-            />
-          </div>
+          <InsetVideo
+            videoRef={insetVideo}
+            muted={!technician}
+            label={technician ? `${call.peerName}'s camera` : "Your camera"}
+            what={technician ? `${call.peerName}'s camera` : "your camera"}
+          />
+          <ChatJump messages={call.board.chat.value} me={me.userId} />
           <div class="status-bar">
             <span class="conn" role="status" data-testid="connection" data-state={call.peerState.value}>
               {connectionWords(call)}
@@ -153,6 +157,7 @@ export default function CallRoom({ callId, me }: Props) {
             {frozen && (
               <span class="frozen-badge" data-testid="frozen-badge">Still picture · annotate it</span>
             )}
+            <CallStatus call={call} />
             {q && q.level !== "unknown" && (
               <span
                 class={`quality quality-${q.level}`}

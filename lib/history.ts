@@ -10,6 +10,13 @@ export interface HistoryItem {
   status: CallRecord["status"];
   endReason?: string;
   durationSec: number;
+  /** True when the reader placed the call. */
+  mine: boolean;
+  /** The caller's username. */
+  createdByName?: string;
+  /** The Expert last rung (user ids are usernames on the wire). */
+  rung?: string;
+  startedAt?: number;
 }
 
 export function toHistoryItem(call: CallRecord, myUserId: string, now = Date.now()): HistoryItem {
@@ -20,6 +27,10 @@ export function toHistoryItem(call: CallRecord, myUserId: string, now = Date.now
     status: call.status,
     endReason: call.endReason,
     durationSec: Math.round(callDuration(call, now) / 1000),
+    mine: call.createdBy === myUserId,
+    createdByName: call.participants.find((p) => p.userId === call.createdBy)?.username,
+    rung: call.ringing?.to ?? call.timeline.findLast((t) => t.type === "ringing")?.userId,
+    startedAt: call.startTime,
   };
 }
 

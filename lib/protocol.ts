@@ -114,6 +114,10 @@ export function socketSchemas(l: SocketLimits) {
     freeze: z.object({ callId: id, snapshotId: id }),
     unfreeze: z.object({ callId: id }),
     "capture-request": z.object({ callId: id, purpose: z.enum(["freeze", "snapshot"]) }),
+    /** New: an Expert's "Do not disturb" (shown to Technicians as `availability: "busy"`). */
+    "set-availability": z.object({ doNotDisturb: z.boolean() }),
+    /** New: the sender's microphone / camera turned off or on, for the others in the call to show. */
+    "media-state": z.object({ callId: id, audio: z.boolean(), video: z.boolean() }),
   };
 }
 
@@ -175,4 +179,5 @@ export interface ServerToClientEvents {
   "snapshot-added": (p: SnapshotInfo) => void;
   /** New: another participant asks the Technician's device for a full-resolution capture. */
   "capture-requested": (p: { callId: string; from: string; purpose: "freeze" | "snapshot" }) => void;
+  "media-state": (p: { callId: string; from: string; audio: boolean; video: boolean }) => void;
 }

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { annotation, chatMessage, frozenFrame, snapshotInfo } from "./api_schemas.ts";
-import type { ServerToClientEvents } from "./protocol.ts";
+import type { ClientToServerEvents, ServerToClientEvents } from "./protocol.ts";
 import { ROLES } from "./types.ts";
 
 const id = z.string();
@@ -143,10 +143,15 @@ export const serverEvents = {
     description:
       "To the Technician's sockets: capture a full-resolution still from the camera and upload it.",
   },
+  "media-state": {
+    schema: z.object({ callId: id, from: id, audio: z.boolean(), video: z.boolean() }),
+    description:
+      "To the room: a participant's microphone (`audio`) or camera (`video`) was turned off or on.",
+  },
 } satisfies Record<keyof ServerToClientEvents, EventDoc>;
 
 /** What each client → server event does (the payloads are protocol.ts's socketSchemas). */
-export const clientEventDescriptions: Record<string, string> = {
+export const clientEventDescriptions: Record<keyof ClientToServerEvents & string, string> = {
   register: "Binds this socket to the signed-in user (compat).",
   "reconnect-after-call": "Registers again; answered with `reconnect-success` (compat).",
   logout: "The user goes offline on every socket.",
@@ -163,4 +168,9 @@ export const clientEventDescriptions: Record<string, string> = {
   chat: "A chat message to the room.",
   "end-call": "Leaves the call; the last participant out ends it.",
   ping: "Liveness; answered with `pong` (no payload).",
+  freeze: "Both sides switch to this uploaded still (`snapshotId`); the room gets `frame-frozen`.",
+  unfreeze: "Back to live video; the room gets `frame-unfrozen`.",
+  "capture-request": "Asks the Technician's device for a full-resolution capture (`capture-requested`).",
+  "set-availability": "An Expert's Do not disturb: shown to Technicians as busy, and never rung.",
+  "media-state": "The sender's microphone or camera turned off or on; the room gets `media-state`.",
 };

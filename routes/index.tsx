@@ -14,6 +14,7 @@ interface Data {
   history: HistoryItem[];
   experts: UserStatus[];
   availability: Availability;
+  doNotDisturb: boolean;
   ringTimeoutMs: number;
 }
 
@@ -31,6 +32,7 @@ export const handler: Handlers<Data, PageState> = {
       history: records.map((r) => toHistoryItem(r, me.userId)),
       experts,
       availability: deps.presence.availability(me.userId),
+      doNotDisturb: deps.presence.isDoNotDisturb(me.userId),
       ringTimeoutMs: deps.config.ringTimeoutMs,
     });
   },
@@ -47,6 +49,7 @@ export default function Home({ data }: PageProps<Data>) {
           <ExpertHome
             me={me}
             availability={data.availability}
+            doNotDisturb={data.doNotDisturb}
             history={data.history}
             ringTimeoutMs={data.ringTimeoutMs}
           />

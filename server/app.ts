@@ -12,6 +12,7 @@ import { systemRoutes } from "./api/system.ts";
 import { userRoutes } from "./api/users.ts";
 import { httpMetrics, metricsRoutes } from "./metrics/http.ts";
 import { docsRoutes } from "./openapi/routes.ts";
+import { notFoundPage, wantsPage } from "./not_found.ts";
 import { pages } from "./pages.ts";
 import { RateLimitedError } from "./auth/login_limiter.ts";
 import type { Deps, Env } from "./context.ts";
@@ -98,7 +99,9 @@ export function createApp(deps: Deps): Hono<Env> {
   // Pages last: REST routes answer first; form posts to /login fall through to the login page.
   app.use("*", pages(deps));
 
-  app.notFound((c) => c.json({ message: "Not found", code: "NOT_FOUND" }, 404));
+  app.notFound((c) =>
+    wantsPage(c) ? notFoundPage(c) : c.json({ message: "Not found", code: "NOT_FOUND" }, 404)
+  );
   app.onError((err, c) => {
     if (err instanceof AppError) {
       if (err instanceof RateLimitedError) {

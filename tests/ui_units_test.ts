@@ -118,6 +118,10 @@ Deno.test("history rows name the other participants and the duration", () => {
     status: "ended",
     endReason: "completed",
     durationSec: 63,
+    mine: true,
+    createdByName: "user1",
+    rung: undefined,
+    startedAt: 2000,
   });
 });
 

@@ -8,6 +8,7 @@ import { useEffect, useRef } from "preact/hooks";
 import {
   contentRect,
   drawAnnotations,
+  type LabelBox,
   makeAnnotation,
   type Point,
   type Rect,
@@ -22,9 +23,11 @@ interface Props {
   color: string;
   pinText: string;
   me: string;
+  /** userId → name, for the author initials drawn beside each annotation. */
+  names?: Record<string, string>;
   onCreate?: (a: Annotation) => void;
-  /** Called after each redraw with the frame rectangle used (tests read it). */
-  onDraw?: (rect: Rect, count: number) => void;
+  /** Called after each redraw with the frame rectangle used and where pin labels went (tests read them). */
+  onDraw?: (rect: Rect, count: number, labels: (LabelBox & { id: string })[]) => void;
 }
 
 export function AnnotationCanvas(props: Props) {
@@ -53,16 +56,16 @@ export function AnnotationCanvas(props: Props) {
     const ctx = c.getContext("2d")!;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, h);
-    const { annotations, tool, color, pinText, me, onDraw } = latest.current;
+    const { annotations, tool, color, pinText, me, names, onDraw } = latest.current;
     const rect = frame();
     const list = draft.current && tool !== "pin"
       ? [...annotations, makeAnnotation(tool, draft.current, { id: "draft", from: me, color, text: pinText })]
       : annotations;
-    drawAnnotations(ctx, list, rect);
-    onDraw?.(rect, annotations.length);
+    const labels = drawAnnotations(ctx, list, rect, { author: (from) => names?.[from] });
+    onDraw?.(rect, annotations.length, labels);
   };
 
-  useEffect(redraw, [props.annotations, props.tool, props.color]);
+  useEffect(redraw, [props.annotations, props.tool, props.color, props.names]);
 
   useEffect(() => {
     const v = props.video.current;

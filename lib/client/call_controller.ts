@@ -11,9 +11,11 @@ import { apiJson } from "./api.ts";
 import { CallBoard } from "./call_board.ts";
 import { FreezeBoard } from "./freeze_board.ts";
 import { LocalMedia } from "./local_media.ts";
+import { MediaStateSync } from "./media_state.ts";
 import { PeerSession, type PeerSignal } from "./peer.ts";
 import { assessQuality, type Quality, sampleStats, type StatsSample } from "./quality.ts";
 import { connectSignaling, request, type SignalingSocket } from "./signaling.ts";
+import { ScreenWake } from "./wake_lock.ts";
 
 export type SignalingState = "connecting" | "connected" | "reconnecting";
 
@@ -28,6 +30,12 @@ export class CallController {
   readonly ended = signal<string | null>(null);
   readonly quality = signal<Quality | null>(null);
   readonly names = signal<Record<string, string>>({});
+  /** When the call became active (an Expert accepted), for the call timer. */
+  readonly startedAt = signal<number | null>(null);
+  /** The other participant's microphone and camera state. */
+  readonly mediaState: MediaStateSync;
+  /** Keeps the screen on while the call lasts. */
+  readonly wake = new ScreenWake();
   /** Annotations and chat. */
   readonly board: CallBoard;
   /** This page's camera and microphone. */
@@ -64,10 +72,14 @@ export class CallController {
       () => this.media.stream.value?.getVideoTracks()[0],
       warn,
     );
+    this.mediaState = new MediaStateSync(callId, me.userId, this.media);
   }
 
+  /** The other participant's name: the one connected, else the one the call record names. */
   get peerName(): string {
-    return this.names.value[this.peerId.value ?? ""] ?? "The other participant";
+    const names = this.names.value;
+    return names[this.peerId.value ?? ""] ??
+      Object.entries(names).find(([id]) => id !== this.me.userId)?.[1] ?? "the other participant";
   }
 
   async start(): Promise<void> {
@@ -77,11 +89,13 @@ export class CallController {
       apiJson<{ iceServers: RTCIceServer[] }>("GET", "/api/ice-servers").catch(() => ({ iceServers: [] })),
       apiJson<CallDetail>("GET", path).then((c) => {
         this.addNames(c.participants);
+        this.startedAt.value = c.startTime ?? null;
         this.freeze.load(c);
       }).catch(() => {}),
     ]);
     if (this.stopped) return media.getTracks().forEach((t) => t.stop());
     this.iceServers = ice.iceServers;
+    this.wake.hold();
     this.connect();
     const online = () => {
       this.notice.value = null;
@@ -128,6 +142,7 @@ export class CallController {
       } catch (e) {
         return this.finish((e as Error).message || "This call is not available.", false);
       }
+      this.mediaState.announce();
       // A new signaling connection may mean a new network path: renegotiate ICE.
       if (rejoin) this.restartIce();
     });
@@ -154,6 +169,7 @@ export class CallController {
     s.on("user-left", ({ userId }) => {
       if (userId !== this.peerId.value) return;
       this.peerPresent.value = false;
+      this.mediaState.reset();
       this.notice.value = `${this.peerName} left the call. Waiting for them to come back…`;
       this.closePeer();
     });
@@ -174,21 +190,22 @@ export class CallController {
     );
     this.board.attach(s);
     this.freeze.attach(s);
-    s.on(
-      "call-ended",
-      ({ from }) =>
-        this.finish(
-          from && from !== me.userId
-            ? `${this.names.value[from] ?? "The other participant"} ended the call.`
-            : "The call has ended.",
-        ),
-    );
+    this.mediaState.attach(s);
+    s.on("call-ended", ({ from }) => {
+      const words = from && from !== me.userId
+        ? `${this.names.value[from] ?? "The other participant"} ended the call.`
+        : "The call has ended.";
+      // Leave at once (not after the grace period), so the call is over for everyone's history now.
+      const left = request(s, "end-call", { callId }, 1000).catch(() => {});
+      left.finally(() => this.finish(words));
+    });
     s.on("error", (e) => console.warn("signaling error", e.code, e.message));
   }
 
   private peerArrived(userId: string) {
     this.peerId.value = userId;
     this.peerPresent.value = true;
+    this.mediaState.announce();
     if (this.notice.value?.includes("left the call")) this.notice.value = null;
     // One peer connection per page: a peer that reloaded is detected by its new DTLS fingerprint (applySignal).
     const session = this.ensurePeer();
@@ -285,7 +302,8 @@ export class CallController {
     const pc = this.session?.pc;
     if (!pc || pc.connectionState === "closed") return;
     const sample = sampleStats(await pc.getStats());
-    this.quality.value = assessQuality(this.lastSample, sample);
+    // A camera turned off on the other side sends almost nothing: that is not a bad connection.
+    this.quality.value = assessQuality(this.lastSample, sample, this.mediaState.peer.value.video);
     this.lastSample = sample;
   }
 
@@ -316,6 +334,8 @@ export class CallController {
     this.cleanup.forEach((f) => f());
     this.closePeer();
     this.media.stop();
+    this.mediaState.stop();
+    this.wake.release();
     this.socket?.close();
   }
 }

@@ -34,8 +34,15 @@ export function sampleStats(report: RTCStatsReport, at = Date.now()): StatsSampl
   return s;
 }
 
-/** Compares two samples; `poor` or `fair` when any measure crosses its threshold. */
-export function assessQuality(prev: StatsSample | undefined, cur: StatsSample): Quality {
+/**
+ * Compares two samples; `poor` or `fair` when any measure crosses its threshold. `videoExpected`
+ * false (the other side's camera is off): a low bitrate and no new packets are normal.
+ */
+export function assessQuality(
+  prev: StatsSample | undefined,
+  cur: StatsSample,
+  videoExpected = true,
+): Quality {
   if (!prev || cur.at <= prev.at) {
     return { level: "unknown", rttMs: cur.rttMs, lossPct: 0, kbps: 0, framesDecoded: cur.framesDecoded };
   }
@@ -44,10 +51,14 @@ export function assessQuality(prev: StatsSample | undefined, cur: StatsSample): 
   const lossPct = received + lost > 0 ? Math.round((lost / (received + lost)) * 1000) / 10 : 0;
   const kbps = Math.round(((cur.bytesReceived - prev.bytesReceived) * 8) / (cur.at - prev.at));
   const rtt = cur.rttMs ?? 0;
-  const stalled = received === 0;
+  const stalled = received === 0 && videoExpected;
+  // A low bitrate alone is the sender's choice (a still scene, the first seconds of a call); it is a
+  // sign of a bad link only when the picture also slows down.
+  const fps = ((cur.framesDecoded - prev.framesDecoded) * 1000) / (cur.at - prev.at);
+  const starved = videoExpected && kbps < 150 && fps < 10;
   const level: QualityLevel = stalled || rtt > 400 || lossPct > 8
     ? "poor"
-    : rtt > 200 || lossPct > 3 || kbps < 150
+    : rtt > 200 || lossPct > 3 || starved
     ? "fair"
     : "good";
   return { level, rttMs: cur.rttMs, lossPct, kbps, framesDecoded: cur.framesDecoded };

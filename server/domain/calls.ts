@@ -88,6 +88,20 @@ export class CallService {
     return call;
   }
 
+  /** Ends the caller's other pending calls (an earlier ring still on after a double tap, a given-up call). */
+  private async endOtherPending(who: Identity, keep: string): Promise<void> {
+    const recent = await this.store.listUserCalls(who.userId, { limit: 20 });
+    const stale = recent.filter((c) =>
+      c.callId !== keep && c.createdBy === who.userId && c.status === "pending" && c.createdAt >= who.since
+    );
+    for (const old of stale) {
+      await this.apply(
+        old.callId,
+        (c) => c.status === "pending" ? finish(c, this.clock.now(), "cancelled", who.userId) : null,
+      );
+    }
+  }
+
   async require(callId: string): Promise<CallRecord> {
     const call = await this.store.getCall(validCallId(callId));
     if (!call) throw notFound(`Call ${callId} not found`);
@@ -172,14 +186,20 @@ export class CallService {
     });
   }
 
-  /** The creator rings an Expert (`call-request`). */
+  /**
+   * The creator rings an Expert (`call-request`). A Technician rings one Expert at a time: a new ring
+   * ends the caller's other pending calls (a double tap, a ring refused and given up), whose Experts are
+   * told through `ringEnded`.
+   */
   async ring(who: Identity, callId: string, to: string): Promise<CallRecord> {
     const [current, target] = await Promise.all([this.require(callId), this.store.getUserByName(to)]);
     if (current.createdBy !== who.userId) throw forbidden("Only the call's creator can ring");
     if (!target || target.role !== "Expert") {
       throw new AppError("BAD_REQUEST", "Only Experts can be called");
     }
+    if (current.status === "pending" && !current.ringing) await this.endOtherPending(who, callId);
     if (!this.presence.isOnline(to)) throw conflict("Expert is offline");
+    if (this.presence.isDoNotDisturb(to)) throw conflict("Expert does not want to be disturbed");
     if (this.presence.isBusy(to)) throw conflict("Expert is busy");
     const call = await this.update(callId, (call) => {
       if (call.createdBy !== who.userId) {

@@ -13,7 +13,8 @@ import { Listeners } from "./listeners.ts";
 
 export type PresenceChange =
   | { type: "online"; userId: string; online: boolean }
-  | { type: "busy"; userId: string; callId: string; busy: boolean };
+  | { type: "busy"; userId: string; callId: string; busy: boolean }
+  | { type: "dnd"; userId: string; on: boolean };
 
 export interface PresenceEvents {
   /** A change (here or reported by another node) may have changed the user's status or availability. */
@@ -35,12 +36,15 @@ export class Presence {
   announce(userId: string): void {
     this.events.emit("changed", userId);
   }
+  /** Experts who asked not to be disturbed (shown as busy; never rung). Cleared when they go offline. */
+  private readonly dnd = new Set<string>();
 
   setOnline(userId: string, online: boolean): void {
     if (online === this.online.has(userId)) return;
     const before = this.state(userId);
     if (online) this.online.add(userId);
     else this.online.delete(userId);
+    if (!this.isOnline(userId)) this.dnd.delete(userId);
     this.events.emit("localChange", { type: "online", userId, online });
     if (before !== this.state(userId)) this.announce(userId);
   }
@@ -53,10 +57,24 @@ export class Presence {
     if (before !== this.state(userId)) this.announce(userId);
   }
 
+  /** Do not disturb: an online Expert is shown as busy and cannot be rung. */
+  setDoNotDisturb(userId: string, on: boolean): void {
+    if (on === this.dnd.has(userId) || (on && !this.isOnline(userId))) return;
+    const before = this.state(userId);
+    this.markDnd(userId, on);
+    this.events.emit("localChange", { type: "dnd", userId, on });
+    if (before !== this.state(userId)) this.announce(userId);
+  }
+
+  isDoNotDisturb(userId: string): boolean {
+    return this.dnd.has(userId);
+  }
+
   /** Applies another node's change; true when the user's status or busy flag changed here. */
   applyRemote(nodeId: string, change: PresenceChange): boolean {
     const before = this.state(change.userId);
     if (change.type === "busy") this.markBusy(change.userId, change.callId, change.busy);
+    else if (change.type === "dnd") this.markDnd(change.userId, change.on);
     else this.markElsewhere(nodeId, change.userId, change.online);
     return before !== this.state(change.userId);
   }
@@ -97,7 +115,7 @@ export class Presence {
 
   availability(userId: string): Availability {
     if (!this.isOnline(userId)) return "offline";
-    return this.busy.has(userId) ? "busy" : "available";
+    return this.busy.has(userId) || this.dnd.has(userId) ? "busy" : "available";
   }
 
   onlineCount(): number {
@@ -108,7 +126,12 @@ export class Presence {
 
   /** What `changed` reports on: online anywhere, busy. */
   private state(userId: string): string {
-    return `${this.isOnline(userId)}:${this.isBusy(userId)}`;
+    return `${this.isOnline(userId)}:${this.isBusy(userId)}:${this.dnd.has(userId)}`;
+  }
+
+  private markDnd(userId: string, on: boolean): void {
+    if (on) this.dnd.add(userId);
+    else this.dnd.delete(userId);
   }
 
   private markBusy(userId: string, callId: string, busy: boolean): void {

@@ -29,7 +29,7 @@ export function asyncApiDocument(limits: SocketLimits): Json {
     add(clientMessageKey(event), "receive", {
       name: event,
       title: `${event} (client → server)`,
-      summary: clientEventDescriptions[event] ?? "",
+      summary: (clientEventDescriptions as Record<string, string>)[event] ?? "",
       description: ACK,
       ...(schema ? { payload: { schemaFormat: SCHEMA_FORMAT, schema } } : {}),
     });

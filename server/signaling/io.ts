@@ -6,6 +6,7 @@ import { socketSchemas } from "../../lib/protocol.ts";
 import { originAllowed } from "../app.ts";
 import type { Deps } from "../context.ts";
 import { registerAnnotations } from "./annotations.ts";
+import { registerAvailability } from "./availability.ts";
 import { authenticate } from "./auth.ts";
 import { CallSignaling } from "./calls.ts";
 import { ClusterPresence, type ClusterPresenceOptions } from "./cluster_presence.ts";
@@ -88,6 +89,7 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
     registerRelay(io, deps, socket, h);
     registerAnnotations(deps, socket, h);
     registerSnapshots(deps, socket, h);
+    registerAvailability(deps, socket, h);
 
     socket.on("disconnect", () => {
       h.limiter.delete(socket.id).catch(() => {});

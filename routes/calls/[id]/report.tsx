@@ -8,7 +8,7 @@ import PrintButton from "../../../islands/PrintButton.tsx";
 import type { Me } from "../../../lib/history.ts";
 import { AppError } from "../../../server/domain/errors.ts";
 import type { Handlers, PageProps } from "../../../server/fresh/types.ts";
-import type { PageState } from "../../../server/pages.ts";
+import { callPageError, type PageState } from "../../../server/pages.ts";
 import { loadReport, reportDocument } from "../../../server/report.ts";
 
 type Data = { me: Me; report?: ReportData; error?: string };
@@ -28,10 +28,11 @@ export const handler: Handlers<Data, PageState> = {
     } catch (e) {
       if (!(e instanceof AppError)) throw e;
       if (download) return c.json({ message: e.message, code: e.code }, e.status as 403);
-      const error = e.code === "NOT_FOUND"
-        ? "There is no such call."
-        : "Only the call's participants and Admins can see its report.";
-      return ctx.render({ me, error }, { status: e.status });
+      const { error, status } = callPageError(
+        e,
+        "Only the call's participants and Admins can see its report.",
+      );
+      return ctx.render({ me, error }, { status });
     }
     if (!download) return ctx.render({ me, report });
     const file = `mobimaint-report-${ctx.params.id.replace(/[^A-Za-z0-9_-]/g, "_")}.html`;

@@ -1,0 +1,72 @@
+/** Small helpers for the browser tests: sign in, wait, read the call page's state, screenshots. */
+import type { Page } from "playwright-core";
+
+const OUT = new URL("../../test-output/", import.meta.url);
+const SHOTS = new URL("../../docs/screenshots/", import.meta.url);
+
+/**
+ * Screenshots always go to test-output/; the README's copies in docs/screenshots/ are written when missing
+ * or with MOBIMAINT_UPDATE_SCREENSHOTS=1, so an ordinary test run leaves the work tree clean.
+ */
+export async function shot(page: Page, name: string): Promise<void> {
+  await Deno.mkdir(OUT, { recursive: true });
+  const path = new URL(`${name}.png`, OUT);
+  await page.screenshot({ path: path.pathname });
+  const docCopy = new URL(`${name}.png`, SHOTS);
+  const missing = await Deno.stat(docCopy).then(() => false, () => true);
+  if (missing || Deno.env.get("MOBIMAINT_UPDATE_SCREENSHOTS") === "1") {
+    await Deno.mkdir(SHOTS, { recursive: true });
+    await Deno.copyFile(path, docCopy);
+  }
+}
+
+export async function signIn(page: Page, base: string, username: string, password: string): Promise<void> {
+  await page.goto(`${base}/login`);
+  await page.fill("#username", username);
+  await page.fill("#password", password);
+  await Promise.all([page.waitForURL(`${base}/`), page.click("button[type=submit]")]);
+}
+
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Evaluates `expr` on the page with `m` bound to its `window.__mobimaint`. */
+// deno-lint-ignore no-explicit-any
+export const pageState = (page: Page, expr: string): Promise<any> =>
+  page.evaluate(`(() => { const m = globalThis.__mobimaint; return ${expr}; })()`);
+
+/** Frames decoded by the call page's peer connection (inbound video). */
+export function framesDecoded(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    // deno-lint-ignore no-explicit-any
+    const call = (globalThis as any).__mobimaint?.call;
+    const report: RTCStatsReport | undefined = await call?.stats();
+    let frames = 0;
+    report?.forEach((r) => {
+      if (r.type === "inbound-rtp" && r.kind === "video") frames += r.framesDecoded ?? 0;
+    });
+    return frames;
+  });
+}
+
+/** An element's box in page pixels (throws when it is not rendered). */
+export async function box(page: Page, selector: string) {
+  const b = await page.locator(selector).first().boundingBox();
+  if (!b) throw new Error(`${selector} is not rendered`);
+  return b;
+}
+
+export const overlap = (
+  a: { x: number; y: number; width: number; height: number },
+  b: { x: number; y: number; width: number; height: number },
+) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
