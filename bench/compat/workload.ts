@@ -4,6 +4,7 @@
  * protocol (MobiMaint, the replaced server, a bare relay), so all are measured by the same code.
  */
 import { io, type Socket } from "socket.io-client";
+import { sdpFor, seqOf } from "../phases/relay.ts";
 import { now, paced, pool, sleep, summarize, type Summary } from "../stats.ts";
 
 export interface CompatUser {
@@ -81,12 +82,6 @@ async function setupCall(target: CompatTarget, tech: Client, expert: Client): Pr
   await joined;
   return callId;
 }
-
-/** A realistic SDP (~1.5 KB) whose o= line carries the sequence number (servers may drop unknown fields). */
-const sdpFor = (seq: number) =>
-  `v=0\r\no=- ${seq} 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n` +
-  "a=candidate:1 1 udp 2122260223 192.168.1.2 54321 typ host\r\n".repeat(20);
-const seqOf = (sdp: string) => Number(/o=- (\d+) /.exec(sdp)?.[1]);
 
 export async function runCompatWorkload(
   target: CompatTarget,

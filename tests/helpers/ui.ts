@@ -1,4 +1,5 @@
 /** Small helpers for the browser tests: sign in, wait, read the call page's state, screenshots. */
+import { callState, framesDecoded, waitFor } from "./call_pages.ts";
 import type { Page } from "playwright-core";
 
 const OUT = new URL("../../test-output/", import.meta.url);
@@ -27,37 +28,8 @@ export async function signIn(page: Page, base: string, username: string, passwor
   await Promise.all([page.waitForURL(`${base}/`), page.click("button[type=submit]")]);
 }
 
-export async function waitFor(
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 /** Evaluates `expr` on the page with `m` bound to its `window.__mobimaint`. */
-// deno-lint-ignore no-explicit-any
-export const pageState = (page: Page, expr: string): Promise<any> =>
-  page.evaluate(`(() => { const m = globalThis.__mobimaint; return ${expr}; })()`);
-
-/** Frames decoded by the call page's peer connection (inbound video). */
-export function framesDecoded(page: Page): Promise<number> {
-  return page.evaluate(async () => {
-    // deno-lint-ignore no-explicit-any
-    const call = (globalThis as any).__mobimaint?.call;
-    const report: RTCStatsReport | undefined = await call?.stats();
-    let frames = 0;
-    report?.forEach((r) => {
-      if (r.type === "inbound-rtp" && r.kind === "video") frames += r.framesDecoded ?? 0;
-    });
-    return frames;
-  });
-}
+export const pageState = callState;
 
 /** An element's box in page pixels (throws when it is not rendered). */
 export async function box(page: Page, selector: string) {
@@ -70,3 +42,5 @@ export const overlap = (
   a: { x: number; y: number; width: number; height: number },
   b: { x: number; y: number; width: number; height: number },
 ) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+export { framesDecoded, waitFor };
