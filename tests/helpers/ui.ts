@@ -1,5 +1,5 @@
 /** Small helpers for the browser tests: sign in, wait, read the call page's state, screenshots. */
-import { callState, framesDecoded, waitFor } from "./call_pages.ts";
+import { callState, framesDecoded, login, waitFor } from "./call_pages.ts";
 import type { Page } from "playwright-core";
 
 const OUT = new URL("../../test-output/", import.meta.url);
@@ -21,12 +21,8 @@ export async function shot(page: Page, name: string): Promise<void> {
   }
 }
 
-export async function signIn(page: Page, base: string, username: string, password: string): Promise<void> {
-  await page.goto(`${base}/login`);
-  await page.fill("#username", username);
-  await page.fill("#password", password);
-  await Promise.all([page.waitForURL(`${base}/`), page.click("button[type=submit]")]);
-}
+/** Signs in through the login form and waits for the home page. */
+export const signIn = login;
 
 /** Evaluates `expr` on the page with `m` bound to its `window.__mobimaint`. */
 export const pageState = callState;
