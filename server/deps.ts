@@ -8,6 +8,7 @@ import { LoginLimiter } from "./auth/login_limiter.ts";
 import { TokenService } from "./auth/tokens.ts";
 import type { Deps } from "./context.ts";
 import { AnnotationService } from "./domain/annotations.ts";
+import { ArrivalWindow } from "./domain/arrival_window.ts";
 import { CallService } from "./domain/calls.ts";
 import { type Clock, systemClock } from "./domain/clock.ts";
 import { Departures } from "./domain/departures.ts";
@@ -42,11 +43,18 @@ export function buildDeps(
   const presence = new Presence();
   const users = new UserService(store, clock);
   // With the embedded store this process makes every change, so its call cache is never stale.
-  const calls = new CallService(store, presence, store.kind === "kv" ? Infinity : 1000, clock);
+  const calls = new CallService(
+    store,
+    presence,
+    store.kind === "kv" ? Infinity : 1000,
+    clock,
+    config.ringTimeoutMs,
+  );
   const annotations = new AnnotationService(store, calls, config.limits);
   const rings = new RingTimers(calls, clock, config.ringTimeoutMs, failed("ring"));
   const grace = new GracePeriod(presence, clock, config.graceMs, failed("presence"));
-  const departures = new Departures(calls, rings, presence, clock);
+  const arrivals = new ArrivalWindow(calls, clock, failed("call"));
+  const departures = new Departures(calls, rings, presence, clock, arrivals);
   departures.follow(grace);
   calls.listen({ ended: (call) => annotations.forget(call.callId) });
   opts.metrics?.observe(calls, () => grace.socketCount());

@@ -129,6 +129,75 @@ Deno.test("grace period: back within it keeps the user; gone after it leaves cal
   }
 });
 
+Deno.test("an accepted call waits for both to arrive: the Expert's page loading past the grace does not end it", async () => {
+  const d = await domain();
+  try {
+    const callId = await ringing(d);
+    await d.deps.calls.respond(d.expert, callId, true);
+    // Both home pages close for their call pages; the Expert's takes longer than the grace period.
+    d.deps.grace.socketClosed("user2");
+    d.deps.grace.socketClosed("user1");
+    await d.clock.advance(2000);
+    assert.ok(d.events.includes(`left ${callId} user2 dropped`), d.events.join());
+    assert.equal((await status(d.deps, callId)).status, "active", "the technician has not arrived yet");
+    d.deps.grace.socketOpened("user1");
+    await d.deps.calls.join(d.tech, callId);
+    d.deps.grace.socketOpened("user2");
+    await d.deps.calls.join(d.expert, callId);
+    await d.clock.advance(60_000);
+    const call = await status(d.deps, callId);
+    assert.equal(call.status, "active");
+    assert.deepEqual(call.participants.map((p) => p.present), [true, true]);
+  } finally {
+    await d.close();
+  }
+});
+
+Deno.test("an accepted call nobody arrives in ends when the arrival window closes; leaving on purpose ends it at once", async () => {
+  const d = await domain();
+  try {
+    const callId = await ringing(d);
+    await d.deps.calls.respond(d.expert, callId, true);
+    d.deps.grace.socketClosed("user2");
+    d.deps.grace.socketClosed("user1");
+    await d.clock.advance(29_999); // the window is the ring timeout, counted from the answer
+    assert.equal((await status(d.deps, callId)).status, "active");
+    await d.clock.advance(1);
+    const call = await status(d.deps, callId);
+    assert.equal(call.status, "ended");
+    assert.equal(call.endReason, "completed");
+    assert.equal(d.events.at(-1), `ended ${callId} completed`);
+
+    // An Expert who hangs up before the technician arrives ends the call: only a drop waits.
+    d.deps.grace.socketOpened("user1");
+    d.deps.grace.socketOpened("user2");
+    const second = await ringing(d);
+    await d.deps.calls.respond(d.expert, second, true);
+    await d.deps.calls.leave("user2", second, "left");
+    assert.equal((await status(d.deps, second)).endReason, "completed");
+  } finally {
+    await d.close();
+  }
+});
+
+Deno.test("after a restart, an accepted call nobody arrived in still ends when its arrival window closes", async () => {
+  const d = await domain();
+  try {
+    const callId = await ringing(d);
+    await d.deps.calls.respond(d.expert, callId, true);
+    await d.deps.calls.leave("user2", callId, "dropped");
+    await d.clock.advance(10_000);
+    d.deps.departures.close(); // the node stops; its timers are gone, the call is still in the store
+    await d.deps.departures.recover(5000);
+    await d.clock.advance(19_999);
+    assert.equal((await status(d.deps, callId)).status, "active");
+    await d.clock.advance(1);
+    assert.equal((await status(d.deps, callId)).endReason, "completed");
+  } finally {
+    await d.close();
+  }
+});
+
 Deno.test("a gone caller cancels its ring; a gone callee makes it unavailable", async () => {
   const d = await domain();
   try {

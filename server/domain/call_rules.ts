@@ -50,3 +50,12 @@ export function finish(call: CallRecord, now: number, reason: EndReason, by?: st
   log(call, { type: "ended", userId: by, detail: reason }, now);
   return call;
 }
+
+/**
+ * An accepted call stays open with nobody in the room while someone has not arrived yet and the arrival
+ * window is open: the Expert's page may take longer than the grace period to replace the home page, and
+ * the Technician has not joined yet (compat: the replaced server counted the caller in from the start).
+ */
+export const awaitsArrival = (call: CallRecord, now: number, windowMs: number) =>
+  call.status === "active" && !call.participants.some((p) => p.present) &&
+  call.participants.some((p) => p.joinedAt === undefined) && now < (call.startTime ?? now) + windowMs;

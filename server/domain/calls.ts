@@ -7,7 +7,15 @@ import type { Identity } from "../auth/tokens.ts";
 import type { CallDetail, CallRecord, CallSummary, Participant } from "../../lib/types.ts";
 import { callDuration } from "../../lib/call_time.ts";
 import type { HistoryPage, Store } from "../store/store.ts";
-import { finish, isParticipant, log, type Member, newCallId, validCallId } from "./call_rules.ts";
+import {
+  awaitsArrival,
+  finish,
+  isParticipant,
+  log,
+  type Member,
+  newCallId,
+  validCallId,
+} from "./call_rules.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { AppError, conflict, forbidden, notFound } from "./errors.ts";
 import { Listeners } from "./listeners.ts";
@@ -42,6 +50,8 @@ export class CallService {
     private readonly presence: Presence,
     private readonly cacheTtlMs = 1000,
     readonly clock: Clock = systemClock,
+    /** How long an accepted call waits for a participant who has not arrived yet (see awaitsArrival). */
+    readonly arrivalWindowMs = 30_000,
   ) {}
 
   /** Subscribes to what happens to calls from now on; returns the unsubscribe function. */
@@ -280,6 +290,17 @@ export class CallService {
     return call;
   }
 
+  /** Ends an accepted call nobody arrived in (ArrivalWindow); null when someone is there or it ended. */
+  async closeIfEmpty(callId: string): Promise<CallRecord | null> {
+    const r = await this.apply(callId, (call) => {
+      if (call.status !== "active" || call.participants.some((p) => p.present)) return null;
+      return awaitsArrival(call, this.clock.now(), this.arrivalWindowMs)
+        ? null
+        : finish(call, this.clock.now(), "completed");
+    });
+    return r.changed ? r.call : null;
+  }
+
   /** A participant enters the call room (`join-call`). */
   async join(who: Identity, callId: string): Promise<CallRecord> {
     const call = await this.update(callId, (call) => {
@@ -319,7 +340,8 @@ export class CallService {
       p.present = false;
       p.leftAt = now;
       log(call, { type: reason, userId }, now);
-      if (!call.participants.some((x) => x.present)) {
+      const keepOpen = reason === "dropped" && awaitsArrival(call, now, this.arrivalWindowMs);
+      if (!keepOpen && !call.participants.some((x) => x.present)) {
         finish(call, now, "completed", userId);
       }
       return call;

@@ -5,6 +5,7 @@
  * after a restart, calls left open go on for those who come back within the grace period.
  */
 import type { CallRecord } from "../../lib/types.ts";
+import type { ArrivalWindow } from "./arrival_window.ts";
 import type { CallService } from "./calls.ts";
 import type { Clock, Timer } from "./clock.ts";
 import type { GracePeriod } from "./grace.ts";
@@ -21,6 +22,7 @@ export class Departures {
     private readonly rings: RingTimers,
     private readonly presence: Presence,
     private readonly clock: Clock,
+    private readonly arrivals?: ArrivalWindow,
   ) {
     calls.listen({
       entered: (call, userId) => this.note(userId, call.callId),
@@ -88,6 +90,7 @@ export class Departures {
       }
     }
     this.rings.resume(open);
+    this.arrivals?.resume(open);
     if (!present.size) return;
     this.recoveryTimer = this.clock.setTimeout(async () => {
       for (const userId of present) {
@@ -98,6 +101,7 @@ export class Departures {
 
   close(): void {
     this.clock.clearTimeout(this.recoveryTimer);
+    this.arrivals?.close();
   }
 
   private note(userId: string, callId: string): void {
