@@ -111,8 +111,16 @@ Deno.test("quality: a low bitrate at full frame rate, or from a camera turned of
   });
   // 66 kbps at 30 fps (a still scene, the start of a call): good.
   assert.equal(assessQuality(at(0, 0, 0, 0), at(1000, 8_250, 40, 30)).level, "good");
-  // 66 kbps at 3 fps: the link is starving the picture.
-  assert.equal(assessQuality(at(0, 0, 0, 0), at(1000, 8_250, 40, 3)).level, "fair");
+  // 66 kbps at 3 fps, video for 5 s already: the link is starving the picture.
+  assert.equal(assessQuality(at(0, 0, 0, 0), at(1000, 8_250, 40, 3), true, -4000).level, "fair");
+  // The same in the first seconds of video (a call just connected, a page reloaded): the sender ramps up.
+  assert.equal(assessQuality(at(0, 0, 0, 0), at(1000, 8_250, 40, 3), true, -3000).level, "good");
+  assert.equal(assessQuality(at(0, 0, 0, 0), at(1000, 8_250, 40, 3)).level, "good", "no frame yet");
+  // Loss and round trip are judged from the start.
+  assert.equal(
+    assessQuality(at(0, 0, 0, 0), { ...at(1000, 8_250, 40, 3), rttMs: 450 }, true, 0).level,
+    "poor",
+  );
   // The other side's camera is off: black frames at 1 fps, or nothing at all, are expected.
   assert.equal(assessQuality(at(0, 0, 0, 0), at(1000, 3_000, 5, 1), false).level, "good");
   assert.equal(assessQuality(at(0, 0, 10, 0), at(1000, 0, 10, 0), false).level, "good");

@@ -34,14 +34,19 @@ export function sampleStats(report: RTCStatsReport, at = Date.now()): StatsSampl
   return s;
 }
 
+/** How long after the first decoded frame the sender may still be ramping its bitrate and frame rate up. */
+export const RAMP_UP_MS = 5000;
+
 /**
  * Compares two samples; `poor` or `fair` when any measure crosses its threshold. `videoExpected`
- * false (the other side's camera is off): a low bitrate and no new packets are normal.
+ * false (the other side's camera is off): a low bitrate and no new packets are normal. `videoSince`:
+ * when the first frame was decoded; a slow picture within RAMP_UP_MS of it is the start, not the link.
  */
 export function assessQuality(
   prev: StatsSample | undefined,
   cur: StatsSample,
   videoExpected = true,
+  videoSince?: number,
 ): Quality {
   if (!prev || cur.at <= prev.at) {
     return { level: "unknown", rttMs: cur.rttMs, lossPct: 0, kbps: 0, framesDecoded: cur.framesDecoded };
@@ -55,7 +60,8 @@ export function assessQuality(
   // A low bitrate alone is the sender's choice (a still scene, the first seconds of a call); it is a
   // sign of a bad link only when the picture also slows down.
   const fps = ((cur.framesDecoded - prev.framesDecoded) * 1000) / (cur.at - prev.at);
-  const starved = videoExpected && kbps < 150 && fps < 10;
+  const rampingUp = videoSince === undefined || cur.at - videoSince < RAMP_UP_MS;
+  const starved = videoExpected && !rampingUp && kbps < 150 && fps < 10;
   const level: QualityLevel = stalled || rtt > 400 || lossPct > 8
     ? "poor"
     : rtt > 200 || lossPct > 3 || starved
