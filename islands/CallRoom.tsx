@@ -1,6 +1,6 @@
 /** The call room: main video with the annotation overlay, inset video, status, tools, chat, controls. */
 import { useSignal } from "@preact/signals";
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import { AnnotationCanvas } from "../components/call/AnnotationCanvas.tsx";
 import { AnnotationTools } from "../components/call/AnnotationTools.tsx";
 import { CallControls } from "../components/call/CallControls.tsx";
@@ -18,6 +18,8 @@ import type { AnnotationKind } from "../lib/types.ts";
 interface Props {
   callId: string;
   me: Me;
+  /** Set when the room opens in place of the home page, with the call already started (call_warmup.ts). */
+  controller?: CallController;
 }
 
 /** Binds a stream to a video element; unmuted autoplay may be refused, then it plays muted with a prompt. */
@@ -58,9 +60,12 @@ function connectionWords(call: CallController): string {
   }
 }
 
-export default function CallRoom({ callId, me }: Props) {
+/** For the home page's warm-up, which loads this module while a call rings. */
+export { CallController };
+
+export default function CallRoom({ callId, me, controller }: Props) {
   const callRef = useRef<CallController | null>(null);
-  callRef.current ??= new CallController(callId, me);
+  callRef.current ??= controller ?? new CallController(callId, me);
   const call = callRef.current;
   const tool = useSignal<AnnotationKind>("arrow");
   const color = useSignal<string>(defaultColor(me.role));
@@ -71,7 +76,8 @@ export default function CallRoom({ callId, me }: Props) {
   const still = useRef<HTMLImageElement>(null);
   useUndoKey(() => call.board.undo(), !call.ended.value);
 
-  useEffect(() => {
+  // A layout effect: the call starts as soon as the room is on screen, not a frame later.
+  useLayoutEffect(() => {
     (globalThis as { __mobimaint?: unknown }).__mobimaint = { call, drawn };
     call.start().catch((e) => call.finish(`Could not start the call: ${(e as Error).message}`, false));
     const leave = () => call.stop();

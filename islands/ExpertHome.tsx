@@ -1,10 +1,12 @@
 /** Expert home: own availability, the incoming-call dialog (accept / decline), history. */
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
+import { CameraPreview } from "../components/CameraPreview.tsx";
 import { HistoryList } from "../components/HistoryList.tsx";
 import { Modal } from "../components/Modal.tsx";
 import { SecureContextWarning } from "../components/SecureContextWarning.tsx";
 import { apiJson } from "../lib/client/api.ts";
+import { CallWarmup } from "../lib/client/call_warmup.ts";
 import { canAskNotifications, notificationsAllowed, Ringer } from "../lib/client/ringer.ts";
 import { request } from "../lib/client/signaling.ts";
 import { useSignaling } from "../lib/client/use_socket.ts";
@@ -36,6 +38,8 @@ export default function ExpertHome(
   const alerts = useSignal<"ask" | "on" | "off">("off");
   const ringer = useRef<Ringer | null>(null);
   ringer.current ??= new Ringer();
+  const warmup = useRef<CallWarmup | null>(null);
+  warmup.current ??= new CallWarmup();
   const history = useSignal(initialHistory);
   const incoming = useSignal<Incoming | null>(null);
   const notice = useSignal<string | null>(null);
@@ -58,6 +62,7 @@ export default function ExpertHome(
   const dismiss = (callId: string, text: string) => {
     if (incoming.value?.callId !== callId) return;
     incoming.value = null;
+    warmup.current!.cancel();
     notice.value = text;
     refreshHistory();
     refreshAvailability();
@@ -79,6 +84,9 @@ export default function ExpertHome(
     s.on("call-request", async (p) => {
       notice.value = null;
       incoming.value = { callId: p.callId, from: p.from, fromUsername: p.fromUsername };
+      // Ready to answer at once; the camera only if the browser allows it without asking.
+      warmup.current!.start("user", "if-allowed");
+      warmup.current!.expectOffer(p.callId, me, s, p.from);
       if (!p.fromUsername) {
         // Older servers do not name the caller; the call record does.
         const call = await apiJson<CallDetail>("GET", `/api/calls/${encodeURIComponent(p.callId)}`).catch(
@@ -159,15 +167,20 @@ export default function ExpertHome(
   const respond = async (accepted: boolean) => {
     const call = incoming.value;
     if (!call) return;
+    performance.mark(accepted ? "call:accept" : "call:decline");
     ringer.current!.stop();
     try {
+      if (accepted) await warmup.current!.answer(call.callId);
       await request(socket.current!, "call-response", {
         callId: call.callId,
         from: me.userId,
         to: call.from,
         accepted,
       });
-      if (accepted) return location.assign(`/call/${encodeURIComponent(call.callId)}`);
+      if (accepted) {
+        incoming.value = null;
+        return await warmup.current!.enter(call.callId, me, socket.current!);
+      }
       dismiss(call.callId, "Call declined.");
     } catch (e) {
       dismiss(call.callId, `Could not answer: ${(e as Error).message}`);
@@ -226,6 +239,9 @@ export default function ExpertHome(
           <p id="incoming-desc">
             <strong>{incoming.value.fromUsername ?? "A technician"}</strong> is asking for help.
           </p>
+          {warmup.current!.preview.value && (
+            <CameraPreview stream={warmup.current!.preview.value} label="Your camera, ready to answer" />
+          )}
           <div class="row">
             <button type="button" class="btn btn-danger" onClick={() => respond(false)}>Decline</button>
             <button type="button" class="btn btn-success" ref={acceptRef} onClick={() => respond(true)}>

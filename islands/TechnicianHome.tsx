@@ -1,9 +1,12 @@
 /** Technician home: experts with live availability, call one (or any available), ringing state, history. */
 import { useComputed, useSignal } from "@preact/signals";
+import { useRef } from "preact/hooks";
+import { CameraPreview } from "../components/CameraPreview.tsx";
 import { HistoryList } from "../components/HistoryList.tsx";
 import { Modal } from "../components/Modal.tsx";
 import { SecureContextWarning } from "../components/SecureContextWarning.tsx";
 import { apiJson } from "../lib/client/api.ts";
+import { CallWarmup } from "../lib/client/call_warmup.ts";
 import { request } from "../lib/client/signaling.ts";
 import { useSignaling } from "../lib/client/use_socket.ts";
 import { ringEndWords } from "../lib/call_words.ts";
@@ -32,6 +35,8 @@ export default function TechnicianHome({ me, experts: initialExperts, history: i
   const placing = useSignal(false);
   const notice = useSignal<{ text: string; tone: "info" | "error" } | null>(null);
   const available = useComputed(() => experts.value.filter((e) => e.availability === "available"));
+  const warmup = useRef<CallWarmup | null>(null);
+  warmup.current ??= new CallWarmup();
 
   const refresh = async () => {
     const [list, past] = await Promise.all([
@@ -57,9 +62,12 @@ export default function TechnicianHome({ me, experts: initialExperts, history: i
       const r = ringing.value;
       if (!r || r.callId !== callId) return;
       if (accepted) {
-        location.assign(`/call/${encodeURIComponent(callId)}`);
+        performance.mark("call:accepted");
+        ringing.value = null;
+        warmup.current!.enter(callId, me, s);
         return;
       }
+      warmup.current!.cancel();
       ringing.value = null;
       placing.value = false;
       notice.value = { tone: "error", text: ringEndWords(r.expert.username, reason) };
@@ -77,11 +85,15 @@ export default function TechnicianHome({ me, experts: initialExperts, history: i
     if (placing.value || ringing.value) return; // a double tap must not place two calls
     placing.value = true;
     notice.value = null;
+    // The rear camera opens with the tap that asked for it, so video starts as soon as the expert answers.
+    warmup.current!.start("environment", "ask");
     try {
       const { callId } = await apiJson<{ callId: string }>("POST", "/api/create-call", {});
       ringing.value = { callId, expert };
       await request(socket.current!, "call-request", { callId, from: me.userId, to: expert.id });
+      if (ringing.value?.callId === callId) warmup.current!.prepare(callId, me, socket.current!, expert.id);
     } catch (e) {
+      warmup.current!.cancel();
       ringing.value = null;
       placing.value = false;
       notice.value = { tone: "error", text: `Could not call ${expert.username}: ${(e as Error).message}` };
@@ -92,6 +104,7 @@ export default function TechnicianHome({ me, experts: initialExperts, history: i
   const cancel = async () => {
     const r = ringing.value;
     if (!r) return;
+    warmup.current!.cancel();
     ringing.value = null;
     placing.value = false;
     notice.value = { tone: "info", text: `Call to ${r.expert.username} cancelled.` };
@@ -158,6 +171,9 @@ export default function TechnicianHome({ me, experts: initialExperts, history: i
         <Modal className="ringing" labelledBy="ringing-title" onEscape={cancel}>
           <h2 id="ringing-title">Calling {ringing.value.expert.username}…</h2>
           <p class="muted">Waiting for the expert to answer.</p>
+          {warmup.current!.preview.value && (
+            <CameraPreview stream={warmup.current!.preview.value} label="Your camera, ready for the call" />
+          )}
           <button type="button" class="btn btn-danger" onClick={cancel}>Cancel call</button>
         </Modal>
       )}

@@ -9,11 +9,13 @@ import type { Me } from "../history.ts";
 import type { CallDetail } from "../types.ts";
 import { apiJson } from "./api.ts";
 import { CallBoard } from "./call_board.ts";
+import type { CallHandoff } from "./call_warmup.ts";
 import { FreezeBoard } from "./freeze_board.ts";
 import { LocalMedia } from "./local_media.ts";
 import { MediaStateSync } from "./media_state.ts";
 import { PeerSession, type PeerSignal } from "./peer.ts";
 import { assessQuality, type Quality, sampleStats, type StatsSample } from "./quality.ts";
+import { onRelayed } from "./relayed.ts";
 import { connectSignaling, request, type SignalingSocket } from "./signaling.ts";
 import { ScreenWake } from "./wake_lock.ts";
 
@@ -52,12 +54,16 @@ export class CallController {
   private iceServers: RTCIceServer[] = [];
   private joined = false;
   private lastSample?: StatsSample;
+  /** When this peer connection decoded its first frame (quality ignores the ramp-up after it). */
+  private videoSince?: number;
   private timers: ReturnType<typeof setInterval>[] = [];
   private stopped = false;
   private signalChain: Promise<void> = Promise.resolve();
   private offerTimer?: ReturnType<typeof setTimeout>;
 
-  constructor(readonly callId: string, readonly me: Me) {
+  /** `handoff`: what the home page got ready while the call rang (socket, camera, ICE servers). */
+  constructor(readonly callId: string, readonly me: Me, private readonly handoff: CallHandoff = {}) {
+    this.holding = !!handoff.hold;
     this.names.value = { [me.userId]: me.username };
     const warn = (w: string) => this.warnings.value = [...this.warnings.value, w];
     this.board = new CallBoard(callId, me.userId, warn);
@@ -82,19 +88,50 @@ export class CallController {
       Object.entries(names).find(([id]) => id !== this.me.userId)?.[1] ?? "the other participant";
   }
 
-  async start(): Promise<void> {
+  private prepared?: Promise<MediaStream>;
+  private stopSignals?: () => void;
+  /** Nothing is sent until the expert answers (call_warmup.ts answers a ringing call's offer early). */
+  private holding: boolean;
+
+  /**
+   * Camera, microphone and ICE servers; the technician, who makes the first offer, also sets up its
+   * peer connection (offer made, candidates gathered; sent once the expert is in the room). Runs while
+   * the call rings when the home page prepares it (call_warmup.ts), else as the call page starts.
+   */
+  prepare(): Promise<MediaStream> {
+    return this.prepared ??= Promise.all([
+      this.media.open(this.handoff.media),
+      this.handoff.iceServers ??
+        apiJson<{ iceServers: RTCIceServer[] }>("GET", "/api/ice-servers").then((r) => r.iceServers)
+          .catch(() => []),
+    ]).then(([media, iceServers]) => {
+      this.iceServers = iceServers;
+      const { socket, peer } = this.handoff;
+      if (peer) this.peerId.value = peer;
+      if (socket && !this.stopped) this.listenForSignals(this.socket = socket);
+      if (this.me.role === "Technician" && !this.stopped) this.ensurePeer();
+      return media;
+    });
+  }
+
+  private started?: Promise<void>;
+
+  /** Joins the call: media, signaling, the peer connection. Safe to call again (the room calls it too). */
+  start(): Promise<void> {
+    return this.started ??= this.run();
+  }
+
+  private async run(): Promise<void> {
     const path = `/api/calls/${encodeURIComponent(this.callId)}`;
-    const [media, ice] = await Promise.all([
-      this.media.open(),
-      apiJson<{ iceServers: RTCIceServer[] }>("GET", "/api/ice-servers").catch(() => ({ iceServers: [] })),
-      apiJson<CallDetail>("GET", path).then((c) => {
-        this.addNames(c.participants);
-        this.startedAt.value = c.startTime ?? null;
-        this.freeze.load(c);
-      }).catch(() => {}),
-    ]);
+    const details = apiJson<CallDetail>("GET", path).then((c) => {
+      this.addNames(c.participants);
+      this.startedAt.value = c.startTime ?? null;
+      this.freeze.load(c);
+    }).catch(() => {});
+    // A call just answered has no stored state yet: its room need not wait for it.
+    const [media] = await Promise.all([this.prepare(), this.handoff.socket ? undefined : details]);
     if (this.stopped) return media.getTracks().forEach((t) => t.stop());
-    this.iceServers = ice.iceServers;
+    performance.mark("call:media");
     this.wake.hold();
     this.connect();
     const online = () => {
@@ -128,16 +165,17 @@ export class CallController {
   }
 
   private connect() {
-    const s = this.socket = connectSignaling(this.me.userId, "none");
+    const s = this.socket = this.handoff.socket ?? connectSignaling(this.me.userId, "none");
     const { callId, me } = this;
     s.onAny((event: string) => this.note(event));
-    s.on("connect", async () => {
+    const joinCall = async () => {
       this.counters.connects++;
       this.signaling.value = "connected";
       if (this.notice.value?.startsWith("Connection to the server")) this.notice.value = null;
       const rejoin = this.joined;
       try {
         await request(s, "join-call", { callId, userId: me.userId, role: me.role });
+        if (!this.joined) performance.mark("call:joined");
         this.joined = true;
       } catch (e) {
         return this.finish((e as Error).message || "This call is not available.", false);
@@ -145,7 +183,8 @@ export class CallController {
       this.mediaState.announce();
       // A new signaling connection may mean a new network path: renegotiate ICE.
       if (rejoin) this.restartIce();
-    });
+    };
+    s.on("connect", joinCall);
     s.on("disconnect", (reason) => {
       if (reason === "io client disconnect" || this.stopped) return;
       this.signaling.value = "reconnecting";
@@ -173,21 +212,7 @@ export class CallController {
       this.notice.value = `${this.peerName} left the call. Waiting for them to come back…`;
       this.closePeer();
     });
-    s.on(
-      "offer",
-      ({ offer, from }) =>
-        this.onSignal(from, { type: "description", description: offer as RTCSessionDescriptionInit }),
-    );
-    s.on(
-      "answer",
-      ({ answer, from }) =>
-        this.onSignal(from, { type: "description", description: answer as RTCSessionDescriptionInit }),
-    );
-    s.on(
-      "ice-candidate",
-      ({ candidate, from }) =>
-        this.onSignal(from, { type: "candidate", candidate: candidate as RTCIceCandidateInit | null }),
-    );
+    this.listenForSignals(s);
     this.board.attach(s);
     this.freeze.attach(s);
     this.mediaState.attach(s);
@@ -200,9 +225,37 @@ export class CallController {
       left.finally(() => this.finish(words));
     });
     s.on("error", (e) => console.warn("signaling error", e.code, e.message));
+    if (s.connected) joinCall(); // the home page's connection, handed over
+  }
+
+  /** Offers, answers and candidates of this call, including those the warm-up received first. */
+  private listenForSignals(s: SignalingSocket) {
+    if (this.stopSignals) return;
+    const early = this.handoff.takeSignals?.() ?? [];
+    this.stopSignals = onRelayed(s, this.callId, ({ from, signal }) => this.onSignal(from, signal));
+    for (const { from, signal } of early) this.onSignal(from, signal);
+  }
+
+  /**
+   * The expert answers: sends the answer made while the call rang (with the candidates gathered since),
+   * then lets signals flow as usual.
+   */
+  async releaseAnswer(): Promise<void> {
+    if (!this.holding) return;
+    await this.prepared?.catch(() => {});
+    await this.signalChain;
+    if (!this.holding) return;
+    this.holding = false;
+    const answer = this.session?.pc.localDescription;
+    const to = this.peerId.value;
+    if (answer?.type !== "answer" || !to || !this.socket?.connected) return;
+    // Not acknowledged first: the server gives it to the caller's sockets whether or not the call-response
+    // sent next is handled before it (the caller is not in the room yet).
+    this.socket.emit("answer", { callId: this.callId, to, answer: answer.toJSON() as never });
   }
 
   private peerArrived(userId: string) {
+    performance.mark("call:peer");
     this.peerId.value = userId;
     this.peerPresent.value = true;
     this.mediaState.announce();
@@ -234,7 +287,10 @@ export class CallController {
       localStream: stream,
       send: (signal) => this.sendSignal(signal),
       onRemoteStream: (remote) => this.remoteStream.value = remote,
-      onStateChange: (state) => this.peerState.value = state,
+      onStateChange: (state) => {
+        if (state === "connected") performance.mark("call:connected");
+        this.peerState.value = state;
+      },
       trace: (what) => this.note(`(${what})`),
     });
     this.peerState.value = "new";
@@ -247,6 +303,7 @@ export class CallController {
     this.remoteStream.value = null;
     this.peerState.value = "waiting";
     this.lastSample = undefined;
+    this.videoSince = undefined;
     this.quality.value = null;
   }
 
@@ -277,6 +334,11 @@ export class CallController {
   }
 
   private sendSignal(signal: PeerSignal) {
+    // Held back: releaseAnswer() sends the answer with every candidate gathered until then.
+    if (this.holding) {
+      if (signal.type === "description") performance.mark("call:answer-ready");
+      return;
+    }
     const to = this.peerId.value;
     if (!to || !this.socket?.connected) return;
     const { callId } = this;
@@ -302,8 +364,10 @@ export class CallController {
     const pc = this.session?.pc;
     if (!pc || pc.connectionState === "closed") return;
     const sample = sampleStats(await pc.getStats());
+    if (sample.framesDecoded > 0) this.videoSince ??= sample.at;
     // A camera turned off on the other side sends almost nothing: that is not a bad connection.
-    this.quality.value = assessQuality(this.lastSample, sample, this.mediaState.peer.value.video);
+    const video = this.mediaState.peer.value.video;
+    this.quality.value = assessQuality(this.lastSample, sample, video, this.videoSince);
     this.lastSample = sample;
   }
 
@@ -336,6 +400,8 @@ export class CallController {
     this.media.stop();
     this.mediaState.stop();
     this.wake.release();
-    this.socket?.close();
+    this.stopSignals?.();
+    // A home page's connection lent to a call that never started stays with the home page.
+    if (!this.handoff.socket || this.started) this.socket?.close();
   }
 }

@@ -56,7 +56,12 @@ export class FreezeBoard {
 
   /** The call's stored state (GET /api/calls/:id), read when the page starts. */
   load(detail: { snapshots?: SnapshotInfo[]; frozen?: FrozenFrame }) {
-    this.snapshots.value = detail.snapshots ?? [];
+    // Snapshots announced on the socket before this answer arrived are kept.
+    const known = new Set((detail.snapshots ?? []).map((x) => x.id));
+    this.snapshots.value = [
+      ...(detail.snapshots ?? []),
+      ...this.snapshots.value.filter((x) => !known.has(x.id)),
+    ];
     if (detail.frozen && !this.frozen.value) this.frozen.value = detail.frozen;
   }
 
