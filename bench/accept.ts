@@ -1,9 +1,11 @@
 /**
  * `deno task bench --accept`: from the Expert's click on *Accept* to both pages decoding the other's
  * video, in real Chromium (fake cameras, loopback) against the server started as its own process,
- * over `--accept-calls` calls (default 20). Each call is placed, accepted, timed and ended through the
- * pages as a user does; the time is read by polling both pages' `getStats` every 10 ms, so a figure
- * is at most ~10 ms late. Prints p50/p95 and writes bench/results/accept-latest.json.
+ * over `--accept-calls` calls (default 20). Each call is placed, rings for `--ring-ms` (default 1.5 s, a
+ * quick human answer), then is accepted, timed and ended through the pages as a user does. Times are the pages' own `performance` marks on the machine's one clock, from
+ * the click handler of *Accept* to the first frame of the other side's video painted on each page
+ * (requestVideoFrameCallback). Prints p50/p95 and the median of each step (room open, camera, joined,
+ * peer arrived, ICE connected, frames) and writes bench/results/accept-latest.json.
  */
 import type { Page } from "playwright-core";
 import { launchChromium } from "../tests/helpers/browser.ts";
@@ -14,16 +16,32 @@ declare global {
   var __mobimaint: { call?: { events: string[] } } | undefined;
 }
 
-const framesDecoded = (page: Page): Promise<number> =>
-  page.evaluate(async () => {
-    // deno-lint-ignore no-explicit-any
-    const report: RTCStatsReport | undefined = await (globalThis as any).__mobimaint?.call?.stats();
-    let frames = 0;
-    report?.forEach((r) => {
-      if (r.type === "inbound-rtp" && r.kind === "video") frames += r.framesDecoded ?? 0;
-    });
-    return frames;
-  }).catch(() => 0); // the page is navigating
+/**
+ * Marks the first frame of the other side's video painted on the page as `call:frames`: a
+ * requestVideoFrameCallback on the element showing the remote stream (found by a cheap 5 ms check,
+ * not a getStats poll, which would load the page it measures).
+ */
+const watchFrames = (page: Page) =>
+  page.evaluate(() => {
+    performance.clearMarks();
+    const find = setInterval(() => {
+      // deno-lint-ignore no-explicit-any
+      const remote = (globalThis as any).__mobimaint?.call?.remoteStream?.value as MediaStream | undefined;
+      const video = remote && [...document.querySelectorAll("video")].find((v) => v.srcObject === remote);
+      if (!video) return;
+      clearInterval(find);
+      video.requestVideoFrameCallback(() => performance.mark("call:frames"));
+    }, 5);
+  });
+
+/** The page's `call:*` marks as wall-clock times (both pages run on one machine, one clock). */
+const marks = (page: Page): Promise<Record<string, number>> =>
+  page.evaluate(() =>
+    Object.fromEntries(
+      performance.getEntriesByType("mark").filter((m) => m.name.startsWith("call:"))
+        .map((m) => [m.name.slice(5), performance.timeOrigin + m.startTime]),
+    )
+  ).catch(() => ({})); // the page is navigating
 
 async function signIn(page: Page, base: string, username: string) {
   await page.goto(`${base}/login`);
@@ -34,7 +52,16 @@ async function signIn(page: Page, base: string, username: string) {
 
 const pct = (s: number[], q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
 
-export async function acceptBench(calls: number, out: string): Promise<void> {
+function medianSteps(calls: Record<string, number>[]): Record<string, number> {
+  const names = [...new Set(calls.flatMap((c) => Object.keys(c)))];
+  const medians = names.map((n) => {
+    const v = calls.map((c) => c[n]).filter((x) => x !== undefined).sort((a, b) => a - b);
+    return [n, Math.round(pct(v, 0.5))] as const;
+  });
+  return Object.fromEntries(medians.sort((a, b) => a[1] - b[1]));
+}
+
+export async function acceptBench(calls: number, ringMs: number, out: string): Promise<void> {
   const dataDir = await Deno.makeTempDir({ prefix: "mobimaint-bench-accept-" });
   const server = await startServerProcess({
     MOBIMAINT_DATA_DIR: dataDir,
@@ -43,6 +70,8 @@ export async function acceptBench(calls: number, out: string): Promise<void> {
   });
   const browser = await launchChromium();
   const samples: number[] = [];
+  /** Per counted call: each page's marks (room open, media, joined, peer, connected, frames), ms after Accept. */
+  const breakdown: Record<string, number>[] = [];
   const failures: string[] = [];
   try {
     const permissions = ["camera", "microphone"];
@@ -58,24 +87,36 @@ export async function acceptBench(calls: number, out: string): Promise<void> {
       await tech.click('button[aria-label="Call user2"]');
       const accept = expert.locator('[data-testid="incoming-call"] button', { hasText: "Accept" });
       await accept.waitFor();
+      await sleep(ringMs); // a person takes a moment to answer; the pages get ready meanwhile
+      await Promise.all([watchFrames(tech), watchFrames(expert)]);
       const t0 = performance.now();
       await accept.click();
-      for (;;) {
-        const [a, b] = await Promise.all([framesDecoded(tech), framesDecoded(expert)]);
-        if (a > 0 && b > 0) break;
-        if (performance.now() - t0 > 20_000) break;
-        await sleep(10);
+      let seen: Record<string, number>[] = [];
+      while (performance.now() - t0 < 20_000) {
+        seen = await Promise.all([marks(tech), marks(expert)]);
+        if (seen.every((m) => m.frames)) break;
+        await sleep(50);
       }
-      const ms = Math.round(performance.now() - t0);
-      if (ms > 20_000) {
+      const [techMarks, expertMarks] = seen;
+      if (!techMarks?.frames || !expertMarks?.frames || !expertMarks.accept) {
         // Counted, not hidden: what the pages said, then both start again from home.
         const said = (pg: Page) =>
-          pg.evaluate(() => (globalThis.__mobimaint?.call as { ended?: { value: unknown } })?.ended?.value);
+          pg.evaluate(() => (globalThis.__mobimaint?.call as { ended?: { value: unknown } })?.ended?.value)
+            .catch(() => "navigating");
         failures.push(`call ${i}: no video after 20 s (${await said(tech)} / ${await said(expert)})`);
         console.log(`  ${failures.at(-1)}`);
         await Promise.all([tech.goto(`${base}/`), expert.goto(`${base}/`)]);
         continue;
       }
+      const from = expertMarks.accept;
+      const ms = Math.round(Math.max(techMarks.frames, expertMarks.frames) - from);
+      const steps: Record<string, number> = {};
+      for (const [side, m] of [["expert", expertMarks], ["tech", techMarks]] as const) {
+        for (const [name, at] of Object.entries(m)) {
+          if (name !== "accept") steps[`${side} ${name}`] = at - from;
+        }
+      }
+      if (i > 0) breakdown.push(steps);
       if (i > 0) samples.push(ms); // the first call loads the bundles into the cache: warm-up, not counted
       console.log(`  call ${i === 0 ? "warm-up" : i}: ${ms} ms`);
       await tech.click("button:has-text('End call')");
@@ -89,18 +130,21 @@ export async function acceptBench(calls: number, out: string): Promise<void> {
   const s = [...samples].sort((a, b) => a - b);
   const result = {
     at: new Date().toISOString(),
-    what: "Accept click → both pages decode remote video (ms), loopback, Chromium fake devices",
+    what: "Accept click → both pages paint the other's video (ms), loopback, Chromium fake devices",
+    ringMs,
     calls: s.length,
     p50: pct(s, 0.5),
     p95: pct(s, 0.95),
     min: s[0],
     max: s.at(-1),
+    steps: medianSteps(breakdown),
     samples,
     failures,
   };
   console.log(
     `accept → both see each other: p50 ${result.p50} ms, p95 ${result.p95} ms over ${s.length} calls`,
   );
+  console.log("median ms after Accept:", JSON.stringify(result.steps));
   await Deno.writeTextFile(out, JSON.stringify(result, null, 2) + "\n");
   console.log(`results written to ${out}`);
 }

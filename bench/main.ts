@@ -12,7 +12,8 @@
  *   deno task bench --compat              # old clients' workload, side by side with the replaced server and a
  *                                         # bare relay (bench/compat/main.ts; --clients, --peers, --calls, --messages)
  *   deno task bench --metrics-cost        # relay throughput with /metrics off vs on (--rounds, --calls, --seconds)
- *   deno task bench --accept              # Accept → both see each other, in Chromium (bench/accept.ts)
+ *   deno task bench --accept              # Accept → both see each other, in Chromium (bench/accept.ts;
+ *                                         # --accept-calls, --ring-ms: how long it rings before Accept)
  */
 import { cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
@@ -57,11 +58,12 @@ const { values: args } = parseArgs({
     window: { type: "string", default: "4" },
     accept: { type: "boolean", default: false },
     "accept-calls": { type: "string", default: "20" },
+    "ring-ms": { type: "string", default: "1500" },
   },
 });
 if (args.accept) {
   const out = args.out === "bench/results/latest.json" ? "bench/results/accept-latest.json" : args.out;
-  await acceptBench(Number(args["accept-calls"]), out);
+  await acceptBench(Number(args["accept-calls"]), Number(args["ring-ms"]), out);
   Deno.exit(0);
 }
 if (args.compat) {

@@ -178,8 +178,9 @@ export default function ExpertHome(
         accepted,
       });
       if (accepted) {
+        const entering = warmup.current!.enter(call.callId, me, socket.current!); // before the redraw
         incoming.value = null;
-        return await warmup.current!.enter(call.callId, me, socket.current!);
+        return await entering;
       }
       dismiss(call.callId, "Call declined.");
     } catch (e) {
