@@ -15,6 +15,8 @@ export interface MetricsSummary {
   httpRequests: number;
   http5xx: number;
   storeErrors: number;
+  /** Snapshot images in the blob store. */
+  snapshots: { images: number; bytes: number; calls: number };
   /** p95 latencies in milliseconds; undefined when nothing was measured yet. */
   p95Ms: { socketEvent?: number; relay?: number; http?: number; store?: number; presenceFlush?: number };
 }
@@ -63,6 +65,11 @@ export function summarize(samples: Sample[], now = Date.now()): MetricsSummary {
     httpRequests: Object.values(http).reduce((a, b) => a + b, 0),
     http5xx: Object.entries(http).filter(([s]) => s.startsWith("5")).reduce((a, [, n]) => a + n, 0),
     storeErrors: total(samples, "mobimaint_store_errors_total"),
+    snapshots: {
+      images: total(samples, "mobimaint_snapshot_images"),
+      bytes: total(samples, "mobimaint_snapshot_bytes"),
+      calls: total(samples, "mobimaint_snapshot_calls"),
+    },
     p95Ms: {
       socketEvent: ms(quantile(samples, "mobimaint_socket_event_duration_seconds", 0.95)),
       relay: ms(relayP95(samples)),

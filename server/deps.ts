@@ -58,6 +58,7 @@ export function buildDeps(
   departures.follow(grace);
   calls.listen({ ended: (call) => annotations.forget(call.callId) });
   opts.metrics?.observe(calls, () => grace.socketCount());
+  opts.metrics?.observeBlobs(blobs);
   const snapshots = new SnapshotService(
     blobs,
     store,

@@ -36,7 +36,7 @@ const cases: Record<string, (b: Backing) => Promise<void>> = {
       assert.deepEqual(await s.list("c1"), []);
       assert.equal(await s.put(meta("c1", "snap_b", 2000, b.length), b, 10), true);
       assert.equal(await s.put(meta("c1", "snap_a", 1000, a.length), a, 10), true);
-      assert.equal(await s.put(meta("other/../call", "snap_x", 1500), a, 10), true);
+      assert.equal(await s.put(meta("other/../call", "snap_x", 1500, a.length), a, 10), true);
       const got = await s.get("c1", "snap_a");
       assert.deepEqual(got?.meta, meta("c1", "snap_a", 1000, a.length));
       assert.deepEqual(got?.bytes, a);
@@ -45,12 +45,14 @@ const cases: Record<string, (b: Backing) => Promise<void>> = {
       assert.equal(await s.get("c1", "../c1/snap_a"), null, "ids are not paths");
       assert.deepEqual((await s.list("c1")).map((m) => m.id), ["snap_a", "snap_b"]);
       assert.deepEqual(await s.calls(), ["c1", "other/../call"]);
+      assert.deepEqual(await s.usage(), { calls: 2, images: 3, bytes: 2 * a.length + b.length });
       assert.equal(await s.deleteCall("c1"), 2);
       assert.equal(await s.deleteCall("c1"), 0, "second delete finds nothing");
       assert.equal(await s.get("c1", "snap_a"), null);
       assert.deepEqual(await s.list("c1"), []);
       assert.deepEqual(await s.calls(), ["other/../call"]);
       assert.equal((await s.list("other/../call")).length, 1, "other calls untouched");
+      assert.deepEqual(await s.usage(), { calls: 1, images: 1, bytes: a.length });
     } finally {
       await s.close();
     }

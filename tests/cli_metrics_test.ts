@@ -35,6 +35,7 @@ Deno.test("cli metrics: the summary of a live call; wrong or missing token and m
       assert.match(r.stdout, /Rings\s+accepted 1/);
       assert.match(r.stdout, /Socket events\s+\d+ \(1 refused: NOT_FOUND 1\)/);
       assert.match(r.stdout, /Relayed\s+2\n/);
+      assert.match(r.stdout, /Snapshots\s+0 \(0\.0 MiB, 0 calls\)/);
       assert.match(r.stdout, /p95 relay\s+\d+(\.\d+)? ms/);
       assert.match(r.stdout, /p95 store op\s+\d+(\.\d+)? ms/);
     });
@@ -45,6 +46,7 @@ Deno.test("cli metrics: the summary of a live call; wrong or missing token and m
       const m = JSON.parse(r.stdout);
       assert.deepEqual(m.calls, { active: 1, ringing: 0, pending: 0 });
       assert.equal(m.relayed, 2);
+      assert.deepEqual(m.snapshots, { images: 0, bytes: 0, calls: 0 });
       assert.deepEqual(m.socketErrors, { NOT_FOUND: 1 });
       assert.ok(m.p95Ms.socketEvent > 0);
     });

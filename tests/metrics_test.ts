@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { parseMetrics, quantile, type Sample, total } from "../lib/prometheus.ts";
 import { connectPair, startActiveCall } from "./helpers/calls.ts";
 import { startTwoNodes } from "./helpers/redis.ts";
+import { png } from "./helpers/images.ts";
 import { api, login, startTestServer } from "./helpers/server.ts";
 import { assertRoundTrip, connect, next, send, sleep } from "./helpers/sockets.ts";
 
@@ -66,6 +67,8 @@ Deno.test("metrics: the series move during a real call", async () => {
     const node = before.find((s) => s.name === "mobimaint_socket_connections")?.labels.node;
     assert.equal(node, `${Deno.hostname()}:${server.port}`, "every series names its node");
     assert.ok(total(before, "process_resident_memory_bytes") > 0, "process metrics");
+    assert.equal(total(before, "mobimaint_snapshot_images"), 0);
+    assert.equal(total(before, "mobimaint_snapshot_bytes"), 0);
 
     const tech = await login(url, "user1", "P");
     const expert = await login(url, "user2", "P");
@@ -87,6 +90,13 @@ Deno.test("metrics: the series move during a real call", async () => {
     assert.equal(refused.ok, false);
     const bad = await send(techSocket, "chat", { callId }); // no id, no text
     assert.equal(bad.ok, false);
+    const image = png(64, 48);
+    const stored = await fetch(`${url}/api/calls/${encodeURIComponent(callId)}/snapshots`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${tech.token}`, "content-type": "image/png" },
+      body: image,
+    });
+    assert.equal(stored.status, 201, await stored.text());
     await sleep(150); // a presence flush (50 ms in tests) has run
 
     const during = await scrape(url);
@@ -107,6 +117,9 @@ Deno.test("metrics: the series move during a real call", async () => {
     assert.ok(total(during, "mobimaint_presence_flush_duration_seconds_count") >= 1, "presence flushed");
     assert.ok(total(during, "mobimaint_store_operation_duration_seconds_count", { op: "updateCall" }) >= 2);
     assert.equal(total(during, "mobimaint_store_errors_total"), 0);
+    assert.equal(total(during, "mobimaint_snapshot_images"), 1, "blob store usage");
+    assert.equal(total(during, "mobimaint_snapshot_bytes"), image.length);
+    assert.equal(total(during, "mobimaint_snapshot_calls"), 1);
     // HTTP by route pattern, never the raw path.
     assert.equal(
       total(during, "mobimaint_http_requests_total", { route: "/api/create-call", status: "200" }),

@@ -66,6 +66,12 @@ export function registerMetrics(program: Command): void {
         ["Relayed", m.relayed],
         ["HTTP requests", `${m.httpRequests} (${m.http5xx} 5xx)`],
         ["Store errors", m.storeErrors],
+        [
+          "Snapshots",
+          `${m.snapshots.images} (${
+            (m.snapshots.bytes / 2 ** 20).toFixed(1)
+          } MiB, ${m.snapshots.calls} calls)`,
+        ],
         ["p95 socket event", latency(m.p95Ms.socketEvent)],
         ["p95 relay", latency(m.p95Ms.relay)],
         ["p95 HTTP", latency(m.p95Ms.http)],

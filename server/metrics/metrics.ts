@@ -6,6 +6,7 @@
 import client from "prom-client";
 import type { CallRecord } from "../../lib/types.ts";
 import type { CallService } from "../domain/calls.ts";
+import type { BlobStore, BlobUsage } from "../store/blobs.ts";
 import { type CounterSeries, FastCounter, FastHistogram, type HistogramSeries } from "./fast.ts";
 
 /** Socket events are handled in well under a millisecond; store commits take a few. */
@@ -136,6 +137,32 @@ export class Metrics {
         for (const state of CALL_STATES) this.set({ state }, counts[state]);
       },
     });
+  }
+
+  /**
+   * Blob store usage (snapshot images), read from the store at each scrape (cluster-wide: every node
+   * reports the same value). One read serves the three gauges of a scrape.
+   */
+  observeBlobs(blobs: BlobStore): void {
+    // The registry collects every gauge of a scrape at once: they share the read in flight.
+    let reading: Promise<BlobUsage> | undefined;
+    const read = () => reading ??= blobs.usage().finally(() => reading = undefined);
+    const gauge = (name: string, help: string, pick: (u: BlobUsage) => number) =>
+      new client.Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        async collect() {
+          try {
+            this.set(pick(await read()));
+          } catch {
+            this.reset(); // blob store unreachable: no value rather than a stale one or a failed scrape
+          }
+        },
+      });
+    gauge("mobimaint_snapshot_images", "Snapshot images in the blob store", (u) => u.images);
+    gauge("mobimaint_snapshot_bytes", "Bytes of snapshot images in the blob store", (u) => u.bytes);
+    gauge("mobimaint_snapshot_calls", "Calls holding snapshot images in the blob store", (u) => u.calls);
   }
 
   /** `node` on every series; known once the server listens. */

@@ -8,6 +8,14 @@ import type { SnapshotInfo } from "../../lib/snapshots.ts";
 /** What is kept beside the bytes (the url is derived, never stored). */
 export type BlobMeta = Omit<SnapshotInfo, "url">;
 
+export interface BlobUsage {
+  /** Calls holding images. */
+  calls: number;
+  images: number;
+  /** Image bytes (metadata not counted). */
+  bytes: number;
+}
+
 export interface BlobStore {
   readonly kind: "fs" | "redis";
   /**
@@ -22,5 +30,7 @@ export interface BlobStore {
   deleteCall(callId: string): Promise<number>;
   /** Ids of the calls that hold images (for the retention sweep). */
   calls(): Promise<string[]>;
+  /** What the store holds now, cluster-wide (read at each metrics scrape: one pass over the calls). */
+  usage(): Promise<BlobUsage>;
   close(): Promise<void>;
 }

@@ -5,7 +5,7 @@
  * so the per-call count is checked under an in-process lock.
  */
 import { join } from "node:path";
-import type { BlobMeta, BlobStore } from "./blobs.ts";
+import type { BlobMeta, BlobStore, BlobUsage } from "./blobs.ts";
 
 /** Snapshot ids are made by the server; anything else (e.g. `..`) never reaches the file system. */
 const SAFE_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -111,6 +111,28 @@ export class FsBlobStore implements BlobStore {
       if (id !== null) out.push(id);
     }
     return out.sort();
+  }
+
+  async usage(): Promise<BlobUsage> {
+    const usage: BlobUsage = { calls: 0, images: 0, bytes: 0 };
+    for await (const call of Deno.readDir(this.root)) {
+      if (!call.isDirectory) continue;
+      let images = 0;
+      try {
+        for await (const f of Deno.readDir(join(this.root, call.name))) {
+          if (!f.name.endsWith(".img")) continue;
+          const size = await Deno.stat(join(this.root, call.name, f.name)).then((s) => s.size, () => null);
+          if (size === null) continue; // removed meanwhile (retention, a call deleted)
+          images++;
+          usage.bytes += size;
+        }
+      } catch (e) {
+        if (!notFound(e)) throw e; // the whole call removed meanwhile
+      }
+      usage.images += images;
+      if (images) usage.calls++;
+    }
+    return usage;
   }
 
   close(): Promise<void> {

@@ -8,7 +8,7 @@
 import { Buffer } from "node:buffer";
 import type { Redis } from "ioredis";
 import { connectRedis } from "./redis_connect.ts";
-import type { BlobMeta, BlobStore } from "./blobs.ts";
+import type { BlobMeta, BlobStore, BlobUsage } from "./blobs.ts";
 
 const SCRIPTS = {
   /** KEYS: meta, data, calls. ARGV: id, meta json, bytes, max, callId. 0 when the call is full. */
@@ -86,6 +86,21 @@ export class RedisBlobStore implements BlobStore {
 
   async calls(): Promise<string[]> {
     return (await this.redis.smembers(`${this.prefix}snap_calls`)).sort();
+  }
+
+  async usage(): Promise<BlobUsage> {
+    const calls = await this.redis.smembers(`${this.prefix}snap_calls`);
+    const pipeline = this.redis.pipeline();
+    for (const callId of calls) pipeline.hvals(this.keys(callId)[0]);
+    const usage: BlobUsage = { calls: 0, images: 0, bytes: 0 };
+    for (const [err, metas] of (await pipeline.exec()) ?? []) {
+      if (err) throw err;
+      const list = (metas as string[]).map((j) => JSON.parse(j) as BlobMeta);
+      if (list.length) usage.calls++;
+      usage.images += list.length;
+      for (const m of list) usage.bytes += m.bytes;
+    }
+    return usage;
   }
 
   async close(): Promise<void> {
