@@ -19,6 +19,15 @@ export function HistoryList({ items }: { items: HistoryItem[] }) {
                     {w.detail ? ` · ${w.detail}` : ""}
                   </span>
                 </a>
+                {h.status === "active" && (
+                  <a
+                    class="btn btn-success history-return"
+                    href={`/call/${encodeURIComponent(h.callId)}`}
+                    data-testid="return-to-call"
+                  >
+                    Return to the call
+                  </a>
+                )}
                 {h.status !== "pending" && (
                   <a
                     class="history-report"

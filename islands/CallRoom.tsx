@@ -82,6 +82,10 @@ export default function CallRoom({ callId, me, controller }: Props) {
     call.start().catch((e) => call.finish(`Could not start the call: ${(e as Error).message}`, false));
     const leave = () => call.stop();
     addEventListener("pagehide", leave);
+    // Back from a room opened in place of the home page (or reloaded since) stays in this document: load
+    // the page of the address it went back to, as leaving the call page does.
+    const back = () => location.reload();
+    addEventListener("popstate", back);
     const key = (e: KeyboardEvent) => {
       const t = e.target as HTMLElement | null;
       if (e.key.toLowerCase() !== "f" || e.ctrlKey || e.metaKey || e.altKey || call.ended.value) return;
@@ -93,6 +97,7 @@ export default function CallRoom({ callId, me, controller }: Props) {
     return () => {
       removeEventListener("keydown", key);
       removeEventListener("pagehide", leave);
+      removeEventListener("popstate", back);
       call.stop();
     };
   }, []);

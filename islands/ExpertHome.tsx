@@ -44,6 +44,7 @@ export default function ExpertHome(
   const incoming = useSignal<Incoming | null>(null);
   const notice = useSignal<string | null>(null);
   const acceptRef = useRef<HTMLButtonElement>(null);
+  const answering = useRef<string | null>(null);
 
   // Experts' presence is broadcast to technicians only; an expert reads its own from the directory.
   const refreshAvailability = () =>
@@ -166,7 +167,8 @@ export default function ExpertHome(
 
   const respond = async (accepted: boolean) => {
     const call = incoming.value;
-    if (!call) return;
+    if (!call || answering.current === call.callId) return; // a double tap answers once
+    answering.current = call.callId;
     performance.mark(accepted ? "call:accept" : "call:decline");
     ringer.current!.stop();
     try {

@@ -160,8 +160,6 @@ export class CallWarmup {
     root.className = "call-in-place";
     document.body.append(root);
     history.pushState(null, "", `/call/${encodeURIComponent(callId)}`);
-    // Back leaves the call room the way leaving the call page does: the home page loads again.
-    addEventListener("popstate", () => location.reload());
     scrollTo(0, 0);
     render(h(room.default, { callId, me, controller: call }), root);
     performance.mark("call:room");

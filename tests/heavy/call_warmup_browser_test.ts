@@ -149,13 +149,22 @@ Deno.test({
     });
 
     await t.step(
-      "the call's address still works: a reload opens the call page and video comes back",
+      "the call's address still works: a reload opens the call page; Back goes home, whose row leads back in",
       async () => {
         await expert.reload();
         assert.equal(await sameDocument(expert), false);
         await bothSeeEachOther(tech, expert);
         // The room opened in place is laid out exactly as the call page is.
         assert.deepEqual(await layout(expert), inPlace);
+        // Back leaves the room for the home page, whose row of the call leads back into it.
+        await expert.goBack();
+        await expert.waitForURL(`${base}/`);
+        await expert.click('[data-testid="return-to-call"]');
+        await expert.waitForURL(/\/call\//);
+        await expert.waitForFunction(() =>
+          (globalThis as { __mobimaint?: { call?: unknown } }).__mobimaint?.call !== undefined
+        );
+        await bothSeeEachOther(tech, expert);
         await hangUp(tech, expert, base);
       },
     );
