@@ -63,6 +63,19 @@ async function ringing(d: Awaited<ReturnType<typeof domain>>) {
   return call.callId;
 }
 
+/** Ringing, then answered by the expert: the call is active with the technician not in the room yet. */
+async function accepted(d: Awaited<ReturnType<typeof domain>>) {
+  const callId = await ringing(d);
+  await d.deps.calls.respond(d.expert, callId, true);
+  return callId;
+}
+
+/** Both home pages close (for their call pages): their sockets are gone, the grace period starts. */
+function homePagesClosed(d: Awaited<ReturnType<typeof domain>>) {
+  d.deps.grace.socketClosed("user2");
+  d.deps.grace.socketClosed("user1");
+}
+
 const status = async (deps: Deps, callId: string) => (await deps.store.getCall(callId))!;
 
 Deno.test("a ring ends with reason timeout exactly when its time is up, and frees the Expert", async () => {
@@ -132,11 +145,8 @@ Deno.test("grace period: back within it keeps the user; gone after it leaves cal
 Deno.test("an accepted call waits for both to arrive: the Expert's page loading past the grace does not end it", async () => {
   const d = await domain();
   try {
-    const callId = await ringing(d);
-    await d.deps.calls.respond(d.expert, callId, true);
-    // Both home pages close for their call pages; the Expert's takes longer than the grace period.
-    d.deps.grace.socketClosed("user2");
-    d.deps.grace.socketClosed("user1");
+    const callId = await accepted(d);
+    homePagesClosed(d); // the Expert's call page then takes longer than the grace period
     await d.clock.advance(2000);
     assert.ok(d.events.includes(`left ${callId} user2 dropped`), d.events.join());
     assert.equal((await status(d.deps, callId)).status, "active", "the technician has not arrived yet");
@@ -156,10 +166,8 @@ Deno.test("an accepted call waits for both to arrive: the Expert's page loading 
 Deno.test("an accepted call nobody arrives in ends when the arrival window closes; leaving on purpose ends it at once", async () => {
   const d = await domain();
   try {
-    const callId = await ringing(d);
-    await d.deps.calls.respond(d.expert, callId, true);
-    d.deps.grace.socketClosed("user2");
-    d.deps.grace.socketClosed("user1");
+    const callId = await accepted(d);
+    homePagesClosed(d);
     await d.clock.advance(29_999); // the window is the ring timeout, counted from the answer
     assert.equal((await status(d.deps, callId)).status, "active");
     await d.clock.advance(1);
@@ -171,8 +179,7 @@ Deno.test("an accepted call nobody arrives in ends when the arrival window close
     // An Expert who hangs up before the technician arrives ends the call: only a drop waits.
     d.deps.grace.socketOpened("user1");
     d.deps.grace.socketOpened("user2");
-    const second = await ringing(d);
-    await d.deps.calls.respond(d.expert, second, true);
+    const second = await accepted(d);
     await d.deps.calls.leave("user2", second, "left");
     assert.equal((await status(d.deps, second)).endReason, "completed");
   } finally {
@@ -183,8 +190,7 @@ Deno.test("an accepted call nobody arrives in ends when the arrival window close
 Deno.test("after a restart, an accepted call nobody arrived in still ends when its arrival window closes", async () => {
   const d = await domain();
   try {
-    const callId = await ringing(d);
-    await d.deps.calls.respond(d.expert, callId, true);
+    const callId = await accepted(d);
     await d.deps.calls.leave("user2", callId, "dropped");
     await d.clock.advance(10_000);
     d.deps.departures.close(); // the node stops; its timers are gone, the call is still in the store

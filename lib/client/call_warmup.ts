@@ -41,6 +41,9 @@ async function mediaAllowed(): Promise<boolean> {
   }
 }
 
+const stopTracks = (media: Promise<Acquired> | undefined) =>
+  media?.then((m) => m.stream.getTracks().forEach((t) => t.stop())).catch(() => {});
+
 export class CallWarmup {
   /** The camera while it rings, for a preview (null: not opened). */
   readonly preview = signal<MediaStream | null>(null);
@@ -132,7 +135,7 @@ export class CallWarmup {
     this.early?.stop();
     this.early = undefined;
     this.warming = undefined;
-    this.media?.then((m) => m.stream.getTracks().forEach((t) => t.stop())).catch(() => {});
+    stopTracks(this.media);
     this.media = undefined;
     this.preview.value = null;
     this.call?.stop();
@@ -149,7 +152,7 @@ export class CallWarmup {
     try {
       room = await (this.room ?? loadRoom());
     } catch {
-      handoff.media?.then((m) => m.stream.getTracks().forEach((t) => t.stop())).catch(() => {});
+      stopTracks(handoff.media);
       return location.assign(`/call/${encodeURIComponent(callId)}`); // the code did not load: the page will
     }
     const call = prepared ?? new room.CallController(callId, me, handoff);
