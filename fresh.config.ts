@@ -23,6 +23,10 @@ export interface Limits {
   loginWindowSec: number;
   /** Socket events per socket per second before it is throttled. */
   socketEventsPerSec: number;
+  /** Snapshots (docs/snapshots-and-reports.md): bytes per image, images per call, pixels per side. */
+  snapshotBytes: number;
+  snapshotsPerCall: number;
+  snapshotMaxSide: number;
 }
 
 /** PEM files for built-in HTTPS; re-read on SIGHUP. */
@@ -65,7 +69,13 @@ export interface Config {
   /** Multi-node: how often each node looks for rings past their timeout whose node died. */
   ringSweepMs: number;
   logLevel: string;
+  /** `GET /metrics` is served only when set, and only to `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string;
   limits: Limits;
+  /** A call's snapshots are removed this many days after it ended (0: kept forever). */
+  snapshotRetentionDays: number;
+  /** How often the retention sweep runs. */
+  snapshotSweepMs: number;
 }
 
 export const VERSION = "0.1.0";
@@ -91,6 +101,12 @@ function tlsPaths(cert: string | undefined, key: string | undefined): TlsPaths |
     throw new Error("MOBIMAINT_TLS_CERT and MOBIMAINT_TLS_KEY must be set together");
   }
   return { certPath: cert, keyPath: key };
+}
+
+function metricsToken(v: string | undefined): string | undefined {
+  if (!v) return undefined;
+  if (v.length < 16) throw new Error("MOBIMAINT_METRICS_TOKEN must be at least 16 characters");
+  return v;
 }
 
 function proxyHops(v: string | undefined): number {
@@ -146,6 +162,9 @@ export function loadConfig(
     ringSweepMs: n("MOBIMAINT_RING_SWEEP_MS", 5_000),
     presenceFlushMs: n("MOBIMAINT_PRESENCE_FLUSH_MS", 250),
     logLevel: env.MOBIMAINT_LOG_LEVEL || "info",
+    snapshotRetentionDays: n("MOBIMAINT_SNAPSHOT_RETENTION_DAYS", 90),
+    snapshotSweepMs: n("MOBIMAINT_SNAPSHOT_SWEEP_MS", 3_600_000),
+    metricsToken: metricsToken(env.MOBIMAINT_METRICS_TOKEN),
     limits: {
       bodyBytes: n("MOBIMAINT_LIMIT_BODY_BYTES", 64 * 1024),
       socketMessageBytes: n("MOBIMAINT_LIMIT_SOCKET_BYTES", 256 * 1024),
@@ -159,6 +178,9 @@ export function loadConfig(
       loginPerAccount: n("MOBIMAINT_LIMIT_LOGIN_PER_ACCOUNT", 5),
       loginWindowSec: n("MOBIMAINT_LIMIT_LOGIN_WINDOW_SEC", 300),
       socketEventsPerSec: n("MOBIMAINT_LIMIT_SOCKET_EVENTS_PER_SEC", 200),
+      snapshotBytes: n("MOBIMAINT_LIMIT_SNAPSHOT_BYTES", 8 * 1024 * 1024),
+      snapshotsPerCall: n("MOBIMAINT_LIMIT_SNAPSHOTS", 50),
+      snapshotMaxSide: n("MOBIMAINT_LIMIT_SNAPSHOT_SIDE", 8192),
     },
   };
 }

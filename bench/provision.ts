@@ -36,7 +36,8 @@ export async function provision(
       createdAt: Date.now(),
     };
     await store.createUser(user);
-    users.push({ id: user.id, username: user.username, role, token: await tokens.issue(user) });
+    // On the wire a user's id is the username; `user.id` is the store's internal key.
+    users.push({ id: user.username, username: user.username, role, token: await tokens.issue(user) });
   };
   const jobs: Promise<void>[] = [];
   for (let i = 0; i < counts.technicians; i++) jobs.push(make("Technician", i));

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { SignJWT } from "jose";
+import { decodeJwt, SignJWT } from "jose";
 import { ADMIN_PASSWORD, api, login, loginAll, startTestServer } from "./helpers/server.ts";
 
 Deno.test("REST API: login, roles, calls, users, health", async (t) => {
@@ -423,10 +423,11 @@ Deno.test("tokens: forged, expired, alg none, wrong secret, revoked and cookie",
     });
     assert.equal(expiredMsg.body.message, "Token expired");
 
-    // A validly signed token still gets the stored role, not the claimed one.
+    // A validly signed token still gets the stored role, not the claimed one. Its subject is the
+    // store's internal key of the user (never on the wire, but inside the token).
     const elevated = await new SignJWT(claims).setProtectedHeader({
       alg: "HS256",
-    }).setSubject(tech.userId)
+    }).setSubject(decodeJwt(tech.token).sub!)
       .setJti(crypto.randomUUID()).setExpirationTime("1h").sign(key);
     assert.equal(
       (await api(base, "GET", "/api/calls", { token: elevated })).status,

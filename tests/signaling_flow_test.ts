@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { connectCall } from "./helpers/calls.ts";
-import { api, loginAll, startTestServer } from "./helpers/server.ts";
+import { FakeClock } from "./helpers/fake_clock.ts";
+import { api, loginAll, startTestServer, waitForSockets } from "./helpers/server.ts";
 import {
   type Client,
   collect,
@@ -12,8 +13,8 @@ import {
   sleep,
 } from "./helpers/sockets.ts";
 
-async function setup(env: Record<string, string> = {}) {
-  const server = await startTestServer(env);
+async function setup(env: Record<string, string> = {}, clock?: FakeClock) {
+  const server = await startTestServer(env, undefined, { clock });
   const users = await loginAll(server.url);
   const sockets: Client[] = [];
   const open = async (token: string, opts?: Record<string, unknown>) => {
@@ -40,7 +41,8 @@ async function setup(env: Record<string, string> = {}) {
 }
 
 Deno.test("an Expert with two tabs: both ring, one answers, the other is told; online while any is open", async () => {
-  const c = await setup();
+  const clock = new FakeClock();
+  const c = await setup({}, clock);
   try {
     const tech = await c.open(c.tech.token);
     const tabA = await c.open(c.expert.token);
@@ -66,8 +68,12 @@ Deno.test("an Expert with two tabs: both ring, one answers, the other is told; o
 
     // Closing one tab keeps the expert online (no status change to offline).
     const changes = collect<{ userId: string; status: string }>(tech, "user-status-change");
+    const closed = waitForSockets(c.server, 2);
     tabB.close();
-    await sleep(300);
+    await closed;
+    await clock.advance(10_000); // well past the grace period and the presence window
+    await c.server.signaling.presenceSettled();
+    await send(tech, "ping"); // whatever presence was sent to the technician has arrived
     assert.ok(!changes.some((ch) => ch.userId === c.expert.userId && ch.status === "offline"));
     const dir = await api(c.server.url, "GET", "/api/experts", { token: c.tech.token });
     assert.equal(dir.body.experts.find((e: { id: string }) => e.id === c.expert.userId).status, "online");
@@ -77,14 +83,19 @@ Deno.test("an Expert with two tabs: both ring, one answers, the other is told; o
 });
 
 Deno.test("ring timeout: caller told with reason timeout, callee's dialog cancelled, call ended", async () => {
-  const c = await setup({ MOBIMAINT_RING_TIMEOUT_MS: "300" });
+  const clock = new FakeClock();
+  const c = await setup({ MOBIMAINT_RING_TIMEOUT_MS: "30000" }, clock);
   try {
     const tech = await c.open(c.tech.token);
     const expert = await c.open(c.expert.token);
     const callId = await c.newCall();
     const response = next(tech, "call-response", 2000);
     const cancelled = next(expert, "call-cancelled", 2000);
-    await send(tech, "call-request", { callId, to: c.expert.userId });
+    const rung = await send(tech, "call-request", { callId, to: c.expert.userId });
+    assert.equal(rung.ok && rung.ringingUntil, clock.now() + 30_000);
+    await clock.advance(29_999);
+    assert.equal((await c.status(callId)).status, "pending", "still ringing 1 ms before the timeout");
+    await clock.advance(1);
     assert.deepEqual(await response, { callId, from: c.expert.userId, accepted: false, reason: "timeout" });
     assert.deepEqual(await cancelled, { callId, reason: "timeout" });
     const call = await c.status(callId);
@@ -133,7 +144,8 @@ Deno.test("cancel while ringing, and reject", async () => {
 });
 
 Deno.test("drops: a reconnect within the grace keeps the call; a longer drop → user-left, then rejoin restores state", async () => {
-  const c = await setup({ MOBIMAINT_GRACE_MS: "700" });
+  const clock = new FakeClock();
+  const c = await setup({ MOBIMAINT_GRACE_MS: "2000" }, clock);
   try {
     let tech = await c.open(c.tech.token);
     const expert = await c.open(c.expert.token);
@@ -143,10 +155,13 @@ Deno.test("drops: a reconnect within the grace keeps the call; a longer drop →
 
     // Short drop: closed and back within the grace period.
     const left = collect(expert, "user-left");
+    const gone = new Promise((resolve) => c.server.deps.grace.events.add({ gone: resolve }));
+    const closedOnServer = waitForSockets(c.server, 1);
     tech.close();
-    await sleep(150);
+    await closedOnServer;
+    await clock.advance(1999);
     tech = await c.open(c.tech.token);
-    await sleep(900);
+    await clock.advance(10_000);
     assert.deepEqual(left, [], "no user-left within the grace period");
     assert.equal(
       (await c.status(callId)).participants.find((p: { userId: string }) => p.userId === c.tech.userId)
@@ -156,7 +171,11 @@ Deno.test("drops: a reconnect within the grace keeps the call; a longer drop →
 
     // Long drop: user-left after the grace period.
     const userLeft = next(expert, "user-left", 3000);
+    const closedAgain = waitForSockets(c.server, 1);
     tech.close();
+    await closedAgain;
+    await clock.advance(2000);
+    assert.equal(await gone, c.tech.userId);
     assert.deepEqual(await userLeft, { userId: c.tech.userId, callId });
     assert.equal((await c.status(callId)).status, "active", "the expert is still there");
 
@@ -210,57 +229,58 @@ Deno.test("connection state recovery replays an event missed during a short drop
 Deno.test("compat: the old mobile client flow with compat events and fields only (plus the token)", async () => {
   const c = await setup();
   try {
-    // Old clients: no acks, compat payloads with from/userId, listen for compat events.
+    // Old clients: no acks, compat payloads with from/userId, listen for compat events. They send the
+    // usernames as typed (literal values, never ids read back from MobiMaint) and read usernames back.
     const tech = await c.open(c.tech.token);
     const expert = await c.open(c.expert.token);
-    tech.emit("register", { userId: c.tech.userId });
-    expert.emit("register", { userId: c.expert.userId });
+    tech.emit("register", { userId: "user1" });
+    expert.emit("register", { userId: "user2" });
     const pong = next(tech, "pong");
     tech.emit("ping");
     await pong;
 
     const created = await api(c.server.url, "POST", "/api/create-call", {
       token: c.tech.token,
-      body: { userId: c.tech.userId },
+      body: { userId: "user1" },
     });
     const { callId } = created.body;
     const ring = next(expert, "call-request");
-    tech.emit("call-request", { callId, from: c.tech.userId, to: c.expert.userId });
+    tech.emit("call-request", { callId, from: "user1", to: "user2" });
     const req = await ring;
     assert.equal(req.callId, callId);
-    assert.equal(req.from, c.tech.userId);
+    assert.equal(req.from, "user1");
 
     const response = next(tech, "call-response");
-    expert.emit("call-response", { callId, from: c.expert.userId, to: c.tech.userId, accepted: true });
+    expert.emit("call-response", { callId, from: "user2", to: "user1", accepted: true });
     const r = await response;
     assert.equal(r.accepted, true);
-    assert.equal(r.from, c.expert.userId);
+    assert.equal(r.from, "user2");
 
     const joined = next(expert, "user-joined");
     const existing = next(tech, "existing-users");
     const existingAnns = next(tech, "existing-annotations");
-    tech.emit("join-call", { callId, userId: c.tech.userId, role: "Technician" });
+    tech.emit("join-call", { callId, userId: "user1", role: "Technician" });
     const j = await joined;
     assert.deepEqual(
       { userId: j.userId, role: j.role, socketId: j.socketId, totalUsers: j.totalUsers },
-      { userId: c.tech.userId, role: "Technician", socketId: tech.id, totalUsers: 2 },
+      { userId: "user1", role: "Technician", socketId: tech.id, totalUsers: 2 },
     );
     assert.ok(Array.isArray((await existing).users));
     assert.ok(Array.isArray((await existingAnns).annotations));
 
     const offer = next(expert, "offer");
-    tech.emit("offer", { callId, offer: { type: "offer", sdp: "v=0" }, to: c.expert.userId });
-    assert.equal((await offer).from, c.tech.userId);
+    tech.emit("offer", { callId, offer: { type: "offer", sdp: "v=0" }, to: "user2" });
+    assert.equal((await offer).from, "user1");
     const answer = next(tech, "answer");
-    expert.emit("answer", { callId, answer: { type: "answer", sdp: "v=0" }, to: c.tech.userId });
-    assert.equal((await answer).from, c.expert.userId);
+    expert.emit("answer", { callId, answer: { type: "answer", sdp: "v=0" }, to: "user1" });
+    assert.equal((await answer).from, "user2");
     const ice = next(expert, "ice-candidate");
     tech.emit("ice-candidate", {
       callId,
       candidate: { candidate: "candidate:1", sdpMid: "0", sdpMLineIndex: 0 },
-      to: c.expert.userId,
+      to: "user2",
     });
-    assert.equal((await ice).from, c.tech.userId);
+    assert.equal((await ice).from, "user1");
 
     const pin = next(tech, "annotation");
     expert.emit("annotation", {
@@ -269,40 +289,40 @@ Deno.test("compat: the old mobile client flow with compat events and fields only
       text: "Here",
       x: 120,
       y: 80,
-      from: c.expert.userId,
+      from: "user2",
       objectId: "obj-1",
     });
     const p = await pin;
     assert.deepEqual(
       { id: p.id, text: p.text, x: p.x, y: p.y, from: p.from, objectId: p.objectId },
-      { id: "p1", text: "Here", x: 120, y: 80, from: c.expert.userId, objectId: "obj-1" },
+      { id: "p1", text: "Here", x: 120, y: 80, from: "user2", objectId: "obj-1" },
     );
 
     // An old client's mistake still gets the compat `error` event with a message.
     const err = next(tech, "error");
-    tech.emit("join-call", { callId: "call_unknown", userId: c.tech.userId, role: "Technician" });
+    tech.emit("join-call", { callId: "call_unknown", userId: "user1", role: "Technician" });
     assert.equal(typeof (await err).message, "string");
 
     const ended = next(expert, "call-ended");
     const ok = next(tech, "call-ended-successfully");
-    tech.emit("end-call", { callId, to: c.expert.userId });
-    assert.deepEqual(await ended, { from: c.tech.userId, callId });
+    tech.emit("end-call", { callId, to: "user2" });
+    assert.deepEqual(await ended, { from: "user1", callId });
     const s = await ok;
-    assert.equal(s.userId, c.tech.userId);
+    assert.equal(s.userId, "user1");
     assert.equal(s.callId, callId);
     assert.equal(typeof s.message, "string");
 
     const reconnected = next(tech, "reconnect-success");
-    tech.emit("reconnect-after-call", { userId: c.tech.userId });
-    assert.equal((await reconnected).userId, c.tech.userId);
+    tech.emit("reconnect-after-call", { userId: "user1" });
+    assert.equal((await reconnected).userId, "user1");
 
     const offline = next(
       tech,
       "user-status-change",
       3000,
-      (p) => p.userId === c.expert.userId && p.status === "offline",
+      (p) => p.userId === "user2" && p.status === "offline",
     );
-    expert.emit("logout", { userId: c.expert.userId });
+    expert.emit("logout", { userId: "user2" });
     await offline;
   } finally {
     await c.close();
@@ -310,15 +330,21 @@ Deno.test("compat: the old mobile client flow with compat events and fields only
 });
 
 Deno.test("a ring ends when either side is gone past the grace period", async () => {
-  const c = await setup({ MOBIMAINT_GRACE_MS: "200" });
+  const clock = new FakeClock();
+  const c = await setup({ MOBIMAINT_GRACE_MS: "2000" }, clock);
   try {
     const tech = await c.open(c.tech.token);
     let expert = await c.open(c.expert.token);
-    // The rung Expert drops: the caller is told the Expert is unavailable.
+    // The rung Expert drops: the caller is told the Expert is unavailable, once the grace ran out.
     const first = await c.newCall();
     await send(tech, "call-request", { callId: first, to: c.expert.userId });
     const response = next(tech, "call-response", 3000);
+    const dropped = waitForSockets(c.server, 1);
     expert.close();
+    await dropped;
+    await clock.advance(1999);
+    assert.equal((await c.status(first)).status, "pending", "still ringing within the grace period");
+    await clock.advance(1);
     assert.deepEqual(await response, {
       callId: first,
       from: c.expert.userId,
@@ -329,12 +355,14 @@ Deno.test("a ring ends when either side is gone past the grace period", async ()
 
     // The caller drops: the Expert's dialog is cancelled.
     expert = await c.open(c.expert.token);
-    await sleep(100);
     const second = await c.newCall();
     await send(tech, "call-request", { callId: second, to: c.expert.userId });
     const cancelled = next(expert, "call-cancelled", 3000);
+    const callerGone = waitForSockets(c.server, 1);
     tech.close();
-    assert.deepEqual(await cancelled, { callId: second, from: c.tech.userId });
+    await callerGone;
+    await clock.advance(2000);
+    assert.deepEqual(await cancelled, { callId: second, from: c.tech.userId, reason: "cancelled" });
     assert.equal((await c.status(second)).endReason, "cancelled");
   } finally {
     await c.close();

@@ -344,6 +344,16 @@ const cases: Record<string, Case> = {
     assert.equal(new Set(raced).size, 1, `one winner, got ${raced}`);
   },
 
+  "meta: getMeta reads what setMeta wrote, seen by another node; absent is null": async ({ open }) => {
+    const a = await open();
+    const b = await open();
+    assert.equal(await a.getMeta("schema"), null);
+    await a.setMeta("schema", "1");
+    assert.equal(await b.getMeta("schema"), "1");
+    await b.setMeta("schema", "2");
+    assert.equal(await a.getMeta("schema"), "2");
+  },
+
   "durability: data is there after reopening the store": async ({ open }) => {
     const s = await open();
     await s.createUser(user("dana"));

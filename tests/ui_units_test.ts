@@ -79,8 +79,9 @@ Deno.test("quality names what limits: round trip, bandwidth; a camera turned off
     rttMs: 30,
     ...extra,
   });
-  const q = (cur: StatsSample, cameraOff = false) => {
-    const r = assessQuality(at(0, 0, 0), cur, cameraOff);
+  // The first frame came 10 s ago: past the ramp-up.
+  const q = (cur: StatsSample, videoExpected = true) => {
+    const r = assessQuality(at(0, 0, 0), cur, videoExpected, -10_000);
     return [r.level, r.limit];
   };
   assert.deepEqual(q(at(1000, 150_000, 120, { rttMs: 300 })), ["fair", "round-trip"]);
@@ -89,7 +90,7 @@ Deno.test("quality names what limits: round trip, bandwidth; a camera turned off
   assert.deepEqual(q(at(1000, 150_000, 120, { availableOutgoingKbps: 80 })), ["poor", "bandwidth"]);
   // Only audio arrives (~32 kbps): weak when the peer's camera should be sending, fine when it is off.
   assert.deepEqual(q(at(1000, 4_000, 50)), ["fair", "bandwidth"]);
-  assert.deepEqual(q(at(1000, 4_000, 50), true), ["good", undefined]);
+  assert.deepEqual(q(at(1000, 4_000, 50), false), ["good", undefined]);
 });
 
 Deno.test("stats sampling reads inbound RTP and the selected candidate pair", () => {
@@ -143,6 +144,10 @@ Deno.test("history rows name the other participants and the duration", () => {
     status: "ended",
     endReason: "completed",
     durationSec: 63,
+    mine: true,
+    createdByName: "user1",
+    rung: undefined,
+    startedAt: 2000,
   });
 });
 

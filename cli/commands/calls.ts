@@ -1,15 +1,8 @@
 /** `mobimaint calls [list]`, `calls show <id>`, `calls end <id>`. */
 import type { Command } from "commander";
-import type { CallDetail, CallSummary } from "../../lib/types.ts";
+import type { CallDetailResponse, CallsResponse } from "../../lib/rest.ts";
 import { type Context, contextOf, examples } from "../context.ts";
 import { formatDuration, formatTime } from "../output.ts";
-import { fetchUsernames } from "./users.ts";
-
-interface CallsResponse {
-  totalCalls: number;
-  totalUsers: number;
-  calls: CallSummary[];
-}
 
 export function registerCalls(program: Command): void {
   const calls = program.command("calls")
@@ -35,6 +28,22 @@ export function registerCalls(program: Command): void {
     .addHelpText("after", examples("mobimaint calls show call_m3x1k2_ab12cd34"))
     .action(async (id: string, _opts, cmd: Command) => showCall(await contextOf(cmd), id));
 
+  calls.command("report")
+    .description("save a call's report as one HTML file, snapshots included (participant or Admin)")
+    .argument("<id>", "call id")
+    .requiredOption(
+      "-o, --out <file>",
+      "where to write the report (.html); open it in a browser to print a PDF",
+    )
+    .addHelpText("after", examples("mobimaint calls report call_m3x1k2_ab12cd34 --out report.html"))
+    .action(async (id: string, opts: { out: string }, cmd: Command) => {
+      const { client, out } = await contextOf(cmd);
+      const bytes = await client.download(`/calls/${encodeURIComponent(id)}/report?download=1`);
+      await Deno.writeFile(opts.out, bytes);
+      if (out.json) return out.printJson({ callId: id, file: opts.out, bytes: bytes.byteLength });
+      out.print(`Report of call ${id} written to ${opts.out} (${bytes.byteLength} bytes).`);
+    });
+
   calls.command("end")
     .description("end a call for everyone in it (participant or Admin)")
     .argument("<id>", "call id")
@@ -49,10 +58,7 @@ export function registerCalls(program: Command): void {
 }
 
 async function listCalls({ client, out }: Context): Promise<void> {
-  const [{ body }, names] = await Promise.all([
-    client.get<CallsResponse>("/api/calls"),
-    out.json ? Promise.resolve(new Map<string, string>()) : fetchUsernames(client),
-  ]);
+  const { body } = await client.get<CallsResponse>("/api/calls");
   if (out.json) return out.printJson(body);
   if (!body.calls.length) return out.print("No calls.");
   out.print(out.table(
@@ -60,7 +66,7 @@ async function listCalls({ client, out }: Context): Promise<void> {
     body.calls.map((c) => [
       c.callId,
       out.status(c.status),
-      c.users.map((id) => names.get(id) ?? id).join(", "),
+      c.users.join(", "),
       formatTime(c.startTime),
       c.status === "pending" ? "-" : formatDuration(c.duration),
       c.annotations,
@@ -70,15 +76,10 @@ async function listCalls({ client, out }: Context): Promise<void> {
 }
 
 async function showCall({ client, out }: Context, id: string): Promise<void> {
-  const { body: call } = await client.get<CallDetail>(`/api/calls/${encodeURIComponent(id)}`);
+  const { body: call } = await client.get<CallDetailResponse>(`/api/calls/${encodeURIComponent(id)}`);
   if (out.json) return out.printJson(call);
-  const names = new Map(call.participants.map((p) => [p.userId, p.username]));
-  const unknown = call.timeline.some((t) => t.userId && !names.has(t.userId));
-  if (unknown) {
-    // e.g. an Expert who was rung but declined; only an Admin may list users, so this may fail.
-    for (const [k, v] of await fetchUsernames(client).catch(() => new Map<string, string>())) names.set(k, v);
-  }
-  const who = (userId?: string) => userId ? names.get(userId) ?? userId : "-";
+  // User ids are usernames on the wire.
+  const who = (userId?: string) => userId ?? "-";
 
   out.print(out.heading(`Call ${call.callId}`));
   out.print(out.fields([

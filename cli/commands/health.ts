@@ -3,21 +3,9 @@ import type { Command } from "commander";
 import { contextOf, examples } from "../context.ts";
 import { CliError, EXIT } from "../errors.ts";
 import { formatDuration } from "../output.ts";
+import type { HealthResponse } from "../../lib/rest.ts";
 
-interface Health {
-  status: "healthy" | "unhealthy";
-  timestamp: string;
-  uptime: number;
-  version: string;
-  connections: number;
-  onlineUsers?: number;
-  store: { kind: string; status: string };
-  /** Absent on servers older than TURN probing. */
-  turn?: {
-    status: "ok" | "degraded" | "unreachable" | "not-configured";
-    servers: { url: string; reachable: boolean; ms?: number; error?: string }[];
-  };
-}
+type Health = HealthResponse;
 
 function turnLine(turn: Health["turn"]): string {
   if (!turn) return "-";

@@ -1,35 +1,10 @@
 /** `mobimaint users [list]`, `users add|remove|passwd`, `mobimaint experts`. */
 import { type Command, InvalidArgumentError } from "commander";
-import type { Availability, PresenceStatus, PublicUser, Role } from "../../lib/types.ts";
+import type { ExpertsResponse, UserResponse, UsersStatusResponse } from "../../lib/rest.ts";
+import type { Role } from "../../lib/types.ts";
 import { ROLES } from "../../lib/types.ts";
-import type { ApiClient } from "../client.ts";
 import { contextOf, examples } from "../context.ts";
 import { newPassword } from "../prompt.ts";
-
-interface UserStatus {
-  id: string;
-  username: string;
-  role: Role;
-  status: PresenceStatus;
-  availability: Availability;
-}
-
-interface UsersStatusResponse {
-  totalUsers: number;
-  onlineUsers: number;
-  users: UserStatus[];
-}
-
-interface ExpertsResponse {
-  totalExperts: number;
-  experts: UserStatus[];
-}
-
-/** userId → username, from the Admin-only users list. */
-export async function fetchUsernames(client: ApiClient): Promise<Map<string, string>> {
-  const { body } = await client.get<UsersStatusResponse>("/api/users/status");
-  return new Map(body.users.map((u) => [u.id, u.username]));
-}
 
 /** Accepts a role in any letter case ("expert" → "Expert"). */
 function parseRole(value: string): Role {
@@ -62,8 +37,8 @@ export function registerUsers(program: Command): void {
       const { body } = await client.get<UsersStatusResponse>("/api/users/status");
       if (out.json) return out.printJson(body);
       out.print(out.table(
-        ["USERNAME", "ROLE", "STATUS", "AVAILABILITY", "ID"],
-        body.users.map((u) => [u.username, u.role, out.status(u.status), out.status(u.availability), u.id]),
+        ["USERNAME", "ROLE", "STATUS", "AVAILABILITY"],
+        body.users.map((u) => [u.username, u.role, out.status(u.status), out.status(u.availability)]),
       ));
       out.print(`\n${body.totalUsers} user(s), ${body.onlineUsers} online`);
     });
@@ -83,9 +58,9 @@ export function registerUsers(program: Command): void {
     .action(async (username: string, opts: { role: Role; passwordStdin?: boolean }, cmd: Command) => {
       const { client, out } = await contextOf(cmd);
       const password = await newPassword(!!opts.passwordStdin, username);
-      const { body } = await client.post<PublicUser>("/api/users", { username, password, role: opts.role });
+      const { body } = await client.post<UserResponse>("/api/users", { username, password, role: opts.role });
       if (out.json) return out.printJson(body);
-      out.print(`Created user ${body.username} (${body.role}), id ${body.id}.`);
+      out.print(`Created user ${body.username} (${body.role}).`);
     });
 
   users.command("remove")
@@ -114,7 +89,7 @@ export function registerUsers(program: Command): void {
     .action(async (username: string, opts: { passwordStdin?: boolean }, cmd: Command) => {
       const { client, out } = await contextOf(cmd);
       const password = await newPassword(!!opts.passwordStdin, username);
-      const { body } = await client.put<PublicUser>(`${path(username)}/password`, { password });
+      const { body } = await client.put<UserResponse>(`${path(username)}/password`, { password });
       if (out.json) return out.printJson(body);
       out.print(`Password changed for ${body.username}.`);
     });
@@ -127,8 +102,8 @@ export function registerUsers(program: Command): void {
       const { body } = await client.get<ExpertsResponse>("/api/experts");
       if (out.json) return out.printJson(body);
       out.print(out.table(
-        ["USERNAME", "STATUS", "AVAILABILITY", "ID"],
-        body.experts.map((u) => [u.username, out.status(u.status), out.status(u.availability), u.id]),
+        ["USERNAME", "STATUS", "AVAILABILITY"],
+        body.experts.map((u) => [u.username, out.status(u.status), out.status(u.availability)]),
       ));
       const available = body.experts.filter((u) => u.availability === "available").length;
       out.print(`\n${body.totalExperts} expert(s), ${available} available`);

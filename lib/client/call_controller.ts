@@ -6,14 +6,20 @@
  */
 import { signal } from "@preact/signals";
 import type { Me } from "../history.ts";
-import type { IceConfig } from "../ice.ts";
+import type { CallDetail } from "../types.ts";
+import type { IceServersResponse as IceConfig } from "../rest.ts";
 import { apiJson } from "./api.ts";
 import { CallBoard } from "./call_board.ts";
+import type { CallHandoff } from "./call_warmup.ts";
+import { FreezeBoard } from "./freeze_board.ts";
 import { LocalMedia } from "./local_media.ts";
 import { IceRecovery } from "./ice_recovery.ts";
+import { MediaStateSync } from "./media_state.ts";
 import { PeerSession, type PeerSignal, sdpUfrag } from "./peer.ts";
 import { assessQuality, type Quality, sampleStats, type StatsSample } from "./quality.ts";
+import { onRelayed } from "./relayed.ts";
 import { connectSignaling, request, type SignalingSocket } from "./signaling.ts";
+import { ScreenWake } from "./wake_lock.ts";
 
 export type SignalingState = "connecting" | "connected" | "reconnecting";
 
@@ -27,13 +33,19 @@ export class CallController {
   readonly notice = signal<string | null>(null);
   readonly ended = signal<string | null>(null);
   readonly quality = signal<Quality | null>(null);
-  /** The other side stopped sending video (camera off or none): not a network problem. */
-  readonly remoteCameraOff = signal(false);
   readonly names = signal<Record<string, string>>({});
+  /** When the call became active (an Expert accepted), for the call timer. */
+  readonly startedAt = signal<number | null>(null);
+  /** The other participant's microphone and camera state. */
+  readonly mediaState: MediaStateSync;
+  /** Keeps the screen on while the call lasts. */
+  readonly wake = new ScreenWake();
   /** Annotations and chat. */
   readonly board: CallBoard;
   /** This page's camera and microphone. */
   readonly media: LocalMedia;
+  /** The frozen frame and the call's snapshots. */
+  readonly freeze: FreezeBoard;
   /** Names of server events received, in order (diagnostics and tests). */
   readonly events: string[] = [];
   /** Signaling connections made (1 + reconnects) and ICE restarts made. */
@@ -44,6 +56,8 @@ export class CallController {
   private ice: IceConfig = { iceServers: [], ttl: 0, iceTransportPolicy: "all" };
   private joined = false;
   private lastSample?: StatsSample;
+  /** When this peer connection decoded its first frame (quality ignores the ramp-up after it). */
+  private videoSince?: number;
   private timers: ReturnType<typeof setInterval>[] = [];
   private stopped = false;
   private signalChain: Promise<void> = Promise.resolve();
@@ -68,7 +82,9 @@ export class CallController {
     },
   });
 
-  constructor(readonly callId: string, readonly me: Me) {
+  /** `handoff`: what the home page got ready while the call rang (socket, camera, ICE servers). */
+  constructor(readonly callId: string, readonly me: Me, private readonly handoff: CallHandoff = {}) {
+    this.holding = !!handoff.hold;
     this.names.value = { [me.userId]: me.username };
     const warn = (w: string) => this.warnings.value = [...this.warnings.value, w];
     this.board = new CallBoard(callId, me.userId, warn);
@@ -76,24 +92,66 @@ export class CallController {
       me.role === "Technician" ? "environment" : "user",
       warn,
       (track) => this.session?.replaceVideoTrack(track) ?? Promise.resolve(),
-      (on) => this.session?.setVideoSending(on),
     );
+    this.freeze = new FreezeBoard(
+      callId,
+      me.role === "Technician",
+      () => this.media.stream.value?.getVideoTracks()[0],
+      warn,
+    );
+    this.mediaState = new MediaStateSync(callId, me.userId, this.media);
   }
 
+  /** The other participant's name: the one connected, else the one the call record names. */
   get peerName(): string {
-    return this.names.value[this.peerId.value ?? ""] ?? "The other participant";
+    const names = this.names.value;
+    return names[this.peerId.value ?? ""] ??
+      Object.entries(names).find(([id]) => id !== this.me.userId)?.[1] ?? "the other participant";
   }
 
-  async start(): Promise<void> {
+  private prepared?: Promise<MediaStream>;
+  private stopSignals?: () => void;
+  /** Nothing is sent until the expert answers (call_warmup.ts answers a ringing call's offer early). */
+  private holding: boolean;
+
+  /**
+   * Camera, microphone and ICE servers; the technician, who makes the first offer, also sets up its
+   * peer connection (offer made, candidates gathered; sent once the expert is in the room). Runs while
+   * the call rings when the home page prepares it (call_warmup.ts), else as the call page starts.
+   */
+  prepare(): Promise<MediaStream> {
+    return this.prepared ??= Promise.all([
+      this.media.open(this.handoff.media),
+      this.handoff.ice ?? this.fetchIceConfig(),
+    ]).then(([media, ice]) => {
+      this.ice = ice;
+      const { socket, peer } = this.handoff;
+      if (peer) this.peerId.value = peer;
+      if (socket && !this.stopped) this.listenForSignals(this.socket = socket);
+      if (this.me.role === "Technician" && !this.stopped) this.ensurePeer();
+      return media;
+    });
+  }
+
+  private started?: Promise<void>;
+
+  /** Joins the call: media, signaling, the peer connection. Safe to call again (the room calls it too). */
+  start(): Promise<void> {
+    return this.started ??= this.run();
+  }
+
+  private async run(): Promise<void> {
     const path = `/api/calls/${encodeURIComponent(this.callId)}`;
-    const [media, ice] = await Promise.all([
-      this.media.open(),
-      this.fetchIceConfig(),
-      apiJson<{ participants: { userId: string; username: string }[] }>("GET", path)
-        .then((c) => this.addNames(c.participants)).catch(() => {}),
-    ]);
+    const details = apiJson<CallDetail>("GET", path).then((c) => {
+      this.addNames(c.participants);
+      this.startedAt.value = c.startTime ?? null;
+      this.freeze.load(c);
+    }).catch(() => {});
+    // A call just answered has no stored state yet: its room need not wait for it.
+    const [media] = await Promise.all([this.prepare(), this.handoff.socket ? undefined : details]);
     if (this.stopped) return media.getTracks().forEach((t) => t.stop());
-    this.ice = ice;
+    performance.mark("call:media");
+    this.wake.hold();
     this.connect();
     const online = () => {
       this.notice.value = null;
@@ -138,23 +196,26 @@ export class CallController {
   }
 
   private connect() {
-    const s = this.socket = connectSignaling(this.me.userId, "none");
+    const s = this.socket = this.handoff.socket ?? connectSignaling(this.me.userId, "none");
     const { callId, me } = this;
     s.onAny((event: string) => this.note(event));
-    s.on("connect", async () => {
+    const joinCall = async () => {
       this.counters.connects++;
       this.signaling.value = "connected";
       if (this.notice.value?.startsWith("Connection to the server")) this.notice.value = null;
       const rejoin = this.joined;
       try {
         await request(s, "join-call", { callId, userId: me.userId, role: me.role });
+        if (!this.joined) performance.mark("call:joined");
         this.joined = true;
       } catch (e) {
         return this.finish((e as Error).message || "This call is not available.", false);
       }
+      this.mediaState.announce();
       // A new signaling connection may mean a new network path: renegotiate ICE.
       if (rejoin) this.restartIce("signaling");
-    });
+    };
+    s.on("connect", joinCall);
     s.on("disconnect", (reason) => {
       if (reason === "io client disconnect" || this.stopped) return;
       this.signaling.value = "reconnecting";
@@ -178,40 +239,57 @@ export class CallController {
     s.on("user-left", ({ userId }) => {
       if (userId !== this.peerId.value) return;
       this.peerPresent.value = false;
+      this.mediaState.reset();
       this.notice.value = `${this.peerName} left the call. Waiting for them to come back…`;
       this.closePeer();
     });
-    s.on(
-      "offer",
-      ({ offer, from }) =>
-        this.onSignal(from, { type: "description", description: offer as RTCSessionDescriptionInit }),
-    );
-    s.on(
-      "answer",
-      ({ answer, from }) =>
-        this.onSignal(from, { type: "description", description: answer as RTCSessionDescriptionInit }),
-    );
-    s.on(
-      "ice-candidate",
-      ({ candidate, from }) =>
-        this.onSignal(from, { type: "candidate", candidate: candidate as RTCIceCandidateInit | null }),
-    );
+    this.listenForSignals(s);
     this.board.attach(s);
-    s.on(
-      "call-ended",
-      ({ from }) =>
-        this.finish(
-          from && from !== me.userId
-            ? `${this.names.value[from] ?? "The other participant"} ended the call.`
-            : "The call has ended.",
-        ),
-    );
+    this.freeze.attach(s);
+    this.mediaState.attach(s);
+    s.on("call-ended", ({ from }) => {
+      const words = from && from !== me.userId
+        ? `${this.names.value[from] ?? "The other participant"} ended the call.`
+        : "The call has ended.";
+      // Leave at once (not after the grace period), so the call is over for everyone's history now.
+      const left = request(s, "end-call", { callId }, 1000).catch(() => {});
+      left.finally(() => this.finish(words));
+    });
     s.on("error", (e) => console.warn("signaling error", e.code, e.message));
+    if (s.connected) joinCall(); // the home page's connection, handed over
+  }
+
+  /** Offers, answers and candidates of this call, including those the warm-up received first. */
+  private listenForSignals(s: SignalingSocket) {
+    if (this.stopSignals) return;
+    const early = this.handoff.takeSignals?.() ?? [];
+    this.stopSignals = onRelayed(s, this.callId, ({ from, signal }) => this.onSignal(from, signal));
+    for (const { from, signal } of early) this.onSignal(from, signal);
+  }
+
+  /**
+   * The expert answers: sends the answer made while the call rang (with the candidates gathered since),
+   * then lets signals flow as usual.
+   */
+  async releaseAnswer(): Promise<void> {
+    if (!this.holding) return;
+    await this.prepared?.catch(() => {});
+    await this.signalChain;
+    if (!this.holding) return;
+    this.holding = false;
+    const answer = this.session?.pc.localDescription;
+    const to = this.peerId.value;
+    if (answer?.type !== "answer" || !to || !this.socket?.connected) return;
+    // Not acknowledged first: the server gives it to the caller's sockets whether or not the call-response
+    // sent next is handled before it (the caller is not in the room yet).
+    this.socket.emit("answer", { callId: this.callId, to, answer: answer.toJSON() as never });
   }
 
   private peerArrived(userId: string) {
+    performance.mark("call:peer");
     this.peerId.value = userId;
     this.peerPresent.value = true;
+    this.mediaState.announce();
     if (this.notice.value?.includes("left the call")) this.notice.value = null;
     // One peer connection per page: a peer that reloaded is detected by its new DTLS fingerprint (applySignal).
     const session = this.ensurePeer();
@@ -241,15 +319,17 @@ export class CallController {
       send: (signal) => this.sendSignal(signal),
       onRemoteStream: (remote) => this.remoteStream.value = remote,
       onStateChange: (state) => {
+        if (state === "connected") {
+          performance.mark("call:connected");
+          this.connectedOnce = true;
+        }
         this.peerState.value = state;
-        if (state === "connected") this.connectedOnce = true;
       },
       trace: (what) => this.note(`(${what})`),
     });
     this.peerState.value = "new";
     this.recovery.reset();
     this.connectedOnce = false;
-    if (this.media.cameraOff.value) this.session.setVideoSending(false);
     return this.session;
   }
 
@@ -259,6 +339,7 @@ export class CallController {
     this.remoteStream.value = null;
     this.peerState.value = "waiting";
     this.lastSample = undefined;
+    this.videoSince = undefined;
     this.quality.value = null;
   }
 
@@ -294,6 +375,11 @@ export class CallController {
   }
 
   private sendSignal(signal: PeerSignal) {
+    // Held back: releaseAnswer() sends the answer with every candidate gathered until then.
+    if (this.holding) {
+      if (signal.type === "description") performance.mark("call:answer-ready");
+      return;
+    }
     const to = this.peerId.value;
     if (!to || !this.socket?.connected) return;
     const { callId } = this;
@@ -327,12 +413,11 @@ export class CallController {
     // Before the first connection nothing flows by design; after it, silence means a broken path.
     this.recovery.observe(bytes, this.connectedOnce);
     if (++this.ticks % 4) return;
-    const video = pc.getTransceivers().find((t) => t.receiver.track.kind === "video");
-    // Our side of the video m-line is not receiving: the peer sends no video on purpose.
-    this.remoteCameraOff.value = video?.currentDirection === "sendonly" ||
-      video?.currentDirection === "inactive";
     const sample = sampleStats(report);
-    this.quality.value = assessQuality(this.lastSample, sample, this.remoteCameraOff.value);
+    if (sample.framesDecoded > 0) this.videoSince ??= sample.at;
+    // A camera turned off on the other side sends little or nothing: that is not a bad connection.
+    const video = this.mediaState.peer.value.video;
+    this.quality.value = assessQuality(this.lastSample, sample, video, this.videoSince);
     this.session?.fitVideoTo(sample.availableOutgoingKbps);
     this.lastSample = sample;
   }
@@ -364,6 +449,10 @@ export class CallController {
     this.cleanup.forEach((f) => f());
     this.closePeer();
     this.media.stop();
-    this.socket?.close();
+    this.mediaState.stop();
+    this.wake.release();
+    this.stopSignals?.();
+    // A home page's connection lent to a call that never started stays with the home page.
+    if (!this.handoff.socket || this.started) this.socket?.close();
   }
 }

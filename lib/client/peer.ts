@@ -265,17 +265,6 @@ export class PeerSession {
     await t.sender.setParameters(params).catch((e) => console.warn("setParameters failed", e));
   }
 
-  /**
-   * Camera off: stop sending video (the other side's track is muted, so it knows the camera is off and
-   * not the network); on: send again. Renegotiates.
-   */
-  setVideoSending(on: boolean): void {
-    const t = this.pc.getTransceivers().find((t) => t.receiver.track.kind === "video");
-    if (!t || this.closed || !t.sender.track) return;
-    const direction = on ? "sendrecv" : "recvonly";
-    if (t.direction !== direction) t.direction = direction;
-  }
-
   async replaceVideoTrack(track: MediaStreamTrack): Promise<void> {
     // The receiver's kind identifies the m-line even while the sender has no track.
     const transceiver = this.pc.getTransceivers().find((t) => t.receiver.track.kind === "video");

@@ -53,14 +53,20 @@ export function sampleStats(report: RTCStatsReport, at = Date.now()): StatsSampl
   return s;
 }
 
+/** How long after the first decoded frame the sender may still be ramping its bitrate and frame rate up. */
+export const RAMP_UP_MS = 5000;
+
 /**
- * Compares two samples. `remoteCameraOff`: the peer stopped sending video on purpose, so little or no
- * incoming video says nothing about the connection.
+ * Compares two samples; `poor` or `fair` when any measure crosses its threshold, with the first limit
+ * found at the worst level. `videoExpected` false (the other side's camera is off): a low bitrate and no
+ * new packets are normal. `videoSince`: when the first frame was decoded; a slow picture within
+ * RAMP_UP_MS of it is the start, not the link.
  */
 export function assessQuality(
   prev: StatsSample | undefined,
   cur: StatsSample,
-  remoteCameraOff = false,
+  videoExpected = true,
+  videoSince?: number,
 ): Quality {
   if (!prev || cur.at <= prev.at) {
     return { level: "unknown", rttMs: cur.rttMs, lossPct: 0, kbps: 0, framesDecoded: cur.framesDecoded };
@@ -71,18 +77,19 @@ export function assessQuality(
   const kbps = Math.round(((cur.bytesReceived - prev.bytesReceived) * 8) / (cur.at - prev.at));
   const rtt = cur.rttMs ?? 0;
   const out = cur.availableOutgoingKbps;
+  // A low incoming bitrate alone is the sender's choice (a still scene, the first seconds of a call); it
+  // is a sign of a bad link only when the picture also slows down.
+  const fps = ((cur.framesDecoded - prev.framesDecoded) * 1000) / (cur.at - prev.at);
+  const rampingUp = videoSince === undefined || cur.at - videoSince < RAMP_UP_MS;
+  const starved = videoExpected && !rampingUp && kbps < 150 && fps < 10;
   // Worst first: the first limit found at the worst level names the problem.
   const checks: [QualityLimit, QualityLevel][] = [
-    ["no-media", received === 0 ? "poor" : "good"],
+    ["no-media", received === 0 && videoExpected ? "poor" : "good"],
     ["loss", lossPct > 8 ? "poor" : lossPct > 3 ? "fair" : "good"],
     ["round-trip", rtt > 400 ? "poor" : rtt > 200 ? "fair" : "good"],
     [
       "bandwidth",
-      out !== undefined && out < 100
-        ? "poor"
-        : (out !== undefined && out < 250) || (!remoteCameraOff && kbps < 150)
-        ? "fair"
-        : "good",
+      out !== undefined && out < 100 ? "poor" : (out !== undefined && out < 250) || starved ? "fair" : "good",
     ],
   ];
   const worst = checks.find(([, l]) => l === "poor") ?? checks.find(([, l]) => l === "fair");

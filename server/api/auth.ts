@@ -33,7 +33,7 @@ export async function signIn(deps: Deps, c: Context<Env>, username: string, pass
     secure: c.get("https"),
     maxAge: config.tokenTtlSec,
   });
-  deps.log.info({ event: "login", userId: user.id, role: user.role, ip: c.get("clientIp") }, "login");
+  deps.log.info({ event: "login", userId: user.username, role: user.role, ip: c.get("clientIp") }, "login");
   return { user, token };
 }
 
@@ -45,7 +45,7 @@ export function authRoutes(deps: Deps) {
       const { username, password } = await jsonBody(c, loginBody);
       const { user, token } = await signIn(deps, c, username, password);
       return c.json<LoginResponse>({
-        userId: user.id,
+        userId: user.username,
         role: user.role,
         username: user.username,
         message: "Login successful",
@@ -55,7 +55,7 @@ export function authRoutes(deps: Deps) {
     .post("/logout", requireAuth(deps), async (c) => {
       const identity = c.get("identity");
       await tokens.revoke(identity);
-      await deps.disconnectUser(identity.userId, identity.jti); // sockets opened with this token end with it
+      deps.users.signedOut(identity); // sockets opened with this token end with it
       deleteCookie(c, SESSION_COOKIE, { path: "/" });
       // The pages' sign-out button is a plain form.
       if (isFormPost(c)) return c.redirect("/login", 303);

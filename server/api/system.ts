@@ -29,7 +29,7 @@ export function systemRoutes(deps: Deps) {
         timestamp: new Date().toISOString(),
         uptime: (Date.now() - deps.startedAt) / 1000,
         version: VERSION,
-        connections: deps.connections(),
+        connections: deps.grace.socketCount(),
         onlineUsers: deps.presence.onlineCount(),
         store: { kind: store.kind, status: storeState },
         turn: await turnStatus,

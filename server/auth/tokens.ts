@@ -9,9 +9,17 @@ import { ROLES } from "../../lib/types.ts";
 import { AppError } from "../domain/errors.ts";
 import type { Store } from "../store/store.ts";
 
+/**
+ * Who a request or socket acts as. On the wire a user's id is the username (compat), so `userId` and
+ * `username` are equal; `key` is the store's immutable key of this user's record, and `since` its creation
+ * time: a user deleted and created again under the same name has another key and a later `since`, so the
+ * old one's tokens, calls and history do not carry over.
+ */
 export interface Identity {
   userId: string;
   username: string;
+  key: string;
+  since: number;
   role: Role;
   jti: string;
   /** Expiry, ms since epoch. */
@@ -67,8 +75,10 @@ export class TokenService {
       typeof payload.username !== "string" || !ROLES.includes(role)
     ) throw new AppError("UNAUTHORIZED", "Invalid token");
     return await this.recheck({
-      userId: payload.sub,
+      userId: payload.username,
       username: payload.username,
+      key: payload.sub,
+      since: 0,
       role,
       jti: payload.jti,
       exp: payload.exp * 1000,
@@ -84,12 +94,19 @@ export class TokenService {
     if (identity.exp <= Date.now()) throw new AppError("UNAUTHORIZED", "Token expired");
     const [revoked, user] = await Promise.all([
       this.store.isTokenRevoked(identity.jti),
-      this.store.getUserById(identity.userId),
+      this.store.getUserByName(identity.username),
     ]);
     if (revoked) throw new AppError("UNAUTHORIZED", "Token revoked");
-    // A deleted user's tokens die with the user.
-    if (!user) throw new AppError("UNAUTHORIZED", "User no longer exists");
-    return { ...identity, userId: user.id, username: user.username, role: user.role };
+    // A deleted user's tokens die with the user, and do not come back with a new user of the same name.
+    if (!user || user.id !== identity.key) throw new AppError("UNAUTHORIZED", "User no longer exists");
+    return {
+      ...identity,
+      userId: user.username,
+      username: user.username,
+      key: user.id,
+      since: user.createdAt,
+      role: user.role,
+    };
   }
 
   revoke(identity: Identity): Promise<void> {

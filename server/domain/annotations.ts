@@ -2,7 +2,7 @@
 import type { Limits } from "../../fresh.config.ts";
 import type { Annotation, ChatMessage } from "../../lib/types.ts";
 import type { Store } from "../store/store.ts";
-import type { CallService } from "./calls.ts";
+import type { CallService, Member } from "./calls.ts";
 import { AppError, notFound } from "./errors.ts";
 
 export class AnnotationService {
@@ -48,13 +48,13 @@ export class AnnotationService {
    * it, since only that store sees every node's annotations to check the limit.
    */
   async put(
-    userId: string,
+    who: Member,
     callId: string,
     input: Omit<Annotation, "from">,
     accepted: (a: Annotation) => void = () => {},
   ): Promise<Annotation> {
-    await this.calls.requireActiveParticipant(userId, callId);
-    const annotation: Annotation = { ...input, from: userId };
+    await this.calls.requireActiveParticipant(who, callId);
+    const annotation: Annotation = { ...input, from: who.userId };
     if (this.store.putAnnotationWithin) {
       if (!(await this.store.putAnnotationWithin(callId, annotation, this.limits.annotationsPerCall))) {
         throw this.full();
@@ -77,21 +77,42 @@ export class AnnotationService {
     );
   }
 
-  async delete(userId: string, callId: string, id: string): Promise<void> {
-    await this.calls.requireActiveParticipant(userId, callId);
+  async delete(
+    who: Member,
+    callId: string,
+    id: string,
+  ): Promise<void> {
+    await this.calls.requireActiveParticipant(who, callId);
     if (!(await this.store.deleteAnnotation(callId, id))) throw notFound(`Annotation ${id} not found`);
     (await this.counted(callId))?.delete(id);
   }
 
-  async clear(userId: string, callId: string): Promise<void> {
-    await this.calls.requireActiveParticipant(userId, callId);
+  async clear(
+    who: Member,
+    callId: string,
+  ): Promise<void> {
+    await this.calls.requireActiveParticipant(who, callId);
     await this.store.clearAnnotations(callId);
     (await this.counted(callId))?.clear();
   }
 
-  async chat(userId: string, callId: string, id: string, text: string): Promise<ChatMessage> {
-    await this.calls.requireActiveParticipant(userId, callId);
-    const message: ChatMessage = { id, from: userId, text, at: Date.now() };
+  /** What a participant entering the room is given: the call's annotations and chat so far. */
+  async contents(callId: string): Promise<{ annotations: Annotation[]; messages: ChatMessage[] }> {
+    const [annotations, messages] = await Promise.all([
+      this.store.listAnnotations(callId),
+      this.store.listChat(callId),
+    ]);
+    return { annotations, messages };
+  }
+
+  async chat(
+    who: Member,
+    callId: string,
+    id: string,
+    text: string,
+  ): Promise<ChatMessage> {
+    await this.calls.requireActiveParticipant(who, callId);
+    const message: ChatMessage = { id, from: who.userId, text, at: Date.now() };
     await this.store.addChat(callId, message);
     return message;
   }

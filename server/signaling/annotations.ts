@@ -9,13 +9,14 @@ import { rooms } from "./rooms.ts";
 import type { IoSocket } from "./types.ts";
 
 export function registerAnnotations(deps: Deps, socket: IoSocket, h: HandlerDeps): void {
-  const userId = socket.data.identity.userId;
+  const who = socket.data.identity;
+  const userId = who.userId;
   const { annotations } = deps;
 
   on(socket, h, "annotation", async ({ callId, from: _from, ...input }) => {
     let sent = false;
     try {
-      await annotations.put(userId, callId, input, (a) => {
+      await annotations.put(who, callId, input, (a) => {
         sent = true;
         socket.to(rooms.call(callId)).emit("annotation", { ...a, callId });
       });
@@ -30,18 +31,18 @@ export function registerAnnotations(deps: Deps, socket: IoSocket, h: HandlerDeps
   });
 
   on(socket, h, "annotation-delete", async ({ callId, id }) => {
-    await annotations.delete(userId, callId, id);
+    await annotations.delete(who, callId, id);
     socket.to(rooms.call(callId)).emit("annotation-deleted", { callId, id, from: userId });
     return { id };
   });
 
   on(socket, h, "annotation-clear", async ({ callId }) => {
-    await annotations.clear(userId, callId);
+    await annotations.clear(who, callId);
     socket.to(rooms.call(callId)).emit("annotations-cleared", { callId, from: userId });
   });
 
   on(socket, h, "chat", async ({ callId, id, text }) => {
-    const message = await annotations.chat(userId, callId, id, text);
+    const message = await annotations.chat(who, callId, id, text);
     socket.to(rooms.call(callId)).emit("chat", { ...message, callId });
     return { message };
   });

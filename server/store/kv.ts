@@ -110,7 +110,7 @@ export class KvStore implements Store {
     this.inserts = new InsertBatcher(kv);
   }
 
-  /** Opens (creating) the KV database at `path`; `path` undefined → in-memory (tests only). */
+  /** Opens (creating) the KV database at `path`; `":memory:"` for a throw-away one (tests). */
   static async open(path?: string): Promise<KvStore> {
     return new KvStore(await Deno.openKv(path));
   }
@@ -310,6 +310,14 @@ export class KvStore implements Store {
     );
     if (r.ok) return value;
     return (await this.kv.get<string>(K.meta(key))).value ?? value;
+  }
+
+  async getMeta(key: string) {
+    return (await this.kv.get<string>(K.meta(key))).value;
+  }
+
+  async setMeta(key: string, value: string) {
+    await whenUnlocked(() => this.kv.set(K.meta(key), value));
   }
 
   async ping() {

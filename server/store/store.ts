@@ -79,6 +79,8 @@ export interface Store {
 
   /** Sets a value only if the key has none; returns the value now stored. */
   getOrSetMeta(key: string, value: string): Promise<string>;
+  getMeta(key: string): Promise<string | null>;
+  setMeta(key: string, value: string): Promise<void>;
 
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,7 +1,7 @@
 /** The ICE configuration a call page gets from `GET /api/ice-servers`. */
 import { createHmac } from "node:crypto";
 import type { Config } from "../../fresh.config.ts";
-import type { IceConfig } from "../../lib/ice.ts";
+import type { IceServersResponse as IceConfig } from "../../lib/rest.ts";
 import { orderTurnUrls } from "./urls.ts";
 
 /** TURN REST credentials: username `expiry:userId`, credential base64 HMAC-SHA1(secret, username). */

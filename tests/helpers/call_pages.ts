@@ -1,7 +1,8 @@
 /**
  * Two real call pages in Chromium (the technician on a phone, the expert on a desktop) driven through
- * the real UI: sign in, call, accept. Used by the TURN tests and the field benchmark. Each page records
- * (with an init script, every 20 ms) when its first remote video frame was decoded.
+ * the real UI: sign in, call, accept; plus readers of the call page's state. Used by the browser tests,
+ * the TURN tests and the field benchmark. Each page records (with an init script, every 20 ms) when its
+ * first remote video frame was decoded.
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
 
@@ -19,11 +20,18 @@ export interface CallPages {
   close(): Promise<void>;
 }
 
+export async function login(page: Page, base: string, username: string, password: string) {
+  await page.goto(`${base}/login`);
+  await page.fill("#username", username);
+  await page.fill("#password", password);
+  await Promise.all([page.waitForURL(`${base}/`), page.click("button[type=submit]")]);
+}
+
 export async function waitFor(
   what: string,
   check: () => Promise<boolean>,
   timeoutMs = 10_000,
-  everyMs = 100,
+  everyMs = 50,
 ) {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
@@ -33,7 +41,7 @@ export async function waitFor(
   throw new Error(`timed out waiting for ${what}`);
 }
 
-/** Evaluates `expr` in the page with `m` = the call page's test handle (`globalThis.__mobimaint`). */
+/** Evaluates `expr` with `m` bound to the call page's test hook (`window.__mobimaint`). */
 // deno-lint-ignore no-explicit-any
 export const callState = (page: Page, expr: string): Promise<any> =>
   page.evaluate(`(() => { const m = globalThis.__mobimaint; return ${expr}; })()`);
@@ -43,7 +51,7 @@ export const callState = (page: Page, expr: string): Promise<any> =>
  * has joined the call) and `__firstFrameAt` when that connection decodes its first remote frame.
  */
 const FIRST_FRAME_WATCH = `(() => {
-  if (!location.pathname.startsWith("/call/")) return;
+  // Every page: the call room may open in place of the home page (no navigation to /call/).
   const timer = setInterval(async () => {
     const call = globalThis.__mobimaint?.call;
     if (call && call.peerState.value !== "waiting") globalThis.__peerAt ??= Date.now();
@@ -56,13 +64,6 @@ const FIRST_FRAME_WATCH = `(() => {
     });
   }, 20);
 })()`;
-
-async function signIn(page: Page, base: string, username: string) {
-  await page.goto(`${base}/login`);
-  await page.fill("#username", username);
-  await page.fill("#password", "P");
-  await Promise.all([page.waitForURL(`${base}/`), page.click("button[type=submit]")]);
-}
 
 /**
  * Signs in user1 (technician) and user2 (expert) in two contexts of `browser`; the technician calls and
@@ -96,9 +97,9 @@ export async function openCallPages(
       page.on("pageerror", (e) => console.error(`[${who} pageerror]`, e.message));
       if (opts.log) page.on("console", (m) => console.log(`[${who} ${m.type()}]`, m.text()));
     }
-    await signIn(expert, base, "user2");
+    await login(expert, base, "user2", "P");
     await expert.locator('[data-testid="availability"][data-availability="available"]').waitFor();
-    await signIn(tech, opts.techBase ?? base, "user1");
+    await login(tech, opts.techBase ?? base, "user1", "P");
     await tech.locator('[data-expert="user2"][data-availability="available"]').waitFor();
     await opts.beforeCall?.(tech, expert);
     await tech.click('button[aria-label="Call user2"]');
@@ -143,7 +144,7 @@ export function framesDecoded(page: Page): Promise<number> {
 }
 
 /** True when the page's remote video is decoding right now (frames advance within `ms`). */
-export async function videoFlowing(page: Page, ms = 300): Promise<boolean> {
+export async function videoFlowing(page: Page, ms = 500): Promise<boolean> {
   const before = await framesDecoded(page);
   await new Promise((r) => setTimeout(r, ms));
   return (await framesDecoded(page)) > before;
@@ -171,4 +172,45 @@ export function selectedPair(page: Page): Promise<SelectedPair | null> {
       };
     })`,
   );
+}
+
+/** user1 (phone) calls user2 (desktop), who accepts; resolves once video decodes on both pages. */
+export async function openCall(
+  browser: Browser,
+  base: string,
+): Promise<Omit<CallPages, "acceptedAt" | "close">> {
+  const permissions = ["camera", "microphone"];
+  const techCtx = await browser.newContext({ viewport: PHONE, permissions, hasTouch: true });
+  const expertCtx = await browser.newContext({ viewport: DESKTOP, permissions });
+  const tech = await techCtx.newPage();
+  const expert = await expertCtx.newPage();
+  for (const [who, page] of [["tech", tech], ["expert", expert]] as const) {
+    page.setDefaultTimeout(10_000);
+    page.on("pageerror", (e) => console.error(`[${who} pageerror]`, e.message));
+    page.on(
+      "console",
+      (m) => m.type() === "warning" && !m.text().startsWith("Canvas2D") && console.warn(`[${who}]`, m.text()),
+    );
+  }
+  await login(tech, base, "user1", "P");
+  await login(expert, base, "user2", "P");
+  await tech.locator('[data-expert="user2"][data-availability="available"]').waitFor();
+  await tech.click('button[aria-label="Call user2"]');
+  await expert.locator('[data-testid="incoming-call"] button', { hasText: "Accept" }).click();
+  await Promise.all([tech.waitForURL(/\/call\//), expert.waitForURL(/\/call\//)]);
+  const callId = decodeURIComponent(new URL(tech.url()).pathname.split("/").pop()!);
+  await waitFor("video decoding on both pages", async () => {
+    const [a, b] = await Promise.all([framesDecoded(tech), framesDecoded(expert)]);
+    return a > 0 && b > 0;
+  }, 40_000).catch(async (e) => { // generous: the machine is shared with other test runs
+    for (const [who, page] of [["tech", tech], ["expert", expert]] as const) {
+      const diag = await callState(
+        page,
+        "JSON.stringify({ events: m.call.events, peer: m.call.peerState.value })",
+      );
+      console.error(`[${who}] ${diag}`);
+    }
+    throw e;
+  });
+  return { techCtx, expertCtx, tech, expert, callId };
 }
