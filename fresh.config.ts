@@ -3,6 +3,7 @@
  * variable (see README "Configuration"). `loadConfig()` is pure so tests can
  * build a config from a plain object instead of the process environment.
  */
+import { parseTurnUrl } from "./server/turn/urls.ts";
 
 export interface Limits {
   /** Max JSON body accepted by the REST API, bytes. */
@@ -26,6 +27,10 @@ export interface Limits {
   anchorPosesPerSec: number;
   /** The latest camera pose of a call is written to the store at most this often. */
   anchorPoseStoreMs: number;
+  /** Snapshots (docs/snapshots-and-reports.md): bytes per image, images per call, pixels per side. */
+  snapshotBytes: number;
+  snapshotsPerCall: number;
+  snapshotMaxSide: number;
 }
 
 /** PEM files for built-in HTTPS; re-read on SIGHUP. */
@@ -53,6 +58,8 @@ export interface Config {
   turnUrls: string[];
   turnSecret?: string;
   turnTtlSec: number;
+  /** `relay`: browsers use TURN only (strict firewalls, tests); `all`: direct when possible. */
+  iceTransportPolicy: RTCIceTransportPolicy;
   redisUrl?: string;
   tokenTtlSec: number;
   graceMs: number;
@@ -66,7 +73,13 @@ export interface Config {
   /** Multi-node: how often each node looks for rings past their timeout whose node died. */
   ringSweepMs: number;
   logLevel: string;
+  /** `GET /metrics` is served only when set, and only to `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string;
   limits: Limits;
+  /** A call's snapshots are removed this many days after it ended (0: kept forever). */
+  snapshotRetentionDays: number;
+  /** How often the retention sweep runs. */
+  snapshotSweepMs: number;
 }
 
 export const VERSION = "0.1.0";
@@ -94,10 +107,35 @@ function tlsPaths(cert: string | undefined, key: string | undefined): TlsPaths |
   return { certPath: cert, keyPath: key };
 }
 
+function metricsToken(v: string | undefined): string | undefined {
+  if (!v) return undefined;
+  if (v.length < 16) throw new Error("MOBIMAINT_METRICS_TOKEN must be at least 16 characters");
+  return v;
+}
+
 function proxyHops(v: string | undefined): number {
   if (v === undefined || v.trim() === "") return 0;
   if (/^\d+$/.test(v.trim())) return Number(v.trim());
   return bool(v, false) ? 1 : 0;
+}
+
+function turnUrls(v: string | undefined): string[] {
+  const urls = list(v, []);
+  const bad = urls.find((u) => !/^turns?:/i.test(u) || !parseTurnUrl(u));
+  if (bad) {
+    throw new Error(
+      `MOBIMAINT_TURN_URLS: "${bad}" is not a turn: or turns: URL (turn:host:3478?transport=udp)`,
+    );
+  }
+  return urls;
+}
+
+function transportPolicy(v: string | undefined): RTCIceTransportPolicy {
+  const policy = (v ?? "").trim().toLowerCase() || "all";
+  if (policy !== "all" && policy !== "relay") {
+    throw new Error(`MOBIMAINT_ICE_TRANSPORT_POLICY must be "all" or "relay", got "${v}"`);
+  }
+  return policy;
 }
 
 export function loadConfig(
@@ -115,9 +153,10 @@ export function loadConfig(
     secret: env.MOBIMAINT_SECRET || undefined,
     origins: list(env.MOBIMAINT_ORIGINS, []),
     stunUrls: list(env.MOBIMAINT_STUN_URLS, ["stun:stun.l.google.com:19302"]),
-    turnUrls: list(env.MOBIMAINT_TURN_URLS, []),
+    turnUrls: turnUrls(env.MOBIMAINT_TURN_URLS),
     turnSecret: env.MOBIMAINT_TURN_SECRET || undefined,
     turnTtlSec: n("MOBIMAINT_TURN_TTL_SEC", 86_400),
+    iceTransportPolicy: transportPolicy(env.MOBIMAINT_ICE_TRANSPORT_POLICY),
     redisUrl: env.MOBIMAINT_REDIS_URL || undefined,
     tokenTtlSec: n("MOBIMAINT_TOKEN_TTL_SEC", 12 * 3600),
     graceMs: n("MOBIMAINT_GRACE_MS", 2_000),
@@ -127,6 +166,9 @@ export function loadConfig(
     ringSweepMs: n("MOBIMAINT_RING_SWEEP_MS", 5_000),
     presenceFlushMs: n("MOBIMAINT_PRESENCE_FLUSH_MS", 250),
     logLevel: env.MOBIMAINT_LOG_LEVEL || "info",
+    snapshotRetentionDays: n("MOBIMAINT_SNAPSHOT_RETENTION_DAYS", 90),
+    snapshotSweepMs: n("MOBIMAINT_SNAPSHOT_SWEEP_MS", 3_600_000),
+    metricsToken: metricsToken(env.MOBIMAINT_METRICS_TOKEN),
     limits: {
       bodyBytes: n("MOBIMAINT_LIMIT_BODY_BYTES", 64 * 1024),
       socketMessageBytes: n("MOBIMAINT_LIMIT_SOCKET_BYTES", 256 * 1024),
@@ -142,6 +184,9 @@ export function loadConfig(
       socketEventsPerSec: n("MOBIMAINT_LIMIT_SOCKET_EVENTS_PER_SEC", 200),
       anchorPosesPerSec: n("MOBIMAINT_LIMIT_ANCHOR_POSES_PER_SEC", 15),
       anchorPoseStoreMs: n("MOBIMAINT_ANCHOR_POSE_STORE_MS", 1000),
+      snapshotBytes: n("MOBIMAINT_LIMIT_SNAPSHOT_BYTES", 8 * 1024 * 1024),
+      snapshotsPerCall: n("MOBIMAINT_LIMIT_SNAPSHOTS", 50),
+      snapshotMaxSide: n("MOBIMAINT_LIMIT_SNAPSHOT_SIDE", 8192),
     },
   };
 }

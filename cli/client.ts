@@ -79,6 +79,54 @@ export class ApiClient {
     throw httpError(res.status, body, auth);
   }
 
+  /** GETs a file (not JSON): its bytes on 2xx; errors as `request` reports them. */
+  async download(path: string): Promise<Uint8Array> {
+    if (!this.target.token) {
+      throw new CliError(
+        EXIT.NOT_AUTHENTICATED,
+        `Not logged in to ${this.server}: run "mobimaint login" or set MOBIMAINT_TOKEN`,
+      );
+    }
+    let res: Response;
+    try {
+      const init: RequestInit & { client?: Deno.HttpClient } = {
+        headers: { authorization: `Bearer ${this.target.token}` },
+        signal: AbortSignal.timeout(this.timeoutMs),
+        client: this.http,
+        redirect: "manual",
+      };
+      res = await fetch(this.server + path, init);
+    } catch (e) {
+      throw unreachable(this.server, e, this.timeoutMs);
+    }
+    if (res.ok) return new Uint8Array(await res.arrayBuffer());
+    const body = await res.json().catch(() => ({}));
+    throw httpError(res.status, body, true);
+  }
+  /**
+   * GET of a text resource (`/metrics`) with its own bearer token instead of the login's; errors map
+   * to exit codes as request() does.
+   */
+  async getText(path: string, bearer: string): Promise<string> {
+    let res: Response;
+    try {
+      const init: RequestInit & { client?: Deno.HttpClient } = {
+        headers: { authorization: `Bearer ${bearer}` },
+        signal: AbortSignal.timeout(this.timeoutMs),
+        client: this.http,
+      };
+      res = await fetch(this.server + path, init);
+    } catch (e) {
+      throw unreachable(this.server, e, this.timeoutMs);
+    }
+    const text = await res.text();
+    if (res.ok) return text;
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch { /* not JSON: the status says it */ }
+    throw httpError(res.status, body, false);
+  }
   get<T>(path: string, opts?: RequestOptions) {
     return this.request<T>("GET", path, opts);
   }

@@ -1,4 +1,4 @@
-/** Exit codes of `mobimaint` (documented in the README) and the error that carries one. */
+/** Exit codes of `mobimaint` (documented in docs/cli.md) and the error that carries one. */
 
 export const EXIT = {
   OK: 0,

@@ -4,6 +4,7 @@ import { VERSION } from "../fresh.config.ts";
 import { registerAuth } from "./commands/auth.ts";
 import { registerCalls } from "./commands/calls.ts";
 import { registerHealth } from "./commands/health.ts";
+import { registerMetrics } from "./commands/metrics.ts";
 import { registerUsers } from "./commands/users.ts";
 import { DEFAULT_SERVER } from "./config.ts";
 import { examples } from "./context.ts";
@@ -25,13 +26,14 @@ Exit codes:
 Environment:
   MOBIMAINT_URL    server URL (overridden by --server)
   MOBIMAINT_TOKEN  API token (overridden by --token)
+  MOBIMAINT_METRICS_TOKEN  the server's metrics token, for "metrics" (overridden by --metrics-token)
   MOBIMAINT_CA_CERT  CA certificate file to trust, e.g. certs/mobimaint-ca.crt (overridden by --ca-cert)
   NO_COLOR         any value: no colour (colour is also off when stdout is not a terminal)
 `;
 
 export function buildProgram(): Command {
   const program = new Command("mobimaint")
-    .description("Operate a MobiMaint server: health, calls and users, over its REST API.")
+    .description("Operate a MobiMaint server: health, metrics, calls and users, over its REST API.")
     .version(VERSION, "-V, --version", "print the CLI version")
     .option(
       "-s, --server <url>",
@@ -59,6 +61,7 @@ export function buildProgram(): Command {
     );
 
   registerHealth(program);
+  registerMetrics(program);
   registerCalls(program);
   registerUsers(program);
   registerAuth(program);

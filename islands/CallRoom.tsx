@@ -1,20 +1,28 @@
 /** The call room: main video with the annotation overlay, inset video, status, tools, chat, controls. */
 import { useSignal } from "@preact/signals";
-import { useEffect, useMemo, useRef } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useRef } from "preact/hooks";
 import { AnchoredLayer } from "../components/call/AnchoredLayer.tsx";
 import { AnchorToggle } from "../components/call/AnchorToggle.tsx";
 import { AnnotationCanvas } from "../components/call/AnnotationCanvas.tsx";
 import { AnnotationTools } from "../components/call/AnnotationTools.tsx";
 import { CallControls } from "../components/call/CallControls.tsx";
+import { CallStatus } from "../components/call/CallStatus.tsx";
+import { ChatJump } from "../components/call/ChatJump.tsx";
 import { ChatPanel } from "../components/call/ChatPanel.tsx";
-import { COLORS } from "../lib/annotations.ts";
+import { FreezeControls } from "../components/call/FreezeControls.tsx";
+import { InsetVideo } from "../components/call/InsetVideo.tsx";
+import { defaultColor } from "../lib/annotations.ts";
 import { CallController } from "../lib/client/call_controller.ts";
+import { LIMIT_WORDS } from "../lib/client/quality.ts";
+import { useUndoKey } from "../lib/client/use_undo_key.ts";
 import type { Me } from "../lib/history.ts";
 import type { AnnotationKind } from "../lib/types.ts";
 
 interface Props {
   callId: string;
   me: Me;
+  /** Set when the room opens in place of the home page, with the call already started (call_warmup.ts). */
+  controller?: CallController;
 }
 
 /** Binds a stream to a video element; unmuted autoplay may be refused, then it plays muted with a prompt. */
@@ -55,26 +63,46 @@ function connectionWords(call: CallController): string {
   }
 }
 
-export default function CallRoom({ callId, me }: Props) {
+/** For the home page's warm-up, which loads this module while a call rings. */
+export { CallController };
+
+export default function CallRoom({ callId, me, controller }: Props) {
   const callRef = useRef<CallController | null>(null);
-  callRef.current ??= new CallController(callId, me);
+  callRef.current ??= controller ?? new CallController(callId, me);
   const call = callRef.current;
   const tool = useSignal<AnnotationKind>("arrow");
-  const color = useSignal<string>(COLORS[0]);
+  const color = useSignal<string>(defaultColor(me.role));
   const pinText = useSignal("Check here");
-  const drawn = useSignal({ count: 0, rect: { x: 0, y: 0, w: 0, h: 0 } });
+  const drawn = useSignal({ count: 0, rect: { x: 0, y: 0, w: 0, h: 0 }, labels: [] as unknown[] });
   // deno-lint-ignore no-explicit-any
   const anchored = useRef<any>(null);
   const mainVideo = useRef<HTMLVideoElement>(null);
   const insetVideo = useRef<HTMLVideoElement>(null);
+  const still = useRef<HTMLImageElement>(null);
+  useUndoKey(() => call.board.undo(), !call.ended.value);
 
-  useEffect(() => {
+  // A layout effect: the call starts as soon as the room is on screen, not a frame later.
+  useLayoutEffect(() => {
     (globalThis as { __mobimaint?: unknown }).__mobimaint = { call, drawn, anchored };
     call.start().catch((e) => call.finish(`Could not start the call: ${(e as Error).message}`, false));
     const leave = () => call.stop();
     addEventListener("pagehide", leave);
+    // Back from a room opened in place of the home page (or reloaded since) stays in this document: load
+    // the page of the address it went back to, as leaving the call page does.
+    const back = () => location.reload();
+    addEventListener("popstate", back);
+    const key = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement | null;
+      if (e.key.toLowerCase() !== "f" || e.ctrlKey || e.metaKey || e.altKey || call.ended.value) return;
+      if (t && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName))) return;
+      e.preventDefault();
+      call.freeze.toggle();
+    };
+    addEventListener("keydown", key);
     return () => {
+      removeEventListener("keydown", key);
       removeEventListener("pagehide", leave);
+      removeEventListener("popstate", back);
       call.stop();
     };
   }, []);
@@ -89,11 +117,18 @@ export default function CallRoom({ callId, me }: Props) {
       call.anchoring.startTracking(mainVideo.current!);
     }
   }, [mainStream, call.anchoring.stick.value]);
-  const all = call.board.annotations.value;
-  const [pinned, stuck] = useMemo(() => [all.filter((a) => !a.anchor), all.filter((a) => a.anchor)], [all]);
   const insetBlocked = useStream(insetVideo, insetStream, !technician);
   const q = call.quality.value;
   const degraded = q && (q.level === "poor" || q.level === "fair") && call.peerState.value === "connected";
+  // Frozen: the still and its own annotations; live: the video and the annotations made live.
+  const frozen = call.freeze.frozen.value;
+  const all = call.board.annotations.value;
+  const shown = all.filter((a) => frozen ? a.frozenFrameId === frozen.snapshotId : !a.frozenFrameId);
+  // Live: drawings anchored to the object follow the camera's pose; the others stay on the screen.
+  const [pinned, stuck] = useMemo(() => [shown.filter((a) => !a.anchor), shown.filter((a) => a.anchor)], [
+    all,
+    frozen,
+  ]);
 
   return (
     <main class={`call ${technician ? "call-technician" : "call-expert"}`} data-testid="call-room">
@@ -106,49 +141,71 @@ export default function CallRoom({ callId, me }: Props) {
             muted={technician}
             aria-label={technician ? "Your camera" : `${call.peerName}'s camera`}
           />
-          <AnchoredLayer
-            video={mainVideo}
-            annotations={stuck}
-            pose={call.anchoring.pose}
-            onDraw={(placed, rect, pose) => {
-              anchored.current = { placed, rect, pose };
-              call.anchoring.noteDrawn(pose);
-            }}
-          />
+          {frozen && (
+            <img
+              ref={still}
+              class="still"
+              src={frozen.url}
+              width={frozen.width}
+              height={frozen.height}
+              alt={`Still picture (${frozen.width}×${frozen.height})`}
+              data-testid="still"
+              data-snapshot-id={frozen.snapshotId}
+              onLoad={() => call.freeze.shown()}
+            />
+          )}
+          {!frozen && (
+            <AnchoredLayer
+              video={mainVideo}
+              annotations={stuck}
+              pose={call.anchoring.pose}
+              onDraw={(placed, rect, pose) => {
+                anchored.current = { placed, rect, pose };
+                call.anchoring.noteDrawn(pose);
+              }}
+            />
+          )}
           <AnnotationCanvas
-            video={mainVideo}
-            annotations={pinned}
+            key={frozen?.snapshotId ?? "live"}
+            video={frozen ? still : mainVideo}
+            annotations={frozen ? shown : pinned}
             tool={tool.value}
             color={color.value}
             pinText={pinText.value}
             me={me.userId}
-            onCreate={call.ended.value
-              ? undefined
-              : (a) => call.board.addAnnotation(call.anchoring.anchorNew(a))}
-            onDraw={(rect, count) => drawn.value = { rect, count: count + stuck.length }}
+            names={call.names.value}
+            onCreate={call.ended.value ? undefined : (a) =>
+              call.board.addAnnotation(
+                frozen ? { ...a, frozenFrameId: frozen.snapshotId } : call.anchoring.anchorNew(a),
+              )}
+            onDraw={(rect, count, labels) =>
+              drawn.value = { rect, count: count + (frozen ? 0 : stuck.length), labels }}
           />
-          <div class="video-inset">
-            <video
-              ref={insetVideo}
-              autoplay
-              playsInline
-              muted={!technician}
-              aria-label={technician ? `${call.peerName}'s camera` : "Your camera"}
-            />
-          </div>
+          <InsetVideo
+            videoRef={insetVideo}
+            muted={!technician}
+            label={technician ? `${call.peerName}'s camera` : "Your camera"}
+            what={technician ? `${call.peerName}'s camera` : "your camera"}
+          />
+          <ChatJump messages={call.board.chat.value} me={me.userId} />
           <div class="status-bar">
             <span class="conn" role="status" data-testid="connection" data-state={call.peerState.value}>
               {connectionWords(call)}
             </span>
+            {frozen && (
+              <span class="frozen-badge" data-testid="frozen-badge">Still picture · annotate it</span>
+            )}
+            <CallStatus call={call} />
             {q && q.level !== "unknown" && (
               <span
                 class={`quality quality-${q.level}`}
                 data-testid="quality"
+                data-limit={q.limit ?? "none"}
                 title="Round trip, packet loss, bitrate"
               >
-                {q.level === "good" ? "Good" : q.level === "fair" ? "Fair" : "Poor"} · {q.rttMs ?? "?"} ms ·
-                {" "}
-                {q.lossPct}% loss · {q.kbps} kbps
+                {q.level === "good" ? "Good" : q.level === "fair" ? "Fair" : "Poor"}
+                {q.limit ? ` (${LIMIT_WORDS[q.limit]})` : ""} · {q.rttMs ?? "?"} ms · {q.lossPct}% loss ·{" "}
+                {q.kbps} kbps
               </span>
             )}
           </div>
@@ -169,7 +226,8 @@ export default function CallRoom({ callId, me }: Props) {
         <div class="banners">
           {degraded && (
             <p class={`alert ${q!.level === "poor" ? "alert-error" : "alert-warn"}`} role="alert">
-              {q!.level === "poor" ? "Poor connection" : "Unstable connection"}: video may freeze or blur.
+              {q!.level === "poor" ? "Poor connection" : "Weak connection"}{" "}
+              ({LIMIT_WORDS[q!.limit!]}): video may freeze or blur.
             </p>
           )}
           {call.warnings.value.map((w) => <p key={w} class="alert alert-warn" role="alert">{w}</p>)}
@@ -182,6 +240,7 @@ export default function CallRoom({ callId, me }: Props) {
             </p>
           )}
         </div>
+        <FreezeControls board={call.freeze} disabled={!!call.ended.value} />
         <CallControls call={call} />
       </div>
       <aside class="call-side" aria-label="Annotations and chat">

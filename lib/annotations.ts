@@ -53,8 +53,59 @@ export function makeAnnotation(
   return { ...base, points: pts, width: DEFAULT_WIDTH };
 }
 
-/** Draws every annotation on a 2D context whose units are element pixels. */
-export function drawAnnotations(ctx: CanvasRenderingContext2D, list: Annotation[], r: Rect): void {
+/** The colour an author draws with until they pick one: Experts red, Technicians blue, so the two differ. */
+export const defaultColor = (role: string) => role === "Technician" ? COLORS[3] : COLORS[0];
+
+/** "user2" → "U2", "Anna Berg" → "AB", "anna" → "AN": short enough for a badge. */
+export function initials(name: string): string {
+  const words = name.trim().split(/[\s._-]+/).filter(Boolean);
+  if (words.length > 1) return (words[0][0] + words[1][0]).toUpperCase();
+  const w = words[0] ?? "?";
+  const digits = /\d+$/.exec(w)?.[0];
+  return (w[0] + (digits ?? w[1] ?? "")).toUpperCase().slice(0, 3);
+}
+
+export const PIN_FONT = "600 15px system-ui, sans-serif";
+const LABEL_H = 24, GAP = 10, PAD = 6;
+
+export interface LabelBox {
+  side: "left" | "right";
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/**
+ * Where a pin's label goes. The side comes from the pin's normalised x (left of the dot past the
+ * middle of the frame), so it is the same on every screen; the box is then kept inside the frame
+ * (never cut at an edge), at most the frame's width. `textW`: the measured text width in pixels.
+ */
+export function pinLabelBox(nx: number, [x, y]: Point, textW: number, r: Rect): LabelBox {
+  const side = nx > 0.5 ? "left" : "right";
+  const w = Math.max(0, Math.min(textW + 2 * PAD, r.w - 4));
+  const want = side === "left" ? x - GAP - w : x + GAP;
+  const lx = Math.min(Math.max(want, r.x + 2), r.x + r.w - 2 - w);
+  const ly = Math.min(Math.max(y - LABEL_H / 2, r.y + 2), r.y + r.h - 2 - LABEL_H);
+  return { side, x: lx, y: ly, w, h: LABEL_H };
+}
+
+export interface DrawOptions {
+  /** The author's name for an annotation's `from`, shown as initials beside what they drew. */
+  author?: (from: string) => string | undefined;
+}
+
+/**
+ * Draws every annotation on a 2D context whose units are element pixels. Returns where each pin's
+ * label went (tests compare them across screens).
+ */
+export function drawAnnotations(
+  ctx: CanvasRenderingContext2D,
+  list: Annotation[],
+  r: Rect,
+  opts: DrawOptions = {},
+): (LabelBox & { id: string })[] {
+  const labels: (LabelBox & { id: string })[] = [];
   for (const a of list) {
     const color = a.color ?? COLORS[0];
     const lw = Math.max(2, (a.width ?? DEFAULT_WIDTH) * r.w);
@@ -66,11 +117,15 @@ export function drawAnnotations(ctx: CanvasRenderingContext2D, list: Annotation[
     const pts = (a.points ?? [[a.x, a.y]]).map((p) => toBox(p, r));
     const [x0, y0] = pts[0];
     const [x1, y1] = pts[pts.length - 1];
+    const name = opts.author?.(a.from);
     ctx.beginPath();
     switch (a.kind ?? "pin") {
-      case "pin":
-        drawPin(ctx, toBox([a.x, a.y], r), a.text, color, r.x + r.w);
+      case "pin": {
+        const box = drawPin(ctx, a.x, toBox([a.x, a.y], r), a.text, color, r);
+        if (box) labels.push({ id: a.id, ...box });
+        if (name) drawAuthor(ctx, initials(name), pts[0], color, r);
         continue;
+      }
       case "stroke":
         pts.forEach(([x, y], i) => i ? ctx.lineTo(x, y) : ctx.moveTo(x, y));
         break;
@@ -99,23 +154,65 @@ export function drawAnnotations(ctx: CanvasRenderingContext2D, list: Annotation[
         break;
     }
     ctx.stroke();
+    if (name) drawAuthor(ctx, initials(name), pts[0], color, r);
   }
+  return labels;
 }
 
-/** A dot with its label to the right, or to the left when it would leave the frame. */
-function drawPin(ctx: CanvasRenderingContext2D, [x, y]: Point, text: string, color: string, right: number) {
+/** A small round badge with the author's initials, up and left of where the drawing starts. */
+function drawAuthor(ctx: CanvasRenderingContext2D, text: string, [x, y]: Point, color: string, r: Rect) {
+  const R = 10;
+  const cx = Math.min(Math.max(x - 16, r.x + R), r.x + r.w - R);
+  const cy = Math.min(Math.max(y - 16, r.y + R), r.y + r.h - R);
+  ctx.beginPath();
+  ctx.arc(cx, cy, R, 0, 2 * Math.PI);
+  ctx.fillStyle = "rgba(0,0,0,0.8)";
+  ctx.fill();
+  ctx.lineWidth = 2;
+  ctx.strokeStyle = color;
+  ctx.stroke();
+  ctx.fillStyle = "#fff";
+  ctx.font = "700 9px system-ui, sans-serif";
+  ctx.textAlign = "center";
+  ctx.textBaseline = "middle";
+  ctx.fillText(text, cx, cy + 0.5);
+  ctx.textAlign = "start";
+  ctx.textBaseline = "alphabetic";
+}
+
+/** Shortens `text` with an ellipsis until it fits `maxW` pixels. */
+function fit(ctx: CanvasRenderingContext2D, text: string, maxW: number): string {
+  if (ctx.measureText(text).width <= maxW) return text;
+  let lo = 0, hi = text.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (ctx.measureText(text.slice(0, mid) + "…").width <= maxW) lo = mid;
+    else hi = mid - 1;
+  }
+  return text.slice(0, lo) + "…";
+}
+
+/** A dot with its label beside it (side and position from pinLabelBox). */
+function drawPin(
+  ctx: CanvasRenderingContext2D,
+  nx: number,
+  [x, y]: Point,
+  text: string,
+  color: string,
+  r: Rect,
+): LabelBox | null {
   ctx.beginPath();
   ctx.arc(x, y, 7, 0, 2 * Math.PI);
   ctx.fill();
   ctx.lineWidth = 2;
   ctx.strokeStyle = "#000";
   ctx.stroke();
-  if (!text) return;
-  ctx.font = "600 15px system-ui, sans-serif";
-  const w = ctx.measureText(text).width + 12;
-  const left = x + 10 + w > right && x - 10 - w >= 0 ? x - 10 - w : x + 10;
+  if (!text) return null;
+  ctx.font = PIN_FONT;
+  const box = pinLabelBox(nx, [x, y], ctx.measureText(text).width, r);
   ctx.fillStyle = "rgba(0,0,0,0.75)";
-  ctx.fillRect(left, y - 12, w, 24);
+  ctx.fillRect(box.x, box.y, box.w, box.h);
   ctx.fillStyle = color;
-  ctx.fillText(text, left + 6, y + 5);
+  ctx.fillText(fit(ctx, text, box.w - 2 * PAD), box.x + PAD, box.y + 17);
+  return box;
 }

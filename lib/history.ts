@@ -1,4 +1,5 @@
 /** A past call as the home pages list it (built from `GET /api/history` records). */
+import { callDuration } from "./call_time.ts";
 import type { CallRecord } from "./types.ts";
 
 export interface HistoryItem {
@@ -9,17 +10,27 @@ export interface HistoryItem {
   status: CallRecord["status"];
   endReason?: string;
   durationSec: number;
+  /** True when the reader placed the call. */
+  mine: boolean;
+  /** The caller's username. */
+  createdByName?: string;
+  /** The Expert last rung (user ids are usernames on the wire). */
+  rung?: string;
+  startedAt?: number;
 }
 
-export function toHistoryItem(call: CallRecord, myUserId: string): HistoryItem {
-  const end = call.endedAt ?? call.startTime ?? call.createdAt;
+export function toHistoryItem(call: CallRecord, myUserId: string, now = Date.now()): HistoryItem {
   return {
     callId: call.callId,
     at: call.createdAt,
     with: call.participants.filter((p) => p.userId !== myUserId).map((p) => p.username),
     status: call.status,
     endReason: call.endReason,
-    durationSec: call.startTime ? Math.max(0, Math.round((end - call.startTime) / 1000)) : 0,
+    durationSec: Math.round(callDuration(call, now) / 1000),
+    mine: call.createdBy === myUserId,
+    createdByName: call.participants.find((p) => p.userId === call.createdBy)?.username,
+    rung: call.ringing?.to ?? call.timeline.findLast((t) => t.type === "ringing")?.userId,
+    startedAt: call.startTime,
   };
 }
 
@@ -27,11 +38,4 @@ export interface Me {
   userId: string;
   username: string;
   role: string;
-}
-
-export interface ExpertEntry {
-  id: string;
-  username: string;
-  status: "online" | "offline";
-  availability: "available" | "busy" | "offline";
 }

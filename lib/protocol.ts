@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { ANNOTATION_KINDS, ROLES } from "./types.ts";
 import type { AnchorPose, Annotation, Availability, ChatMessage, PresenceStatus } from "./types.ts";
+import type { FrozenFrame, SnapshotInfo } from "./snapshots.ts";
 
 const id = z.string().min(1).max(128);
 /** A call, user or annotation id, as it appears in payloads and in REST paths. */
@@ -119,6 +120,14 @@ export function socketSchemas(l: SocketLimits) {
     "annotation-clear": z.object({ callId: id }),
     chat: z.object({ callId: id, id, text: z.string().trim().min(1).max(l.chatChars) }),
     "end-call": z.object({ callId: id, to: id.optional() }),
+    // New (docs/snapshots-and-reports.md): the frozen frame and full-resolution captures.
+    freeze: z.object({ callId: id, snapshotId: id }),
+    unfreeze: z.object({ callId: id }),
+    "capture-request": z.object({ callId: id, purpose: z.enum(["freeze", "snapshot"]) }),
+    /** New: an Expert's "Do not disturb" (shown to Technicians as `availability: "busy"`). */
+    "set-availability": z.object({ doNotDisturb: z.boolean() }),
+    /** New: the sender's microphone / camera turned off or on, for the others in the call to show. */
+    "media-state": z.object({ callId: id, audio: z.boolean(), video: z.boolean() }),
     "anchor-pose": anchorPoseSchema.extend({ callId: id }),
     "anchor-pose-latest": z.object({ callId: id }),
   };
@@ -178,4 +187,11 @@ export interface ServerToClientEvents {
   error: (p: { message: string; code: string; event?: string }) => void;
   pong: (p?: { at: number }) => void;
   "server-shutdown": (p: { message: string }) => void;
+  /** New: both sides show this still (also sent to whoever joins while frozen). */
+  "frame-frozen": (p: FrozenFrame & { callId: string }) => void;
+  "frame-unfrozen": (p: { callId: string; from: string }) => void;
+  "snapshot-added": (p: SnapshotInfo) => void;
+  /** New: another participant asks the Technician's device for a full-resolution capture. */
+  "capture-requested": (p: { callId: string; from: string; purpose: "freeze" | "snapshot" }) => void;
+  "media-state": (p: { callId: string; from: string; audio: boolean; video: boolean }) => void;
 }

@@ -21,5 +21,5 @@ export function insecureOriginWarning(location: PageLocation, isSecureContext: b
   return `Camera and microphone are unavailable: this page was opened at ${opened}, which is not a ` +
     `secure (HTTPS) address, and browsers only allow the camera on secure pages. Open MobiMaint at ` +
     `its https:// address instead. If there is none, ask the administrator to enable ` +
-    `HTTPS (see "Deployment" in the README; for a local network, \`deno task cert\`).`;
+    `HTTPS (see docs/operations.md, Deployment; for a local network, \`deno task cert\`).`;
 }

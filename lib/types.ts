@@ -1,4 +1,5 @@
 /** Domain types shared by the server, the browser islands and the CLI. */
+import type { FrozenFrame, SnapshotInfo } from "./snapshots.ts";
 
 export const ROLES = ["Technician", "Expert", "Admin"] as const;
 export type Role = typeof ROLES[number];
@@ -26,6 +27,16 @@ export interface PublicUser {
   username: string;
   role: Role;
   createdAt: number;
+}
+
+/** A user and its presence, as the expert directory, the users status and the pages show it. */
+export interface UserStatus {
+  /** The username: on the wire a user's id is its username (compat). */
+  id: string;
+  username: string;
+  role: Role;
+  status: PresenceStatus;
+  availability: Availability;
 }
 
 export interface Participant {
@@ -70,6 +81,8 @@ export interface CallRecord {
   ringing?: { to: string; since: number };
   participants: Participant[];
   timeline: TimelineEntry[];
+  /** The still both sides are looking at, while frozen (docs/snapshots-and-reports.md). */
+  frozen?: FrozenFrame;
 }
 
 export const ANNOTATION_KINDS = [
@@ -128,6 +141,8 @@ export interface CallDetail extends CallRecord {
   annotations: Annotation[];
   chat: ChatMessage[];
   duration: number;
+  /** Only in REST answers (the blob store is beside the record store). */
+  snapshots?: SnapshotInfo[];
 }
 
 export interface CallSummary {

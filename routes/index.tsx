@@ -3,15 +3,18 @@ import { Header } from "../components/Header.tsx";
 import { HistoryList } from "../components/HistoryList.tsx";
 import ExpertHome from "../islands/ExpertHome.tsx";
 import TechnicianHome from "../islands/TechnicianHome.tsx";
-import { type ExpertEntry, type HistoryItem, type Me, toHistoryItem } from "../lib/history.ts";
+import { type HistoryItem, type Me, toHistoryItem } from "../lib/history.ts";
+import type { Availability, UserStatus } from "../lib/types.ts";
+import { directory } from "../server/domain/directory.ts";
 import type { Handlers, PageProps } from "../server/fresh/types.ts";
 import type { PageState } from "../server/pages.ts";
 
 interface Data {
   me: Me;
   history: HistoryItem[];
-  experts: ExpertEntry[];
-  availability: ExpertEntry["availability"];
+  experts: UserStatus[];
+  availability: Availability;
+  doNotDisturb: boolean;
   ringTimeoutMs: number;
 }
 
@@ -20,21 +23,16 @@ export const handler: Handlers<Data, PageState> = {
     const { identity, deps, c } = ctx.state;
     if (!identity) return c.redirect("/login", 302);
     const me = { userId: identity.userId, username: identity.username, role: identity.role };
-    const [records, users] = await Promise.all([
+    const [records, experts] = await Promise.all([
       deps.calls.history(identity, { limit: 10 }),
-      deps.users.list(),
+      directory(deps.users, deps.presence, "Expert"),
     ]);
-    const experts = users.filter((u) => u.role === "Expert").map((u) => ({
-      id: u.username,
-      username: u.username,
-      status: deps.presence.status(u.username),
-      availability: deps.presence.availability(u.username),
-    }));
     return ctx.render({
       me,
       history: records.map((r) => toHistoryItem(r, me.userId)),
       experts,
       availability: deps.presence.availability(me.userId),
+      doNotDisturb: deps.presence.isDoNotDisturb(me.userId),
       ringTimeoutMs: deps.config.ringTimeoutMs,
     });
   },
@@ -51,6 +49,7 @@ export default function Home({ data }: PageProps<Data>) {
           <ExpertHome
             me={me}
             availability={data.availability}
+            doNotDisturb={data.doNotDisturb}
             history={data.history}
             ringTimeoutMs={data.ringTimeoutMs}
           />

@@ -7,8 +7,12 @@ import { secureHeaders } from "hono/secure-headers";
 import { authRoutes } from "./api/auth.ts";
 import { callRoutes } from "./api/calls.ts";
 import { clientAddress, strictTransportSecurity } from "./api/middleware.ts";
+import { isSnapshotUpload, snapshotRoutes } from "./api/snapshots.ts";
 import { systemRoutes } from "./api/system.ts";
 import { userRoutes } from "./api/users.ts";
+import { httpMetrics, metricsRoutes } from "./metrics/http.ts";
+import { docsRoutes } from "./openapi/routes.ts";
+import { notFoundPage, wantsPage } from "./not_found.ts";
 import { pages } from "./pages.ts";
 import { RateLimitedError } from "./auth/login_limiter.ts";
 import type { Deps, Env } from "./context.ts";
@@ -32,6 +36,7 @@ export function originAllowed(
 export function createApp(deps: Deps): Hono<Env> {
   const app = new Hono<Env>();
   const { config } = deps;
+  if (deps.metrics) app.use(httpMetrics(deps.metrics));
 
   app.use(secureHeaders({
     contentSecurityPolicy: {
@@ -71,7 +76,7 @@ export function createApp(deps: Deps): Hono<Env> {
     }
     await next();
   });
-  app.use(bodyLimit({
+  const jsonBodyLimit = bodyLimit({
     maxSize: config.limits.bodyBytes,
     onError: () => {
       throw new AppError(
@@ -79,18 +84,24 @@ export function createApp(deps: Deps): Hono<Env> {
         `Body larger than ${config.limits.bodyBytes} bytes`,
       );
     },
-  }));
+  });
+  app.use((c, next) => isSnapshotUpload(c.req.method, c.req.path) ? next() : jsonBodyLimit(c, next));
   app.use(clientAddress(config.trustProxyHops));
   app.use(strictTransportSecurity);
 
   app.route("/", authRoutes(deps));
   app.route("/", callRoutes(deps));
+  app.route("/", snapshotRoutes(deps));
   app.route("/", userRoutes(deps));
   app.route("/", systemRoutes(deps));
+  app.route("/", metricsRoutes(deps));
+  app.route("/", docsRoutes(deps));
   // Pages last: REST routes answer first; form posts to /login fall through to the login page.
   app.use("*", pages(deps));
 
-  app.notFound((c) => c.json({ message: "Not found", code: "NOT_FOUND" }, 404));
+  app.notFound((c) =>
+    wantsPage(c) ? notFoundPage(c) : c.json({ message: "Not found", code: "NOT_FOUND" }, 404)
+  );
   app.onError((err, c) => {
     if (err instanceof AppError) {
       if (err instanceof RateLimitedError) {

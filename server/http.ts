@@ -24,8 +24,6 @@ export function createHttpServer(app: Hono<Env>, deps: Deps, tls?: TlsMaterial):
   const https = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, listener) : undefined;
   const server: Server = https ?? createServer(listener);
   const signaling = createSignaling(server, deps);
-  deps.connections = signaling.connections;
-  deps.disconnectUser = signaling.disconnectUser;
   return {
     server,
     signaling,

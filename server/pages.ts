@@ -9,6 +9,7 @@ import type { Identity } from "./auth/tokens.ts";
 import type { Deps, Env } from "./context.ts";
 import { bearerOrCookie } from "./api/middleware.ts";
 import { freshApp } from "./fresh/mod.ts";
+import type { AppError } from "./domain/errors.ts";
 
 /** What every page handler and page component receives as `state`. */
 export interface PageState {
@@ -31,6 +32,12 @@ export function loadPages(): Promise<Hono> {
   return loading ??= freshApp<PageState>({
     root: PROJECT_ROOT,
     state: (pc) => (pc.env as { state: PageState }).state,
+  }).then((app) => {
+    // A page that throws goes to the app's error handler (logged, `{message, code}`), not to the console.
+    app.onError((err) => {
+      throw err;
+    });
+    return app;
   }).catch((e) => {
     loading = undefined; // a failed build (e.g. a syntax error while developing) is retried next request
     throw e;
@@ -49,4 +56,15 @@ export function pages(deps: Deps): MiddlewareHandler<Env> {
     if (res.status === 404 && res.headers.get("content-type")?.startsWith("text/plain")) return await next();
     return res;
   };
+}
+
+/**
+ * What a call page (room, details, report) says when the domain refused: an unknown or impossible id
+ * (say 3,000 characters typed into the address bar) is "no such call" (404); else `refused` with the status.
+ */
+export function callPageError(e: AppError, refused: string): { error: string; status: number } {
+  if (e.code === "NOT_FOUND" || e.code === "BAD_REQUEST") {
+    return { error: "There is no such call.", status: 404 };
+  }
+  return { error: refused, status: e.status };
 }

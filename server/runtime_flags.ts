@@ -7,7 +7,7 @@
  * the old generation, so every young-generation collection then copies megabytes of
  * packets that die a moment later: 4–5 ms pauses every ~300 ms at 4,000 messages/s.
  * Without it those collections copy ~60 KB and pause under 1 ms (`deno task bench`,
- * README Performance).
+ * docs/performance.md).
  */
 export const SERVER_V8_FLAGS = ["--no-allocation-site-pretenuring"];
 

@@ -4,22 +4,21 @@
  * and by the tests, which start it on port 0.
  */
 import type { AddressInfo } from "node:net";
+import { hostname } from "node:os";
 import { type Config, VERSION } from "../fresh.config.ts";
-import { LoginLimiter } from "./auth/login_limiter.ts";
-import { TokenService } from "./auth/tokens.ts";
 import type { Deps } from "./context.ts";
-import { AnnotationService } from "./domain/annotations.ts";
-import { AnchorPoseService } from "./domain/anchor_poses.ts";
-import { CallService } from "./domain/calls.ts";
-import { Presence } from "./domain/presence.ts";
-import { UserService } from "./domain/users.ts";
+import type { Clock } from "./domain/clock.ts";
+import { buildDeps, stopDomain } from "./deps.ts";
 import { createApp } from "./app.ts";
 import { loadPages } from "./pages.ts";
 import { createHttpServer } from "./http.ts";
+import type { Signaling } from "./signaling/io.ts";
 import { createLogger } from "./log.ts";
+import { Metrics } from "./metrics/metrics.ts";
+import { instrumentStore } from "./metrics/store.ts";
 import { attachRedisAdapter } from "./signaling/redis_adapter.ts";
 import { migrateUserIds } from "./store/migrate_user_ids.ts";
-import { openStore } from "./store/open.ts";
+import { openBlobStore, openStore } from "./store/open.ts";
 import { RedisStore } from "./store/redis.ts";
 import { logTlsMaterial, readTlsMaterial } from "./tls/certificate.ts";
 
@@ -28,6 +27,7 @@ export interface RunningServer {
   /** `https://127.0.0.1:PORT` when serving TLS. */
   url: string;
   deps: Deps;
+  signaling: Signaling;
   /** The admin password when this start created it at random (print it once). */
   generatedAdminPassword?: string;
   /** Re-reads the TLS certificate files (SIGHUP); false when not serving TLS or the files are bad. */
@@ -36,43 +36,27 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config): Promise<RunningServer> {
+export async function startServer(config: Config, opts: { clock?: Clock } = {}): Promise<RunningServer> {
   const log = createLogger(config.logLevel);
   const tls = config.tls ? await readTlsMaterial(config.tls) : undefined; // fail before opening the store
-  const store = await openStore(config);
+  const metrics = config.metricsToken ? new Metrics() : undefined;
+  const store = instrumentStore(await openStore(config), metrics);
   if (store instanceof RedisStore) {
     const warning = await store.persistenceWarning();
     if (warning) log.warn({ event: "redis-persistence" }, warning);
   }
+  const blobs = await openBlobStore(config).catch(async (e) => {
+    await store.close();
+    throw e;
+  });
   const migrated = await migrateUserIds(store);
-  if (migrated) {
+  if (migrated?.calls) {
     log.info({ event: "store-migrated", to: "username-ids", calls: migrated.calls }, "store upgraded");
   }
   const secret = config.secret ??
     await store.getOrSetMeta("token-secret", randomSecret());
-  const presence = new Presence();
-  const users = new UserService(store);
-  // With the embedded store this process makes every change, so its call cache is never stale.
-  const calls = new CallService(store, presence, store.kind === "kv" ? Infinity : 1000);
-  const deps: Deps = {
-    config,
-    store,
-    users,
-    presence,
-    calls,
-    annotations: new AnnotationService(store, calls, config.limits),
-    anchorPoses: new AnchorPoseService(store, calls, {
-      storeEveryMs: config.limits.anchorPoseStoreMs,
-      maxPerSec: config.limits.anchorPosesPerSec,
-    }),
-    tokens: new TokenService(secret, config.tokenTtlSec, store),
-    loginLimiter: new LoginLimiter(config.limits, store instanceof RedisStore ? store.connection : undefined),
-    log,
-    startedAt: Date.now(),
-    connections: () => 0,
-    disconnectUser: () => Promise.resolve(),
-  };
-  const seeded = await users.seed({
+  const deps = buildDeps(config, { store, blobs }, log, { secret, clock: opts.clock, metrics });
+  const seeded = await deps.users.seed({
     demo: config.demo,
     adminPassword: config.adminPassword,
   });
@@ -95,7 +79,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
     http.server.listen(config.port, config.host, () => resolve());
   });
   const port = (http.server.address() as AddressInfo).port;
+  metrics?.setNode(`${hostname()}:${port}`);
   await http.signaling.recover();
+  deps.snapshots.startSweeping(
+    config.snapshotSweepMs,
+    (e) => log.error({ event: "snapshot-sweep", err: String(e) }, "snapshot retention sweep failed"),
+  );
   log.info(
     { event: "listening", port, store: store.kind, version: VERSION },
     "MobiMaint listening",
@@ -106,12 +95,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
     port,
     url: `${tls ? "https" : "http"}://127.0.0.1:${port}`,
     deps,
+    signaling: http.signaling,
     generatedAdminPassword: seeded.adminPassword,
     reloadTls: () => http.reloadTls(),
     close: () =>
       closing ??= (async () => {
         await http.close();
+        stopDomain(deps);
         await closeAdapter?.();
+        await blobs.close();
         await deps.anchorPoses.flush().catch(() => {});
         await store.close();
         log.info({ event: "stopped" }, "MobiMaint stopped");

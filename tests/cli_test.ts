@@ -46,6 +46,7 @@ Deno.test("cli: --help on every command shows usage and examples; usage errors e
   const commands = [
     [],
     ["health"],
+    ["metrics"],
     ["calls"],
     ["calls", "list"],
     ["calls", "show"],

@@ -6,8 +6,7 @@ Deno.test("presence: union of local and remote nodes; only local changes are tol
   const p = new Presence();
   const told: string[] = [];
   const replicated: PresenceChange[] = [];
-  p.onChange = (u) => told.push(u);
-  p.onLocalChange = (c) => replicated.push(c);
+  p.events.add({ changed: (u) => told.push(u), localChange: (c) => replicated.push(c) });
 
   assert.equal(p.applyRemote("B", { type: "online", userId: "e", online: true }), true);
   assert.equal(p.availability("e"), "available");

@@ -247,7 +247,9 @@ interface SocketCase {
 function fieldBreaks(event: string, f: Field): fc.Arbitrary<SocketCase>[] {
   const c = (how: Break, value: fc.Arbitrary<unknown>) =>
     fc.record({ actor: fc.nat(2), value, extra: extras }).map((r) => ({ event, how, field: f.name, ...r }));
-  const out = [c("type", wrongType(f.kind).filter((v) => !(f.nullable && v === null)))];
+  // NaN and ±Infinity go over the wire as null: a valid value where the field is nullable.
+  const arrivesAsNull = (v: unknown) => v === null || (typeof v === "number" && !Number.isFinite(v));
+  const out = [c("type", wrongType(f.kind).filter((v) => !(f.nullable && arrivesAsNull(v))))];
   if (f.required) out.push(c("remove", fc.constant(undefined)));
   if (f.max !== undefined) {
     out.push(c("huge", fc.oneof(longer(f.max), hugeString.filter((s) => s.length > f.max!))));

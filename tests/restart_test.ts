@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
+import { FakeClock } from "./helpers/fake_clock.ts";
 import { startActiveCall } from "./helpers/calls.ts";
 import { api, loginAll, startTestServer } from "./helpers/server.ts";
-import { connect, next, send, sleep } from "./helpers/sockets.ts";
+import { connect, next, send } from "./helpers/sockets.ts";
 
 async function callWithContent(env: Record<string, string> = {}) {
   const server = await startTestServer(env);
@@ -56,9 +57,19 @@ Deno.test("after a restart, a call whose participants never come back is ended",
   await server.close();
   tech.close();
   expert.close();
-  const again = await startTestServer({ MOBIMAINT_GRACE_MS: "100", MOBIMAINT_RESTART_SLACK_MS: "200" }, dir);
+  const clock = new FakeClock();
+  const again = await startTestServer(
+    { MOBIMAINT_GRACE_MS: "2000", MOBIMAINT_RESTART_SLACK_MS: "3000" },
+    dir,
+    {
+      clock,
+    },
+  );
   try {
-    await sleep(800);
+    await clock.advance(4999);
+    const open = await api(again.url, "GET", `/api/calls/${callId}`, { token: users.admin.token });
+    assert.equal(open.body.status, "active", "kept open for those who come back within grace + slack");
+    await clock.advance(1);
     const call = await api(again.url, "GET", `/api/calls/${callId}`, { token: users.admin.token });
     assert.equal(call.body.status, "ended");
     assert.equal(call.body.endReason, "completed");

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { connectCall } from "./helpers/calls.ts";
-import { api, loginAll, startTestServer } from "./helpers/server.ts";
+import { FakeClock } from "./helpers/fake_clock.ts";
+import { api, loginAll, startTestServer, waitForSockets } from "./helpers/server.ts";
 import {
   type Client,
   collect,
@@ -12,8 +13,8 @@ import {
   sleep,
 } from "./helpers/sockets.ts";
 
-async function setup(env: Record<string, string> = {}) {
-  const server = await startTestServer(env);
+async function setup(env: Record<string, string> = {}, clock?: FakeClock) {
+  const server = await startTestServer(env, undefined, { clock });
   const users = await loginAll(server.url);
   const sockets: Client[] = [];
   const open = async (token: string, opts?: Record<string, unknown>) => {
@@ -40,7 +41,8 @@ async function setup(env: Record<string, string> = {}) {
 }
 
 Deno.test("an Expert with two tabs: both ring, one answers, the other is told; online while any is open", async () => {
-  const c = await setup();
+  const clock = new FakeClock();
+  const c = await setup({}, clock);
   try {
     const tech = await c.open(c.tech.token);
     const tabA = await c.open(c.expert.token);
@@ -66,8 +68,12 @@ Deno.test("an Expert with two tabs: both ring, one answers, the other is told; o
 
     // Closing one tab keeps the expert online (no status change to offline).
     const changes = collect<{ userId: string; status: string }>(tech, "user-status-change");
+    const closed = waitForSockets(c.server, 2);
     tabB.close();
-    await sleep(300);
+    await closed;
+    await clock.advance(10_000); // well past the grace period and the presence window
+    await c.server.signaling.presenceSettled();
+    await send(tech, "ping"); // whatever presence was sent to the technician has arrived
     assert.ok(!changes.some((ch) => ch.userId === c.expert.userId && ch.status === "offline"));
     const dir = await api(c.server.url, "GET", "/api/experts", { token: c.tech.token });
     assert.equal(dir.body.experts.find((e: { id: string }) => e.id === c.expert.userId).status, "online");
@@ -77,14 +83,19 @@ Deno.test("an Expert with two tabs: both ring, one answers, the other is told; o
 });
 
 Deno.test("ring timeout: caller told with reason timeout, callee's dialog cancelled, call ended", async () => {
-  const c = await setup({ MOBIMAINT_RING_TIMEOUT_MS: "300" });
+  const clock = new FakeClock();
+  const c = await setup({ MOBIMAINT_RING_TIMEOUT_MS: "30000" }, clock);
   try {
     const tech = await c.open(c.tech.token);
     const expert = await c.open(c.expert.token);
     const callId = await c.newCall();
     const response = next(tech, "call-response", 2000);
     const cancelled = next(expert, "call-cancelled", 2000);
-    await send(tech, "call-request", { callId, to: c.expert.userId });
+    const rung = await send(tech, "call-request", { callId, to: c.expert.userId });
+    assert.equal(rung.ok && rung.ringingUntil, clock.now() + 30_000);
+    await clock.advance(29_999);
+    assert.equal((await c.status(callId)).status, "pending", "still ringing 1 ms before the timeout");
+    await clock.advance(1);
     assert.deepEqual(await response, { callId, from: c.expert.userId, accepted: false, reason: "timeout" });
     assert.deepEqual(await cancelled, { callId, reason: "timeout" });
     const call = await c.status(callId);
@@ -133,7 +144,8 @@ Deno.test("cancel while ringing, and reject", async () => {
 });
 
 Deno.test("drops: a reconnect within the grace keeps the call; a longer drop → user-left, then rejoin restores state", async () => {
-  const c = await setup({ MOBIMAINT_GRACE_MS: "700" });
+  const clock = new FakeClock();
+  const c = await setup({ MOBIMAINT_GRACE_MS: "2000" }, clock);
   try {
     let tech = await c.open(c.tech.token);
     const expert = await c.open(c.expert.token);
@@ -143,10 +155,13 @@ Deno.test("drops: a reconnect within the grace keeps the call; a longer drop →
 
     // Short drop: closed and back within the grace period.
     const left = collect(expert, "user-left");
+    const gone = new Promise((resolve) => c.server.deps.grace.events.add({ gone: resolve }));
+    const closedOnServer = waitForSockets(c.server, 1);
     tech.close();
-    await sleep(150);
+    await closedOnServer;
+    await clock.advance(1999);
     tech = await c.open(c.tech.token);
-    await sleep(900);
+    await clock.advance(10_000);
     assert.deepEqual(left, [], "no user-left within the grace period");
     assert.equal(
       (await c.status(callId)).participants.find((p: { userId: string }) => p.userId === c.tech.userId)
@@ -156,7 +171,11 @@ Deno.test("drops: a reconnect within the grace keeps the call; a longer drop →
 
     // Long drop: user-left after the grace period.
     const userLeft = next(expert, "user-left", 3000);
+    const closedAgain = waitForSockets(c.server, 1);
     tech.close();
+    await closedAgain;
+    await clock.advance(2000);
+    assert.equal(await gone, c.tech.userId);
     assert.deepEqual(await userLeft, { userId: c.tech.userId, callId });
     assert.equal((await c.status(callId)).status, "active", "the expert is still there");
 
@@ -311,15 +330,21 @@ Deno.test("compat: the old mobile client flow with compat events and fields only
 });
 
 Deno.test("a ring ends when either side is gone past the grace period", async () => {
-  const c = await setup({ MOBIMAINT_GRACE_MS: "200" });
+  const clock = new FakeClock();
+  const c = await setup({ MOBIMAINT_GRACE_MS: "2000" }, clock);
   try {
     const tech = await c.open(c.tech.token);
     let expert = await c.open(c.expert.token);
-    // The rung Expert drops: the caller is told the Expert is unavailable.
+    // The rung Expert drops: the caller is told the Expert is unavailable, once the grace ran out.
     const first = await c.newCall();
     await send(tech, "call-request", { callId: first, to: c.expert.userId });
     const response = next(tech, "call-response", 3000);
+    const dropped = waitForSockets(c.server, 1);
     expert.close();
+    await dropped;
+    await clock.advance(1999);
+    assert.equal((await c.status(first)).status, "pending", "still ringing within the grace period");
+    await clock.advance(1);
     assert.deepEqual(await response, {
       callId: first,
       from: c.expert.userId,
@@ -330,12 +355,14 @@ Deno.test("a ring ends when either side is gone past the grace period", async ()
 
     // The caller drops: the Expert's dialog is cancelled.
     expert = await c.open(c.expert.token);
-    await sleep(100);
     const second = await c.newCall();
     await send(tech, "call-request", { callId: second, to: c.expert.userId });
     const cancelled = next(expert, "call-cancelled", 3000);
+    const callerGone = waitForSockets(c.server, 1);
     tech.close();
-    assert.deepEqual(await cancelled, { callId: second, from: c.tech.userId });
+    await callerGone;
+    await clock.advance(2000);
+    assert.deepEqual(await cancelled, { callId: second, from: c.tech.userId, reason: "cancelled" });
     assert.equal((await c.status(second)).endReason, "cancelled");
   } finally {
     await c.close();

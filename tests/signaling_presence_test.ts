@@ -1,22 +1,44 @@
 import assert from "node:assert/strict";
-import { api, login, loginAll, startTestServer } from "./helpers/server.ts";
-import { collect, connect, next, send, sleep } from "./helpers/sockets.ts";
+import { FakeClock } from "./helpers/fake_clock.ts";
+import { api, login, loginAll, startTestServer, type TestServer } from "./helpers/server.ts";
+import { type Client, collect, connect, next, send } from "./helpers/sockets.ts";
+
+/** Presence runs on test time: changes wait for `flush`, which sends them and lets them reach `sockets`. */
+async function presenceClock(env: Record<string, string> = {}) {
+  const clock = new FakeClock();
+  const server = await startTestServer(env, undefined, { clock });
+  const flush = async (...sockets: Client[]) => {
+    await clock.advance(1000); // past the flush window (and its spacing after a slow flush)
+    await server.signaling.presenceSettled();
+    // A ping answered after the flush: everything sent to these sockets before it has arrived.
+    await Promise.all(sockets.map((s) => send(s, "ping")));
+  };
+  return { clock, server, flush };
+}
+
+async function closeAll(server: TestServer, sockets: Client[]) {
+  for (const s of sockets) s.close();
+  await server.close();
+}
 
 Deno.test("presence goes only to those who need it: Expert changes to Technicians and Admins", async () => {
-  const server = await startTestServer();
+  const { server, flush } = await presenceClock();
+  const sockets: Client[] = [];
   try {
     const { tech, expert, admin } = await loginAll(server.url);
     const otherExpert = await login(server.url, "user3", "p3");
     const techSocket = await connect(server.url, tech.token);
     const adminSocket = await connect(server.url, admin.token);
     const expertSocket = await connect(server.url, otherExpert.token);
-    await sleep(150); // let the coalesced presence of these three go out first
+    sockets.push(techSocket, adminSocket, expertSocket);
+    await flush(techSocket, adminSocket, expertSocket); // the presence of these three goes out first
     const seenByTech = collect<{ userId: string }>(techSocket, "user-status-change");
     const seenByExpert = collect<{ userId: string }>(expertSocket, "user-status-change");
     const adminSeesExpert = next(adminSocket, "user-status-change", 3000, (p) => p.userId === expert.userId);
     const e = await connect(server.url, expert.token);
+    sockets.push(e);
+    await flush(techSocket, expertSocket);
     await adminSeesExpert;
-    await sleep(150);
     assert.deepEqual(seenByTech.map((p) => p.userId), [expert.userId]);
     assert.equal(seenByExpert.length, 0, "Experts do not get other Experts' presence");
 
@@ -28,21 +50,21 @@ Deno.test("presence goes only to those who need it: Expert changes to Technician
     const t2 = await login(server.url, "tech2", "pw");
     const techOnline = next(adminSocket, "user-status-change", 3000, (p) => p.userId === t2.userId);
     const back = await connect(server.url, t2.token);
+    sockets.push(back);
+    await flush(techSocket, expertSocket);
     assert.equal((await techOnline).status, "online");
-    await sleep(100);
     assert.ok(!seenByExpert.some((p) => p.userId === t2.userId));
     assert.ok(!seenByTech.some((p) => p.userId === t2.userId));
     const status = await api(server.url, "GET", "/api/users/status", { token: admin.token });
     assert.equal(status.body.onlineUsers, 5);
-    techSocket.close();
-    for (const s of [adminSocket, expertSocket, e, back]) s.close();
   } finally {
-    await server.close();
+    await closeAll(server, sockets);
   }
 });
 
 Deno.test("presence as asked: one user-status-changes per flush, none at all, or one event per change", async () => {
-  const server = await startTestServer();
+  const { server, flush } = await presenceClock();
+  const sockets: Client[] = [];
   try {
     const { tech, expert, admin } = await loginAll(server.url);
     const otherExpert = await login(server.url, "user3", "p3");
@@ -56,7 +78,8 @@ Deno.test("presence as asked: one user-status-changes per flush, none at all, or
     const quietTech = await connect(server.url, tech.token, {
       auth: { token: tech.token, presence: "none" },
     });
-    await sleep(400); // the technicians' and admin's own arrival goes out first
+    sockets.push(batchTech, legacyTech, batchAdmin, quietTech);
+    await flush(...sockets); // the technicians' and admin's own arrival goes out first
     type Change = { userId: string; status: string; availability: string };
     const batches = collect<{ changes: Change[] }>(batchTech, "user-status-changes");
     const singlesToBatchTech = collect<Change>(batchTech, "user-status-change");
@@ -69,7 +92,8 @@ Deno.test("presence as asked: one user-status-changes per flush, none at all, or
       connect(server.url, expert.token),
       connect(server.url, otherExpert.token),
     ]);
-    await sleep(500);
+    await flush(batchTech, legacyTech, batchAdmin, quietTech);
+    sockets.push(...experts);
     const online = (userId: string) => ({ userId, status: "online", availability: "available" });
     const byUser = (a: Change, b: Change) => a.userId.localeCompare(b.userId);
     const expected = [online(expert.userId), online(otherExpert.userId)].sort(byUser);
@@ -84,53 +108,53 @@ Deno.test("presence as asked: one user-status-changes per flush, none at all, or
       0,
       "a client that asked for no presence gets none",
     );
-    for (const s of [batchTech, legacyTech, batchAdmin, quietTech, ...experts]) s.close();
   } finally {
-    await server.close();
+    await closeAll(server, sockets);
   }
 });
 
 Deno.test("presence changes are coalesced: a flapping user yields its latest state, not every flap", async () => {
-  const server = await startTestServer();
+  const { server, flush } = await presenceClock();
+  const sockets: Client[] = [];
   try {
     const { tech, expert } = await loginAll(server.url);
     const techSocket = await connect(server.url, tech.token);
+    sockets.push(techSocket);
     const seen = collect<{ userId: string; status: string }>(techSocket, "user-status-change");
     // Five tabs opening at once are one online change.
     const tabs = await Promise.all(Array.from({ length: 5 }, () => connect(server.url, expert.token)));
-    await sleep(200);
+    sockets.push(...tabs);
+    await flush(techSocket);
     assert.deepEqual(seen, [{ userId: expert.userId, status: "online", availability: "available" }]);
-    for (const t of tabs) t.close();
-    techSocket.close();
   } finally {
-    await server.close();
+    await closeAll(server, sockets);
   }
 });
 
 Deno.test("a change undone within one presence window is not sent", async () => {
-  const server = await startTestServer({ MOBIMAINT_PRESENCE_FLUSH_MS: "300" });
+  const { server, flush } = await presenceClock({ MOBIMAINT_PRESENCE_FLUSH_MS: "300" });
+  const sockets: Client[] = [];
   try {
     const { tech, expert } = await loginAll(server.url);
     const techSocket = await connect(server.url, tech.token);
     const expertSocket = await connect(server.url, expert.token);
-    await sleep(400);
+    sockets.push(techSocket, expertSocket);
+    await flush(techSocket);
     const seen = collect<{ userId: string; availability: string }>(techSocket, "user-status-change");
     // Busy while rung, available again after the cancel: all inside one window.
     const callId =
       (await api(server.url, "POST", "/api/create-call", { token: tech.token, body: {} })).body.callId;
     await send(techSocket, "call-request", { callId, to: expert.userId });
     await send(techSocket, "call-cancel", { callId });
-    await sleep(500);
+    await flush(techSocket);
     assert.equal(seen.length, 0, JSON.stringify(seen));
     // A change that lasts is sent.
     const second =
       (await api(server.url, "POST", "/api/create-call", { token: tech.token, body: {} })).body.callId;
     await send(techSocket, "call-request", { callId: second, to: expert.userId });
-    await sleep(500);
+    await flush(techSocket);
     assert.deepEqual(seen.map((s) => s.availability), ["busy"]);
-    techSocket.close();
-    expertSocket.close();
   } finally {
-    await server.close();
+    await closeAll(server, sockets);
   }
 });

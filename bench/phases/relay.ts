@@ -6,10 +6,10 @@ import type { ActiveCall } from "../calls.ts";
 import { now, paced, sleep, summarize } from "../stats.ts";
 
 /** A realistic SDP size (~1.5 KB); the sequence number rides in the o= line. */
-const sdpFor = (seq: number) =>
+export const sdpFor = (seq: number) =>
   `v=0\r\no=- ${seq} 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n` +
   "a=group:BUNDLE 0 1\r\n" + "a=candidate:1 1 udp 2122260223 192.168.1.2 54321 typ host\r\n".repeat(20);
-const seqOf = (sdp: string) => Number(/o=- (\d+) /.exec(sdp)?.[1]);
+export const seqOf = (sdp: string) => Number(/o=- (\d+) /.exec(sdp)?.[1]);
 
 export async function relay(calls: ActiveCall[], opts: { ratePerSec: number; seconds: number }) {
   const sentAt = new Map<number, number>();

@@ -1,14 +1,8 @@
 /** `mobimaint calls [list]`, `calls show <id>`, `calls end <id>`. */
 import type { Command } from "commander";
-import type { CallDetail, CallSummary } from "../../lib/types.ts";
+import type { CallDetailResponse, CallsResponse } from "../../lib/rest.ts";
 import { type Context, contextOf, examples } from "../context.ts";
 import { formatDuration, formatTime } from "../output.ts";
-
-interface CallsResponse {
-  totalCalls: number;
-  totalUsers: number;
-  calls: CallSummary[];
-}
 
 export function registerCalls(program: Command): void {
   const calls = program.command("calls")
@@ -33,6 +27,22 @@ export function registerCalls(program: Command): void {
     .argument("<id>", "call id, as shown by `mobimaint calls`")
     .addHelpText("after", examples("mobimaint calls show call_m3x1k2_ab12cd34"))
     .action(async (id: string, _opts, cmd: Command) => showCall(await contextOf(cmd), id));
+
+  calls.command("report")
+    .description("save a call's report as one HTML file, snapshots included (participant or Admin)")
+    .argument("<id>", "call id")
+    .requiredOption(
+      "-o, --out <file>",
+      "where to write the report (.html); open it in a browser to print a PDF",
+    )
+    .addHelpText("after", examples("mobimaint calls report call_m3x1k2_ab12cd34 --out report.html"))
+    .action(async (id: string, opts: { out: string }, cmd: Command) => {
+      const { client, out } = await contextOf(cmd);
+      const bytes = await client.download(`/calls/${encodeURIComponent(id)}/report?download=1`);
+      await Deno.writeFile(opts.out, bytes);
+      if (out.json) return out.printJson({ callId: id, file: opts.out, bytes: bytes.byteLength });
+      out.print(`Report of call ${id} written to ${opts.out} (${bytes.byteLength} bytes).`);
+    });
 
   calls.command("end")
     .description("end a call for everyone in it (participant or Admin)")
@@ -66,7 +76,7 @@ async function listCalls({ client, out }: Context): Promise<void> {
 }
 
 async function showCall({ client, out }: Context, id: string): Promise<void> {
-  const { body: call } = await client.get<CallDetail>(`/api/calls/${encodeURIComponent(id)}`);
+  const { body: call } = await client.get<CallDetailResponse>(`/api/calls/${encodeURIComponent(id)}`);
   if (out.json) return out.printJson(call);
   // User ids are usernames on the wire.
   const who = (userId?: string) => userId ?? "-";

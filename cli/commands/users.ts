@@ -1,28 +1,10 @@
 /** `mobimaint users [list]`, `users add|remove|passwd`, `mobimaint experts`. */
 import { type Command, InvalidArgumentError } from "commander";
-import type { Availability, PresenceStatus, PublicUser, Role } from "../../lib/types.ts";
+import type { ExpertsResponse, UserResponse, UsersStatusResponse } from "../../lib/rest.ts";
+import type { Role } from "../../lib/types.ts";
 import { ROLES } from "../../lib/types.ts";
 import { contextOf, examples } from "../context.ts";
 import { newPassword } from "../prompt.ts";
-
-interface UserStatus {
-  id: string;
-  username: string;
-  role: Role;
-  status: PresenceStatus;
-  availability: Availability;
-}
-
-interface UsersStatusResponse {
-  totalUsers: number;
-  onlineUsers: number;
-  users: UserStatus[];
-}
-
-interface ExpertsResponse {
-  totalExperts: number;
-  experts: UserStatus[];
-}
 
 /** Accepts a role in any letter case ("expert" → "Expert"). */
 function parseRole(value: string): Role {
@@ -76,7 +58,7 @@ export function registerUsers(program: Command): void {
     .action(async (username: string, opts: { role: Role; passwordStdin?: boolean }, cmd: Command) => {
       const { client, out } = await contextOf(cmd);
       const password = await newPassword(!!opts.passwordStdin, username);
-      const { body } = await client.post<PublicUser>("/api/users", { username, password, role: opts.role });
+      const { body } = await client.post<UserResponse>("/api/users", { username, password, role: opts.role });
       if (out.json) return out.printJson(body);
       out.print(`Created user ${body.username} (${body.role}).`);
     });
@@ -107,7 +89,7 @@ export function registerUsers(program: Command): void {
     .action(async (username: string, opts: { passwordStdin?: boolean }, cmd: Command) => {
       const { client, out } = await contextOf(cmd);
       const password = await newPassword(!!opts.passwordStdin, username);
-      const { body } = await client.put<PublicUser>(`${path(username)}/password`, { password });
+      const { body } = await client.put<UserResponse>(`${path(username)}/password`, { password });
       if (out.json) return out.printJson(body);
       out.print(`Password changed for ${body.username}.`);
     });

@@ -1,5 +1,5 @@
 /**
- * A canvas over a video element, drawing annotations in the video's frame
+ * A canvas over a video element (or the <img> of a frozen still), drawing annotations in its frame
  * coordinates (normalised, letterbox-aware). When `onCreate` is given, the
  * pointer (or Enter for a pin at the centre) draws with the chosen tool.
  */
@@ -8,6 +8,7 @@ import { useEffect, useRef } from "preact/hooks";
 import {
   contentRect,
   drawAnnotations,
+  type LabelBox,
   makeAnnotation,
   type Point,
   type Rect,
@@ -16,15 +17,17 @@ import {
 import type { Annotation, AnnotationKind } from "../../lib/types.ts";
 
 interface Props {
-  video: RefObject<HTMLVideoElement | null>;
+  video: RefObject<HTMLVideoElement | HTMLImageElement | null>;
   annotations: Annotation[];
   tool: AnnotationKind;
   color: string;
   pinText: string;
   me: string;
+  /** userId → name, for the author initials drawn beside each annotation. */
+  names?: Record<string, string>;
   onCreate?: (a: Annotation) => void;
-  /** Called after each redraw with the frame rectangle used (tests read it). */
-  onDraw?: (rect: Rect, count: number) => void;
+  /** Called after each redraw with the frame rectangle used and where pin labels went (tests read them). */
+  onDraw?: (rect: Rect, count: number, labels: (LabelBox & { id: string })[]) => void;
 }
 
 export function AnnotationCanvas(props: Props) {
@@ -35,7 +38,10 @@ export function AnnotationCanvas(props: Props) {
 
   const frame = (): Rect => {
     const v = props.video.current!;
-    return contentRect(v.clientWidth, v.clientHeight, v.videoWidth, v.videoHeight);
+    const [fw, fh] = v instanceof HTMLImageElement
+      ? [v.naturalWidth, v.naturalHeight]
+      : [v.videoWidth, v.videoHeight];
+    return contentRect(v.clientWidth, v.clientHeight, fw, fh);
   };
 
   const redraw = () => {
@@ -50,16 +56,16 @@ export function AnnotationCanvas(props: Props) {
     const ctx = c.getContext("2d")!;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, h);
-    const { annotations, tool, color, pinText, me, onDraw } = latest.current;
+    const { annotations, tool, color, pinText, me, names, onDraw } = latest.current;
     const rect = frame();
     const list = draft.current && tool !== "pin"
       ? [...annotations, makeAnnotation(tool, draft.current, { id: "draft", from: me, color, text: pinText })]
       : annotations;
-    drawAnnotations(ctx, list, rect);
-    onDraw?.(rect, annotations.length);
+    const labels = drawAnnotations(ctx, list, rect, { author: (from) => names?.[from] });
+    onDraw?.(rect, annotations.length, labels);
   };
 
-  useEffect(redraw, [props.annotations, props.tool, props.color]);
+  useEffect(redraw, [props.annotations, props.tool, props.color, props.names]);
 
   useEffect(() => {
     const v = props.video.current;
@@ -69,11 +75,13 @@ export function AnnotationCanvas(props: Props) {
     // `resize` fires when the intrinsic frame size changes (rotation, camera switch, resolution change).
     v.addEventListener("resize", redraw);
     v.addEventListener("loadedmetadata", redraw);
+    v.addEventListener("load", redraw); // a still's <img>
     globalThis.addEventListener("orientationchange", redraw);
     return () => {
       ro.disconnect();
       v.removeEventListener("resize", redraw);
       v.removeEventListener("loadedmetadata", redraw);
+      v.removeEventListener("load", redraw);
       globalThis.removeEventListener("orientationchange", redraw);
     };
   }, []);

@@ -1,5 +1,6 @@
 /** In-call chat: messages (newest last) and a send form. */
 import { useEffect, useRef, useState } from "preact/hooks";
+import { linkify } from "../../lib/linkify.ts";
 import type { ChatMessage } from "../../lib/types.ts";
 
 interface Props {
@@ -14,7 +15,9 @@ export function ChatPanel({ messages, me, names, onSend, disabled }: Props) {
   const [text, setText] = useState("");
   const list = useRef<HTMLOListElement>(null);
   useEffect(() => {
-    list.current?.lastElementChild?.scrollIntoView({ block: "nearest" });
+    // Scroll the list only: scrollIntoView would scroll the whole page to the chat on a phone.
+    const l = list.current;
+    if (l) l.scrollTop = l.scrollHeight;
   }, [messages.length]);
   return (
     <section class="chat" aria-labelledby="chat-title">
@@ -23,7 +26,17 @@ export function ChatPanel({ messages, me, names, onSend, disabled }: Props) {
         {messages.map((m) => (
           <li key={m.id} class={m.from === me ? "mine" : ""} data-from={m.from}>
             <span class="chat-who">{m.from === me ? "You" : names[m.from] ?? "Peer"}</span>
-            <span class="chat-text">{m.text}</span>
+            <span class="chat-text">
+              {linkify(m.text).map((p, i) =>
+                p.href
+                  ? (
+                    <a key={i} href={p.href} target="_blank" rel="noopener noreferrer">
+                      {p.text}
+                    </a>
+                  )
+                  : p.text
+              )}
+            </span>
           </li>
         ))}
       </ol>

@@ -6,13 +6,21 @@
  */
 import { signal } from "@preact/signals";
 import type { Me } from "../history.ts";
+import type { CallDetail } from "../types.ts";
+import type { IceServersResponse as IceConfig } from "../rest.ts";
 import { apiJson } from "./api.ts";
 import { CallBoard } from "./call_board.ts";
+import type { CallHandoff } from "./call_warmup.ts";
+import { FreezeBoard } from "./freeze_board.ts";
 import { Anchoring } from "./tracking/anchoring.ts";
 import { LocalMedia } from "./local_media.ts";
-import { PeerSession, type PeerSignal } from "./peer.ts";
+import { IceRecovery } from "./ice_recovery.ts";
+import { MediaStateSync } from "./media_state.ts";
+import { PeerSession, type PeerSignal, sdpUfrag } from "./peer.ts";
 import { assessQuality, type Quality, sampleStats, type StatsSample } from "./quality.ts";
+import { onRelayed } from "./relayed.ts";
 import { connectSignaling, request, type SignalingSocket } from "./signaling.ts";
+import { ScreenWake } from "./wake_lock.ts";
 
 export type SignalingState = "connecting" | "connected" | "reconnecting";
 
@@ -27,28 +35,59 @@ export class CallController {
   readonly ended = signal<string | null>(null);
   readonly quality = signal<Quality | null>(null);
   readonly names = signal<Record<string, string>>({});
+  /** When the call became active (an Expert accepted), for the call timer. */
+  readonly startedAt = signal<number | null>(null);
+  /** The other participant's microphone and camera state. */
+  readonly mediaState: MediaStateSync;
+  /** Keeps the screen on while the call lasts. */
+  readonly wake = new ScreenWake();
   /** Annotations and chat. */
   readonly board: CallBoard;
   /** This page's camera and microphone. */
   readonly media: LocalMedia;
   /** Camera tracking and poses for anchored drawings. */
   readonly anchoring: Anchoring;
+  /** The frozen frame and the call's snapshots. */
+  readonly freeze: FreezeBoard;
   /** Names of server events received, in order (diagnostics and tests). */
   readonly events: string[] = [];
-  /** Signaling connections made (1 + reconnects) and ICE restarts requested. */
+  /** Signaling connections made (1 + reconnects) and ICE restarts made. */
   readonly counters = { connects: 0, iceRestarts: 0 };
 
   private socket?: SignalingSocket;
   private session?: PeerSession;
-  private iceServers: RTCIceServer[] = [];
+  private ice: IceConfig = { iceServers: [], ttl: 0, iceTransportPolicy: "all" };
   private joined = false;
   private lastSample?: StatsSample;
+  /** When this peer connection decoded its first frame (quality ignores the ramp-up after it). */
+  private videoSince?: number;
   private timers: ReturnType<typeof setInterval>[] = [];
   private stopped = false;
   private signalChain: Promise<void> = Promise.resolve();
   private offerTimer?: ReturnType<typeof setTimeout>;
+  private ticks = 0;
+  private connectedOnce = false;
+  private readonly recovery = new IceRecovery({
+    freshIceServers: async () => {
+      // Fresh TURN credentials, but never wait long for them: the network may be what is broken.
+      const fresh = await Promise.race([
+        this.fetchIceConfig(),
+        new Promise<undefined>((r) => setTimeout(r, 1000)),
+      ]);
+      if (fresh) this.ice = fresh;
+      return fresh?.iceServers;
+    },
+    restart: (servers, reason) => {
+      if (!this.session || this.stopped) return;
+      this.counters.iceRestarts++;
+      this.note(`ice-restart:${reason}`);
+      this.session.restartIce(servers);
+    },
+  });
 
-  constructor(readonly callId: string, readonly me: Me) {
+  /** `handoff`: what the home page got ready while the call rang (socket, camera, ICE servers). */
+  constructor(readonly callId: string, readonly me: Me, private readonly handoff: CallHandoff = {}) {
+    this.holding = !!handoff.hold;
     this.names.value = { [me.userId]: me.username };
     const warn = (w: string) => this.warnings.value = [...this.warnings.value, w];
     this.board = new CallBoard(callId, me.userId, warn);
@@ -58,40 +97,95 @@ export class CallController {
       warn,
       (track) => this.session?.replaceVideoTrack(track) ?? Promise.resolve(),
     );
+    this.freeze = new FreezeBoard(
+      callId,
+      me.role === "Technician",
+      () => this.media.stream.value?.getVideoTracks()[0],
+      warn,
+    );
+    this.mediaState = new MediaStateSync(callId, me.userId, this.media);
   }
 
+  /** The other participant's name: the one connected, else the one the call record names. */
   get peerName(): string {
-    return this.names.value[this.peerId.value ?? ""] ?? "The other participant";
+    const names = this.names.value;
+    return names[this.peerId.value ?? ""] ??
+      Object.entries(names).find(([id]) => id !== this.me.userId)?.[1] ?? "the other participant";
   }
 
-  async start(): Promise<void> {
+  private prepared?: Promise<MediaStream>;
+  private stopSignals?: () => void;
+  /** Nothing is sent until the expert answers (call_warmup.ts answers a ringing call's offer early). */
+  private holding: boolean;
+
+  /**
+   * Camera, microphone and ICE servers; the technician, who makes the first offer, also sets up its
+   * peer connection (offer made, candidates gathered; sent once the expert is in the room). Runs while
+   * the call rings when the home page prepares it (call_warmup.ts), else as the call page starts.
+   */
+  prepare(): Promise<MediaStream> {
+    return this.prepared ??= Promise.all([
+      this.media.open(this.handoff.media),
+      this.handoff.ice ?? this.fetchIceConfig(),
+    ]).then(([media, ice]) => {
+      this.ice = ice;
+      const { socket, peer } = this.handoff;
+      if (peer) this.peerId.value = peer;
+      if (socket && !this.stopped) this.listenForSignals(this.socket = socket);
+      if (this.me.role === "Technician" && !this.stopped) this.ensurePeer();
+      return media;
+    });
+  }
+
+  private started?: Promise<void>;
+
+  /** Joins the call: media, signaling, the peer connection. Safe to call again (the room calls it too). */
+  start(): Promise<void> {
+    return this.started ??= this.run();
+  }
+
+  private async run(): Promise<void> {
     const path = `/api/calls/${encodeURIComponent(this.callId)}`;
-    const [media, ice] = await Promise.all([
-      this.media.open(),
-      apiJson<{ iceServers: RTCIceServer[] }>("GET", "/api/ice-servers").catch(() => ({ iceServers: [] })),
-      apiJson<{ participants: { userId: string; username: string }[] }>("GET", path)
-        .then((c) => this.addNames(c.participants)).catch(() => {}),
-    ]);
+    const details = apiJson<CallDetail>("GET", path).then((c) => {
+      this.addNames(c.participants);
+      this.startedAt.value = c.startTime ?? null;
+      this.freeze.load(c);
+    }).catch(() => {});
+    // A call just answered has no stored state yet: its room need not wait for it.
+    const [media] = await Promise.all([this.prepare(), this.handoff.socket ? undefined : details]);
     if (this.stopped) return media.getTracks().forEach((t) => t.stop());
-    this.iceServers = ice.iceServers;
+    performance.mark("call:media");
+    this.wake.hold();
     this.connect();
     const online = () => {
       this.notice.value = null;
       // Do not wait for the socket's backoff timer: the server only keeps us in the call for a grace period.
       if (this.socket && !this.socket.connected) this.socket.disconnect().connect();
-      this.restartIce();
+      this.restartIce("online");
     };
     const offline = () => this.notice.value = "You are offline. The call resumes when the network is back.";
     addEventListener("online", online);
     addEventListener("offline", offline);
-    this.timers.push(setInterval(() => this.sampleQuality(), 1000));
+    this.timers.push(setInterval(() => this.watch(), 250));
+    // Wi-Fi ↔ cellular without going offline (Network Information API, where there is one).
+    const connection = (navigator as { connection?: EventTarget }).connection;
+    const changed = () => this.restartIce("network-change");
+    connection?.addEventListener("change", changed);
     this.cleanup.push(
+      () => connection?.removeEventListener("change", changed),
       () => removeEventListener("online", online),
       () => removeEventListener("offline", offline),
     );
   }
 
   private cleanup: (() => void)[] = [];
+
+  /** ICE servers with fresh TURN credentials; the last known ones when the server cannot be reached. */
+  private fetchIceConfig(): Promise<IceConfig> {
+    return apiJson<IceConfig>("GET", "/api/ice-servers")
+      .then((c) => ({ ...c, iceTransportPolicy: c.iceTransportPolicy ?? "all" }))
+      .catch(() => this.ice);
+  }
 
   /** Keeps the latest 1,000 diagnostic entries (a long call must not grow memory). */
   private note(entry: string) {
@@ -106,24 +200,27 @@ export class CallController {
   }
 
   private connect() {
-    const s = this.socket = connectSignaling(this.me.userId, "none");
+    const s = this.socket = this.handoff.socket ?? connectSignaling(this.me.userId, "none");
     const { callId, me } = this;
     s.onAny((event: string) => this.note(event));
-    s.on("connect", async () => {
+    const joinCall = async () => {
       this.counters.connects++;
       this.signaling.value = "connected";
       if (this.notice.value?.startsWith("Connection to the server")) this.notice.value = null;
       const rejoin = this.joined;
       try {
         await request(s, "join-call", { callId, userId: me.userId, role: me.role });
+        if (!this.joined) performance.mark("call:joined");
         this.joined = true;
         this.anchoring.joined();
       } catch (e) {
         return this.finish((e as Error).message || "This call is not available.", false);
       }
+      this.mediaState.announce();
       // A new signaling connection may mean a new network path: renegotiate ICE.
-      if (rejoin) this.restartIce();
-    });
+      if (rejoin) this.restartIce("signaling");
+    };
+    s.on("connect", joinCall);
     s.on("disconnect", (reason) => {
       if (reason === "io client disconnect" || this.stopped) return;
       this.signaling.value = "reconnecting";
@@ -147,41 +244,58 @@ export class CallController {
     s.on("user-left", ({ userId }) => {
       if (userId !== this.peerId.value) return;
       this.peerPresent.value = false;
+      this.mediaState.reset();
       this.notice.value = `${this.peerName} left the call. Waiting for them to come back…`;
       this.closePeer();
     });
-    s.on(
-      "offer",
-      ({ offer, from }) =>
-        this.onSignal(from, { type: "description", description: offer as RTCSessionDescriptionInit }),
-    );
-    s.on(
-      "answer",
-      ({ answer, from }) =>
-        this.onSignal(from, { type: "description", description: answer as RTCSessionDescriptionInit }),
-    );
-    s.on(
-      "ice-candidate",
-      ({ candidate, from }) =>
-        this.onSignal(from, { type: "candidate", candidate: candidate as RTCIceCandidateInit | null }),
-    );
+    this.listenForSignals(s);
     this.board.attach(s);
     this.anchoring.attachSocket(s);
-    s.on(
-      "call-ended",
-      ({ from }) =>
-        this.finish(
-          from && from !== me.userId
-            ? `${this.names.value[from] ?? "The other participant"} ended the call.`
-            : "The call has ended.",
-        ),
-    );
+    this.freeze.attach(s);
+    this.mediaState.attach(s);
+    s.on("call-ended", ({ from }) => {
+      const words = from && from !== me.userId
+        ? `${this.names.value[from] ?? "The other participant"} ended the call.`
+        : "The call has ended.";
+      // Leave at once (not after the grace period), so the call is over for everyone's history now.
+      const left = request(s, "end-call", { callId }, 1000).catch(() => {});
+      left.finally(() => this.finish(words));
+    });
     s.on("error", (e) => console.warn("signaling error", e.code, e.message));
+    if (s.connected) joinCall(); // the home page's connection, handed over
+  }
+
+  /** Offers, answers and candidates of this call, including those the warm-up received first. */
+  private listenForSignals(s: SignalingSocket) {
+    if (this.stopSignals) return;
+    const early = this.handoff.takeSignals?.() ?? [];
+    this.stopSignals = onRelayed(s, this.callId, ({ from, signal }) => this.onSignal(from, signal));
+    for (const { from, signal } of early) this.onSignal(from, signal);
+  }
+
+  /**
+   * The expert answers: sends the answer made while the call rang (with the candidates gathered since),
+   * then lets signals flow as usual.
+   */
+  async releaseAnswer(): Promise<void> {
+    if (!this.holding) return;
+    await this.prepared?.catch(() => {});
+    await this.signalChain;
+    if (!this.holding) return;
+    this.holding = false;
+    const answer = this.session?.pc.localDescription;
+    const to = this.peerId.value;
+    if (answer?.type !== "answer" || !to || !this.socket?.connected) return;
+    // Not acknowledged first: the server gives it to the caller's sockets whether or not the call-response
+    // sent next is handled before it (the caller is not in the room yet).
+    this.socket.emit("answer", { callId: this.callId, to, answer: answer.toJSON() as never });
   }
 
   private peerArrived(userId: string) {
+    performance.mark("call:peer");
     this.peerId.value = userId;
     this.peerPresent.value = true;
+    this.mediaState.announce();
     if (this.notice.value?.includes("left the call")) this.notice.value = null;
     // One peer connection per page: a peer that reloaded is detected by its new DTLS fingerprint (applySignal).
     const session = this.ensurePeer();
@@ -193,10 +307,8 @@ export class CallController {
     }, 1500);
   }
 
-  private restartIce() {
-    if (!this.session) return;
-    this.counters.iceRestarts++;
-    this.session.restartIce();
+  private restartIce(reason: string) {
+    if (this.session) this.recovery.trigger(reason);
   }
 
   private ensurePeer(): PeerSession {
@@ -204,17 +316,27 @@ export class CallController {
     this.note("peer-created");
     const stream = this.media.stream.value ?? new MediaStream();
     this.session = new PeerSession({
-      iceServers: this.iceServers,
+      iceServers: this.ice.iceServers,
+      iceTransportPolicy: this.ice.iceTransportPolicy,
       polite: this.me.role !== "Technician",
+      keepResolution: this.me.role === "Technician",
       initiator: this.me.role === "Technician",
       localStream: stream,
       send: (signal) => this.sendSignal(signal),
       onRemoteStream: (remote) => this.remoteStream.value = remote,
-      onStateChange: (state) => this.peerState.value = state,
+      onStateChange: (state) => {
+        if (state === "connected") {
+          performance.mark("call:connected");
+          this.connectedOnce = true;
+        }
+        this.peerState.value = state;
+      },
       trace: (what) => this.note(`(${what})`),
     });
     this.anchoring.attachPeer(this.session.pc);
     this.peerState.value = "new";
+    this.recovery.reset();
+    this.connectedOnce = false;
     return this.session;
   }
 
@@ -224,6 +346,7 @@ export class CallController {
     this.remoteStream.value = null;
     this.peerState.value = "waiting";
     this.lastSample = undefined;
+    this.videoSince = undefined;
     this.quality.value = null;
   }
 
@@ -245,8 +368,13 @@ export class CallController {
         return;
       }
     }
+    const session = this.ensurePeer();
+    if (signal.type === "description" && signal.description.type === "offer") {
+      const current = sdpUfrag(session.pc.remoteDescription?.sdp);
+      if (current && sdpUfrag(signal.description.sdp) !== current) this.recovery.peerRestarted();
+    }
     try {
-      await this.ensurePeer().receive(signal);
+      await session.receive(signal);
     } catch (e) {
       this.note(`signal-failed:${(e as Error).name}`);
       console.warn("signal not applied", e);
@@ -254,6 +382,11 @@ export class CallController {
   }
 
   private sendSignal(signal: PeerSignal) {
+    // Held back: releaseAnswer() sends the answer with every candidate gathered until then.
+    if (this.holding) {
+      if (signal.type === "description") performance.mark("call:answer-ready");
+      return;
+    }
     const to = this.peerId.value;
     if (!to || !this.socket?.connected) return;
     const { callId } = this;
@@ -275,11 +408,24 @@ export class CallController {
     }
   }
 
-  private async sampleQuality() {
+  /** Four times a second: feeds the stall detector; every fourth time, the quality badge. */
+  private async watch() {
     const pc = this.session?.pc;
     if (!pc || pc.connectionState === "closed") return;
-    const sample = sampleStats(await pc.getStats());
-    this.quality.value = assessQuality(this.lastSample, sample);
+    const report = await pc.getStats();
+    let bytes = 0;
+    report.forEach((r) => {
+      if (r.type === "transport") bytes += r.bytesReceived ?? 0;
+    });
+    // Before the first connection nothing flows by design; after it, silence means a broken path.
+    this.recovery.observe(bytes, this.connectedOnce);
+    if (++this.ticks % 4) return;
+    const sample = sampleStats(report);
+    if (sample.framesDecoded > 0) this.videoSince ??= sample.at;
+    // A camera turned off on the other side sends little or nothing: that is not a bad connection.
+    const video = this.mediaState.peer.value.video;
+    this.quality.value = assessQuality(this.lastSample, sample, video, this.videoSince);
+    this.session?.fitVideoTo(sample.availableOutgoingKbps);
     this.lastSample = sample;
   }
 
@@ -311,6 +457,10 @@ export class CallController {
     this.closePeer();
     this.anchoring.stop();
     this.media.stop();
-    this.socket?.close();
+    this.mediaState.stop();
+    this.wake.release();
+    this.stopSignals?.();
+    // A home page's connection lent to a call that never started stays with the home page.
+    if (!this.handoff.socket || this.started) this.socket?.close();
   }
 }

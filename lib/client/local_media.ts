@@ -1,6 +1,14 @@
 /** This page's camera and microphone during a call: mute, camera off, camera switch, torch. */
 import { type Signal, signal } from "@preact/signals";
-import { countCameras, type Facing, getLocalMedia, hasTorch, openCamera, setTorch } from "./media.ts";
+import {
+  countCameras,
+  type Facing,
+  getLocalMedia,
+  hasTorch,
+  type LocalMedia as Acquired,
+  openCamera,
+  setTorch,
+} from "./media.ts";
 
 export class LocalMedia {
   readonly stream = signal<MediaStream | null>(null);
@@ -19,9 +27,12 @@ export class LocalMedia {
     this.facing = signal<Facing>(facing);
   }
 
-  /** Opens what it can; returns the stream (possibly without tracks) after reporting what failed. */
-  async open(): Promise<MediaStream> {
-    const media = await getLocalMedia(this.facing.value);
+  /**
+   * Opens what it can (or takes what was opened while the call rang); returns the stream (possibly
+   * without tracks) after reporting what failed.
+   */
+  async open(opened?: Promise<Acquired>): Promise<MediaStream> {
+    const media = await (opened ?? getLocalMedia(this.facing.value));
     media.warnings.forEach(this.warn);
     this.stream.value = media.stream;
     this.torch.value = hasTorch(media.stream.getVideoTracks()[0]) ? "off" : "none";

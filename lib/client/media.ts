@@ -29,12 +29,24 @@ const videoConstraints = (facing: Facing): MediaTrackConstraints => ({
   height: { ideal: 720 },
 });
 
-/** Asks for camera and microphone together, then each alone, keeping whatever works. */
+/**
+ * Asks for camera and microphone together, then each alone, keeping whatever works. On a phone the
+ * rear camera is asked for strictly first (`ideal` alone lets some phones open the front one).
+ */
 export async function getLocalMedia(facing: Facing): Promise<LocalMedia> {
   if (!navigator.mediaDevices?.getUserMedia) {
     const warning = insecureOriginWarning(location, globalThis.isSecureContext) ??
       "This browser cannot use a camera or microphone. The call goes on without them.";
     return { stream: new MediaStream(), warnings: [warning] };
+  }
+  if (facing === "environment") {
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({
+        audio: true,
+        video: { ...videoConstraints(facing), facingMode: { exact: "environment" } },
+      });
+      return { stream, warnings: [] };
+    } catch { /* no rear camera (a laptop) or it is refused: the usual path below says which */ }
   }
   try {
     const stream = await navigator.mediaDevices.getUserMedia({

@@ -4,7 +4,7 @@ import CallRoom from "../../islands/CallRoom.tsx";
 import type { Me } from "../../lib/history.ts";
 import { AppError } from "../../server/domain/errors.ts";
 import type { Handlers, PageProps } from "../../server/fresh/types.ts";
-import type { PageState } from "../../server/pages.ts";
+import { callPageError, type PageState } from "../../server/pages.ts";
 
 type Data = { me: Me; callId: string; error?: undefined } | { me: Me; callId: string; error: string };
 
@@ -21,10 +21,8 @@ export const handler: Handlers<Data, PageState> = {
       }
     } catch (e) {
       if (!(e instanceof AppError)) throw e;
-      const error = e.code === "NOT_FOUND"
-        ? "There is no such call."
-        : "You are not a participant of this call.";
-      return ctx.render({ me, callId, error }, { status: e.status });
+      const { error, status } = callPageError(e, "You are not a participant of this call.");
+      return ctx.render({ me, callId, error }, { status });
     }
     return ctx.render({ me, callId });
   },

@@ -55,7 +55,7 @@ export function authRoutes(deps: Deps) {
     .post("/logout", requireAuth(deps), async (c) => {
       const identity = c.get("identity");
       await tokens.revoke(identity);
-      await deps.disconnectUser(identity.userId, identity.jti); // sockets opened with this token end with it
+      deps.users.signedOut(identity); // sockets opened with this token end with it
       deleteCookie(c, SESSION_COOKIE, { path: "/" });
       // The pages' sign-out button is a plain form.
       if (isFormPost(c)) return c.redirect("/login", 303);

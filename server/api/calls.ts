@@ -1,16 +1,19 @@
 /** Calls: create (compat), list (compat, Admin), detail, end, history. */
 import { Hono } from "hono";
-import { createCallBody, endCallBody, historyQuery, idSchema } from "../../lib/protocol.ts";
+import { createCallBody, endCallBody, historyQuery } from "../../lib/protocol.ts";
+import type {
+  CallDetailResponse,
+  CallsResponse,
+  CreateCallResponse,
+  HistoryResponse,
+  OkResponse,
+} from "../../lib/rest.ts";
 import type { Deps, Env } from "../context.ts";
 import { forbidden, parseOrThrow } from "../domain/errors.ts";
-import type { Context } from "hono";
 import { jsonBody, requireAuth } from "./middleware.ts";
 
-/** The `:id` path param, validated like every call id (an over-long key would make the store throw). */
-const callIdParam = (c: Context<Env>) => parseOrThrow(idSchema, c.req.param("id"));
-
 export function callRoutes(deps: Deps) {
-  const { calls, store } = deps;
+  const { calls, users } = deps;
   return new Hono<Env>()
     .post("/api/create-call", requireAuth(deps), async (c) => {
       const who = c.get("identity");
@@ -19,30 +22,25 @@ export function callRoutes(deps: Deps) {
         throw forbidden("userId does not match the authenticated user");
       }
       const call = await calls.create(who);
-      return c.json({ callId: call.callId });
+      return c.json<CreateCallResponse>({ callId: call.callId });
     })
     .get("/api/calls", requireAuth(deps, "Admin"), async (c) => {
-      const [list, users] = await Promise.all([
-        calls.summaries(),
-        store.listUsers(),
-      ]);
-      return c.json({
-        totalCalls: list.length,
-        totalUsers: users.length,
-        calls: list,
-      });
+      const [list, all] = await Promise.all([calls.summaries(), users.list()]);
+      return c.json<CallsResponse>({ totalCalls: list.length, totalUsers: all.length, calls: list });
     })
     .get("/api/calls/:id", requireAuth(deps), async (c) => {
-      return c.json(await calls.detail(c.get("identity"), callIdParam(c)));
+      const callId = c.req.param("id");
+      const detail = await calls.detail(c.get("identity"), callId);
+      return c.json<CallDetailResponse>({ ...detail, snapshots: await deps.snapshots.list(callId) });
     })
     .post("/api/calls/:id/end", requireAuth(deps), async (c) => {
       const { reason } = await jsonBody(c, endCallBody);
-      await calls.end(c.get("identity"), callIdParam(c), reason);
-      return c.json({ ok: true });
+      await calls.end(c.get("identity"), c.req.param("id"), reason);
+      return c.json<OkResponse>({ ok: true });
     })
     .get("/api/history", requireAuth(deps), async (c) => {
       const page = parseOrThrow(historyQuery, c.req.query());
       const list = await calls.history(c.get("identity"), page);
-      return c.json({ total: list.length, calls: list });
+      return c.json<HistoryResponse>({ total: list.length, calls: list });
     });
 }

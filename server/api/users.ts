@@ -1,8 +1,10 @@
 /** Experts directory (compat), users status (compat, Admin) and user administration (Admin). */
 import { Hono } from "hono";
 import { createUserBody, passwordBody, usernameSchema } from "../../lib/protocol.ts";
+import type { ExpertsResponse, OkResponse, UserResponse, UsersStatusResponse } from "../../lib/rest.ts";
 import type { Deps, Env } from "../context.ts";
-import { badRequest, parseOrThrow } from "../domain/errors.ts";
+import { directory } from "../domain/directory.ts";
+import { parseOrThrow } from "../domain/errors.ts";
 import { jsonBody, requireAuth } from "./middleware.ts";
 
 export function userRoutes(deps: Deps) {
@@ -11,50 +13,30 @@ export function userRoutes(deps: Deps) {
   const username = (raw: string) => parseOrThrow(usernameSchema, raw);
   return new Hono<Env>()
     .get("/api/experts", requireAuth(deps), async (c) => {
-      const experts = (await users.list()).filter((u) => u.role === "Expert")
-        .map((u) => ({
-          id: u.username,
-          username: u.username,
-          role: u.role,
-          status: presence.status(u.username),
-          availability: presence.availability(u.username),
-        }));
-      return c.json({ totalExperts: experts.length, experts });
+      const experts = await directory(users, presence, "Expert");
+      return c.json<ExpertsResponse>({ totalExperts: experts.length, experts });
     })
     .get("/api/users/status", requireAuth(deps, "Admin"), async (c) => {
-      const list = (await users.list()).map((u) => ({
-        id: u.username,
-        username: u.username,
-        role: u.role,
-        status: presence.status(u.username),
-        availability: presence.availability(u.username),
-      }));
-      return c.json({
+      const list = await directory(users, presence);
+      return c.json<UsersStatusResponse>({
         totalUsers: list.length,
         onlineUsers: list.filter((u) => u.status === "online").length,
         users: list,
       });
     })
     .post("/api/users", requireAuth(deps, "Admin"), async (c) => {
-      return c.json(await users.create(await jsonBody(c, createUserBody)));
+      return c.json<UserResponse>(await users.create(await jsonBody(c, createUserBody)));
     })
     .delete("/api/users/:username", requireAuth(deps, "Admin"), async (c) => {
-      const name = username(c.req.param("username"));
-      if (name === c.get("identity").username) {
-        throw badRequest("You cannot delete yourself");
-      }
-      await users.remove(name);
-      await deps.disconnectUser(name);
-      return c.json({ ok: true });
+      await users.remove(c.get("identity"), username(c.req.param("username")));
+      return c.json<OkResponse>({ ok: true });
     })
     .put(
       "/api/users/:username/password",
       requireAuth(deps, "Admin"),
       async (c) => {
         const { password } = await jsonBody(c, passwordBody);
-        return c.json(
-          await users.setPassword(username(c.req.param("username")), password),
-        );
+        return c.json<UserResponse>(await users.setPassword(username(c.req.param("username")), password));
       },
     );
 }

@@ -8,6 +8,7 @@
 import type { AnchorPose } from "../../lib/types.ts";
 import type { Store } from "../store/store.ts";
 import type { CallService, Member } from "./calls.ts";
+import { type Clock, systemClock, type Timer } from "./clock.ts";
 import { AppError, forbidden } from "./errors.ts";
 
 export interface AnchorPoseOptions {
@@ -15,23 +16,11 @@ export interface AnchorPoseOptions {
   maxPerSec: number;
 }
 
-interface Clock {
-  now(): number;
-  setTimeout(f: () => void, ms: number): unknown;
-  clearTimeout(t: unknown): void;
-}
-
-const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (f, ms) => setTimeout(f, ms),
-  clearTimeout: (t) => clearTimeout(t as number),
-};
-
 interface Entry {
   pose: AnchorPose;
   lastRelay: number;
   lastWrite: number;
-  timer?: unknown;
+  timer?: Timer;
 }
 
 const key = (callId: string) => `anchor-pose:${callId}`;
@@ -91,6 +80,13 @@ export class AnchorPoseService {
     for (const [callId, e] of this.entries) {
       if (now - e.lastRelay > IDLE_MS && e.timer === undefined) this.entries.delete(callId);
     }
+  }
+
+  /** The call ended: its pose is no longer needed in memory. */
+  forget(callId: string): void {
+    const e = this.entries.get(callId);
+    if (e) this.clock.clearTimeout(e.timer);
+    this.entries.delete(callId);
   }
 
   /** Writes pending poses now (shutdown). */

@@ -96,6 +96,15 @@ export class AnnotationService {
     (await this.counted(callId))?.clear();
   }
 
+  /** What a participant entering the room is given: the call's annotations and chat so far. */
+  async contents(callId: string): Promise<{ annotations: Annotation[]; messages: ChatMessage[] }> {
+    const [annotations, messages] = await Promise.all([
+      this.store.listAnnotations(callId),
+      this.store.listChat(callId),
+    ]);
+    return { annotations, messages };
+  }
+
   async chat(
     who: Member,
     callId: string,

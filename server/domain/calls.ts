@@ -4,72 +4,39 @@
  * what happened through `events`; transports decide whom to tell.
  */
 import type { Identity } from "../auth/tokens.ts";
-import type {
-  CallDetail,
-  CallRecord,
-  CallSummary,
-  EndReason,
-  Participant,
-  TimelineEntry,
-} from "../../lib/types.ts";
+import type { CallDetail, CallRecord, CallSummary, Participant } from "../../lib/types.ts";
+import { callDuration } from "../../lib/call_time.ts";
 import type { HistoryPage, Store } from "../store/store.ts";
+import {
+  awaitsArrival,
+  finish,
+  isParticipant,
+  log,
+  type Member,
+  newCallId,
+  validCallId,
+} from "./call_rules.ts";
+import { type Clock, systemClock } from "./clock.ts";
 import { AppError, conflict, forbidden, notFound } from "./errors.ts";
+import { Listeners } from "./listeners.ts";
 import type { Presence } from "./presence.ts";
 
-const MAX_TIMELINE = 500;
-
+/** What happens to calls, for any number of subscribers (signaling, ring timers, departures, metrics). */
 export interface CallEvents {
   /** The call ended; `by` is who ended it (undefined: the system, e.g. a timeout). */
   ended(call: CallRecord, by: string | undefined): void;
-}
-
-const newCallId = () => `call_${Date.now().toString(36)}_${crypto.randomUUID().slice(0, 8)}`;
-
-export function callDuration(call: CallRecord, now = Date.now()): number {
-  if (!call.startTime) return 0;
-  return Math.max(0, (call.endedAt ?? now) - call.startTime);
-}
-
-/** Who acts on a call: the username on the wire, and since when that user exists. */
-export type Member = Pick<Identity, "userId" | "since">;
-
-/**
- * A participant is named by username; a call made before the user was created belongs to an earlier
- * user of the same name (deleted since), whose rights do not carry over.
- */
-export const isParticipant = (call: CallRecord, who: Member) =>
-  call.createdAt >= who.since && call.participants.some((p) => p.userId === who.userId);
-
-export const presentUsers = (call: CallRecord) =>
-  call.participants.filter((p) => p.present).map((p) => p.userId);
-
-function log(
-  call: CallRecord,
-  entry: Omit<TimelineEntry, "at">,
-  at = Date.now(),
-): void {
-  call.timeline.push({ at, ...entry });
-  if (call.timeline.length > MAX_TIMELINE) {
-    call.timeline.splice(1, call.timeline.length - MAX_TIMELINE);
-  }
-}
-
-function finish(call: CallRecord, reason: EndReason, by?: string): CallRecord {
-  const now = Date.now();
-  call.status = "ended";
-  call.endedAt = now;
-  call.endReason = reason;
-  delete call.ringing;
-  for (const p of call.participants) {
-    if (p.present) p.leftAt = now;
-    p.present = false;
-  }
-  log(call, { type: "ended", userId: by, detail: reason }, now);
-  return call;
+  /** The creator rang `to`. */
+  ringStarted(call: CallRecord, to: string): void;
+  /** A ring stopped: "accepted", or why not (the call's end reason: rejected, timeout, cancelled…). */
+  ringEnded(call: CallRecord, outcome: string, to: string, by: string | undefined): void;
+  /** `userId` is in the call room (accepted, joined or joined again). */
+  entered(call: CallRecord, userId: string): void;
+  /** `userId` left the call room: "left" (end-call) or "dropped" (gone past the grace period). */
+  left(call: CallRecord, userId: string, how: "left" | "dropped"): void;
 }
 
 export class CallService {
-  events: CallEvents = { ended: () => {} };
+  readonly events = new Listeners<CallEvents>();
 
   /**
    * Recent call records, for the hot paths (every relayed message, every
@@ -82,19 +49,27 @@ export class CallService {
     private readonly store: Store,
     private readonly presence: Presence,
     private readonly cacheTtlMs = 1000,
+    readonly clock: Clock = systemClock,
+    /** How long an accepted call waits for a participant who has not arrived yet (see awaitsArrival). */
+    readonly arrivalWindowMs = 30_000,
   ) {}
+
+  /** Subscribes to what happens to calls from now on; returns the unsubscribe function. */
+  listen(listener: Partial<CallEvents>): () => void {
+    return this.events.add(listener);
+  }
 
   private remember(call: CallRecord): void {
     this.cache.delete(call.callId); // re-insert: Map order doubles as least-recently-written first
     if (call.status === "ended") return; // nothing is relayed in an ended call: no need to keep it
-    this.cache.set(call.callId, { call, at: Date.now() });
+    this.cache.set(call.callId, { call, at: this.clock.now() });
     if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value!);
   }
 
   /** Like require(), served from the cache when fresh. */
   private async requireCached(callId: string): Promise<CallRecord> {
     const hit = this.cache.get(callId);
-    if (hit && Date.now() - hit.at < this.cacheTtlMs) return hit.call;
+    if (hit && this.clock.now() - hit.at < this.cacheTtlMs) return hit.call;
     const call = await this.require(callId);
     this.remember(call);
     return call;
@@ -104,9 +79,9 @@ export class CallService {
     if (who.role !== "Technician") {
       throw forbidden("Only Technicians can create calls");
     }
-    const now = Date.now();
+    const now = this.clock.now();
     const call: CallRecord = {
-      callId: newCallId(),
+      callId: newCallId(now),
       createdBy: who.userId,
       status: "pending",
       createdAt: now,
@@ -123,8 +98,22 @@ export class CallService {
     return call;
   }
 
+  /** Ends the caller's other pending calls (an earlier ring still on after a double tap, a given-up call). */
+  private async endOtherPending(who: Identity, keep: string): Promise<void> {
+    const recent = await this.store.listUserCalls(who.userId, { limit: 20 });
+    const stale = recent.filter((c) =>
+      c.callId !== keep && c.createdBy === who.userId && c.status === "pending" && c.createdAt >= who.since
+    );
+    for (const old of stale) {
+      await this.apply(
+        old.callId,
+        (c) => c.status === "pending" ? finish(c, this.clock.now(), "cancelled", who.userId) : null,
+      );
+    }
+  }
+
   async require(callId: string): Promise<CallRecord> {
-    const call = await this.store.getCall(callId);
+    const call = await this.store.getCall(validCallId(callId));
     if (!call) throw notFound(`Call ${callId} not found`);
     return call;
   }
@@ -145,17 +134,20 @@ export class CallService {
     opts?: { indexUser?: string },
   ): Promise<{ call: CallRecord; changed: boolean }> {
     let rungBefore: string | undefined;
-    const r = await this.store.updateCall(callId, (call) => {
+    const r = await this.store.updateCall(validCallId(callId), (call) => {
       rungBefore = call.ringing?.to;
       return change(call);
     }, opts);
     if (!r) throw notFound(`Call ${callId} not found`);
     this.remember(r.call);
     this.syncBusy(r.call, rungBefore);
-    if (r.changed && r.call.status === "ended") {
-      // `by` is the last timeline entry's user (set by finish()).
-      this.events.ended(r.call, r.call.timeline.at(-1)?.userId);
+    // `by` is the last timeline entry's user (set by finish() and the change that stopped a ring).
+    const by = r.call.timeline.at(-1)?.userId;
+    if (r.changed && rungBefore && !r.call.ringing) {
+      const outcome = r.call.status === "active" ? "accepted" : r.call.endReason ?? "ended";
+      this.events.emit("ringEnded", r.call, outcome, rungBefore, by);
     }
+    if (r.changed && r.call.status === "ended") this.events.emit("ended", r.call, by);
     return r;
   }
 
@@ -181,7 +173,7 @@ export class CallService {
       this.store.listAnnotations(callId),
       this.store.listChat(callId),
     ]);
-    return { ...call, annotations, chat, duration: callDuration(call) };
+    return { ...call, annotations, chat, duration: callDuration(call, this.clock.now()) };
   }
 
   /** Ends a call for everyone (REST `POST /api/calls/:id/end`, CLI). */
@@ -197,25 +189,27 @@ export class CallService {
       if (call.status === "ended") throw conflict("Call already ended");
       return finish(
         call,
+        this.clock.now(),
         reason ?? (who.role === "Admin" ? "ended-by-admin" : "ended"),
         who.userId,
       );
     });
   }
 
-  /** The creator rings an Expert (`call-request`). */
-  async ring(
-    who: Identity,
-    callId: string,
-    to: string,
-    target: { role: string } | null,
-  ): Promise<CallRecord> {
-    const current = await this.require(callId);
+  /**
+   * The creator rings an Expert (`call-request`). A Technician rings one Expert at a time: a new ring
+   * ends the caller's other pending calls (a double tap, a ring refused and given up), whose Experts are
+   * told through `ringEnded`.
+   */
+  async ring(who: Identity, callId: string, to: string): Promise<CallRecord> {
+    const [current, target] = await Promise.all([this.require(callId), this.store.getUserByName(to)]);
     if (current.createdBy !== who.userId) throw forbidden("Only the call's creator can ring");
     if (!target || target.role !== "Expert") {
       throw new AppError("BAD_REQUEST", "Only Experts can be called");
     }
+    if (current.status === "pending" && !current.ringing) await this.endOtherPending(who, callId);
     if (!this.presence.isOnline(to)) throw conflict("Expert is offline");
+    if (this.presence.isDoNotDisturb(to)) throw conflict("Expert does not want to be disturbed");
     if (this.presence.isBusy(to)) throw conflict("Expert is busy");
     const call = await this.update(callId, (call) => {
       if (call.createdBy !== who.userId) {
@@ -223,10 +217,12 @@ export class CallService {
       }
       if (call.status !== "pending") throw conflict(`Call is ${call.status}`);
       if (call.ringing) throw conflict("Call is already ringing");
-      call.ringing = { to, since: Date.now() };
-      log(call, { type: "ringing", userId: to });
+      const now = this.clock.now();
+      call.ringing = { to, since: now };
+      log(call, { type: "ringing", userId: to }, now);
       return call;
     }, { indexUser: to }); // the rung Expert sees the call in history whether it is answered or not
+    this.events.emit("ringStarted", call, to);
     return call;
   }
 
@@ -243,7 +239,7 @@ export class CallService {
   ): Promise<CallRecord | null> {
     const r = await this.apply(callId, (call) => {
       if (call.status !== "pending" || call.ringing?.to !== to) return null;
-      return finish(call, reason, by);
+      return finish(call, this.clock.now(), reason, by);
     });
     return r.changed ? r.call : null;
   }
@@ -267,7 +263,7 @@ export class CallService {
     callId: string,
     accepted: boolean,
   ): Promise<CallRecord> {
-    return await this.update(callId, (call) => {
+    const call = await this.update(callId, (call) => {
       if (call.ringing?.to !== who.userId) {
         if (isParticipant(call, who) || call.status !== "pending") {
           throw conflict("Call is no longer ringing");
@@ -276,8 +272,8 @@ export class CallService {
       }
       if (call.status !== "pending") throw conflict(`Call is ${call.status}`);
       delete call.ringing;
-      if (!accepted) return finish(call, "rejected", who.userId);
-      const now = Date.now();
+      const now = this.clock.now();
+      if (!accepted) return finish(call, now, "rejected", who.userId);
       call.status = "active";
       call.startTime = now;
       call.participants.push({
@@ -290,20 +286,35 @@ export class CallService {
       log(call, { type: "accepted", userId: who.userId }, now);
       return call;
     });
+    if (call.status === "active") this.events.emit("entered", call, who.userId);
+    return call;
+  }
+
+  /** Ends an accepted call nobody arrived in (ArrivalWindow); null when someone is there or it ended. */
+  async closeIfEmpty(callId: string): Promise<CallRecord | null> {
+    const r = await this.apply(callId, (call) => {
+      if (call.status !== "active" || call.participants.some((p) => p.present)) return null;
+      return awaitsArrival(call, this.clock.now(), this.arrivalWindowMs)
+        ? null
+        : finish(call, this.clock.now(), "completed");
+    });
+    return r.changed ? r.call : null;
   }
 
   /** A participant enters the call room (`join-call`). */
   async join(who: Identity, callId: string): Promise<CallRecord> {
-    return await this.update(callId, (call) => {
+    const call = await this.update(callId, (call) => {
       const p = isParticipant(call, who) && call.participants.find((x) => x.userId === who.userId);
       if (!p) throw forbidden("Only participants can join this call");
       if (call.status === "ended") throw conflict("Call has ended");
       if (p.present) return null;
       p.present = true;
-      p.joinedAt = Date.now();
+      p.joinedAt = this.clock.now();
       log(call, { type: "joined", userId: who.userId }, p.joinedAt);
       return call;
     });
+    this.events.emit("entered", call, who.userId);
+    return call;
   }
 
   /**
@@ -314,26 +325,30 @@ export class CallService {
   async leave(
     userId: string,
     callId: string,
-    reason = "left",
+    reason: "left" | "dropped" = "left",
   ): Promise<CallRecord | null> {
     // `changed`, not a flag set inside the change: the store may run the change again after losing a race.
     const r = await this.apply(callId, (call) => {
       const p = call.participants.find((x) => x.userId === userId);
       if (!p || call.status === "ended") return null;
+      const now = this.clock.now();
       if (call.status === "pending") {
         if (call.createdBy !== userId) return null;
-        return finish(call, "cancelled", userId);
+        return finish(call, now, "cancelled", userId);
       }
       if (!p.present) return null;
       p.present = false;
-      p.leftAt = Date.now();
-      log(call, { type: reason, userId }, p.leftAt);
-      if (!call.participants.some((x) => x.present)) {
-        finish(call, "completed", userId);
+      p.leftAt = now;
+      log(call, { type: reason, userId }, now);
+      const keepOpen = reason === "dropped" && awaitsArrival(call, now, this.arrivalWindowMs);
+      if (!keepOpen && !call.participants.some((x) => x.present)) {
+        finish(call, now, "completed", userId);
       }
       return call;
     });
-    return r.changed ? r.call : null;
+    if (!r.changed) return null;
+    this.events.emit("left", r.call, userId, reason);
+    return r.call;
   }
 
   /** Relays are allowed between two participants of an active call, or creator ↔ rung Expert while pending. */
@@ -373,11 +388,12 @@ export class CallService {
     const counts = await Promise.all(
       calls.map((c) => this.store.countAnnotations(c.callId)),
     );
+    const now = this.clock.now();
     return calls.map((c, i) => ({
       callId: c.callId,
       users: c.participants.map((p) => p.userId),
       startTime: c.startTime ?? c.createdAt,
-      duration: callDuration(c),
+      duration: callDuration(c, now),
       annotations: counts[i],
       status: c.status,
     }));
@@ -395,3 +411,4 @@ export class CallService {
 }
 
 export type { Participant };
+export { isParticipant, type Member, presentUsers } from "./call_rules.ts";

@@ -2,8 +2,18 @@
 import type { CreateUserBody } from "../../lib/protocol.ts";
 import type { PublicUser, Role } from "../../lib/types.ts";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "../auth/password.ts";
+import type { Identity } from "../auth/tokens.ts";
 import type { Store, UserRecord } from "../store/store.ts";
-import { AppError, conflict, notFound } from "./errors.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import { AppError, badRequest, conflict, notFound } from "./errors.ts";
+import { Listeners } from "./listeners.ts";
+
+export interface UserEvents {
+  /** The user was deleted: its sessions end everywhere. */
+  removed(userId: string): void;
+  /** One session ended (logout): the sockets opened with that token end with it. */
+  signedOut(userId: string, jti: string): void;
+}
 
 /** On the wire a user's id is the username (compat); the record's own key stays in the store. */
 export const toPublicUser = (u: UserRecord): PublicUser => ({
@@ -24,7 +34,9 @@ export const DEMO_USERS: { username: string; password: string; role: Role }[] = 
 ];
 
 export class UserService {
-  constructor(private readonly store: Store) {}
+  readonly events = new Listeners<UserEvents>();
+
+  constructor(private readonly store: Store, private readonly clock: Clock = systemClock) {}
 
   async create(input: CreateUserBody): Promise<PublicUser> {
     const user: UserRecord = {
@@ -32,7 +44,7 @@ export class UserService {
       username: input.username,
       role: input.role,
       passwordHash: await hashPassword(input.password),
-      createdAt: Date.now(),
+      createdAt: this.clock.now(),
     };
     if (!(await this.store.createUser(user))) {
       throw conflict(`User ${input.username} already exists`);
@@ -40,10 +52,17 @@ export class UserService {
     return toPublicUser(user);
   }
 
-  async remove(username: string): Promise<void> {
+  async remove(who: Identity, username: string): Promise<void> {
+    if (username === who.username) throw badRequest("You cannot delete yourself");
     if (!(await this.store.deleteUser(username))) {
       throw notFound(`User ${username} not found`);
     }
+    this.events.emit("removed", username);
+  }
+
+  /** A session ended (its token is revoked by the caller). */
+  signedOut(who: Identity): void {
+    this.events.emit("signedOut", who.userId, who.jti);
   }
 
   async setPassword(username: string, password: string): Promise<PublicUser> {

@@ -7,9 +7,9 @@
  * Who tells clients: the node where a change happened broadcasts the
  * `user-status-change` (rooms span nodes), so applying a remote change is
  * silent. When a user goes offline everywhere, every node runs its own
- * cleanup (`onGone`: the rings it times, the calls joined through it).
+ * cleanup (the domain's `gone`: the rings it times, the calls joined through it).
  * When a node goes silent, its users get a grace period on every other
- * node, then leave the calls they had there (`SocketPresence.lost`).
+ * node, then leave the calls they had there (GracePeriod.nodeLost).
  */
 import type { Role } from "../../lib/types.ts";
 import type { Deps } from "../context.ts";
@@ -42,6 +42,7 @@ export class ClusterPresence {
   private readonly heartbeatMs: number;
   private readonly timeoutMs: number;
   private timer?: ReturnType<typeof setInterval>;
+  private unsubscribe = () => {};
   private readonly listener = (m: Message) => this.receive(m);
 
   constructor(
@@ -61,13 +62,15 @@ export class ClusterPresence {
   /** Starts replicating; busy flags are first rebuilt from the open calls in the store. */
   async start(): Promise<void> {
     const { presence, calls } = this.deps;
-    presence.onLocalChange = (change) =>
-      this.send({
-        node: this.nodeId,
-        kind: "change",
-        change,
-        role: change.type === "online" ? this.sockets.roleOf(change.userId) : undefined,
-      });
+    this.unsubscribe = presence.events.add({
+      localChange: (change) =>
+        this.send({
+          node: this.nodeId,
+          kind: "change",
+          change,
+          role: change.type === "online" ? this.sockets.roleOf(change.userId) : undefined,
+        }),
+    });
     this.bus.on(EVENT, this.listener);
     for (const call of await calls.open()) calls.syncBusy(call);
     this.send({ node: this.nodeId, kind: "hello" });
@@ -81,7 +84,7 @@ export class ClusterPresence {
   close(): void {
     clearInterval(this.timer);
     this.bus.off(EVENT, this.listener);
-    this.deps.presence.onLocalChange = () => {};
+    this.unsubscribe();
   }
 
   private receive(m: Message): void {
@@ -103,8 +106,8 @@ export class ClusterPresence {
   /** Users gone offline everywhere get this node's cleanup; `tell`: also broadcast their status. */
   private afterRemoteChange(userIds: string[], tell: boolean): void {
     for (const userId of userIds) {
-      if (tell) this.deps.presence.onChange(userId);
-      if (!this.deps.presence.isOnline(userId)) this.sockets.runGone(userId);
+      if (tell) this.deps.presence.announce(userId);
+      this.deps.grace.offlineElsewhere(userId);
     }
   }
 
@@ -119,8 +122,8 @@ export class ClusterPresence {
       );
       // The node cannot clean up after its users: they get a grace period here, then leave their calls.
       const changed = this.deps.presence.replaceNode(node, null);
-      for (const userId of changed) this.deps.presence.onChange(userId);
-      this.sockets.lost(changed.filter((userId) => !this.deps.presence.isOnline(userId)));
+      for (const userId of changed) this.deps.presence.announce(userId);
+      this.deps.grace.nodeLost(changed.filter((userId) => !this.deps.presence.isOnline(userId)));
     }
   }
 

@@ -8,12 +8,14 @@ import type { Ack, SocketSchemas } from "../../lib/protocol.ts";
 import { AppError, describeIssues, forbidden } from "../domain/errors.ts";
 import type { Logger } from "pino";
 import type { IoSocket } from "./types.ts";
+import type { Metrics } from "../metrics/metrics.ts";
 import type { z } from "zod";
 
 export interface HandlerDeps {
   schemas: SocketSchemas;
   limiter: RateLimiterMemory;
   log: Logger;
+  metrics?: Metrics;
 }
 
 type Result = Record<string, unknown> | void;
@@ -59,13 +61,18 @@ export function onBare(socket: IoSocket, deps: HandlerDeps, event: string, handl
   // deno-lint-ignore no-explicit-any
   (socket as any).on(event, async (...args: unknown[]) => {
     const ack = args.findLast((a) => typeof a === "function");
+    const started = deps.metrics ? performance.now() : 0; // no clock read when metrics are off
+    let outcome = "ok";
     try {
       await throttle(socket, deps);
       const result = await handler();
       if (typeof ack === "function") (ack as Ack)({ ok: true, ...(result ?? {}) });
     } catch (e) {
-      fail(socket, event, toAppError(e, deps.log, event), ack);
+      const err = toAppError(e, deps.log, event);
+      outcome = err.code;
+      fail(socket, event, err, ack);
     }
+    deps.metrics?.socketEvent(event, outcome, (performance.now() - started) / 1000);
   });
 }
 
@@ -79,6 +86,8 @@ export function on<E extends keyof SocketSchemas>(
   // deno-lint-ignore no-explicit-any
   (socket as any).on(event, async (raw: unknown, ack?: unknown) => {
     if (typeof raw === "function" && ack === undefined) [raw, ack] = [undefined, raw];
+    const started = deps.metrics ? performance.now() : 0; // no clock read when metrics are off
+    let outcome = "ok";
     try {
       await throttle(socket, deps);
       if (raw != null && !isPlainObject(raw)) {
@@ -95,7 +104,10 @@ export function on<E extends keyof SocketSchemas>(
       const result = await handler(payload);
       if (typeof ack === "function") (ack as Ack)({ ok: true, ...(result ?? {}) });
     } catch (e) {
-      fail(socket, event, toAppError(e, deps.log, event), ack);
+      const err = toAppError(e, deps.log, event);
+      outcome = err.code;
+      fail(socket, event, err, ack);
     }
+    deps.metrics?.socketEvent(event, outcome, (performance.now() - started) / 1000);
   });
 }

@@ -7,6 +7,7 @@ import { originAllowed } from "../app.ts";
 import type { Deps } from "../context.ts";
 import { registerAnchorPoses } from "./anchor_poses.ts";
 import { registerAnnotations } from "./annotations.ts";
+import { registerAvailability } from "./availability.ts";
 import { authenticate } from "./auth.ts";
 import { CallSignaling } from "./calls.ts";
 import { ClusterPresence, type ClusterPresenceOptions } from "./cluster_presence.ts";
@@ -16,16 +17,17 @@ import { RecoveryAdapter } from "./recovery_adapter.ts";
 import { guardRecovery } from "./recovery_guard.ts";
 import { registerRelay } from "./relay.ts";
 import { rooms } from "./rooms.ts";
+import { registerSnapshots, relaySnapshotEvents } from "./snapshots.ts";
 import type { IoServer } from "./types.ts";
 
 export interface Signaling {
   io: IoServer;
-  disconnectUser(userId: string, jti?: string): Promise<void>;
-  /** Resumes calls left open by a previous run (see CallSignaling.recover). */
+  /** Resumes calls left open by a previous run (see Departures.recover). */
   recover(): Promise<void>;
   /** Multi-node mode (a cluster adapter is installed): shares presence with the other nodes. */
   startCluster(opts?: ClusterPresenceOptions): Promise<void>;
-  connections(): number;
+  /** Resolves once the presence flushes started so far have sent everything. */
+  presenceSettled(): Promise<void>;
   /** Tells every client the server is going away, then closes all sockets. */
   close(): Promise<void>;
 }
@@ -51,12 +53,12 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
     schemas: socketSchemas(config.limits),
     limiter: new RateLimiterMemory({ points: config.limits.socketEventsPerSec, duration: 1 }),
     log: deps.log,
+    metrics: deps.metrics,
   };
   const presence = new SocketPresence(io, deps);
   const calls = new CallSignaling(io, deps);
-  presence.onGone = (userId) => calls.userGone(userId);
-  presence.onLost = (userIds) => calls.usersLost(userIds);
 
+  const stopSnapshotEvents = relaySnapshotEvents(io, deps);
   io.use(authenticate(deps.tokens));
   io.on("connection", (socket) => {
     const who = socket.data.identity;
@@ -76,7 +78,7 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
       return { userId: who.userId };
     });
     on(socket, h, "logout", () => {
-      presence.goOffline(who.userId);
+      deps.grace.signOut(who.userId);
       io.in(rooms.user(who.userId)).disconnectSockets(true);
     });
     onBare(socket, h, "ping", () => {
@@ -88,6 +90,8 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
     registerRelay(io, deps, socket, h);
     registerAnnotations(deps, socket, h);
     registerAnchorPoses(deps, socket, h);
+    registerSnapshots(deps, socket, h);
+    registerAvailability(deps, socket, h);
 
     socket.on("disconnect", () => {
       h.limiter.delete(socket.id).catch(() => {});
@@ -95,31 +99,38 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
     });
   });
 
+  const disconnectUser = async (userId: string, jti?: string) => {
+    for (const s of await io.in(rooms.user(userId)).fetchSockets()) {
+      if (!jti || s.data.identity?.jti === jti) s.disconnect(true);
+    }
+  };
+  const stopFollowingUsers = deps.users.events.add({
+    removed: (userId) => disconnectUser(userId),
+    signedOut: (userId, jti) => disconnectUser(userId, jti),
+  });
+
   let cluster: ClusterPresence | undefined;
   return {
     io,
-    connections: () => io.engine.clientsCount,
-    recover: () => calls.recover(),
+    presenceSettled: () => presence.settled(),
+    recover: () => deps.departures.recover(config.graceMs + config.restartSlackMs),
     startCluster: (opts) => {
       cluster = new ClusterPresence(io, deps, presence, opts);
-      calls.startSweeping(config.ringSweepMs);
+      deps.rings.startSweeping(config.ringSweepMs);
       return cluster.start();
     },
-    disconnectUser: async (userId, jti) => {
-      for (const s of await io.in(rooms.user(userId)).fetchSockets()) {
-        if (!jti || s.data.identity?.jti === jti) s.disconnect(true);
-      }
-    },
     close: async () => {
+      stopFollowingUsers();
       // Only this node's clients: with the Redis adapter, io.emit and io.disconnectSockets reach every node's.
       io.local.emit("server-shutdown", { message: "Server is restarting; reconnecting shortly" });
       cluster?.close();
       calls.close();
+      stopSnapshotEvents();
       await new Promise<void>((resolve) => setTimeout(resolve, 50)); // let the notice flush
       // Ends each session as "server shutting down" (no disconnect packet): clients reconnect on their own,
       // and with the Redis adapter the sessions are saved for another node to resume.
       await io.close().catch(() => {});
-      presence.close(); // after the sockets closed: drops their grace timers
+      presence.close();
     },
   };
 }

@@ -1,13 +1,13 @@
 /**
- * Presence over sockets: a user is online while any of its sockets is
- * connected; when the last one drops, the user gets `graceMs` to come back
- * before going offline and leaving its calls. Status changes are coalesced
- * and sent only to those who need them (Expert presence → Technicians and
- * Admins; everyone's → Admins), so a connection storm costs O(clients).
+ * Presence over sockets: sockets opening and closing are reported to the domain's grace period
+ * (server/domain/grace.ts), which decides who is online and who is gone. Status changes are coalesced
+ * and sent only to those who need them (Expert presence → Technicians and Admins; everyone's → Admins),
+ * so a connection storm costs O(clients).
  */
 import type { StatusChange } from "../../lib/protocol.ts";
 import type { Role } from "../../lib/types.ts";
 import type { Deps } from "../context.ts";
+import type { Timer } from "../domain/clock.ts";
 import { rooms } from "./rooms.ts";
 import type { IoServer, IoSocket } from "./types.ts";
 
@@ -53,28 +53,19 @@ const presenceWanted = (socket: IoSocket) => {
 };
 
 export class SocketPresence {
-  /** userId → this node's connected sockets of that user. */
-  private readonly sockets = new Map<string, number>();
-  private readonly graceTimers = new Map<string, ReturnType<typeof setTimeout>>();
-  /** Users whose node died, waiting out their grace period here (see lost()). */
-  private readonly lostUsers = new Set<string>();
-  private readonly lostTimers = new Set<ReturnType<typeof setTimeout>>();
   private readonly roles = new Map<string, Role>();
   private readonly pending = new Set<string>();
   /** The state last sent for each user, so a change undone within one window is not sent at all. */
   private readonly lastSent = new Map<string, string>();
-  private flushTimer?: ReturnType<typeof setTimeout>;
+  private flushTimer?: Timer;
   /** Flushes run one after another, so a shard never gets an older state after a newer one. */
   private flushing = Promise.resolve();
   /** How long the last flush took from start to end (its writes and the turns between them), ms. */
   private lastFlushMs = 0;
-  /** Called when a user's grace period ran out (leave calls, stop rings). */
-  onGone: (userId: string) => Promise<void> = () => Promise.resolve();
-  /** Called when a user whose node died did not come back within the grace period. */
-  onLost: (userIds: string[]) => Promise<void> = () => Promise.resolve();
+  private readonly unsubscribe: () => void;
 
   constructor(private readonly io: IoServer, private readonly deps: Deps) {
-    deps.presence.onChange = (userId) => this.queue(userId);
+    this.unsubscribe = deps.presence.events.add({ changed: (userId) => this.queue(userId) });
   }
 
   connected(socket: IoSocket): void {
@@ -87,63 +78,11 @@ export class SocketPresence {
       socket.join(rooms.expertWatchers(shardOf(socket.id), batched));
     }
     if (role === "Admin" && wanted !== "none") socket.join(rooms.allWatchers(batched));
-    this.sockets.set(userId, (this.sockets.get(userId) ?? 0) + 1);
-    clearTimeout(this.graceTimers.get(userId));
-    this.graceTimers.delete(userId);
-    this.lostUsers.delete(userId);
-    this.deps.presence.setOnline(userId, true);
+    this.deps.grace.socketOpened(userId);
   }
 
   disconnected(socket: IoSocket): void {
-    const { userId } = socket.data.identity;
-    const left = (this.sockets.get(userId) ?? 1) - 1;
-    if (left > 0) {
-      this.sockets.set(userId, left);
-      return;
-    }
-    this.sockets.delete(userId);
-    if (this.graceTimers.has(userId)) return;
-    this.graceTimers.set(
-      userId,
-      setTimeout(() => {
-        this.graceTimers.delete(userId);
-        if (this.sockets.has(userId)) return;
-        this.goOffline(userId);
-      }, this.deps.config.graceMs),
-    );
-  }
-
-  /** Marks the user offline here and, unless still connected through another node, lets the call layer clean up. */
-  goOffline(userId: string): void {
-    this.deps.presence.setOnline(userId, false);
-    if (!this.deps.presence.isOnline(userId)) this.runGone(userId);
-  }
-
-  /**
-   * The node these users were connected to died, so nobody runs their grace
-   * period: this node does, and then `onLost` (one batch: one pass over the
-   * open calls) for those who did not come back on any node meanwhile.
-   */
-  lost(userIds: string[]): void {
-    const batch = userIds.filter((u) => !this.lostUsers.has(u));
-    if (!batch.length) return;
-    for (const u of batch) this.lostUsers.add(u);
-    const timer = setTimeout(() => {
-      this.lostTimers.delete(timer);
-      const gone = batch.filter((u) => this.lostUsers.delete(u) && !this.deps.presence.isOnline(u));
-      if (!gone.length) return;
-      this.onLost(gone).catch((e) =>
-        this.deps.log.error({ event: "presence-lost", users: gone.length, err: String(e) }, "cleanup failed")
-      );
-    }, this.deps.config.graceMs);
-    this.lostTimers.add(timer);
-  }
-
-  /** Runs `onGone` for a user now offline everywhere (also called by the multi-node presence). */
-  runGone(userId: string): void {
-    this.onGone(userId).catch((e) =>
-      this.deps.log.error({ event: "presence-gone", userId, err: String(e) }, "cleanup failed")
-    );
+    this.deps.grace.socketClosed(socket.data.identity.userId);
   }
 
   roleOf(userId: string): Role | undefined {
@@ -157,7 +96,7 @@ export class SocketPresence {
 
   private queue(userId: string): void {
     this.pending.add(userId);
-    this.flushTimer ??= setTimeout(() => {
+    this.flushTimer ??= this.deps.clock.setTimeout(() => {
       this.flushTimer = undefined;
       this.flushing = this.flushing.then(() => this.flush()).catch((e) =>
         this.deps.log.error({ event: "presence-flush", err: String(e) }, "presence flush failed")
@@ -194,6 +133,7 @@ export class SocketPresence {
       await this.send(rooms.expertWatchers(shard), rooms.expertWatchers(shard, true), experts, breathe);
     }
     this.lastFlushMs = performance.now() - started;
+    this.deps.metrics?.presenceFlushed(this.lastFlushMs / 1000);
   }
 
   private async send(
@@ -210,11 +150,13 @@ export class SocketPresence {
     this.io.to(batchRoom).emit("user-status-changes", { changes });
   }
 
+  /** Resolves once the flushes started so far have sent everything (tests wait on it after moving the clock). */
+  settled(): Promise<void> {
+    return this.flushing;
+  }
+
   close(): void {
-    for (const t of [...this.graceTimers.values(), ...this.lostTimers]) clearTimeout(t);
-    this.graceTimers.clear();
-    this.lostTimers.clear();
-    this.lostUsers.clear();
-    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.unsubscribe();
+    this.deps.clock.clearTimeout(this.flushTimer);
   }
 }

@@ -19,7 +19,8 @@
  * All keys share one hash tag (`{mobimaint}` by default) so the multi-key
  * scripts stay valid on a Redis Cluster (all keys then live in one slot).
  */
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import { connectRedis } from "./redis_connect.ts";
 import type { Annotation, CallRecord, ChatMessage } from "../../lib/types.ts";
 import type { HistoryPage, Store, UserRecord } from "./store.ts";
 
@@ -125,31 +126,9 @@ export class RedisStore implements Store {
     private readonly prefix: string,
   ) {}
 
-  /**
-   * Connects to `url` (redis://[user:pass@]host:port[/db]) and resolves once
-   * Redis answers; rejects (and disconnects) when it cannot be reached.
-   */
+  /** Connects to `url` (see connectRedis); rejects when Redis cannot be reached. */
   static async open(url: string, opts: RedisStoreOptions = {}): Promise<RedisStore> {
-    const redis = new Redis(url, {
-      lazyConnect: true,
-      // While Redis is away, queued commands fail after one reconnect attempt
-      // instead of hanging requests; health turns unhealthy meanwhile.
-      maxRetriesPerRequest: 1,
-      connectTimeout: 5_000,
-      retryStrategy: (times) => Math.min(times * 100, 2_000),
-    });
-    // Without a listener ioredis logs every reconnect error to stderr; failures
-    // still reach callers as rejected commands and an unhealthy /health.
-    redis.on("error", () => {});
-    for (const [name, s] of Object.entries(SCRIPTS)) {
-      redis.defineCommand(name, { numberOfKeys: s.keys, lua: s.lua });
-    }
-    try {
-      await redis.connect();
-    } catch (e) {
-      redis.disconnect();
-      throw new Error(`cannot connect to Redis: ${e instanceof Error ? e.message : e}`);
-    }
+    const redis = await connectRedis(url, SCRIPTS);
     return new RedisStore(redis as ScriptClient, opts.prefix ?? "{mobimaint}:");
   }
 

@@ -26,3 +26,45 @@ Deno.test("the benchmark runs end to end at a tiny size and reports every figure
   assert.ok(r.coldStart.firstStartMs > 0 && r.coldStart.restartMs > 0);
   assert.match(text, /relay RTT/);
 });
+
+Deno.test("the old clients' workload runs side by side with a bare relay and reports every figure", async () => {
+  const out = await Deno.makeTempFile({ suffix: ".json" });
+  const run = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "bench/main.ts", "--compat", "--quick", "--peers", "bare", "--out", out],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(run.stdout);
+  assert.equal(run.code, 0, new TextDecoder().decode(run.stderr) + text);
+  const r = JSON.parse(await Deno.readTextFile(out));
+  for (const peer of ["mobimaint", "bare"]) {
+    const f = r.results["40"][peer];
+    assert.equal(f.clients, 40);
+    assert.ok(f.connectMs > 0);
+    assert.equal(f.setup.count, 5, `${peer}: every call set up with compat events only`);
+    assert.equal(f.relay.count, 200, `${peer}: every offer answered`);
+    assert.equal(f.relay.lost, 0);
+    assert.equal(f.annotation.count, 200, `${peer}: every compat pin delivered`);
+  }
+  assert.match(text, /MobiMaint \/ bare/);
+});
+
+Deno.test("the metrics cost comparison runs at a tiny size and reports both sides", async () => {
+  const out = await Deno.makeTempFile({ suffix: ".json" });
+  const run = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "bench/main.ts", "--metrics-cost", "--quick", "--out", out],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(run.stdout);
+  assert.equal(run.code, 0, new TextDecoder().decode(run.stderr) + text);
+  const r = JSON.parse(await Deno.readTextFile(out));
+  for (const side of [r.off, r.on]) {
+    assert.equal(side.runs.length, 1);
+    assert.ok(side.relayedPerSec > 0 && side.runs[0].roundTrips > 0);
+    assert.ok(side.serverCpuUsPerMessage > 0);
+  }
+  assert.ok(r.metricsPathUsPerMessage > 0);
+  assert.equal(typeof r.throughputCostPct, "number");
+  assert.match(text, /throughput cost/);
+});

@@ -3,6 +3,7 @@
  * Deno KV file in a temp dir, plus small REST helpers.
  */
 import { type Config, loadConfig } from "../../fresh.config.ts";
+import type { Clock } from "../../server/domain/clock.ts";
 import { type RunningServer, startServer } from "../../server/server.ts";
 
 export const ADMIN_PASSWORD = "admin-test-pw";
@@ -12,10 +13,14 @@ export interface TestServer extends RunningServer {
   config: Config;
 }
 
-/** Starts a server; `env` entries override the test defaults (demo users on, fast timers). */
+/**
+ * Starts a server; `env` entries override the test defaults (demo users on, fast timers). With `clock`
+ * (tests/helpers/fake_clock.ts) the domain's timers run on test time.
+ */
 export async function startTestServer(
   env: Record<string, string> = {},
   dataDir?: string,
+  opts: { clock?: Clock } = {},
 ): Promise<TestServer> {
   const dir = dataDir ?? await Deno.makeTempDir({ prefix: "mobimaint-test-" });
   const config = loadConfig({
@@ -29,7 +34,7 @@ export async function startTestServer(
     MOBIMAINT_PRESENCE_FLUSH_MS: "50",
     ...env,
   });
-  const server = await startServer(config);
+  const server = await startServer(config, opts);
   return { ...server, dataDir: dir, config };
 }
 
@@ -41,7 +46,7 @@ export interface Json {
 }
 
 /**
- * Makes a JSON request; `body` may be a string to send it raw. `client`: a Deno.HttpClient, e.g. one
+ * Makes a JSON request; `body` may be a string or bytes to send it raw. `client`: a Deno.HttpClient, e.g. one
  * trusting the test CA (helpers/tls.ts).
  */
 export async function api(
@@ -59,8 +64,8 @@ export async function api(
     headers,
     body: opts.body === undefined
       ? undefined
-      : typeof opts.body === "string"
-      ? opts.body
+      : typeof opts.body === "string" || opts.body instanceof Uint8Array
+      ? opts.body as BodyInit
       : JSON.stringify(opts.body),
   };
   return await readResponse(await fetch(base + path, init));
@@ -100,3 +105,20 @@ export async function loginAll(base: string) {
   ]);
   return { tech, expert, admin };
 }
+
+/** Polls `ok` until it holds: for state that arrives over real I/O (a socket's close reaching the server). */
+export async function waitUntil(
+  what: string,
+  ok: () => boolean | Promise<boolean>,
+  ms = 5000,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Waits until the server holds exactly `n` authenticated sockets. */
+export const waitForSockets = (server: RunningServer, n: number) =>
+  waitUntil(`${n} socket(s) on the server`, () => server.deps.grace.socketCount() === n);

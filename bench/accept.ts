@@ -1,0 +1,150 @@
+/**
+ * `deno task bench --accept`: from the Expert's click on *Accept* to both pages decoding the other's
+ * video, in real Chromium (fake cameras, loopback) against the server started as its own process,
+ * over `--accept-calls` calls (default 20). Each call is placed, rings for `--ring-ms` (default 1.5 s, a
+ * quick human answer), then is accepted, timed and ended through the pages as a user does. Times are the pages' own `performance` marks on the machine's one clock, from
+ * the click handler of *Accept* to the first frame of the other side's video painted on each page
+ * (requestVideoFrameCallback). Prints p50/p95 and the median of each step (room open, camera, joined,
+ * peer arrived, ICE connected, frames) and writes bench/results/accept-latest.json.
+ */
+import type { Page } from "playwright-core";
+import { launchChromium } from "../tests/helpers/browser.ts";
+import { startServerProcess } from "./server_process.ts";
+import { sleep } from "./stats.ts";
+
+declare global {
+  var __mobimaint: { call?: { events: string[] } } | undefined;
+}
+
+/**
+ * Marks the first frame of the other side's video painted on the page as `call:frames`: a
+ * requestVideoFrameCallback on the element showing the remote stream (found by a cheap 5 ms check,
+ * not a getStats poll, which would load the page it measures).
+ */
+const watchFrames = (page: Page) =>
+  page.evaluate(() => {
+    performance.clearMarks();
+    const find = setInterval(() => {
+      // deno-lint-ignore no-explicit-any
+      const remote = (globalThis as any).__mobimaint?.call?.remoteStream?.value as MediaStream | undefined;
+      const video = remote && [...document.querySelectorAll("video")].find((v) => v.srcObject === remote);
+      if (!video) return;
+      clearInterval(find);
+      video.requestVideoFrameCallback(() => performance.mark("call:frames"));
+    }, 5);
+  });
+
+/** The page's `call:*` marks as wall-clock times (both pages run on one machine, one clock). */
+const marks = (page: Page): Promise<Record<string, number>> =>
+  page.evaluate(() =>
+    Object.fromEntries(
+      performance.getEntriesByType("mark").filter((m) => m.name.startsWith("call:"))
+        .map((m) => [m.name.slice(5), performance.timeOrigin + m.startTime]),
+    )
+  ).catch(() => ({})); // the page is navigating
+
+async function signIn(page: Page, base: string, username: string) {
+  await page.goto(`${base}/login`);
+  await page.fill("#username", username);
+  await page.fill("#password", "P");
+  await Promise.all([page.waitForURL(`${base}/`), page.click("button[type=submit]")]);
+}
+
+const pct = (s: number[], q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
+
+function medianSteps(calls: Record<string, number>[]): Record<string, number> {
+  const names = [...new Set(calls.flatMap((c) => Object.keys(c)))];
+  const medians = names.map((n) => {
+    const v = calls.map((c) => c[n]).filter((x) => x !== undefined).sort((a, b) => a - b);
+    return [n, Math.round(pct(v, 0.5))] as const;
+  });
+  return Object.fromEntries(medians.sort((a, b) => a[1] - b[1]));
+}
+
+export async function acceptBench(calls: number, ringMs: number, out: string): Promise<void> {
+  const dataDir = await Deno.makeTempDir({ prefix: "mobimaint-bench-accept-" });
+  const server = await startServerProcess({
+    MOBIMAINT_DATA_DIR: dataDir,
+    MOBIMAINT_DEMO: "1",
+    MOBIMAINT_ADMIN_PASSWORD: "bench-admin",
+  });
+  const browser = await launchChromium();
+  const samples: number[] = [];
+  /** Per counted call: each page's marks (room open, media, joined, peer, connected, frames), ms after Accept. */
+  const breakdown: Record<string, number>[] = [];
+  const failures: string[] = [];
+  try {
+    const permissions = ["camera", "microphone"];
+    const tech = await (await browser.newContext({ viewport: { width: 390, height: 844 }, permissions }))
+      .newPage();
+    const expert = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, permissions }))
+      .newPage();
+    const base = server.url;
+    await signIn(tech, base, "user1");
+    await signIn(expert, base, "user2");
+    for (let i = 0; samples.length < calls && i < calls * 2; i++) {
+      await tech.locator('[data-expert="user2"][data-availability="available"]').waitFor({ timeout: 15_000 });
+      await tech.click('button[aria-label="Call user2"]');
+      const accept = expert.locator('[data-testid="incoming-call"] button', { hasText: "Accept" });
+      await accept.waitFor();
+      await sleep(ringMs); // a person takes a moment to answer; the pages get ready meanwhile
+      await Promise.all([watchFrames(tech), watchFrames(expert)]);
+      const t0 = performance.now();
+      await accept.click();
+      let seen: Record<string, number>[] = [];
+      while (performance.now() - t0 < 20_000) {
+        seen = await Promise.all([marks(tech), marks(expert)]);
+        if (seen.every((m) => m.frames)) break;
+        await sleep(50);
+      }
+      const [techMarks, expertMarks] = seen;
+      if (!techMarks?.frames || !expertMarks?.frames || !expertMarks.accept) {
+        // Counted, not hidden: what the pages said, then both start again from home.
+        const said = (pg: Page) =>
+          pg.evaluate(() => (globalThis.__mobimaint?.call as { ended?: { value: unknown } })?.ended?.value)
+            .catch(() => "navigating");
+        failures.push(`call ${i}: no video after 20 s (${await said(tech)} / ${await said(expert)})`);
+        console.log(`  ${failures.at(-1)}`);
+        await Promise.all([tech.goto(`${base}/`), expert.goto(`${base}/`)]);
+        continue;
+      }
+      const from = expertMarks.accept;
+      const ms = Math.round(Math.max(techMarks.frames, expertMarks.frames) - from);
+      const steps: Record<string, number> = {};
+      for (const [side, m] of [["expert", expertMarks], ["tech", techMarks]] as const) {
+        for (const [name, at] of Object.entries(m)) {
+          if (name !== "accept") steps[`${side} ${name}`] = at - from;
+        }
+      }
+      if (i > 0) breakdown.push(steps);
+      if (i > 0) samples.push(ms); // the first call loads the bundles into the cache: warm-up, not counted
+      console.log(`  call ${i === 0 ? "warm-up" : i}: ${ms} ms`);
+      await tech.click("button:has-text('End call')");
+      await Promise.all([tech.waitForURL(`${base}/`), expert.waitForURL(`${base}/`, { timeout: 15_000 })]);
+    }
+  } finally {
+    await browser.close();
+    await server.stop();
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  }
+  const s = [...samples].sort((a, b) => a - b);
+  const result = {
+    at: new Date().toISOString(),
+    what: "Accept click → both pages paint the other's video (ms), loopback, Chromium fake devices",
+    ringMs,
+    calls: s.length,
+    p50: pct(s, 0.5),
+    p95: pct(s, 0.95),
+    min: s[0],
+    max: s.at(-1),
+    steps: medianSteps(breakdown),
+    samples,
+    failures,
+  };
+  console.log(
+    `accept → both see each other: p50 ${result.p50} ms, p95 ${result.p95} ms over ${s.length} calls`,
+  );
+  console.log("median ms after Accept:", JSON.stringify(result.steps));
+  await Deno.writeTextFile(out, JSON.stringify(result, null, 2) + "\n");
+  console.log(`results written to ${out}`);
+}

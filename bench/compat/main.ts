@@ -1,0 +1,183 @@
+/**
+ * `deno task bench --compat`: the old clients' workload (bench/compat/workload.ts) against MobiMaint and,
+ * side by side in the same run, its peers: the replaced server (run with Node from
+ * ../shared/reference/replaced-server, its npm dependencies installed in a scratch folder) and a bare
+ * Socket.IO relay on Deno (the floor). Prints each figure with MobiMaint's ratio to each peer and writes
+ * bench/results/compat.json.
+ *
+ *   deno task bench --compat --clients 1000,3000 [--peers replaced,bare] [--calls 50] [--messages 10000]
+ */
+import { join } from "node:path";
+import Table from "cli-table3";
+import { provision } from "../provision.ts";
+import { freePort, rssKiB, startServerProcess, waitHealthy } from "../server_process.ts";
+import { type CompatFigures, type CompatTarget, type CompatUser, runCompatWorkload } from "./workload.ts";
+
+interface Running {
+  target: CompatTarget;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+type Peer = "mobimaint" | "replaced" | "bare";
+
+const REPLACED = join(import.meta.dirname!, "../../../shared/reference/replaced-server/server.js");
+const SCRATCH = "/tmp/mobimaint-replaced-server-deps";
+
+/** The replaced server needs express, socket.io, uuid and cors from npm (outside the project folder). */
+async function replacedDeps(): Promise<void> {
+  try {
+    await Deno.stat(join(SCRATCH, "node_modules/express"));
+    return;
+  } catch { /* not yet */ }
+  await Deno.mkdir(SCRATCH, { recursive: true });
+  const r = await new Deno.Command("npm", {
+    args: ["install", "--silent", "--prefix", SCRATCH, "express@5", "socket.io@4", "uuid@11", "cors@2"],
+    stdout: "null",
+  }).output();
+  if (!r.success) throw new Error("npm install of the replaced server's dependencies failed");
+}
+
+function spawn(cmd: string, args: string[], env: Record<string, string>): Deno.ChildProcess {
+  return new Deno.Command(cmd, { args, env, stdout: "null", stderr: "null", stdin: "null" }).spawn();
+}
+
+const stopChild = (child: Deno.ChildProcess) => async () => {
+  child.kill("SIGTERM");
+  await child.status;
+};
+
+async function startPeer(peer: Peer, mobimaint: { env: Record<string, string> }) {
+  if (peer === "mobimaint") {
+    const server = await startServerProcess(mobimaint.env);
+    const target: CompatTarget = {
+      url: server.url,
+      createCall: async (tech) => {
+        const r = await fetch(`${server.url}/api/create-call`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${tech.token}`, "content-type": "application/json" },
+          body: JSON.stringify({ userId: tech.name }),
+        });
+        return (await r.json()).callId;
+      },
+    };
+    return { target, pid: server.pid, stop: server.stop } satisfies Running;
+  }
+  const port = freePort();
+  const url = `http://127.0.0.1:${port}`;
+  let child: Deno.ChildProcess;
+  if (peer === "replaced") {
+    await replacedDeps();
+    child = spawn("node", [REPLACED], { PORT: String(port), NODE_PATH: join(SCRATCH, "node_modules") });
+  } else {
+    child = spawn(
+      Deno.execPath(),
+      ["run", "-A", join(import.meta.dirname!, "bare_relay.ts"), String(port)],
+      {},
+    );
+  }
+  await waitHealthy(url);
+  const target: CompatTarget = {
+    url,
+    // The replaced server lets only its own Technician "user1" create calls; it does not check who rings.
+    createCall: async () => {
+      const r = await fetch(`${url}/api/create-call`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ userId: "user1" }),
+      });
+      return (await r.json()).callId;
+    },
+  };
+  return { target, pid: child.pid, stop: stopChild(child) } satisfies Running;
+}
+
+export async function compatBench(opts: {
+  sizes: number[];
+  peers: Peer[];
+  calls: number;
+  messages: number;
+  rate: number;
+  out: string;
+}): Promise<void> {
+  const secret = crypto.randomUUID() + crypto.randomUUID();
+  const dataDir = await Deno.makeTempDir({ prefix: "mobimaint-compat-" });
+  const max = Math.max(...opts.sizes);
+  const bench = await provision(dataDir, secret, {
+    technicians: Math.ceil(max / 2),
+    experts: Math.ceil(max / 2),
+  });
+  const env = {
+    MOBIMAINT_DATA_DIR: dataDir,
+    MOBIMAINT_SECRET: secret,
+    MOBIMAINT_DEMO: "0",
+    MOBIMAINT_ADMIN_PASSWORD: "bench-admin",
+    MOBIMAINT_LIMIT_SOCKET_EVENTS_PER_SEC: "5000",
+    MOBIMAINT_LIMIT_ANNOTATIONS: "1000000",
+  };
+  const results: Record<string, Record<string, CompatFigures & { rssKiBPerClient: number }>> = {};
+  for (const n of opts.sizes) {
+    const techs = bench.filter((u) => u.role === "Technician").slice(0, Math.ceil(n / 2));
+    const experts = bench.filter((u) => u.role === "Expert").slice(0, Math.ceil(n / 2));
+    // Interleaved, so the first `calls` of each role are the callers and the called.
+    const users: CompatUser[] = techs.flatMap((t, i) => [
+      { name: t.username, role: "Technician" as const, token: t.token },
+      { name: experts[i].username, role: "Expert" as const, token: experts[i].token },
+    ]);
+    results[n] = {};
+    for (const peer of ["mobimaint" as const, ...opts.peers]) {
+      console.log(`compat workload: ${n} clients against ${peer}…`);
+      const running = await startPeer(peer, { env });
+      const rssBefore = await rssKiB(running.pid);
+      try {
+        const figures = await runCompatWorkload(running.target, users, {
+          calls: opts.calls,
+          messages: opts.messages,
+          ratePerSec: opts.rate,
+        });
+        const rssAfter = await rssKiB(running.pid).catch(() => NaN);
+        results[n][peer] = { ...figures, rssKiBPerClient: Math.round((rssAfter - rssBefore) / n * 10) / 10 };
+      } finally {
+        await running.stop();
+      }
+    }
+  }
+  await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  print(results, opts.peers);
+  await Deno.writeTextFile(
+    opts.out,
+    JSON.stringify({ at: new Date().toISOString(), workload: opts, results }, null, 2) + "\n",
+  );
+  console.log(`written ${opts.out}`);
+}
+
+function print(
+  results: Record<string, Record<string, CompatFigures & { rssKiBPerClient: number }>>,
+  peers: Peer[],
+) {
+  const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : "-");
+  const rows: [string, (f: CompatFigures & { rssKiBPerClient: number }) => number][] = [
+    ["connect + register total (ms)", (f) => f.connectMs],
+    ["call setup p99 (ms)", (f) => f.setup.p99],
+    ["relay RTT p50 (ms)", (f) => f.relay.p50],
+    ["relay RTT p99 (ms)", (f) => f.relay.p99],
+    ["relay lost", (f) => f.relay.lost],
+    ["annotation one-way p99 (ms)", (f) => f.annotation.p99],
+    ["annotations lost", (f) => f.annotation.lost],
+    ["RSS per client (KiB)", (f) => f.rssKiBPerClient],
+  ];
+  for (const [n, byPeer] of Object.entries(results)) {
+    const table = new Table({
+      head: [`${n} clients`, "MobiMaint", ...peers.flatMap((p) => [p, `MobiMaint / ${p}`])],
+    });
+    for (const [label, get] of rows) {
+      const mine = get(byPeer.mobimaint);
+      table.push([
+        label,
+        ms(mine),
+        ...peers.flatMap((p) => [ms(get(byPeer[p])), ms(mine / get(byPeer[p]))]),
+      ]);
+    }
+    console.log(table.toString());
+  }
+}

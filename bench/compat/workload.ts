@@ -1,0 +1,170 @@
+/**
+ * The old mobile clients' workload, as they send it: compat events only, no acks, `from`/`userId` in the
+ * payloads, presence one `user-status-change` per change. Runs against any server that speaks the old
+ * protocol (MobiMaint, the replaced server, a bare relay), so all are measured by the same code.
+ */
+import { io, type Socket } from "socket.io-client";
+import { sdpFor, seqOf } from "../phases/relay.ts";
+import { now, paced, pool, sleep, summarize, type Summary } from "../stats.ts";
+
+export interface CompatUser {
+  name: string;
+  role: "Technician" | "Expert";
+  /** MobiMaint needs the login token; servers without auth ignore it. */
+  token?: string;
+}
+
+export interface CompatTarget {
+  url: string;
+  /** `POST /api/create-call` body and headers for a call created by `tech`. */
+  createCall(tech: CompatUser): Promise<string>;
+}
+
+interface Client {
+  user: CompatUser;
+  socket: Socket;
+}
+
+export interface CompatFigures {
+  clients: number;
+  connectMs: number;
+  setup: Summary;
+  relay: Summary & { lost: number };
+  annotation: Summary & { lost: number };
+}
+
+/** Resolves with the first `event` payload that `match` accepts. */
+function once<T>(socket: Socket, event: string, match: (p: T) => boolean, ms = 15_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.off(event, handler);
+      reject(new Error(`no ${event} in ${ms} ms`));
+    }, ms);
+    const handler = (p: T) => {
+      if (!match(p)) return;
+      clearTimeout(timer);
+      socket.off(event, handler);
+      resolve(p);
+    };
+    socket.on(event, handler);
+  });
+}
+
+/** Opens a websocket client and registers as old clients do; resolved once the server answered a ping after it. */
+function connect(url: string, user: CompatUser): Promise<Client> {
+  const socket = io(url, {
+    auth: user.token ? { token: user.token } : undefined,
+    transports: ["websocket"],
+    reconnection: false,
+    forceNew: true,
+    timeout: 60_000,
+  });
+  return new Promise((resolve, reject) => {
+    socket.once("connect_error", (e) => reject(new Error(`connect ${user.name}: ${e.message}`)));
+    socket.once("connect", () => {
+      socket.emit("register", { userId: user.name });
+      socket.once("pong", () => resolve({ user, socket }));
+      socket.emit("ping"); // handled after register: the pong says register is done
+    });
+  });
+}
+
+async function setupCall(target: CompatTarget, tech: Client, expert: Client): Promise<string> {
+  const callId = await target.createCall(tech.user);
+  const rung = once<{ callId: string }>(expert.socket, "call-request", (p) => p.callId === callId);
+  tech.socket.emit("call-request", { callId, from: tech.user.name, to: expert.user.name });
+  await rung;
+  const answered = once<{ callId: string }>(tech.socket, "call-response", (p) => p.callId === callId);
+  expert.socket.emit("call-response", { callId, from: expert.user.name, to: tech.user.name, accepted: true });
+  await answered;
+  const joined = once(tech.socket, "existing-users", () => true);
+  tech.socket.emit("join-call", { callId, userId: tech.user.name, role: "Technician" });
+  await joined;
+  return callId;
+}
+
+export async function runCompatWorkload(
+  target: CompatTarget,
+  users: CompatUser[],
+  opts: { calls: number; messages: number; ratePerSec: number },
+): Promise<CompatFigures> {
+  const start = now();
+  const clients = await pool(users, 100, (u) => connect(target.url, u));
+  const connectMs = now() - start;
+  await sleep(1000);
+
+  const techs = clients.filter((c) => c.user.role === "Technician");
+  const experts = clients.filter((c) => c.user.role === "Expert");
+  const setupMs: number[] = [];
+  const calls: { callId: string; tech: Client; expert: Client }[] = [];
+  for (let i = 0; i < opts.calls; i++) {
+    const t0 = now();
+    const callId = await setupCall(target, techs[i], experts[i]);
+    setupMs.push(now() - t0);
+    calls.push({ callId, tech: techs[i], expert: experts[i] });
+  }
+
+  // Offers echoed back as answers by the Expert; the Technician times offer → answer.
+  const sentAt = new Map<number, number>();
+  const relayMs: number[] = [];
+  for (const c of calls) {
+    c.expert.socket.on(
+      "offer",
+      (p: { offer: { sdp: string }; from: string; callId: string }) =>
+        c.expert.socket.emit("answer", {
+          callId: p.callId,
+          to: p.from,
+          answer: { type: "answer", sdp: p.offer.sdp },
+        }),
+    );
+    c.tech.socket.on("answer", (p: { answer: { sdp: string } }) => {
+      const seq = seqOf(p.answer.sdp);
+      const t = sentAt.get(seq);
+      if (t === undefined) return;
+      relayMs.push(now() - t);
+      sentAt.delete(seq);
+    });
+  }
+  const seconds = opts.messages / opts.ratePerSec;
+  await paced(opts.ratePerSec, seconds, (seq) => {
+    const c = calls[seq % calls.length];
+    sentAt.set(seq, now());
+    c.tech.socket.emit("offer", {
+      callId: c.callId,
+      to: c.expert.user.name,
+      offer: { type: "offer", sdp: sdpFor(seq) },
+    });
+  });
+  for (let i = 0; i < 50 && sentAt.size; i++) await sleep(100);
+
+  // Compat pins from the Expert; the Technician times each one (sent time in objectId).
+  const annotationMs: number[] = [];
+  for (const c of calls) {
+    c.tech.socket.on(
+      "annotation",
+      (a: { objectId?: string }) => annotationMs.push(now() - Number(a.objectId)),
+    );
+  }
+  const sent = await paced(opts.ratePerSec, seconds, (i) => {
+    const c = calls[i % calls.length];
+    c.expert.socket.emit("annotation", {
+      callId: c.callId,
+      id: `p${i % 500}`,
+      text: "here",
+      x: 0.5,
+      y: 0.5,
+      from: c.expert.user.name,
+      objectId: String(now()),
+    });
+  });
+  for (let i = 0; i < 50 && annotationMs.length < sent; i++) await sleep(100);
+
+  for (const c of clients) c.socket.close();
+  return {
+    clients: users.length,
+    connectMs,
+    setup: summarize(setupMs),
+    relay: { ...summarize(relayMs), lost: sentAt.size },
+    annotation: { ...summarize(annotationMs), lost: sent - annotationMs.length },
+  };
+}

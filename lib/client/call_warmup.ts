@@ -1,0 +1,172 @@
+/**
+ * Getting a call ready while it rings, so that *Accept* leads straight to video: the call room's code
+ * loaded, the camera open, the ICE servers fetched and, on the technician's side, the peer connection
+ * with its offer. Once answered, the call room opens in place of the home page on the home page's
+ * signaling connection: no page load, no new connection, and nobody offline for a moment in between.
+ * A reload of the call's URL opens the call page as before.
+ */
+import { signal } from "@preact/signals";
+import { h, render } from "preact";
+import type { Me } from "../history.ts";
+import type { IceServersResponse } from "../rest.ts";
+import { apiJson } from "./api.ts";
+import type { CallController } from "./call_controller.ts";
+import { type Facing, getLocalMedia, type LocalMedia as Acquired } from "./media.ts";
+import { onRelayed, type Relayed } from "./relayed.ts";
+import type { SignalingSocket } from "./signaling.ts";
+
+/** What a call room takes over from the page it opens in. */
+export interface CallHandoff {
+  socket?: SignalingSocket;
+  media?: Promise<Acquired>;
+  ice?: Promise<IceServersResponse>;
+  /** The other side, known while it rings. */
+  peer?: string;
+  /** Keep signals back until releaseAnswer() (an expert who has not answered yet). */
+  hold?: boolean;
+  /** Signals received before the call took over; stops collecting them. */
+  takeSignals?: () => Relayed[];
+}
+
+const loadRoom = () => import("../../islands/CallRoom.tsx");
+
+/** Whether the browser already lets this site use camera and microphone (asking would show a prompt). */
+async function mediaAllowed(): Promise<boolean> {
+  try {
+    const states = await Promise.all(
+      ["camera", "microphone"].map((name) => navigator.permissions.query({ name: name as PermissionName })),
+    );
+    return states.every((s) => s.state === "granted");
+  } catch {
+    return false; // no Permissions API for devices: ask when the call is answered
+  }
+}
+
+const stopTracks = (media: Promise<Acquired> | undefined) =>
+  media?.then((m) => m.stream.getTracks().forEach((t) => t.stop())).catch(() => {});
+
+export class CallWarmup {
+  /** The camera while it rings, for a preview (null: not opened). */
+  readonly preview = signal<MediaStream | null>(null);
+  private media?: Promise<Acquired>;
+  private ice?: Promise<IceServersResponse>;
+  private room?: ReturnType<typeof loadRoom>;
+  /** The call prepared while it rings: the technician's offer, or the expert's answer kept back. */
+  private call?: CallController;
+  private warming?: Promise<void>;
+  /** Offers and candidates the caller sent while it rings (expert), until a call takes them over. */
+  private early?: { callId: string; signals: Relayed[]; stop: () => void };
+  /** The call the expert accepted: nothing of it is kept back any more. */
+  private accepted?: string;
+
+  /**
+   * `camera`: "ask" opens it now (the technician pressed Call: the prompt belongs to that tap);
+   * "if-allowed" opens it only when no prompt would appear (an expert is not asked before answering).
+   */
+  start(facing: Facing, camera: "ask" | "if-allowed"): Promise<void> {
+    return this.warming ??= this.warm(facing, camera);
+  }
+
+  private async warm(facing: Facing, camera: "ask" | "if-allowed"): Promise<void> {
+    this.room ??= loadRoom();
+    this.room.catch(() => this.room = undefined); // tried again on entering
+    // Without them the call can still try direct paths (the call room fetches fresh ones on a restart).
+    this.ice ??= apiJson<IceServersResponse>("GET", "/api/ice-servers")
+      .catch(() => ({ iceServers: [], ttl: 0, iceTransportPolicy: "all" as const }));
+    if (this.media || (camera === "if-allowed" && !(await mediaAllowed()))) return;
+    const media = this.media = getLocalMedia(facing);
+    const acquired = await media;
+    if (this.media === media) this.preview.value = acquired.stream;
+  }
+
+  /** The technician's call is ringing `expert`: set up its peer connection and send the offer now. */
+  async prepare(callId: string, me: Me, socket: SignalingSocket, expert: string): Promise<void> {
+    const { CallController } = await (this.room ??= loadRoom());
+    if (this.call || !this.media) return; // cancelled meanwhile, or already prepared
+    const handoff = { socket, media: this.media, ice: this.ice, peer: expert };
+    this.call = new CallController(callId, me, handoff);
+    this.call.prepare().catch(() => {});
+  }
+
+  /**
+   * The expert is rung by `from`: the caller's offer, when it comes, is answered at once but the answer
+   * is kept back until *Accept* (answer()), so the connection is made by the answer alone. Only with the
+   * camera already open: an expert is not asked for it before answering.
+   */
+  expectOffer(callId: string, me: Me, socket: SignalingSocket, from: string): void {
+    this.early?.stop();
+    const early = { callId, signals: [] as Relayed[], stop: () => {} };
+    early.stop = onRelayed(socket, callId, (m) => {
+      if (m.from !== from) return;
+      early.signals.push(m);
+      if (m.signal.type === "description") this.answerEarly(callId, me, socket, from).catch(() => {});
+    });
+    this.early = early;
+  }
+
+  private async answerEarly(callId: string, me: Me, socket: SignalingSocket, from: string) {
+    await this.warming;
+    const { CallController } = await (this.room ??= loadRoom());
+    if (this.call || !this.media || this.early?.callId !== callId) return;
+    const handoff = { ...this.handoff(socket, callId), peer: from, hold: this.accepted !== callId };
+    this.call = new CallController(callId, me, handoff);
+    await this.call.prepare();
+  }
+
+  /** The expert accepts: the answer made while it rang goes out before the acceptance does. */
+  async answer(callId: string): Promise<void> {
+    this.accepted = callId;
+    if (this.call?.callId === callId) await this.call.releaseAnswer();
+  }
+
+  private handoff(socket: SignalingSocket, callId: string): CallHandoff {
+    const early = this.early?.callId === callId ? this.early : undefined;
+    return {
+      socket,
+      media: this.media,
+      ice: this.ice,
+      takeSignals: early && (() => {
+        early.stop();
+        return early.signals.splice(0);
+      }),
+    };
+  }
+
+  /** The call will not happen: the camera goes off. */
+  cancel(): void {
+    this.early?.stop();
+    this.early = undefined;
+    this.warming = undefined;
+    stopTracks(this.media);
+    this.media = undefined;
+    this.preview.value = null;
+    this.call?.stop();
+    this.call = undefined;
+  }
+
+  /** Replaces the page with the room of the answered call, which takes over socket, camera and ICE servers. */
+  async enter(callId: string, me: Me, socket: SignalingSocket): Promise<void> {
+    const handoff = this.handoff(socket, callId);
+    const prepared = this.call?.callId === callId ? this.call : undefined;
+    this.media = this.call = undefined; // the call room owns them now
+    this.preview.value = null;
+    let room;
+    try {
+      room = await (this.room ?? loadRoom());
+    } catch {
+      stopTracks(handoff.media);
+      return location.assign(`/call/${encodeURIComponent(callId)}`); // the code did not load: the page will
+    }
+    const call = prepared ?? new room.CallController(callId, me, handoff);
+    prepared?.releaseAnswer(); // made ready after Accept was clicked: nothing to keep back
+    call.start().catch(() => {}); // joins before the room is drawn; the room reports a failure
+    for (const el of document.body.children) (el as HTMLElement).hidden = true;
+    const root = document.createElement("div");
+    root.className = "call-in-place";
+    document.body.append(root);
+    history.pushState(null, "", `/call/${encodeURIComponent(callId)}`);
+    scrollTo(0, 0);
+    render(h(room.default, { callId, me, controller: call }), root);
+    performance.mark("call:room");
+  }
+}

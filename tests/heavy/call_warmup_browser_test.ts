@@ -1,0 +1,200 @@
+/**
+ * The call gets ready while it rings (issue #18, item 15), in real Chromium against a real server: the
+ * technician's camera opens with the tap on Call and shows in the ringing dialog; an expert whose
+ * browser already allows the camera sees it in the incoming dialog; the caller's offer is answered
+ * while it rings and the answer goes out with *Accept*; the call room opens in the same page (no load),
+ * on the home page's connection. Declining turns both cameras off and leaves the home pages working;
+ * an expert who has not allowed the camera yet is not asked before answering, and still gets video.
+ * The speed itself is measured by `deno task bench --accept`. Skipped when /usr/bin/chromium is missing.
+ */
+import assert from "node:assert/strict";
+import type { Browser, Page } from "playwright-core";
+import { hasChromium, launchChromium } from "../helpers/browser.ts";
+import { DESKTOP, framesDecoded, login, PHONE, waitFor } from "../helpers/call_pages.ts";
+import { startTestServer } from "../helpers/server.ts";
+import { shot } from "../helpers/ui.ts";
+
+const media = ["camera", "microphone"];
+const PREVIEW = '[data-testid="camera-preview"] video';
+
+/** Keeps the preview's stream on the page, to check later that its tracks were stopped. */
+const keepPreview = (page: Page) =>
+  page.evaluate((sel) => {
+    (globalThis as { __preview?: unknown }).__preview = (document.querySelector(sel) as HTMLVideoElement)
+      .srcObject;
+  }, PREVIEW);
+const previewEnded = (page: Page) =>
+  page.evaluate(() =>
+    ((globalThis as { __preview?: MediaStream }).__preview?.getTracks() ?? [])
+      .map((t) => t.readyState)
+  );
+/** Camera and microphone permission "prompt" (asking would show a prompt); counts getUserMedia calls. */
+const WOULD_ASK = `(() => {
+  globalThis.__asked = 0;
+  const query = navigator.permissions.query.bind(navigator.permissions);
+  navigator.permissions.query = (d) =>
+    ["camera", "microphone"].includes(d.name) ? Promise.resolve({ state: "prompt" }) : query(d);
+  const md = navigator.mediaDevices;
+  const real = md.getUserMedia.bind(md);
+  md.getUserMedia = (c) => { globalThis.__asked++; return real(c); };
+})()`;
+
+/** A mark that survives only while the page is not loaded again. */
+const markDocument = (page: Page) => page.evaluate(() => (globalThis as { __same?: boolean }).__same = true);
+const sameDocument = (page: Page) =>
+  page.evaluate(() => (globalThis as { __same?: boolean }).__same === true);
+const events = (page: Page): Promise<string[]> =>
+  page.evaluate(() =>
+    (globalThis as { __mobimaint?: { call?: { events: string[] } } }).__mobimaint!.call!.events
+  );
+
+/** Where the call room's main parts are on the page. */
+async function layout(page: Page) {
+  const out: Record<string, unknown> = {};
+  for (const sel of [".video-main", "button:has-text('End call')", "[data-testid=connection]"]) {
+    const b = await page.locator(sel).first().boundingBox();
+    out[sel] = b && [b.x, b.y, b.width, b.height].map(Math.round);
+  }
+  return out;
+}
+
+async function ring(tech: Page, expert: Page) {
+  await tech.locator('[data-expert="user2"][data-availability="available"]').waitFor();
+  await tech.click('button[aria-label="Call user2"]');
+  await expert.locator('[data-testid="incoming-call"]').waitFor();
+}
+
+async function bothSeeEachOther(tech: Page, expert: Page) {
+  await waitFor("video painted on both pages", async () => {
+    const [a, b] = await Promise.all([framesDecoded(tech), framesDecoded(expert)]);
+    return a > 0 && b > 0;
+  }, 30_000);
+}
+
+async function hangUp(tech: Page, expert: Page, base: string) {
+  await tech.click("button:has-text('End call')");
+  await Promise.all([tech.waitForURL(`${base}/`), expert.waitForURL(`${base}/`, { timeout: 15_000 })]);
+}
+
+Deno.test({
+  name: "browser: a call warms up while it rings and opens in place on Accept",
+  ignore: !hasChromium,
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async (t) => {
+  const server = await startTestServer();
+  const base = server.url;
+  let browser: Browser | undefined;
+  try {
+    browser = await launchChromium();
+    const tech = await (await browser.newContext({ viewport: PHONE, permissions: media, hasTouch: true }))
+      .newPage();
+    const expert = await (await browser.newContext({ viewport: DESKTOP, permissions: media })).newPage();
+    for (const [who, page] of [["tech", tech], ["expert", expert]] as const) {
+      page.setDefaultTimeout(10_000);
+      page.on("pageerror", (e) => console.error(`[${who} pageerror]`, e.message));
+    }
+    await login(tech, base, "user1", "P");
+    await login(expert, base, "user2", "P");
+    let inPlace: Record<string, unknown> = {};
+
+    await t.step("declined: both cameras go off and both home pages go on working", async () => {
+      await ring(tech, expert);
+      await tech.locator(PREVIEW).waitFor();
+      await expert.locator(PREVIEW).waitFor();
+      await shot(tech, "ringing-camera-ready-phone");
+      await shot(expert, "incoming-camera-ready-desktop");
+      await Promise.all([keepPreview(tech), keepPreview(expert)]);
+      await expert.click('[data-testid="incoming-call"] button:has-text("Decline")');
+      await tech.locator('[data-testid="notice"]', { hasText: "declined" }).waitFor();
+      await waitFor("both previews' tracks stopped", async () => {
+        const states = [...await previewEnded(tech), ...await previewEnded(expert)];
+        return states.length === 4 && states.every((s) => s === "ended");
+      });
+      assert.equal(await tech.locator(PREVIEW).count(), 0);
+      assert.equal(await expert.locator(PREVIEW).count(), 0);
+      // The home pages' connection was lent to the prepared call, not closed with it.
+      await tech.locator(".pill", { hasText: "Live" }).waitFor();
+      await expert.locator('[data-testid="availability"][data-availability="available"]').waitFor();
+    });
+
+    await t.step("accepted: answered while ringing, the room opens in the same page", async () => {
+      await Promise.all([markDocument(tech), markDocument(expert)]);
+      await ring(tech, expert);
+      await expert.locator(PREVIEW).waitFor();
+      // The caller's offer reaches the ringing expert and is answered there, kept back until Accept.
+      await waitFor(
+        "the expert's answer ready",
+        () => expert.evaluate(() => performance.getEntriesByName("call:answer-ready").length > 0),
+      );
+      await expert.click('[data-testid="incoming-call"] button:has-text("Accept")');
+      await Promise.all([tech.waitForURL(/\/call\//), expert.waitForURL(/\/call\//)]);
+      await bothSeeEachOther(tech, expert);
+      assert.ok(await sameDocument(tech), "the technician's page was not loaded again");
+      assert.ok(await sameDocument(expert), "the expert's page was not loaded again");
+      // No offer came to the expert's call room: the connection was made by the answer sent with Accept.
+      assert.ok(!(await events(expert)).includes("offer"), (await events(expert)).join());
+      await tech.locator('[data-testid="connection"]', { hasText: "Connected with user2" }).waitFor();
+      await expert.locator('[data-testid="connection"]', { hasText: "Connected with user1" }).waitFor();
+      await shot(tech, "call-in-place-phone");
+      await shot(expert, "call-in-place-desktop");
+      for (const page of [tech, expert]) {
+        assert.equal(
+          await page.locator("header").isVisible(),
+          false,
+          "the home page is hidden under the room",
+        );
+      }
+      inPlace = await layout(expert);
+    });
+
+    await t.step(
+      "the call's address still works: a reload opens the call page; Back goes home, whose row leads back in",
+      async () => {
+        await expert.reload();
+        assert.equal(await sameDocument(expert), false);
+        await bothSeeEachOther(tech, expert);
+        // The room opened in place is laid out exactly as the call page is.
+        assert.deepEqual(await layout(expert), inPlace);
+        // Back leaves the room for the home page, whose row of the call leads back into it.
+        await expert.goBack();
+        await expert.waitForURL(`${base}/`);
+        await expert.click('[data-testid="return-to-call"]');
+        await expert.waitForURL(/\/call\//);
+        await expert.waitForFunction(() =>
+          (globalThis as { __mobimaint?: { call?: unknown } }).__mobimaint?.call !== undefined
+        );
+        await bothSeeEachOther(tech, expert);
+        await hangUp(tech, expert, base);
+      },
+    );
+
+    await t.step(
+      "an expert who has not allowed the camera is not asked while it rings, and gets video",
+      async () => {
+        // Chromium's fake media UI grants everything; this browser says it would ask (a first-time expert).
+        const ctx = await browser!.newContext({ viewport: DESKTOP, permissions: media });
+        await ctx.addInitScript(WOULD_ASK);
+        const fresh = await ctx.newPage();
+        fresh.setDefaultTimeout(10_000);
+        await expert.close();
+        await login(fresh, base, "user2", "P");
+        await ring(tech, fresh);
+        await new Promise((r) => setTimeout(r, 1000));
+        assert.equal(await fresh.locator(PREVIEW).count(), 0, "no camera before answering");
+        assert.equal(await fresh.evaluate(() => (globalThis as { __asked?: number }).__asked), 0);
+        await fresh.click('[data-testid="incoming-call"] button:has-text("Accept")');
+        await Promise.all([tech.waitForURL(/\/call\//), fresh.waitForURL(/\/call\//)]);
+        await bothSeeEachOther(tech, fresh);
+        assert.ok(
+          await fresh.evaluate(() => (globalThis as { __asked?: number }).__asked! > 0),
+          "asked after Accept",
+        );
+        await hangUp(tech, fresh, base);
+      },
+    );
+  } finally {
+    await browser?.close();
+    await server.close();
+  }
+});
