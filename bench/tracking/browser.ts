@@ -170,13 +170,14 @@ export async function runBrowserTracking(seconds: number, log = console.log): Pr
     await expert.locator('[data-testid="incoming-call"] button', { hasText: "Accept" }).click();
     await Promise.all([tech.waitForURL(/\/call\//), expert.waitForURL(/\/call\//)]);
 
-    // What the call room loads up front, and the worker it loads when tracking starts.
+    // What the page loads up front, and the worker it loads when tracking starts. (The room opens in
+    // place of the home page, which hides its own elements: attributes may follow the id.)
     const html = await expert.content();
     const initial = [
       ...html.matchAll(/<(?:script type="module" src|link rel="modulepreload" href)="([^"]+)"/g),
     ]
       .map((m) => m[1]);
-    const workerPath = JSON.parse(/id="__FRESH_WORKERS__">([^<]+)</.exec(html)![1])[0].tracking as string;
+    const workerPath = JSON.parse(/id="__FRESH_WORKERS__"[^>]*>([^<]+)</.exec(html)![1])[0].tracking as string;
     const fetchJs = async (p: string) => new Uint8Array(await (await fetch(base + p)).arrayBuffer());
     const workerJs = await fetchJs(workerPath);
     let workerGzipBytes = gzipSync(workerJs).byteLength;
