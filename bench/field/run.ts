@@ -57,6 +57,8 @@ export async function openFieldCall(
   const limited = Object.values(conditions).some((v) => v);
   const pages = await openCallPages(browser, serverUrl, {
     techBase,
+    // As in `bench --accept`: the expert answers after 1.5 s of ringing, while the call gets ready.
+    ringMs: 1500,
     beforeCall: async (tech) => {
       if (media) return await routeTurnThrough(tech.context(), `:${turnPort}`, `:${media.port}`);
       if (!limited) return;
@@ -102,7 +104,8 @@ export async function measureRun(call: FieldCall, steadySeconds: number) {
     techMs: techFrame - acceptedAt,
     expertMs: expertFrame - acceptedAt,
     bothMs: Math.max(techFrame, expertFrame) - acceptedAt,
-    // Of which: loading the call page and joining (both pages), then media (the later page's share).
+    // Of which: opening the call room (in place, on the home page's connection) and joining (both pages),
+    // then media (the later page's share).
     pagesJoinedMs: Math.max(techPeer, expertPeer) - acceptedAt,
     mediaMs: Math.max(techFrame - techPeer, expertFrame - expertPeer),
   };

@@ -78,6 +78,8 @@ export async function openCallPages(
     log?: boolean;
     /** Where the technician reaches the server (e.g. through a link emulator); default `base`. */
     techBase?: string;
+    /** How long it rings before the expert clicks Accept (a person takes a moment; the call warms up). */
+    ringMs?: number;
   } = {},
 ): Promise<CallPages> {
   const permissions = ["camera", "microphone"];
@@ -104,6 +106,7 @@ export async function openCallPages(
     await opts.beforeCall?.(tech, expert);
     await tech.click('button[aria-label="Call user2"]');
     await expert.locator('[data-testid="incoming-call"]').waitFor();
+    if (opts.ringMs) await new Promise((r) => setTimeout(r, opts.ringMs));
     const acceptedAt = Date.now();
     await expert.locator('[data-testid="incoming-call"] button', { hasText: "Accept" }).click();
     await Promise.all([tech.waitForURL(/\/call\//), expert.waitForURL(/\/call\//)]);
