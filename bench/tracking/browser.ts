@@ -177,7 +177,8 @@ export async function runBrowserTracking(seconds: number, log = console.log): Pr
       ...html.matchAll(/<(?:script type="module" src|link rel="modulepreload" href)="([^"]+)"/g),
     ]
       .map((m) => m[1]);
-    const workerPath = JSON.parse(/id="__FRESH_WORKERS__"[^>]*>([^<]+)</.exec(html)![1])[0].tracking as string;
+    const workerPath = JSON.parse(/id="__FRESH_WORKERS__"[^>]*>([^<]+)</.exec(html)![1])[0]
+      .tracking as string;
     const fetchJs = async (p: string) => new Uint8Array(await (await fetch(base + p)).arrayBuffer());
     const workerJs = await fetchJs(workerPath);
     let workerGzipBytes = gzipSync(workerJs).byteLength;
