@@ -123,7 +123,10 @@ export default function CallRoom({ callId, me, controller }: Props) {
   // Frozen: the still and its own annotations; live: the video and the annotations made live.
   const frozen = call.freeze.frozen.value;
   const all = call.board.annotations.value;
-  const shown = all.filter((a) => frozen ? a.frozenFrameId === frozen.snapshotId : !a.frozenFrameId);
+  // A drawing made on a still stays on that still and, when anchored, also follows the object live.
+  const shown = all.filter((a) =>
+    frozen ? a.frozenFrameId === frozen.snapshotId : !a.frozenFrameId || a.anchor
+  );
   // Live: drawings anchored to the object follow the camera's pose; the others stay on the screen.
   const [pinned, stuck] = useMemo(() => [shown.filter((a) => !a.anchor), shown.filter((a) => a.anchor)], [
     all,
@@ -176,7 +179,9 @@ export default function CallRoom({ callId, me, controller }: Props) {
             names={call.names.value}
             onCreate={call.ended.value ? undefined : (a) =>
               call.board.addAnnotation(
-                frozen ? { ...a, frozenFrameId: frozen.snapshotId } : call.anchoring.anchorNew(a),
+                frozen
+                  ? call.anchoring.anchorNew({ ...a, frozenFrameId: frozen.snapshotId }, frozen)
+                  : call.anchoring.anchorNew(a),
               )}
             onDraw={(rect, count, labels) =>
               drawn.value = { rect, count: count + (frozen ? 0 : stuck.length), labels }}

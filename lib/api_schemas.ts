@@ -32,6 +32,8 @@ export const loginResponse = z.object({
   token: z.string().describe("send as `Authorization: Bearer <token>`; also set as the session cookie"),
 });
 
+const annotationAnchor = z.object({ epoch: z.string(), pose: z.array(z.number()).length(9) });
+
 export const annotation = z.object({
   id: z.string(),
   text: z.string(),
@@ -44,7 +46,7 @@ export const annotation = z.object({
   color: z.string().optional(),
   width: z.number().optional(),
   frozenFrameId: z.string().optional(),
-  anchor: z.object({ epoch: z.string(), pose: z.array(z.number()).length(9) }).optional()
+  anchor: annotationAnchor.optional()
     .describe("anchored to the object: the tracker session and the pose of the frame it was drawn on"),
 }) satisfies z.ZodType<Annotation>;
 
@@ -75,6 +77,8 @@ export const frozenFrame = z.object({
   height: z.number().int(),
   from: z.string(),
   at: time,
+  anchor: annotationAnchor.optional()
+    .describe("the Technician camera's pose when the still was taken: drawings on it stick to the object"),
 });
 
 export const snapshotUploaded = snapshotInfo.pick({

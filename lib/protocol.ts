@@ -68,6 +68,8 @@ const unit = z.number().finite().min(0).max(1);
 /** A homography between normalised frames (row-major 3×3); bounded so nothing absurd is stored. */
 const homography = z.array(z.number().finite().min(-1e6).max(1e6)).length(9);
 const epoch = z.string().min(1).max(64);
+/** Where an anchored drawing was made: the tracker session and that frame's pose. */
+const annotationAnchor = z.object({ epoch, pose: homography });
 export const anchorPoseSchema = z.object({
   epoch,
   seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
@@ -111,7 +113,7 @@ export function socketSchemas(l: SocketLimits) {
       color: z.string().regex(/^#[0-9a-fA-F]{3,8}$/).optional(),
       width: z.number().finite().positive().max(1).optional(),
       frozenFrameId: z.string().max(128).optional(),
-      anchor: z.object({ epoch, pose: homography }).optional(),
+      anchor: annotationAnchor.optional(),
     }).refine((a) => !a.kind || a.kind === "pin" || (a.points?.length ?? 0) >= 1, {
       message: "points are required for stroke, arrow, rect and ellipse",
       path: ["points"],
@@ -121,7 +123,8 @@ export function socketSchemas(l: SocketLimits) {
     chat: z.object({ callId: id, id, text: z.string().trim().min(1).max(l.chatChars) }),
     "end-call": z.object({ callId: id, to: id.optional() }),
     // New (docs/snapshots-and-reports.md): the frozen frame and full-resolution captures.
-    freeze: z.object({ callId: id, snapshotId: id }),
+    // `anchor`: the Technician's camera pose when it took the still, so drawings on it stick to the object.
+    freeze: z.object({ callId: id, snapshotId: id, anchor: annotationAnchor.optional() }),
     unfreeze: z.object({ callId: id }),
     "capture-request": z.object({ callId: id, purpose: z.enum(["freeze", "snapshot"]) }),
     /** New: an Expert's "Do not disturb" (shown to Technicians as `availability: "busy"`). */

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { connectPair, startActiveCall } from "./helpers/calls.ts";
 import { api, login, startTestServer } from "./helpers/server.ts";
+import { png } from "./helpers/images.ts";
 import { connect, next, send, silent, sleep } from "./helpers/sockets.ts";
 
 const pose = (seq: number, dx = 0.01 * seq) => ({
@@ -96,6 +97,46 @@ Deno.test("annotation anchor: stored and relayed with the compat pin shape intac
       const r = await send(expertSocket, "annotation", { ...pin, id: "a2", anchor: bad });
       assert.equal(!r.ok && r.error.code, "BAD_REQUEST", JSON.stringify(bad));
     }
+  } finally {
+    techSocket.close();
+    expertSocket.close();
+    await server.close();
+  }
+});
+
+Deno.test("a frozen still carries the technician's pose: drawings on it can stick to the object", async () => {
+  const server = await startTestServer();
+  const { tech, expert, techSocket, expertSocket } = await connectPair(server.url);
+  try {
+    const callId = await startActiveCall(server.url, tech.token, techSocket, expertSocket, expert.userId);
+    const res = await fetch(`${server.url}/api/calls/${encodeURIComponent(callId)}/snapshots`, {
+      method: "POST",
+      headers: { "content-type": "image/png", authorization: `Bearer ${tech.token}` },
+      body: png(64, 36),
+    });
+    assert.equal(res.status, 201);
+    const { id: snapshotId } = await res.json();
+    const anchor = { epoch: "e1", pose: [1, 0, 0.2, 0, 1, 0, 0, 0, 1] };
+
+    // Only the technician's camera has a pose; a bad one is refused; the still itself is not frozen then.
+    const byExpert = await send(expertSocket, "freeze", { callId, snapshotId, anchor });
+    assert.equal(!byExpert.ok && byExpert.error.code, "FORBIDDEN");
+    const bad = await send(techSocket, "freeze", { callId, snapshotId, anchor: { epoch: "e1", pose: [1] } });
+    assert.equal(!bad.ok && bad.error.code, "BAD_REQUEST");
+    const detail = await api(server.url, "GET", `/api/calls/${callId}`, { token: expert.token });
+    assert.equal(detail.body.frozen, undefined);
+
+    const frozen = next(expertSocket, "frame-frozen");
+    assert.equal((await send(techSocket, "freeze", { callId, snapshotId, anchor })).ok, true);
+    assert.deepEqual((await frozen).anchor, anchor);
+    // A page that (re)loads gets it with the call.
+    const after = await api(server.url, "GET", `/api/calls/${callId}`, { token: expert.token });
+    assert.deepEqual(after.body.frozen.anchor, anchor);
+
+    // An old client's freeze (no anchor) works as before, from either side.
+    const plain = next(techSocket, "frame-frozen");
+    assert.equal((await send(expertSocket, "freeze", { callId, snapshotId })).ok, true);
+    assert.equal((await plain).anchor, undefined);
   } finally {
     techSocket.close();
     expertSocket.close();

@@ -102,6 +102,7 @@ export class CallController {
       me.role === "Technician",
       () => this.media.stream.value?.getVideoTracks()[0],
       warn,
+      () => this.anchoring.anchorNow(),
     );
     this.mediaState = new MediaStateSync(callId, me.userId, this.media);
   }

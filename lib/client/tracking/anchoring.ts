@@ -7,7 +7,8 @@
  */
 import { effect, type ReadonlySignal, signal } from "@preact/signals";
 import { isAnchorPose } from "../../anchored.ts";
-import type { AnchorPose, Annotation } from "../../types.ts";
+import type { FrozenFrame } from "../../snapshots.ts";
+import type { AnchorPose, Annotation, AnnotationAnchor } from "../../types.ts";
 import { request, type SignalingSocket } from "../signaling.ts";
 import type { CameraTracker } from "./camera_tracker.ts";
 import type { WorkerPose } from "./worker_main.ts";
@@ -190,12 +191,23 @@ export class Anchoring {
     }
   }
 
-  /** `a` with the current pose as its anchor, when sticking and tracking; else as it is (pinned). */
-  anchorNew(a: Annotation): Annotation {
+  /**
+   * `a` with an anchor when sticking: on live video the current pose (when tracking), on a frozen still
+   * the pose it was taken with (when it has one); else as it is (pinned to the screen).
+   */
+  anchorNew(a: Annotation, still?: FrozenFrame): Annotation {
+    if (!this.stick.value) return a;
+    if (still) return still.anchor ? { ...a, anchor: still.anchor } : a;
+    const anchor = this.anchorNow();
+    return anchor ? { ...a, anchor } : a;
+  }
+
+  /** The current pose as an anchor, when tracking; its frame is kept for re-acquisition. */
+  anchorNow(): AnnotationAnchor | undefined {
     const p = this.pose.value;
-    if (!this.stick.value || !p || p.state !== "tracking") return a;
+    if (!p || p.state !== "tracking") return undefined;
     this.tracker?.keyframe();
-    return { ...a, anchor: { epoch: p.epoch, pose: p.pose } };
+    return { epoch: p.epoch, pose: p.pose };
   }
 
   stop(): void {
