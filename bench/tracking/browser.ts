@@ -63,6 +63,8 @@ export interface BrowserReport extends Scored {
   /** Tracking worker bundle (with the chunks it imports), gzip bytes; and whether the call room loads it up front. */
   workerGzipBytes: number;
   trackingInInitialJs: boolean;
+  /** Pins drawn on a frozen still and anchored with its pose (the first pin is). */
+  stillPins: number;
 }
 
 const FEED = "test-output/tracking/feed";
@@ -132,6 +134,23 @@ function startSampling(page: Page) {
       });
     };
     tick();
+  }, { bits: BARCODE_BITS, rows: BARCODE_ROWS });
+}
+
+/** The frame index in the barcode of the still shown on the page (a frozen frame). */
+function stillFrame(page: Page): Promise<number> {
+  return page.evaluate(({ bits, rows }) => {
+    const img = document.querySelector('[data-testid="still"]') as HTMLImageElement;
+    const ctx = new OffscreenCanvas(320, 1).getContext("2d", { willReadFrequently: true })!;
+    const sy = Math.floor((rows / 2 / 360) * img.naturalHeight);
+    ctx.drawImage(img, 0, sy, img.naturalWidth, 1, 0, 0, 320, 1);
+    const px = ctx.getImageData(0, 0, 320, 1).data;
+    let frame = 0;
+    for (let b = 0; b < bits; b++) {
+      const i = Math.round(((b + 0.5) / bits) * 320) * 4;
+      frame = (frame << 1) | (px[i] + px[i + 1] + px[i + 2] > 384 ? 1 : 0);
+    }
+    return frame;
   }, { bits: BARCODE_BITS, rows: BARCODE_ROWS });
 }
 
@@ -221,27 +240,49 @@ export async function runBrowserTracking(seconds: number, log = console.log): Pr
       const tracked = (await state(expert, "m.call.anchoring.pose.value?.state")) === "tracking";
       return tracked && f !== undefined && (f >= still.from + 6 || f <= gt.segments[0].to - 10);
     };
-    const canvas = expert.locator("canvas.annotations");
-    const box = (await canvas.boundingBox())!;
-    const rect = await state(expert, "m.drawn.value.rect");
     const spots: [number, number][] = [[0.5, 0.5], [0.3, 0.35], [0.7, 0.65]];
     await expert.click('[data-tool="pin"]');
     const anchorFrames: number[] = [];
     const anchored = () => state(expert, "m.call.board.annotations.value.filter((a) => a.anchor).length");
+    const click = async (nx: number, ny: number) => {
+      const box = (await expert.locator("canvas.annotations").boundingBox())!;
+      const rect = await state(expert, "m.drawn.value.rect");
+      await expert.mouse.click(box.x + rect.x + nx * rect.w, box.y + rect.y + ny * rect.h);
+    };
+    // The first pin is drawn on a frozen still (the expert freezes, the technician's device captures
+    // it with its pose), then the picture goes live again: the pin must follow the object like the others.
+    const onStill = async (nx: number, ny: number) => {
+      await expert.click('[data-testid="freeze"]');
+      await expert.locator('[data-testid="still"]').waitFor();
+      await until("the still on screen", () => state(expert, "m.call.freeze.timing.shownAt > 0"));
+      const frame = await stillFrame(expert);
+      const withPose = await state(expert, "!!m.call.freeze.frozen.value?.anchor");
+      if (withPose) await click(nx, ny);
+      await expert.click('[data-testid="freeze"]');
+      await expert.locator('[data-testid="still"]').waitFor({ state: "detached" });
+      return frame;
+    };
     for (const [i, [nx, ny]] of spots.entries()) {
       await expert.fill("#pin-text", `P${i}`);
       for (let attempt = 0;; attempt++) {
         await until("the scene at rest and tracked", atRest, 60_000);
-        const frame = await expert.evaluate("globalThis.__samples.at(-1).frame") as number;
-        await expert.mouse.click(box.x + rect.x + nx * rect.w, box.y + rect.y + ny * rect.h);
+        let frame = await expert.evaluate("globalThis.__samples.at(-1).frame") as number;
+        if (i === 0) frame = await onStill(nx, ny);
+        else await click(nx, ny);
         if (await anchored() === i + 1) {
           anchorFrames.push(frame);
           break;
         }
         if (attempt === 5) throw new Error(`pin ${i} not anchored after ${attempt + 1} attempts`);
-        await expert.click("text=Undo my last");
+        if (await state(expert, "m.call.board.annotations.value.length") > i) {
+          await expert.click("text=Undo my last");
+        }
       }
     }
+    const stillPin = await state(
+      expert,
+      "m.call.board.annotations.value.filter((a) => a.anchor && a.frozenFrameId).length",
+    );
     // Sampling starts with the pins in place.
     await expert.evaluate("globalThis.__samples.length = 0");
     await tech.evaluate("globalThis.__samples.length = 0");
@@ -303,6 +344,7 @@ export async function runBrowserTracking(seconds: number, log = console.log): Pr
       via: {},
       workerGzipBytes,
       trackingInInitialJs,
+      stillPins: stillPin,
     };
     const back = gt.segments.find((s) => s.name === "return")!;
     const score = (list: BrowserSample[], out: Scored) => {
@@ -421,6 +463,7 @@ export function describe(r: BrowserReport): string[] {
     `tracking worker ${
       (r.workerGzipBytes / 1024).toFixed(1)
     } KiB gzip; in the call room's initial JS: ${r.trackingInInitialJs}`,
+    `pins drawn on a frozen still and anchored with its pose: ${r.stillPins} (scored with the others)`,
   ];
 }
 

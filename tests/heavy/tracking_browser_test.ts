@@ -2,7 +2,8 @@
  * Anchored annotations in a real call (issue 17), in Chromium with the synthetic feed as the
  * technician's camera: the expert's pins must be drawn near where the known camera motion puts them,
  * leave the picture with an edge marker, come back after the scene returns; poses must travel over the
- * data channel; the tracker must not be in the call room's initial JavaScript. Loose bounds: this
+ * data channel; a pin drawn on a frozen still must follow the object once the picture is live again; the
+ * tracker must not be in the call room's initial JavaScript. Loose bounds: this
  * checks that tracking works, not how well (`deno task bench --tracking` measures that).
  */
 import assert from "node:assert/strict";
@@ -20,6 +21,8 @@ Deno.test({
   const r = await runBrowserTracking(16, () => {});
   console.log(describe(r).map((l) => `  ${l}`).join("\n"));
   assert.ok(r.via.channel > 0, "poses over the data channel");
+  // The first pin was drawn on a frozen still: after unfreeze it is scored with the others below.
+  assert.equal(r.stillPins, 1, "a pin drawn on a frozen still is anchored with the still's pose");
   // How far pins lag in motion depends on how many frames this machine lets the tracker do; at rest it does not.
   const still = r.bySegment.still ?? [];
   assert.ok(still.length >= 20, `${still.length} tracked pin positions at rest on the expert's page`);
