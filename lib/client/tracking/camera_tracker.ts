@@ -1,7 +1,9 @@
 /**
  * The page side of tracking (loaded with a dynamic import only when tracking is on): every new frame
- * of the local camera's <video>, downscaled to TRACK_WIDTH wide, goes to the tracking worker — one
- * frame in flight at a time, so a slow device tracks fewer frames instead of queueing them.
+ * of the local camera's <video>, downscaled to TRACK_WIDTH wide, goes to the tracking worker. One frame
+ * is in the worker at a time and at most one waits (the newest: an older waiting one is dropped), so the
+ * worker never idles while the page grabs the next frame, and a slow device tracks fewer frames instead
+ * of queueing them.
  */
 import { workerUrl } from "../../../server/fresh/client.ts";
 import type { ToWorker, WorkerPose } from "./worker_main.ts";
@@ -11,6 +13,8 @@ export const TRACK_WIDTH = 320;
 export class CameraTracker {
   private worker?: Worker;
   private busy = false;
+  /** The newest frame grabbed while the worker was busy. */
+  private waiting?: { bitmap: ImageBitmap; at: number };
   private stopped = false;
   private lastGrab = 0;
   /** Frames closer together than this are not tracked (a lower rate while nothing is anchored). */
@@ -27,6 +31,9 @@ export class CameraTracker {
     this.worker = new Worker(url, { type: "module" });
     this.worker.onmessage = ({ data }: MessageEvent<WorkerPose>) => {
       this.busy = false;
+      const next = this.waiting;
+      this.waiting = undefined;
+      if (next) this.post(next.bitmap, next.at);
       this.stats.frames++;
       if (this.stats.workerMs.push(data.ms) > 600) this.stats.workerMs.shift();
       if (this.stats.trackMs.push(data.trackMs) > 600) this.stats.trackMs.shift();
@@ -47,12 +54,11 @@ export class CameraTracker {
     const v = this.video;
     if (!v.videoWidth || !v.videoHeight) return;
     const now = performance.now();
-    if (this.busy || now - this.lastGrab < this.minIntervalMs) {
+    if (now - this.lastGrab < this.minIntervalMs) {
       this.stats.skipped++;
       return;
     }
     this.lastGrab = now;
-    this.busy = true;
     try {
       const h = Math.round((TRACK_WIDTH * v.videoHeight) / v.videoWidth / 2) * 2;
       const at = performance.timeOrigin + performance.now();
@@ -61,10 +67,19 @@ export class CameraTracker {
         resizeHeight: h,
         resizeQuality: "low",
       });
-      this.worker?.postMessage({ type: "frame", bitmap, at } satisfies ToWorker, [bitmap]);
-    } catch {
-      this.busy = false;
-    }
+      if (this.stopped) return bitmap.close();
+      if (!this.busy) return this.post(bitmap, at);
+      if (this.waiting) {
+        this.waiting.bitmap.close();
+        this.stats.skipped++;
+      }
+      this.waiting = { bitmap, at };
+    } catch { /* the video has no frame right now */ }
+  }
+
+  private post(bitmap: ImageBitmap, at: number) {
+    this.busy = true;
+    this.worker?.postMessage({ type: "frame", bitmap, at } satisfies ToWorker, [bitmap]);
   }
 
   /** Keeps the current frame for re-acquisition (an annotation was anchored on it). */
@@ -74,6 +89,8 @@ export class CameraTracker {
 
   stop(): void {
     this.stopped = true;
+    this.waiting?.bitmap.close();
+    this.waiting = undefined;
     this.worker?.terminate();
     this.worker = undefined;
   }
