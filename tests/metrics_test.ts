@@ -5,7 +5,7 @@ import { connectPair, startActiveCall } from "./helpers/calls.ts";
 import { startTwoNodes } from "./helpers/redis.ts";
 import { png } from "./helpers/images.ts";
 import { api, login, startTestServer } from "./helpers/server.ts";
-import { assertRoundTrip, connect, next, send, sleep } from "./helpers/sockets.ts";
+import { assertRoundTrip, connect, next, send, sendRaw, sleep } from "./helpers/sockets.ts";
 
 const TOKEN = "metrics-test-token-0123456789";
 
@@ -88,7 +88,7 @@ Deno.test("metrics: the series move during a real call", async () => {
       to: "user3",
     });
     assert.equal(refused.ok, false);
-    const bad = await send(techSocket, "chat", { callId }); // no id, no text
+    const bad = await sendRaw(techSocket, "chat", { callId }); // no id, no text
     assert.equal(bad.ok, false);
     const image = png(64, 48);
     const stored = await fetch(`${url}/api/calls/${encodeURIComponent(callId)}/snapshots`, {
