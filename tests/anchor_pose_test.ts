@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { connectPair, startActiveCall } from "./helpers/calls.ts";
 import { api, login, startTestServer } from "./helpers/server.ts";
 import { png } from "./helpers/images.ts";
-import { connect, next, send, silent, sleep } from "./helpers/sockets.ts";
+import { connect, next, send, sendRaw, silent, sleep } from "./helpers/sockets.ts";
 
 const pose = (seq: number, dx = 0.01 * seq) => ({
   epoch: "e1",
@@ -41,7 +41,7 @@ Deno.test("anchor-pose: relayed to the call, only from its technician, checked, 
     for (
       const bad of [{ ...pose(3), pose: [1, 0, 0] }, { ...pose(3), state: "sure" }, { ...pose(3), epoch: "" }]
     ) {
-      const r = await send(techSocket, "anchor-pose", { callId, ...bad });
+      const r = await sendRaw(techSocket, "anchor-pose", { callId, ...bad });
       assert.equal(!r.ok && r.error.code, "BAD_REQUEST", JSON.stringify(bad));
     }
 
@@ -94,7 +94,7 @@ Deno.test("annotation anchor: stored and relayed with the compat pin shape intac
     for (
       const bad of [{ epoch: "e1", pose: [1, 0, 0] }, { epoch: "", pose: anchor.pose }, { pose: anchor.pose }]
     ) {
-      const r = await send(expertSocket, "annotation", { ...pin, id: "a2", anchor: bad });
+      const r = await sendRaw(expertSocket, "annotation", { ...pin, id: "a2", anchor: bad });
       assert.equal(!r.ok && r.error.code, "BAD_REQUEST", JSON.stringify(bad));
     }
   } finally {
@@ -121,7 +121,11 @@ Deno.test("a frozen still carries the technician's pose: drawings on it can stic
     // Only the technician's camera has a pose; a bad one is refused; the still itself is not frozen then.
     const byExpert = await send(expertSocket, "freeze", { callId, snapshotId, anchor });
     assert.equal(!byExpert.ok && byExpert.error.code, "FORBIDDEN");
-    const bad = await send(techSocket, "freeze", { callId, snapshotId, anchor: { epoch: "e1", pose: [1] } });
+    const bad = await sendRaw(techSocket, "freeze", {
+      callId,
+      snapshotId,
+      anchor: { epoch: "e1", pose: [1] },
+    });
     assert.equal(!bad.ok && bad.error.code, "BAD_REQUEST");
     const detail = await api(server.url, "GET", `/api/calls/${callId}`, { token: expert.token });
     assert.equal(detail.body.frozen, undefined);
