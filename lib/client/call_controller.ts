@@ -4,21 +4,20 @@
  * signals so the island re-renders on change; tests read it through
  * `window.__mobimaint`.
  */
-import { signal } from "@preact/signals";
+import { type ReadonlySignal, signal } from "@preact/signals";
 import type { Me } from "../history.ts";
 import type { CallDetail } from "../types.ts";
-import type { IceServersResponse as IceConfig } from "../rest.ts";
 import { apiJson } from "./api.ts";
 import { CallBoard } from "./call_board.ts";
 import type { CallHandoff } from "./call_warmup.ts";
 import { FreezeBoard } from "./freeze_board.ts";
 import { Anchoring } from "./tracking/anchoring.ts";
 import { LocalMedia } from "./local_media.ts";
-import { IceRecovery } from "./ice_recovery.ts";
 import { MediaStateSync } from "./media_state.ts";
 import { PeerSession, type PeerSignal, sdpUfrag } from "./peer.ts";
-import { assessQuality, type Quality, sampleStats, type StatsSample } from "./quality.ts";
-import { onRelayed } from "./relayed.ts";
+import { LinkWatch } from "./link_watch.ts";
+import type { Quality } from "./quality.ts";
+import { onRelayed, sendRelayed } from "./relayed.ts";
 import { connectSignaling, request, type SignalingSocket } from "./signaling.ts";
 import { ScreenWake } from "./wake_lock.ts";
 
@@ -33,7 +32,9 @@ export class CallController {
   readonly warnings = signal<string[]>([]);
   readonly notice = signal<string | null>(null);
   readonly ended = signal<string | null>(null);
-  readonly quality = signal<Quality | null>(null);
+  /** The link's quality (badge) and its recovery. */
+  readonly link: LinkWatch;
+  readonly quality: ReadonlySignal<Quality | null>;
   readonly names = signal<Record<string, string>>({});
   /** When the call became active (an Expert accepted), for the call timer. */
   readonly startedAt = signal<number | null>(null);
@@ -56,34 +57,10 @@ export class CallController {
 
   private socket?: SignalingSocket;
   private session?: PeerSession;
-  private ice: IceConfig = { iceServers: [], ttl: 0, iceTransportPolicy: "all" };
   private joined = false;
-  private lastSample?: StatsSample;
-  /** When this peer connection decoded its first frame (quality ignores the ramp-up after it). */
-  private videoSince?: number;
-  private timers: ReturnType<typeof setInterval>[] = [];
   private stopped = false;
   private signalChain: Promise<void> = Promise.resolve();
   private offerTimer?: ReturnType<typeof setTimeout>;
-  private ticks = 0;
-  private connectedOnce = false;
-  private readonly recovery = new IceRecovery({
-    freshIceServers: async () => {
-      // Fresh TURN credentials, but never wait long for them: the network may be what is broken.
-      const fresh = await Promise.race([
-        this.fetchIceConfig(),
-        new Promise<undefined>((r) => setTimeout(r, 1000)),
-      ]);
-      if (fresh) this.ice = fresh;
-      return fresh?.iceServers;
-    },
-    restart: (servers, reason) => {
-      if (!this.session || this.stopped) return;
-      this.counters.iceRestarts++;
-      this.note(`ice-restart:${reason}`);
-      this.session.restartIce(servers);
-    },
-  });
 
   /** `handoff`: what the home page got ready while the call rang (socket, camera, ICE servers). */
   constructor(readonly callId: string, readonly me: Me, private readonly handoff: CallHandoff = {}) {
@@ -105,6 +82,18 @@ export class CallController {
       () => this.anchoring.anchorNow(),
     );
     this.mediaState = new MediaStateSync(callId, me.userId, this.media);
+    this.link = new LinkWatch(
+      () => this.session,
+      // A camera turned off on the other side sends little or nothing: that is not a bad connection.
+      () => this.mediaState.peer.value.video,
+      (session, servers, reason) => {
+        if (this.stopped) return;
+        this.counters.iceRestarts++;
+        this.note(`ice-restart:${reason}`);
+        session.restartIce(servers);
+      },
+    );
+    this.quality = this.link.quality;
   }
 
   /** The other participant's name: the one connected, else the one the call record names. */
@@ -127,9 +116,9 @@ export class CallController {
   prepare(): Promise<MediaStream> {
     return this.prepared ??= Promise.all([
       this.media.open(this.handoff.media),
-      this.handoff.ice ?? this.fetchIceConfig(),
+      this.handoff.ice ?? this.link.fetchIce(),
     ]).then(([media, ice]) => {
-      this.ice = ice;
+      this.link.ice = ice;
       const { socket, peer } = this.handoff;
       if (peer) this.peerId.value = peer;
       if (socket && !this.stopped) this.listenForSignals(this.socket = socket);
@@ -158,35 +147,17 @@ export class CallController {
     performance.mark("call:media");
     this.wake.hold();
     this.connect();
-    const online = () => {
+    this.link.start(() => {
       this.notice.value = null;
       // Do not wait for the socket's backoff timer: the server only keeps us in the call for a grace period.
       if (this.socket && !this.socket.connected) this.socket.disconnect().connect();
-      this.restartIce("online");
-    };
+    });
     const offline = () => this.notice.value = "You are offline. The call resumes when the network is back.";
-    addEventListener("online", online);
     addEventListener("offline", offline);
-    this.timers.push(setInterval(() => this.watch(), 250));
-    // Wi-Fi ↔ cellular without going offline (Network Information API, where there is one).
-    const connection = (navigator as { connection?: EventTarget }).connection;
-    const changed = () => this.restartIce("network-change");
-    connection?.addEventListener("change", changed);
-    this.cleanup.push(
-      () => connection?.removeEventListener("change", changed),
-      () => removeEventListener("online", online),
-      () => removeEventListener("offline", offline),
-    );
+    this.cleanup.push(() => removeEventListener("offline", offline));
   }
 
   private cleanup: (() => void)[] = [];
-
-  /** ICE servers with fresh TURN credentials; the last known ones when the server cannot be reached. */
-  private fetchIceConfig(): Promise<IceConfig> {
-    return apiJson<IceConfig>("GET", "/api/ice-servers")
-      .then((c) => ({ ...c, iceTransportPolicy: c.iceTransportPolicy ?? "all" }))
-      .catch(() => this.ice);
-  }
 
   /** Keeps the latest 1,000 diagnostic entries (a long call must not grow memory). */
   private note(entry: string) {
@@ -219,7 +190,7 @@ export class CallController {
       }
       this.mediaState.announce();
       // A new signaling connection may mean a new network path: renegotiate ICE.
-      if (rejoin) this.restartIce("signaling");
+      if (rejoin) this.link.restartIce("signaling");
     };
     s.on("connect", joinCall);
     s.on("disconnect", (reason) => {
@@ -308,17 +279,13 @@ export class CallController {
     }, 1500);
   }
 
-  private restartIce(reason: string) {
-    if (this.session) this.recovery.trigger(reason);
-  }
-
   private ensurePeer(): PeerSession {
     if (this.session) return this.session;
     this.note("peer-created");
     const stream = this.media.stream.value ?? new MediaStream();
     this.session = new PeerSession({
-      iceServers: this.ice.iceServers,
-      iceTransportPolicy: this.ice.iceTransportPolicy,
+      iceServers: this.link.ice.iceServers,
+      iceTransportPolicy: this.link.ice.iceTransportPolicy,
       polite: this.me.role !== "Technician",
       keepResolution: this.me.role === "Technician",
       initiator: this.me.role === "Technician",
@@ -328,7 +295,7 @@ export class CallController {
       onStateChange: (state) => {
         if (state === "connected") {
           performance.mark("call:connected");
-          this.connectedOnce = true;
+          this.link.connected();
         }
         this.peerState.value = state;
       },
@@ -336,8 +303,7 @@ export class CallController {
     });
     this.anchoring.attachPeer(this.session.pc);
     this.peerState.value = "new";
-    this.recovery.reset();
-    this.connectedOnce = false;
+    this.link.newPeer();
     return this.session;
   }
 
@@ -346,9 +312,7 @@ export class CallController {
     this.session = undefined;
     this.remoteStream.value = null;
     this.peerState.value = "waiting";
-    this.lastSample = undefined;
-    this.videoSince = undefined;
-    this.quality.value = null;
+    this.link.clear();
   }
 
   /** Signals are applied strictly in arrival order: each step awaits the peer connection. */
@@ -372,7 +336,7 @@ export class CallController {
     const session = this.ensurePeer();
     if (signal.type === "description" && signal.description.type === "offer") {
       const current = sdpUfrag(session.pc.remoteDescription?.sdp);
-      if (current && sdpUfrag(signal.description.sdp) !== current) this.recovery.peerRestarted();
+      if (current && sdpUfrag(signal.description.sdp) !== current) this.link.peerRestarted();
     }
     try {
       await session.receive(signal);
@@ -389,45 +353,7 @@ export class CallController {
       return;
     }
     const to = this.peerId.value;
-    if (!to || !this.socket?.connected) return;
-    const { callId } = this;
-    if (signal.type === "candidate") {
-      const c = signal.candidate;
-      this.socket.emit("ice-candidate", {
-        callId,
-        to,
-        candidate: c ? { ...c, candidate: c.candidate ?? "" } : null,
-      });
-    } else if (signal.description.type === "offer") {
-      this.socket.emit("offer", { callId, to, offer: signal.description as { type: "offer"; sdp: string } });
-    } else {
-      this.socket.emit("answer", {
-        callId,
-        to,
-        answer: signal.description as { type: "answer"; sdp: string },
-      });
-    }
-  }
-
-  /** Four times a second: feeds the stall detector; every fourth time, the quality badge. */
-  private async watch() {
-    const pc = this.session?.pc;
-    if (!pc || pc.connectionState === "closed") return;
-    const report = await pc.getStats();
-    let bytes = 0;
-    report.forEach((r) => {
-      if (r.type === "transport") bytes += r.bytesReceived ?? 0;
-    });
-    // Before the first connection nothing flows by design; after it, silence means a broken path.
-    this.recovery.observe(bytes, this.connectedOnce);
-    if (++this.ticks % 4) return;
-    const sample = sampleStats(report);
-    if (sample.framesDecoded > 0) this.videoSince ??= sample.at;
-    // A camera turned off on the other side sends little or nothing: that is not a bad connection.
-    const video = this.mediaState.peer.value.video;
-    this.quality.value = assessQuality(this.lastSample, sample, video, this.videoSince);
-    this.session?.fitVideoTo(sample.availableOutgoingKbps);
-    this.lastSample = sample;
+    if (to && this.socket?.connected) sendRelayed(this.socket, this.callId, to, signal);
   }
 
   /** The peer connection's raw stats (diagnostics and tests). */
@@ -453,7 +379,7 @@ export class CallController {
   stop() {
     this.stopped = true;
     clearTimeout(this.offerTimer);
-    this.timers.forEach(clearInterval);
+    this.link.stop();
     this.cleanup.forEach((f) => f());
     this.closePeer();
     this.anchoring.stop();

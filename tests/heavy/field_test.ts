@@ -117,7 +117,7 @@ Deno.test({
         await new Promise((r) => setTimeout(r, 1100));
         const q = await callState(
           expert,
-          "({ ...m.call.quality.value, out: m.call.lastSample?.availableOutgoingKbps })",
+          "({ ...m.call.quality.value, out: m.call.link.lastSample?.availableOutgoingKbps })",
         );
         assert.ok(q.kbps < 150, `little arrives: ${JSON.stringify(q)}`);
         assert.ok(q.limit !== "bandwidth" || q.out < 250, JSON.stringify(q));
