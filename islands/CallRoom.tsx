@@ -120,10 +120,10 @@ export default function CallRoom({ callId, me, controller }: Props) {
   const insetBlocked = useStream(insetVideo, insetStream, !technician);
   const q = call.quality.value;
   const degraded = q && (q.level === "poor" || q.level === "fair") && call.peerState.value === "connected";
-  // Frozen: the still and its own annotations; live: the video and the annotations made live.
+  // Frozen: the still and its own annotations. Live: the video, the annotations made live, and those
+  // made on a still that carried the camera's pose (anchored: they follow the object live too).
   const frozen = call.freeze.frozen.value;
   const all = call.board.annotations.value;
-  // A drawing made on a still stays on that still and, when anchored, also follows the object live.
   const shown = all.filter((a) =>
     frozen ? a.frozenFrameId === frozen.snapshotId : !a.frozenFrameId || a.anchor
   );
