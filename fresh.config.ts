@@ -3,6 +3,7 @@
  * variable (see README "Configuration"). `loadConfig()` is pure so tests can
  * build a config from a plain object instead of the process environment.
  */
+import { parseTurnUrl } from "./server/turn/urls.ts";
 
 export interface Limits {
   /** Max JSON body accepted by the REST API, bytes. */
@@ -22,6 +23,10 @@ export interface Limits {
   loginWindowSec: number;
   /** Socket events per socket per second before it is throttled. */
   socketEventsPerSec: number;
+  /** Camera poses relayed through the server per call per second (the data channel's fallback). */
+  anchorPosesPerSec: number;
+  /** The latest camera pose of a call is written to the store at most this often. */
+  anchorPoseStoreMs: number;
   /** Snapshots (docs/snapshots-and-reports.md): bytes per image, images per call, pixels per side. */
   snapshotBytes: number;
   snapshotsPerCall: number;
@@ -53,6 +58,8 @@ export interface Config {
   turnUrls: string[];
   turnSecret?: string;
   turnTtlSec: number;
+  /** `relay`: browsers use TURN only (strict firewalls, tests); `all`: direct when possible. */
+  iceTransportPolicy: RTCIceTransportPolicy;
   redisUrl?: string;
   tokenTtlSec: number;
   graceMs: number;
@@ -112,6 +119,25 @@ function proxyHops(v: string | undefined): number {
   return bool(v, false) ? 1 : 0;
 }
 
+function turnUrls(v: string | undefined): string[] {
+  const urls = list(v, []);
+  const bad = urls.find((u) => !/^turns?:/i.test(u) || !parseTurnUrl(u));
+  if (bad) {
+    throw new Error(
+      `MOBIMAINT_TURN_URLS: "${bad}" is not a turn: or turns: URL (turn:host:3478?transport=udp)`,
+    );
+  }
+  return urls;
+}
+
+function transportPolicy(v: string | undefined): RTCIceTransportPolicy {
+  const policy = (v ?? "").trim().toLowerCase() || "all";
+  if (policy !== "all" && policy !== "relay") {
+    throw new Error(`MOBIMAINT_ICE_TRANSPORT_POLICY must be "all" or "relay", got "${v}"`);
+  }
+  return policy;
+}
+
 export function loadConfig(
   env: Record<string, string | undefined> = Deno.env.toObject(),
 ): Config {
@@ -127,9 +153,10 @@ export function loadConfig(
     secret: env.MOBIMAINT_SECRET || undefined,
     origins: list(env.MOBIMAINT_ORIGINS, []),
     stunUrls: list(env.MOBIMAINT_STUN_URLS, ["stun:stun.l.google.com:19302"]),
-    turnUrls: list(env.MOBIMAINT_TURN_URLS, []),
+    turnUrls: turnUrls(env.MOBIMAINT_TURN_URLS),
     turnSecret: env.MOBIMAINT_TURN_SECRET || undefined,
     turnTtlSec: n("MOBIMAINT_TURN_TTL_SEC", 86_400),
+    iceTransportPolicy: transportPolicy(env.MOBIMAINT_ICE_TRANSPORT_POLICY),
     redisUrl: env.MOBIMAINT_REDIS_URL || undefined,
     tokenTtlSec: n("MOBIMAINT_TOKEN_TTL_SEC", 12 * 3600),
     graceMs: n("MOBIMAINT_GRACE_MS", 2_000),
@@ -155,6 +182,8 @@ export function loadConfig(
       loginPerAccount: n("MOBIMAINT_LIMIT_LOGIN_PER_ACCOUNT", 5),
       loginWindowSec: n("MOBIMAINT_LIMIT_LOGIN_WINDOW_SEC", 300),
       socketEventsPerSec: n("MOBIMAINT_LIMIT_SOCKET_EVENTS_PER_SEC", 200),
+      anchorPosesPerSec: n("MOBIMAINT_LIMIT_ANCHOR_POSES_PER_SEC", 15),
+      anchorPoseStoreMs: n("MOBIMAINT_ANCHOR_POSE_STORE_MS", 1000),
       snapshotBytes: n("MOBIMAINT_LIMIT_SNAPSHOT_BYTES", 8 * 1024 * 1024),
       snapshotsPerCall: n("MOBIMAINT_LIMIT_SNAPSHOTS", 50),
       snapshotMaxSide: n("MOBIMAINT_LIMIT_SNAPSHOT_SIDE", 8192),

@@ -1,6 +1,8 @@
 /** The call room: main video with the annotation overlay, inset video, status, tools, chat, controls. */
 import { useSignal } from "@preact/signals";
-import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useRef } from "preact/hooks";
+import { AnchoredLayer } from "../components/call/AnchoredLayer.tsx";
+import { AnchorToggle } from "../components/call/AnchorToggle.tsx";
 import { AnnotationCanvas } from "../components/call/AnnotationCanvas.tsx";
 import { AnnotationTools } from "../components/call/AnnotationTools.tsx";
 import { CallControls } from "../components/call/CallControls.tsx";
@@ -11,6 +13,7 @@ import { FreezeControls } from "../components/call/FreezeControls.tsx";
 import { InsetVideo } from "../components/call/InsetVideo.tsx";
 import { defaultColor } from "../lib/annotations.ts";
 import { CallController } from "../lib/client/call_controller.ts";
+import { LIMIT_WORDS } from "../lib/client/quality.ts";
 import { useUndoKey } from "../lib/client/use_undo_key.ts";
 import type { Me } from "../lib/history.ts";
 import type { AnnotationKind } from "../lib/types.ts";
@@ -71,6 +74,8 @@ export default function CallRoom({ callId, me, controller }: Props) {
   const color = useSignal<string>(defaultColor(me.role));
   const pinText = useSignal("Check here");
   const drawn = useSignal({ count: 0, rect: { x: 0, y: 0, w: 0, h: 0 }, labels: [] as unknown[] });
+  // deno-lint-ignore no-explicit-any
+  const anchored = useRef<any>(null);
   const mainVideo = useRef<HTMLVideoElement>(null);
   const insetVideo = useRef<HTMLVideoElement>(null);
   const still = useRef<HTMLImageElement>(null);
@@ -78,7 +83,7 @@ export default function CallRoom({ callId, me, controller }: Props) {
 
   // A layout effect: the call starts as soon as the room is on screen, not a frame later.
   useLayoutEffect(() => {
-    (globalThis as { __mobimaint?: unknown }).__mobimaint = { call, drawn };
+    (globalThis as { __mobimaint?: unknown }).__mobimaint = { call, drawn, anchored };
     call.start().catch((e) => call.finish(`Could not start the call: ${(e as Error).message}`, false));
     const leave = () => call.stop();
     addEventListener("pagehide", leave);
@@ -107,14 +112,26 @@ export default function CallRoom({ callId, me, controller }: Props) {
   const mainStream = technician ? call.media.stream.value : call.remoteStream.value;
   const insetStream = technician ? call.remoteStream.value : call.media.stream.value;
   const mainBlocked = useStream(mainVideo, mainStream, technician);
+  useEffect(() => {
+    if (technician && mainStream && call.anchoring.stick.value) {
+      call.anchoring.startTracking(mainVideo.current!);
+    }
+  }, [mainStream, call.anchoring.stick.value]);
   const insetBlocked = useStream(insetVideo, insetStream, !technician);
   const q = call.quality.value;
   const degraded = q && (q.level === "poor" || q.level === "fair") && call.peerState.value === "connected";
-  // Frozen: the still and its own annotations; live: the video and the annotations made live.
+  // Frozen: the still and its own annotations. Live: the video, the annotations made live, and those
+  // made on a still that carried the camera's pose (anchored: they follow the object live too).
   const frozen = call.freeze.frozen.value;
-  const shown = call.board.annotations.value.filter((a) =>
-    frozen ? a.frozenFrameId === frozen.snapshotId : !a.frozenFrameId
+  const all = call.board.annotations.value;
+  const shown = all.filter((a) =>
+    frozen ? a.frozenFrameId === frozen.snapshotId : !a.frozenFrameId || a.anchor
   );
+  // Live: drawings anchored to the object follow the camera's pose; the others stay on the screen.
+  const [pinned, stuck] = useMemo(() => [shown.filter((a) => !a.anchor), shown.filter((a) => a.anchor)], [
+    all,
+    frozen,
+  ]);
 
   return (
     <main class={`call ${technician ? "call-technician" : "call-expert"}`} data-testid="call-room">
@@ -140,19 +157,34 @@ export default function CallRoom({ callId, me, controller }: Props) {
               onLoad={() => call.freeze.shown()}
             />
           )}
+          {!frozen && (
+            <AnchoredLayer
+              video={mainVideo}
+              annotations={stuck}
+              pose={call.anchoring.pose}
+              onDraw={(placed, rect, pose) => {
+                anchored.current = { placed, rect, pose };
+                call.anchoring.noteDrawn(pose);
+              }}
+            />
+          )}
           <AnnotationCanvas
             key={frozen?.snapshotId ?? "live"}
             video={frozen ? still : mainVideo}
-            annotations={shown}
+            annotations={frozen ? shown : pinned}
             tool={tool.value}
             color={color.value}
             pinText={pinText.value}
             me={me.userId}
             names={call.names.value}
-            onCreate={call.ended.value
-              ? undefined
-              : (a) => call.board.addAnnotation(frozen ? { ...a, frozenFrameId: frozen.snapshotId } : a)}
-            onDraw={(rect, count, labels) => drawn.value = { rect, count, labels }}
+            onCreate={call.ended.value ? undefined : (a) =>
+              call.board.addAnnotation(
+                frozen
+                  ? call.anchoring.anchorNew({ ...a, frozenFrameId: frozen.snapshotId }, frozen)
+                  : call.anchoring.anchorNew(a),
+              )}
+            onDraw={(rect, count, labels) =>
+              drawn.value = { rect, count: count + (frozen ? 0 : stuck.length), labels }}
           />
           <InsetVideo
             videoRef={insetVideo}
@@ -173,11 +205,12 @@ export default function CallRoom({ callId, me, controller }: Props) {
               <span
                 class={`quality quality-${q.level}`}
                 data-testid="quality"
+                data-limit={q.limit ?? "none"}
                 title="Round trip, packet loss, bitrate"
               >
-                {q.level === "good" ? "Good" : q.level === "fair" ? "Fair" : "Poor"} · {q.rttMs ?? "?"} ms ·
-                {" "}
-                {q.lossPct}% loss · {q.kbps} kbps
+                {q.level === "good" ? "Good" : q.level === "fair" ? "Fair" : "Poor"}
+                {q.limit ? ` (${LIMIT_WORDS[q.limit]})` : ""} · {q.rttMs ?? "?"} ms · {q.lossPct}% loss ·{" "}
+                {q.kbps} kbps
               </span>
             )}
           </div>
@@ -198,7 +231,8 @@ export default function CallRoom({ callId, me, controller }: Props) {
         <div class="banners">
           {degraded && (
             <p class={`alert ${q!.level === "poor" ? "alert-error" : "alert-warn"}`} role="alert">
-              {q!.level === "poor" ? "Poor connection" : "Unstable connection"}: video may freeze or blur.
+              {q!.level === "poor" ? "Poor connection" : "Weak connection"}{" "}
+              ({LIMIT_WORDS[q!.limit!]}): video may freeze or blur.
             </p>
           )}
           {call.warnings.value.map((w) => <p key={w} class="alert alert-warn" role="alert">{w}</p>)}
@@ -215,6 +249,7 @@ export default function CallRoom({ callId, me, controller }: Props) {
         <CallControls call={call} />
       </div>
       <aside class="call-side" aria-label="Annotations and chat">
+        <AnchorToggle anchoring={call.anchoring} disabled={!!call.ended.value} />
         <AnnotationTools
           tool={tool.value}
           color={color.value}

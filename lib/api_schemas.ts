@@ -32,6 +32,8 @@ export const loginResponse = z.object({
   token: z.string().describe("send as `Authorization: Bearer <token>`; also set as the session cookie"),
 });
 
+const annotationAnchor = z.object({ epoch: z.string(), pose: z.array(z.number()).length(9) });
+
 export const annotation = z.object({
   id: z.string(),
   text: z.string(),
@@ -44,6 +46,8 @@ export const annotation = z.object({
   color: z.string().optional(),
   width: z.number().optional(),
   frozenFrameId: z.string().optional(),
+  anchor: annotationAnchor.optional()
+    .describe("anchored to the object: the tracker session and the pose of the frame it was drawn on"),
 }) satisfies z.ZodType<Annotation>;
 
 export const chatMessage = z.object({
@@ -73,6 +77,8 @@ export const frozenFrame = z.object({
   height: z.number().int(),
   from: z.string(),
   at: time,
+  anchor: annotationAnchor.optional()
+    .describe("the Technician camera's pose when the still was taken: drawings on it stick to the object"),
 });
 
 export const snapshotUploaded = snapshotInfo.pick({
@@ -165,6 +171,17 @@ export const healthResponse = z.object({
   connections: z.number().int().describe("sockets connected to this node"),
   onlineUsers: z.number().int(),
   store: z.object({ kind: z.enum(["kv", "redis"]), status: z.enum(["ok", "unreachable"]) }),
+  turn: z.object({
+    status: z.enum(["ok", "degraded", "unreachable", "not-configured"]),
+    servers: z.array(z.object({
+      url: z.string(),
+      reachable: z.boolean(),
+      ms: z.number().optional(),
+      error: z.string().optional(),
+    })),
+  }).optional().describe(
+    "STUN Binding probe of each TURN URL (cached 15 s); absent on servers older than TURN probing",
+  ),
 });
 
 export const iceServersResponse = z.object({
@@ -174,4 +191,7 @@ export const iceServersResponse = z.object({
     credential: z.string().optional(),
   })),
   ttl: z.number().int().describe("seconds the TURN credentials stay valid"),
+  iceTransportPolicy: z.enum(["all", "relay"]).describe(
+    "`relay`: use TURN only (MOBIMAINT_ICE_TRANSPORT_POLICY)",
+  ),
 });

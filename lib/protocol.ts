@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { ANNOTATION_KINDS, ROLES } from "./types.ts";
-import type { Annotation, Availability, ChatMessage, PresenceStatus } from "./types.ts";
+import type { AnchorPose, Annotation, Availability, ChatMessage, PresenceStatus } from "./types.ts";
 import type { FrozenFrame, SnapshotInfo } from "./snapshots.ts";
 
 const id = z.string().min(1).max(128);
@@ -65,6 +65,17 @@ export interface SocketLimits {
 
 const finite = z.number().finite();
 const unit = z.number().finite().min(0).max(1);
+/** A homography between normalised frames (row-major 3×3); bounded so nothing absurd is stored. */
+const homography = z.array(z.number().finite().min(-1e6).max(1e6)).length(9);
+const epoch = z.string().min(1).max(64);
+/** Where an anchored drawing was made: the tracker session and that frame's pose. */
+const annotationAnchor = z.object({ epoch, pose: homography });
+export const anchorPoseSchema = z.object({
+  epoch,
+  seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  state: z.enum(["tracking", "lost"]),
+  pose: homography,
+});
 
 /** Builds every client→server payload schema with the configured size limits. */
 export function socketSchemas(l: SocketLimits) {
@@ -102,6 +113,7 @@ export function socketSchemas(l: SocketLimits) {
       color: z.string().regex(/^#[0-9a-fA-F]{3,8}$/).optional(),
       width: z.number().finite().positive().max(1).optional(),
       frozenFrameId: z.string().max(128).optional(),
+      anchor: annotationAnchor.optional(),
     }).refine((a) => !a.kind || a.kind === "pin" || (a.points?.length ?? 0) >= 1, {
       message: "points are required for stroke, arrow, rect and ellipse",
       path: ["points"],
@@ -111,13 +123,16 @@ export function socketSchemas(l: SocketLimits) {
     chat: z.object({ callId: id, id, text: z.string().trim().min(1).max(l.chatChars) }),
     "end-call": z.object({ callId: id, to: id.optional() }),
     // New (docs/snapshots-and-reports.md): the frozen frame and full-resolution captures.
-    freeze: z.object({ callId: id, snapshotId: id }),
+    // `anchor`: the Technician's camera pose when it took the still, so drawings on it stick to the object.
+    freeze: z.object({ callId: id, snapshotId: id, anchor: annotationAnchor.optional() }),
     unfreeze: z.object({ callId: id }),
     "capture-request": z.object({ callId: id, purpose: z.enum(["freeze", "snapshot"]) }),
     /** New: an Expert's "Do not disturb" (shown to Technicians as `availability: "busy"`). */
     "set-availability": z.object({ doNotDisturb: z.boolean() }),
     /** New: the sender's microphone / camera turned off or on, for the others in the call to show. */
     "media-state": z.object({ callId: id, audio: z.boolean(), video: z.boolean() }),
+    "anchor-pose": anchorPoseSchema.extend({ callId: id }),
+    "anchor-pose-latest": z.object({ callId: id }),
   };
 }
 
@@ -167,6 +182,8 @@ export interface ServerToClientEvents {
   "annotation-deleted": (p: { callId: string; id: string; from: string }) => void;
   "annotations-cleared": (p: { callId: string; from: string }) => void;
   chat: (p: ChatMessage & { callId: string }) => void;
+  /** New: the technician camera's pose, relayed when the peer-to-peer data channel is not open. */
+  "anchor-pose": (p: AnchorPose & { callId: string; from: string }) => void;
   "call-ended": (p: { from?: string; callId: string; reason?: string }) => void;
   "call-ended-successfully": (p: { userId: string; callId: string; message: string }) => void;
   "reconnect-success": (p: { userId: string; message: string }) => void;

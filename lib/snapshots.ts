@@ -1,5 +1,7 @@
 /** Snapshots: full-resolution stills of a call (the frozen frames), as server, browser and CLI see them. */
 
+import type { AnnotationAnchor } from "./types.ts";
+
 /** The image types a snapshot may have, each with the name image-size gives it. */
 export const SNAPSHOT_TYPES = {
   "image/jpeg": "jpg",
@@ -31,6 +33,8 @@ export interface FrozenFrame {
   /** Who froze it. */
   from: string;
   at: number;
+  /** The Technician camera's pose when the still was taken (anchored annotations, issue 17). */
+  anchor?: AnnotationAnchor;
 }
 
 export const snapshotUrl = (callId: string, id: string) =>

@@ -148,6 +148,19 @@ export const serverEvents = {
     description:
       "To the room: a participant's microphone (`audio`) or camera (`video`) was turned off or on.",
   },
+  "anchor-pose": {
+    schema: z.object({
+      callId: id,
+      from: id,
+      epoch: z.string(),
+      seq: z.number().int(),
+      state: z.enum(["tracking", "lost"]),
+      pose: z.array(z.number()).length(9),
+    }),
+    description:
+      "To the room: the Technician camera's pose (homography to the tracker's reference frame), relayed " +
+      "when the peer-to-peer data channel is down; anchored drawings are drawn through it.",
+  },
 } satisfies Record<keyof ServerToClientEvents, EventDoc>;
 
 /** What each client → server event does (the payloads are protocol.ts's socketSchemas). */
@@ -173,4 +186,6 @@ export const clientEventDescriptions: Record<keyof ClientToServerEvents & string
   "capture-request": "Asks the Technician's device for a full-resolution capture (`capture-requested`).",
   "set-availability": "An Expert's Do not disturb: shown to Technicians as busy, and never rung.",
   "media-state": "The sender's microphone or camera turned off or on; the room gets `media-state`.",
+  "anchor-pose": "The Technician's camera pose (creator only, rate-limited); the room gets `anchor-pose`.",
+  "anchor-pose-latest": "The call's latest camera pose (for a late joiner or a reload); ack `{ok, pose}`.",
 };

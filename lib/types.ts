@@ -106,6 +106,27 @@ export interface Annotation {
   color?: string;
   width?: number;
   frozenFrameId?: string;
+  /** New: stuck to the object in the technician's picture rather than to the screen (issue 17). */
+  anchor?: AnnotationAnchor;
+}
+
+/**
+ * Where an anchored annotation was drawn: the tracker session (`epoch`) and that frame's pose, the
+ * homography reference frame → drawn frame in normalised coordinates. The annotation's own x/y/points
+ * stay in the drawn frame's coordinates (the compat shape), so old clients show it where it was drawn.
+ */
+export interface AnnotationAnchor {
+  epoch: string;
+  pose: number[];
+}
+
+/** New: the technician camera's current pose (reference frame → current frame, normalised). */
+export interface AnchorPose {
+  epoch: string;
+  /** Increases with every pose of an epoch; a receiver ignores older ones (the data channel is unordered). */
+  seq: number;
+  state: "tracking" | "lost";
+  pose: number[];
 }
 
 export interface ChatMessage {

@@ -2,6 +2,7 @@
 import type { Logger } from "pino";
 import type { Config } from "../fresh.config.ts";
 import type { Identity, TokenService } from "./auth/tokens.ts";
+import type { AnchorPoseService } from "./domain/anchor_poses.ts";
 import type { AnnotationService } from "./domain/annotations.ts";
 import type { CallService } from "./domain/calls.ts";
 import type { Clock } from "./domain/clock.ts";
@@ -26,6 +27,7 @@ export interface Deps {
   users: UserService;
   calls: CallService;
   annotations: AnnotationService;
+  anchorPoses: AnchorPoseService;
   presence: Presence;
   rings: RingTimers;
   grace: GracePeriod;

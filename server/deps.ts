@@ -7,6 +7,7 @@ import type { Config } from "../fresh.config.ts";
 import { LoginLimiter } from "./auth/login_limiter.ts";
 import { TokenService } from "./auth/tokens.ts";
 import type { Deps } from "./context.ts";
+import { AnchorPoseService } from "./domain/anchor_poses.ts";
 import { AnnotationService } from "./domain/annotations.ts";
 import { ArrivalWindow } from "./domain/arrival_window.ts";
 import { CallService } from "./domain/calls.ts";
@@ -56,7 +57,16 @@ export function buildDeps(
   const arrivals = new ArrivalWindow(calls, clock, failed("call"));
   const departures = new Departures(calls, rings, presence, clock, arrivals);
   departures.follow(grace);
-  calls.listen({ ended: (call) => annotations.forget(call.callId) });
+  const anchorPoses = new AnchorPoseService(store, calls, {
+    storeEveryMs: config.limits.anchorPoseStoreMs,
+    maxPerSec: config.limits.anchorPosesPerSec,
+  }, clock);
+  calls.listen({
+    ended: (call) => {
+      annotations.forget(call.callId);
+      anchorPoses.forget(call.callId);
+    },
+  });
   opts.metrics?.observe(calls, () => grace.socketCount());
   opts.metrics?.observeBlobs(blobs);
   const snapshots = new SnapshotService(
@@ -77,6 +87,7 @@ export function buildDeps(
     presence,
     calls,
     annotations,
+    anchorPoses,
     rings,
     grace,
     departures,

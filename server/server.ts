@@ -104,6 +104,7 @@ export async function startServer(config: Config, opts: { clock?: Clock } = {}):
         stopDomain(deps);
         await closeAdapter?.();
         await blobs.close();
+        await deps.anchorPoses.flush().catch(() => {});
         await store.close();
         log.info({ event: "stopped" }, "MobiMaint stopped");
       })(),

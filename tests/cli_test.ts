@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { VERSION } from "../fresh.config.ts";
 import { blocks, cliHome, type CliResult, parseTable } from "./helpers/cli.ts";
 import { ADMIN_PASSWORD, api, login, loginAll, startTestServer } from "./helpers/server.ts";
-import { connect, next, send } from "./helpers/sockets.ts";
+import { connect, next, send, type Sent } from "./helpers/sockets.ts";
 import { makeTestCertificates } from "./helpers/tls.ts";
 
 const ANSI = new RegExp(String.fromCharCode(27) + "\\[");
@@ -526,8 +526,15 @@ Deno.test("cli: calls list, show and end on a call made through the signaling se
     );
 
     // The expert draws, both chat.
-    const pin = { callId, id: "ann-pin", text: "Open this valve", x: 0.25, y: 0.5, kind: "pin" };
-    const stroke = {
+    const pin: Sent<"annotation"> = {
+      callId,
+      id: "ann-pin",
+      text: "Open this valve",
+      x: 0.25,
+      y: 0.5,
+      kind: "pin",
+    };
+    const stroke: Sent<"annotation"> = {
       callId,
       id: "ann-stroke",
       text: "",

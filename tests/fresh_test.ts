@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadPrebuilt, writeBuild } from "../server/fresh/bundle.ts";
 import { assertJsonSafe, serializeProps } from "../server/fresh/islands.ts";
-import { freshApp, listIslands } from "../server/fresh/mod.ts";
+import { freshApp, listIslands, listWorkers } from "../server/fresh/mod.ts";
 import { discoverRoutes, patternOf, sortRoutes } from "../server/fresh/routes.ts";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
@@ -150,6 +150,40 @@ Deno.test("deno task build output is used while its inputs are unchanged", async
     assert.deepEqual([...pre.files.keys()].sort(), [...built.files.keys()].sort());
     await Deno.writeTextFile(join(dir, "islands/Counter.tsx"), "\n// changed", { append: true });
     assert.equal(await loadPrebuilt(dir, islands), undefined, "a changed input invalidates the build");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("workers/*.ts are bundled as module workers and their URLs given to pages with islands", async () => {
+  // Inside the repo, so that esbuild finds node_modules.
+  await Deno.mkdir(join(REPO, "test-output"), { recursive: true });
+  const dir = await Deno.makeTempDir({ dir: join(REPO, "test-output"), prefix: "fresh-workers-" });
+  try {
+    await cp(FIXTURE, dir, { recursive: true });
+    await Deno.mkdir(join(dir, "workers"));
+    await Deno.writeTextFile(join(dir, "workers/echo.ts"), "onmessage = (e) => postMessage(e.data);\n");
+    await Deno.writeTextFile(join(dir, "workers/Not_a_worker.ts"), "export {};\n");
+    const workers = await listWorkers(dir);
+    assert.deepEqual(Object.keys(workers), ["echo"]);
+    const islands = await listIslands(dir);
+    const built = await writeBuild(dir, islands, workers);
+    const file = built.workers.echo;
+    assert.match(file, /^worker-echo-[A-Z0-9]+\.js$/);
+    assert.match(new TextDecoder().decode(built.files.get(file)), /postMessage/);
+    assert.deepEqual((await loadPrebuilt(dir, islands, workers))?.workers, built.workers);
+    assert.equal(await loadPrebuilt(dir, islands, {}), undefined, "a different set of workers rebuilds");
+    await Deno.remove(join(dir, "static/build"), { recursive: true });
+
+    const app = await freshApp({ root: dir, state: () => ({}) });
+    const html = await (await app.request("/items/7")).text();
+    const urls = JSON.parse(/id="__FRESH_WORKERS__">([^<]+)</.exec(html)![1])[0];
+    assert.match(urls.echo, /^\/_fresh\/js\/worker-echo-[A-Z0-9]+\.js$/);
+    const js = await app.request(urls.echo);
+    assert.equal(js.status, 200);
+    assert.match(await js.text(), /postMessage/);
+    // A page without islands ships nothing, not even the workers' URLs.
+    assert.ok(!(await (await app.request("/")).text()).includes("__FRESH_WORKERS__"));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -2,10 +2,11 @@
 import assert from "node:assert/strict";
 import { parseMetrics, quantile, type Sample, total } from "../lib/prometheus.ts";
 import { connectPair, startActiveCall } from "./helpers/calls.ts";
+import { FakeClock } from "./helpers/fake_clock.ts";
 import { startTwoNodes } from "./helpers/redis.ts";
 import { png } from "./helpers/images.ts";
 import { api, login, startTestServer } from "./helpers/server.ts";
-import { assertRoundTrip, connect, next, send, sleep } from "./helpers/sockets.ts";
+import { assertRoundTrip, connect, next, send, sendRaw } from "./helpers/sockets.ts";
 
 const TOKEN = "metrics-test-token-0123456789";
 
@@ -57,7 +58,8 @@ Deno.test("metrics: refused without the token, with a wrong one, or with a user'
 });
 
 Deno.test("metrics: the series move during a real call", async () => {
-  const server = await startTestServer({ MOBIMAINT_METRICS_TOKEN: TOKEN });
+  const clock = new FakeClock();
+  const server = await startTestServer({ MOBIMAINT_METRICS_TOKEN: TOKEN }, undefined, { clock });
   const { url } = server;
   const sockets = [];
   try {
@@ -88,7 +90,7 @@ Deno.test("metrics: the series move during a real call", async () => {
       to: "user3",
     });
     assert.equal(refused.ok, false);
-    const bad = await send(techSocket, "chat", { callId }); // no id, no text
+    const bad = await sendRaw(techSocket, "chat", { callId }); // no id, no text
     assert.equal(bad.ok, false);
     const image = png(64, 48);
     const stored = await fetch(`${url}/api/calls/${encodeURIComponent(callId)}/snapshots`, {
@@ -97,7 +99,8 @@ Deno.test("metrics: the series move during a real call", async () => {
       body: image,
     });
     assert.equal(stored.status, 201, await stored.text());
-    await sleep(150); // a presence flush (50 ms in tests) has run
+    await clock.advance(1000); // past the presence flush window
+    await server.signaling.presenceSettled();
 
     const during = await scrape(url);
     assert.equal(total(during, "mobimaint_calls", { state: "active" }), 1, "calls active 1");
@@ -154,7 +157,12 @@ Deno.test("metrics: the series move during a real call", async () => {
 });
 
 Deno.test("metrics: rings that are not answered are counted by outcome", async () => {
-  const server = await startTestServer({ MOBIMAINT_METRICS_TOKEN: TOKEN, MOBIMAINT_RING_TIMEOUT_MS: "1500" });
+  const clock = new FakeClock();
+  const server = await startTestServer(
+    { MOBIMAINT_METRICS_TOKEN: TOKEN, MOBIMAINT_RING_TIMEOUT_MS: "1500" },
+    undefined,
+    { clock },
+  );
   const { url } = server;
   const tech = await login(url, "user1", "P");
   const expert = await login(url, "user2", "P");
@@ -176,6 +184,7 @@ Deno.test("metrics: rings that are not answered are counted by outcome", async (
       (await send(techSocket, "call-request", { callId: unanswered, to: expert.userId })).ok,
       true,
     );
+    await clock.advance(1500);
     assert.equal((await timedOut).reason, "timeout");
     const m = await scrape(url);
     assert.equal(total(m, "mobimaint_rings_total", { outcome: "rejected" }), 1);

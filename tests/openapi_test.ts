@@ -9,9 +9,10 @@ import { socketSchemas } from "../lib/protocol.ts";
 import { createApp } from "../server/app.ts";
 import { openApiPath } from "../server/openapi/document.ts";
 import { connectPair, startActiveCall } from "./helpers/calls.ts";
+import { FakeClock } from "./helpers/fake_clock.ts";
 import { jpeg } from "./helpers/images.ts";
 import { api, type Json, login, loginAll, startTestServer } from "./helpers/server.ts";
-import { send, sleep } from "./helpers/sockets.ts";
+import { send, sendRaw } from "./helpers/sockets.ts";
 
 const TOKEN = "openapi-test-metrics-token";
 const ajv = new Ajv2020({ strict: false, allErrors: true });
@@ -181,7 +182,8 @@ Deno.test("OpenAPI: a valid 3.1 document covering every route, each real respons
 });
 
 Deno.test("AsyncAPI: every socket event is described, and real payloads of a call match", async () => {
-  const server = await startTestServer();
+  const clock = new FakeClock();
+  const server = await startTestServer({}, undefined, { clock });
   const base = server.url;
   const { tech, expert, techSocket, expertSocket } = await connectPair(base);
   try {
@@ -212,10 +214,13 @@ Deno.test("AsyncAPI: every socket event is described, and real payloads of a cal
     await send(techSocket, "annotation-clear", { callId });
     await send(techSocket, "chat", { callId, id: "m1", text: "hello" });
     await send(techSocket, "ping");
-    await send(techSocket, "chat", { callId }); // refused: an `error` event
+    await sendRaw(techSocket, "chat", { callId }); // refused: an `error` event
     await send(techSocket, "reconnect-after-call", {});
     await send(techSocket, "end-call", { callId });
-    await sleep(200);
+    // Everything sent has arrived: the presence flush has run, and a ping answered after it on each socket.
+    await clock.advance(1000);
+    await server.signaling.presenceSettled();
+    await Promise.all([send(techSocket, "ping"), send(expertSocket, "ping")]);
     const kinds = new Set(seen.map(([e]) => e));
     for (
       const e of [

@@ -42,7 +42,7 @@ Deno.test("chat sent while the receiver drops and recovers, over and over, all a
   const { tech, expert, callId } = await callWithReconnectingTech(server);
   try {
     // Chat, not ICE: offer/answer/ICE are deliberately not replayed (stale after a drop, see recovery_adapter.ts).
-    const received = collect<{ id: string }>(tech, "chat");
+    const received = collect(tech, "chat");
     let sent = 0;
     let drops = 0;
     let recovered = 0;
@@ -91,7 +91,7 @@ Deno.test("a quiet client (last packet older than the replay buffer) still resum
   const server = await startTestServer({ MOBIMAINT_GRACE_MS: "500" });
   const { tech, expert, callId } = await callWithReconnectingTech(server);
   try {
-    const got = collect<{ id: string }>(tech, "annotation");
+    const got = collect(tech, "annotation");
     await send(expert, "annotation", { callId, id: "old", text: "seen", x: 0.5, y: 0.5 });
     await sleep(3500); // the buffer (twice the 1 s minimum window, trimmed every second) no longer holds "old"
     tech.io.reconnection(false);

@@ -8,7 +8,7 @@ import { connectPair, startActiveCall } from "./helpers/calls.ts";
 import { cliHome } from "./helpers/cli.ts";
 import { png } from "./helpers/images.ts";
 import { api, login, startTestServer } from "./helpers/server.ts";
-import { send } from "./helpers/sockets.ts";
+import { send, type Sent } from "./helpers/sockets.ts";
 
 const page = async (url: string, token?: string) => {
   const res = await fetch(url, {
@@ -32,7 +32,7 @@ Deno.test("call report: page, download and CLI", async (t) => {
       body: image,
     }).then((r) => r.json());
     assert.equal((await send(expertSocket, "freeze", { callId, snapshotId: up.id })).ok, true);
-    const arrow = {
+    const arrow: Sent<"annotation"> = {
       callId,
       id: "a1",
       text: "",

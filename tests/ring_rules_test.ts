@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { startActiveCall } from "./helpers/calls.ts";
 import { api, login, startTestServer } from "./helpers/server.ts";
-import { connect, next, send, silent } from "./helpers/sockets.ts";
+import { connect, next, send, sendRaw, silent } from "./helpers/sockets.ts";
 
 Deno.test("a second ring by the same caller replaces the first and ends its calls left pending", async () => {
   const server = await startTestServer();
@@ -98,7 +98,7 @@ Deno.test("Do not disturb: an Expert shows as busy, cannot be rung; only Experts
     assert.match(!ring.ok ? ring.error.message : "", /disturb/);
     await silent(expertSocket, "call-request", 200);
 
-    const bad = await send(expertSocket, "set-availability", { doNotDisturb: "yes" });
+    const bad = await sendRaw(expertSocket, "set-availability", { doNotDisturb: "yes" });
     assert.equal(!bad.ok && bad.error.code, "BAD_REQUEST");
     const notExpert = await send(techSocket, "set-availability", { doNotDisturb: true });
     assert.equal(!notExpert.ok && notExpert.error.code, "FORBIDDEN");
@@ -128,7 +128,7 @@ Deno.test("media-state goes to the other participant of an active call only", as
     assert.deepEqual(await got, { callId, from: "user1", audio: true, video: false });
     const forged = await send(outsiderSocket, "media-state", { callId, audio: false, video: false });
     assert.equal(!forged.ok && forged.error.code, "FORBIDDEN");
-    const bad = await send(techSocket, "media-state", { callId, audio: "off", video: false });
+    const bad = await sendRaw(techSocket, "media-state", { callId, audio: "off", video: false });
     assert.equal(!bad.ok && bad.error.code, "BAD_REQUEST");
     await silent(expertSocket, "media-state", 200);
   } finally {

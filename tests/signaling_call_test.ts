@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { acceptAsOldClient } from "./helpers/calls.ts";
 import { api, loginAll, startTestServer } from "./helpers/server.ts";
-import { assertRoundTrip, collect, connect, next, send } from "./helpers/sockets.ts";
+import { assertRoundTrip, collect, connect, next, send, type Sent } from "./helpers/sockets.ts";
 
 Deno.test("a complete call between a Technician and an Expert", async (t) => {
   const server = await startTestServer();
@@ -91,7 +91,7 @@ Deno.test("a complete call between a Technician and an Expert", async (t) => {
     });
 
     await t.step("annotations of every kind and chat, both ways", async () => {
-      const kinds = [
+      const kinds: Omit<Sent<"annotation">, "callId">[] = [
         { id: "a-pin", text: "Check this valve", x: 0.25, y: 0.5, kind: "pin" },
         {
           id: "a-stroke",
@@ -115,7 +115,7 @@ Deno.test("a complete call between a Technician and an Expert", async (t) => {
         { id: "a-rect", text: "", x: 0.2, y: 0.2, kind: "rect", points: [[0.2, 0.2], [0.5, 0.6]] },
         { id: "a-ellipse", text: "", x: 0.7, y: 0.7, kind: "ellipse", points: [[0.6, 0.6], [0.8, 0.9]] },
       ];
-      const received = collect<{ id: string; from: string; callId: string }>(techSocket, "annotation");
+      const received = collect(techSocket, "annotation");
       for (const a of kinds) {
         const ack = await send(expertSocket, "annotation", { callId, from: expert.userId, ...a });
         assert.deepEqual(ack, { ok: true, id: a.id });

@@ -67,7 +67,7 @@ Deno.test("an Expert with two tabs: both ring, one answers, the other is told; o
     await silent(tabB, "offer", 200);
 
     // Closing one tab keeps the expert online (no status change to offline).
-    const changes = collect<{ userId: string; status: string }>(tech, "user-status-change");
+    const changes = collect(tech, "user-status-change");
     const closed = waitForSockets(c.server, 2);
     tabB.close();
     await closed;
@@ -202,7 +202,7 @@ Deno.test("connection state recovery replays an event missed during a short drop
     const callId = await c.newCall();
     await connectCall(callId, tech, expert, c.expert.userId);
 
-    const received = collect<{ id: string }>(tech, "annotation");
+    const received = collect(tech, "annotation");
     // Drop the transport from the client side (as a network cut would), then emit while it is away.
     // deno-lint-ignore no-explicit-any
     (tech.io as any).engine.close();

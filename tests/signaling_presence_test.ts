@@ -32,8 +32,8 @@ Deno.test("presence goes only to those who need it: Expert changes to Technician
     const expertSocket = await connect(server.url, otherExpert.token);
     sockets.push(techSocket, adminSocket, expertSocket);
     await flush(techSocket, adminSocket, expertSocket); // the presence of these three goes out first
-    const seenByTech = collect<{ userId: string }>(techSocket, "user-status-change");
-    const seenByExpert = collect<{ userId: string }>(expertSocket, "user-status-change");
+    const seenByTech = collect(techSocket, "user-status-change");
+    const seenByExpert = collect(expertSocket, "user-status-change");
     const adminSeesExpert = next(adminSocket, "user-status-change", 3000, (p) => p.userId === expert.userId);
     const e = await connect(server.url, expert.token);
     sockets.push(e);
@@ -81,12 +81,12 @@ Deno.test("presence as asked: one user-status-changes per flush, none at all, or
     sockets.push(batchTech, legacyTech, batchAdmin, quietTech);
     await flush(...sockets); // the technicians' and admin's own arrival goes out first
     type Change = { userId: string; status: string; availability: string };
-    const batches = collect<{ changes: Change[] }>(batchTech, "user-status-changes");
-    const singlesToBatchTech = collect<Change>(batchTech, "user-status-change");
-    const singles = collect<Change>(legacyTech, "user-status-change");
-    const adminBatches = collect<{ changes: Change[] }>(batchAdmin, "user-status-changes");
-    const quietSingles = collect<Change>(quietTech, "user-status-change");
-    const quietBatches = collect<{ changes: Change[] }>(quietTech, "user-status-changes");
+    const batches = collect(batchTech, "user-status-changes");
+    const singlesToBatchTech = collect(batchTech, "user-status-change");
+    const singles = collect(legacyTech, "user-status-change");
+    const adminBatches = collect(batchAdmin, "user-status-changes");
+    const quietSingles = collect(quietTech, "user-status-change");
+    const quietBatches = collect(quietTech, "user-status-changes");
     // Two Experts arriving together: one flush.
     const experts = await Promise.all([
       connect(server.url, expert.token),
@@ -120,7 +120,7 @@ Deno.test("presence changes are coalesced: a flapping user yields its latest sta
     const { tech, expert } = await loginAll(server.url);
     const techSocket = await connect(server.url, tech.token);
     sockets.push(techSocket);
-    const seen = collect<{ userId: string; status: string }>(techSocket, "user-status-change");
+    const seen = collect(techSocket, "user-status-change");
     // Five tabs opening at once are one online change.
     const tabs = await Promise.all(Array.from({ length: 5 }, () => connect(server.url, expert.token)));
     sockets.push(...tabs);
@@ -140,7 +140,7 @@ Deno.test("a change undone within one presence window is not sent", async () => 
     const expertSocket = await connect(server.url, expert.token);
     sockets.push(techSocket, expertSocket);
     await flush(techSocket);
-    const seen = collect<{ userId: string; availability: string }>(techSocket, "user-status-change");
+    const seen = collect(techSocket, "user-status-change");
     // Busy while rung, available again after the cancel: all inside one window.
     const callId =
       (await api(server.url, "POST", "/api/create-call", { token: tech.token, body: {} })).body.callId;

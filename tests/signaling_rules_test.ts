@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import { startActiveCall } from "./helpers/calls.ts";
 import { api, login, loginAll, startTestServer } from "./helpers/server.ts";
-import { type Client, connect, next, send, silent } from "./helpers/sockets.ts";
+import {
+  type Client,
+  connect,
+  next,
+  type Outgoing,
+  send,
+  sendRaw,
+  type Sent,
+  silent,
+} from "./helpers/sockets.ts";
 
 /** A server with a technician and an expert in an active call. */
 async function activeCall(env: Record<string, string> = {}) {
@@ -31,9 +40,15 @@ async function activeCall(env: Record<string, string> = {}) {
   };
 }
 
-async function refused(socket: Client, event: string, payload: unknown, code: string) {
+/** A well-formed `event` that the server refuses (rights, state). */
+function refused<E extends Outgoing>(socket: Client, event: E, payload: Sent<E>, code: string) {
+  return refusedRaw(socket, event, payload, code);
+}
+
+/** `event` with any payload (malformed on purpose) is refused with `code`, by ack and by an `error` event. */
+async function refusedRaw(socket: Client, event: string, payload: unknown, code: string) {
   const err = next(socket, "error");
-  const ack = await send(socket, event, payload);
+  const ack = await sendRaw(socket, event, payload);
   assert.equal(ack.ok, false, `${event} should be refused`);
   if (ack.ok) return;
   assert.equal(ack.error.code, code, `${event}: ${ack.error.message}`);
@@ -71,38 +86,38 @@ Deno.test("signaling refusals: validation, impersonation, non-participants, busy
   const { techSocket, expertSocket, outsiderSocket, callId, tech, expert, outsider } = c;
   try {
     await t.step("missing fields and wrong types → BAD_REQUEST, nothing changes", async () => {
-      await refused(techSocket, "offer", { callId, to: expert.userId }, "BAD_REQUEST");
-      await refused(
+      await refusedRaw(techSocket, "offer", { callId, to: expert.userId }, "BAD_REQUEST");
+      await refusedRaw(
         techSocket,
         "offer",
         { callId, to: 42, offer: { type: "offer", sdp: "x" } },
         "BAD_REQUEST",
       );
-      await refused(techSocket, "annotation", { callId, id: "a", text: "t", x: "1", y: 2 }, "BAD_REQUEST");
-      await refused(techSocket, "annotation", { callId, id: "a", text: "t", x: NaN, y: 2 }, "BAD_REQUEST");
-      await refused(
+      await refusedRaw(techSocket, "annotation", { callId, id: "a", text: "t", x: "1", y: 2 }, "BAD_REQUEST");
+      await refusedRaw(techSocket, "annotation", { callId, id: "a", text: "t", x: NaN, y: 2 }, "BAD_REQUEST");
+      await refusedRaw(
         techSocket,
         "annotation",
         { callId, id: "a", text: "", x: 0, y: 0, kind: "stroke" },
         "BAD_REQUEST",
       );
-      await refused(techSocket, "chat", { callId, id: "m", text: "" }, "BAD_REQUEST");
-      await refused(techSocket, "join-call", "not an object", "BAD_REQUEST");
-      await refused(techSocket, "call-response", { callId, accepted: "yes" }, "BAD_REQUEST");
+      await refusedRaw(techSocket, "chat", { callId, id: "m", text: "" }, "BAD_REQUEST");
+      await refusedRaw(techSocket, "join-call", "not an object", "BAD_REQUEST");
+      await refusedRaw(techSocket, "call-response", { callId, accepted: "yes" }, "BAD_REQUEST");
       const detail = await api(c.server.url, "GET", `/api/calls/${callId}`, { token: tech.token });
       assert.deepEqual(detail.body.annotations, []);
       assert.deepEqual(detail.body.chat, []);
     });
 
     await t.step("oversize: SDP over the limit and too many points are refused", async () => {
-      await refused(
+      await refusedRaw(
         techSocket,
         "offer",
         { callId, to: expert.userId, offer: { type: "offer", sdp: "x".repeat(1001) } },
         "BAD_REQUEST",
       );
       const points = Array.from({ length: 11 }, (_, i) => [i / 20, i / 20]);
-      await refused(techSocket, "annotation", {
+      await refusedRaw(techSocket, "annotation", {
         callId,
         id: "s",
         text: "",
@@ -137,7 +152,7 @@ Deno.test("signaling refusals: validation, impersonation, non-participants, busy
     });
 
     await t.step("non-participants cannot relay, join, annotate or chat", async () => {
-      const offer = { type: "offer", sdp: "v=0" };
+      const offer = { type: "offer" as const, sdp: "v=0" };
       await refused(outsiderSocket, "offer", { callId, offer, to: tech.userId }, "FORBIDDEN");
       await refused(techSocket, "offer", { callId, offer, to: outsider.userId }, "FORBIDDEN");
       await silent(outsiderSocket, "offer", 200);

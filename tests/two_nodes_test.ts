@@ -129,7 +129,7 @@ Deno.test("two nodes on one Redis: presence, call-request, accept, relay, drop, 
         assert.deepEqual(staleIce, [], "media negotiation is not replayed (the client restarts ICE)");
         techSocket = resumed;
 
-        const offer = { type: "offer", sdp: "v=0\r\n" };
+        const offer = { type: "offer" as const, sdp: "v=0\r\n" };
         const gotOffer = next(techSocket, "offer", 5000);
         assert.equal((await send(expertSocket, "offer", { callId, offer, to: tech.userId })).ok, true);
         assert.deepEqual(

@@ -64,7 +64,33 @@ Deno.test("quality: good, then poor when packets are lost and the round trip gro
   const poor = assessQuality(at(0, 0, 0, 0, 20), at(1000, 50_000, 90, 10, 450));
   assert.equal(poor.level, "poor");
   assert.equal(poor.lossPct, 10);
-  assert.equal(assessQuality(at(0, 0, 100, 0, 20), at(1000, 0, 100, 0, 20)).level, "poor", "nothing arrives");
+  assert.equal(poor.limit, "loss", "the first poor measure names the problem");
+  const silent = assessQuality(at(0, 0, 100, 0, 20), at(1000, 0, 100, 0, 20));
+  assert.deepEqual([silent.level, silent.limit], ["poor", "no-media"], "nothing arrives");
+});
+
+Deno.test("quality names what limits: round trip, bandwidth; a camera turned off is not a problem", () => {
+  const at = (t: number, bytes: number, pkts: number, extra: Partial<StatsSample> = {}): StatsSample => ({
+    at: t,
+    bytesReceived: bytes,
+    packetsReceived: pkts,
+    packetsLost: 0,
+    framesDecoded: 0,
+    rttMs: 30,
+    ...extra,
+  });
+  // The first frame came 10 s ago: past the ramp-up.
+  const q = (cur: StatsSample, videoExpected = true) => {
+    const r = assessQuality(at(0, 0, 0), cur, videoExpected, -10_000);
+    return [r.level, r.limit];
+  };
+  assert.deepEqual(q(at(1000, 150_000, 120, { rttMs: 300 })), ["fair", "round-trip"]);
+  assert.deepEqual(q(at(1000, 150_000, 120, { rttMs: 450 })), ["poor", "round-trip"]);
+  assert.deepEqual(q(at(1000, 150_000, 120, { availableOutgoingKbps: 200 })), ["fair", "bandwidth"]);
+  assert.deepEqual(q(at(1000, 150_000, 120, { availableOutgoingKbps: 80 })), ["poor", "bandwidth"]);
+  // Only audio arrives (~32 kbps): weak when the peer's camera should be sending, fine when it is off.
+  assert.deepEqual(q(at(1000, 4_000, 50)), ["fair", "bandwidth"]);
+  assert.deepEqual(q(at(1000, 4_000, 50), false), ["good", undefined]);
 });
 
 Deno.test("stats sampling reads inbound RTP and the selected candidate pair", () => {

@@ -7,9 +7,18 @@ import type { HealthResponse } from "../../lib/rest.ts";
 
 type Health = HealthResponse;
 
+function turnLine(turn: Health["turn"]): string {
+  if (!turn) return "-";
+  if (turn.status === "not-configured") return "not configured";
+  const down = turn.servers.filter((s) => !s.reachable).map((s) => `${s.url} (${s.error ?? "no answer"})`);
+  return down.length ? `${turn.status}: ${down.join(", ")}` : `ok (${turn.servers.length} URLs)`;
+}
+
 export function registerHealth(program: Command): void {
   program.command("health")
-    .description("show server status, version, uptime, connections and store; exit 1 when unhealthy")
+    .description(
+      "show server status, version, uptime, connections, store and TURN; exit 1 when unhealthy or TURN is down",
+    )
     .addHelpText(
       "after",
       examples(
@@ -31,11 +40,16 @@ export function registerHealth(program: Command): void {
           ["Connections", h.connections],
           ["Online users", h.onlineUsers ?? "-"],
           ["Store", `${h.store.kind} (${out.status(h.store.status)})`],
+          ["TURN", turnLine(h.turn)],
           ["Checked at", h.timestamp],
         ]));
       }
       if (h.status !== "healthy") {
         throw new CliError(EXIT.FAILURE, `Server ${client.server} is unhealthy (store ${h.store.status})`);
+      }
+      // The node itself is fine, but calls from networks that need a relay will fail: say so, exit 1.
+      if (h.turn && (h.turn.status === "unreachable" || h.turn.status === "degraded")) {
+        throw new CliError(EXIT.FAILURE, `TURN is configured but ${turnLine(h.turn)}`);
       }
     });
 }

@@ -4,18 +4,20 @@
  * signals so the island re-renders on change; tests read it through
  * `window.__mobimaint`.
  */
-import { signal } from "@preact/signals";
+import { type ReadonlySignal, signal } from "@preact/signals";
 import type { Me } from "../history.ts";
 import type { CallDetail } from "../types.ts";
 import { apiJson } from "./api.ts";
 import { CallBoard } from "./call_board.ts";
 import type { CallHandoff } from "./call_warmup.ts";
 import { FreezeBoard } from "./freeze_board.ts";
+import { Anchoring } from "./tracking/anchoring.ts";
 import { LocalMedia } from "./local_media.ts";
 import { MediaStateSync } from "./media_state.ts";
-import { PeerSession, type PeerSignal } from "./peer.ts";
-import { assessQuality, type Quality, sampleStats, type StatsSample } from "./quality.ts";
-import { onRelayed } from "./relayed.ts";
+import { PeerSession, type PeerSignal, sdpUfrag } from "./peer.ts";
+import { LinkWatch } from "./link_watch.ts";
+import type { Quality } from "./quality.ts";
+import { onRelayed, sendRelayed } from "./relayed.ts";
 import { connectSignaling, request, type SignalingSocket } from "./signaling.ts";
 import { ScreenWake } from "./wake_lock.ts";
 
@@ -30,7 +32,9 @@ export class CallController {
   readonly warnings = signal<string[]>([]);
   readonly notice = signal<string | null>(null);
   readonly ended = signal<string | null>(null);
-  readonly quality = signal<Quality | null>(null);
+  /** The link's quality (badge) and its recovery. */
+  readonly link: LinkWatch;
+  readonly quality: ReadonlySignal<Quality | null>;
   readonly names = signal<Record<string, string>>({});
   /** When the call became active (an Expert accepted), for the call timer. */
   readonly startedAt = signal<number | null>(null);
@@ -42,21 +46,18 @@ export class CallController {
   readonly board: CallBoard;
   /** This page's camera and microphone. */
   readonly media: LocalMedia;
+  /** Camera tracking and poses for anchored drawings. */
+  readonly anchoring: Anchoring;
   /** The frozen frame and the call's snapshots. */
   readonly freeze: FreezeBoard;
   /** Names of server events received, in order (diagnostics and tests). */
   readonly events: string[] = [];
-  /** Signaling connections made (1 + reconnects) and ICE restarts requested. */
+  /** Signaling connections made (1 + reconnects) and ICE restarts made. */
   readonly counters = { connects: 0, iceRestarts: 0 };
 
   private socket?: SignalingSocket;
   private session?: PeerSession;
-  private iceServers: RTCIceServer[] = [];
   private joined = false;
-  private lastSample?: StatsSample;
-  /** When this peer connection decoded its first frame (quality ignores the ramp-up after it). */
-  private videoSince?: number;
-  private timers: ReturnType<typeof setInterval>[] = [];
   private stopped = false;
   private signalChain: Promise<void> = Promise.resolve();
   private offerTimer?: ReturnType<typeof setTimeout>;
@@ -67,6 +68,7 @@ export class CallController {
     this.names.value = { [me.userId]: me.username };
     const warn = (w: string) => this.warnings.value = [...this.warnings.value, w];
     this.board = new CallBoard(callId, me.userId, warn);
+    this.anchoring = new Anchoring(callId, me.role === "Technician", this.board.annotations);
     this.media = new LocalMedia(
       me.role === "Technician" ? "environment" : "user",
       warn,
@@ -77,8 +79,21 @@ export class CallController {
       me.role === "Technician",
       () => this.media.stream.value?.getVideoTracks()[0],
       warn,
+      () => this.anchoring.anchorNow(),
     );
     this.mediaState = new MediaStateSync(callId, me.userId, this.media);
+    this.link = new LinkWatch(
+      () => this.session,
+      // A camera turned off on the other side sends little or nothing: that is not a bad connection.
+      () => this.mediaState.peer.value.video,
+      (session, servers, reason) => {
+        if (this.stopped) return;
+        this.counters.iceRestarts++;
+        this.note(`ice-restart:${reason}`);
+        session.restartIce(servers);
+      },
+    );
+    this.quality = this.link.quality;
   }
 
   /** The other participant's name: the one connected, else the one the call record names. */
@@ -101,11 +116,9 @@ export class CallController {
   prepare(): Promise<MediaStream> {
     return this.prepared ??= Promise.all([
       this.media.open(this.handoff.media),
-      this.handoff.iceServers ??
-        apiJson<{ iceServers: RTCIceServer[] }>("GET", "/api/ice-servers").then((r) => r.iceServers)
-          .catch(() => []),
-    ]).then(([media, iceServers]) => {
-      this.iceServers = iceServers;
+      this.handoff.ice ?? this.link.fetchIce(),
+    ]).then(([media, ice]) => {
+      this.link.ice = ice;
       const { socket, peer } = this.handoff;
       if (peer) this.peerId.value = peer;
       if (socket && !this.stopped) this.listenForSignals(this.socket = socket);
@@ -134,20 +147,14 @@ export class CallController {
     performance.mark("call:media");
     this.wake.hold();
     this.connect();
-    const online = () => {
+    this.link.start(() => {
       this.notice.value = null;
       // Do not wait for the socket's backoff timer: the server only keeps us in the call for a grace period.
       if (this.socket && !this.socket.connected) this.socket.disconnect().connect();
-      this.restartIce();
-    };
+    });
     const offline = () => this.notice.value = "You are offline. The call resumes when the network is back.";
-    addEventListener("online", online);
     addEventListener("offline", offline);
-    this.timers.push(setInterval(() => this.sampleQuality(), 1000));
-    this.cleanup.push(
-      () => removeEventListener("online", online),
-      () => removeEventListener("offline", offline),
-    );
+    this.cleanup.push(() => removeEventListener("offline", offline));
   }
 
   private cleanup: (() => void)[] = [];
@@ -177,12 +184,13 @@ export class CallController {
         await request(s, "join-call", { callId, userId: me.userId, role: me.role });
         if (!this.joined) performance.mark("call:joined");
         this.joined = true;
+        this.anchoring.joined();
       } catch (e) {
         return this.finish((e as Error).message || "This call is not available.", false);
       }
       this.mediaState.announce();
       // A new signaling connection may mean a new network path: renegotiate ICE.
-      if (rejoin) this.restartIce();
+      if (rejoin) this.link.restartIce("signaling");
     };
     s.on("connect", joinCall);
     s.on("disconnect", (reason) => {
@@ -214,6 +222,7 @@ export class CallController {
     });
     this.listenForSignals(s);
     this.board.attach(s);
+    this.anchoring.attachSocket(s);
     this.freeze.attach(s);
     this.mediaState.attach(s);
     s.on("call-ended", ({ from }) => {
@@ -270,30 +279,31 @@ export class CallController {
     }, 1500);
   }
 
-  private restartIce() {
-    if (!this.session) return;
-    this.counters.iceRestarts++;
-    this.session.restartIce();
-  }
-
   private ensurePeer(): PeerSession {
     if (this.session) return this.session;
     this.note("peer-created");
     const stream = this.media.stream.value ?? new MediaStream();
     this.session = new PeerSession({
-      iceServers: this.iceServers,
+      iceServers: this.link.ice.iceServers,
+      iceTransportPolicy: this.link.ice.iceTransportPolicy,
       polite: this.me.role !== "Technician",
+      keepResolution: this.me.role === "Technician",
       initiator: this.me.role === "Technician",
       localStream: stream,
       send: (signal) => this.sendSignal(signal),
       onRemoteStream: (remote) => this.remoteStream.value = remote,
       onStateChange: (state) => {
-        if (state === "connected") performance.mark("call:connected");
+        if (state === "connected") {
+          performance.mark("call:connected");
+          this.link.connected();
+        }
         this.peerState.value = state;
       },
       trace: (what) => this.note(`(${what})`),
     });
+    this.anchoring.attachPeer(this.session.pc);
     this.peerState.value = "new";
+    this.link.newPeer();
     return this.session;
   }
 
@@ -302,9 +312,7 @@ export class CallController {
     this.session = undefined;
     this.remoteStream.value = null;
     this.peerState.value = "waiting";
-    this.lastSample = undefined;
-    this.videoSince = undefined;
-    this.quality.value = null;
+    this.link.clear();
   }
 
   /** Signals are applied strictly in arrival order: each step awaits the peer connection. */
@@ -325,8 +333,13 @@ export class CallController {
         return;
       }
     }
+    const session = this.ensurePeer();
+    if (signal.type === "description" && signal.description.type === "offer") {
+      const current = sdpUfrag(session.pc.remoteDescription?.sdp);
+      if (current && sdpUfrag(signal.description.sdp) !== current) this.link.peerRestarted();
+    }
     try {
-      await this.ensurePeer().receive(signal);
+      await session.receive(signal);
     } catch (e) {
       this.note(`signal-failed:${(e as Error).name}`);
       console.warn("signal not applied", e);
@@ -340,35 +353,7 @@ export class CallController {
       return;
     }
     const to = this.peerId.value;
-    if (!to || !this.socket?.connected) return;
-    const { callId } = this;
-    if (signal.type === "candidate") {
-      const c = signal.candidate;
-      this.socket.emit("ice-candidate", {
-        callId,
-        to,
-        candidate: c ? { ...c, candidate: c.candidate ?? "" } : null,
-      });
-    } else if (signal.description.type === "offer") {
-      this.socket.emit("offer", { callId, to, offer: signal.description as { type: "offer"; sdp: string } });
-    } else {
-      this.socket.emit("answer", {
-        callId,
-        to,
-        answer: signal.description as { type: "answer"; sdp: string },
-      });
-    }
-  }
-
-  private async sampleQuality() {
-    const pc = this.session?.pc;
-    if (!pc || pc.connectionState === "closed") return;
-    const sample = sampleStats(await pc.getStats());
-    if (sample.framesDecoded > 0) this.videoSince ??= sample.at;
-    // A camera turned off on the other side sends almost nothing: that is not a bad connection.
-    const video = this.mediaState.peer.value.video;
-    this.quality.value = assessQuality(this.lastSample, sample, video, this.videoSince);
-    this.lastSample = sample;
+    if (to && this.socket?.connected) sendRelayed(this.socket, this.callId, to, signal);
   }
 
   /** The peer connection's raw stats (diagnostics and tests). */
@@ -394,9 +379,10 @@ export class CallController {
   stop() {
     this.stopped = true;
     clearTimeout(this.offerTimer);
-    this.timers.forEach(clearInterval);
+    this.link.stop();
     this.cleanup.forEach((f) => f());
     this.closePeer();
+    this.anchoring.stop();
     this.media.stop();
     this.mediaState.stop();
     this.wake.release();

@@ -8,6 +8,7 @@
 import { signal } from "@preact/signals";
 import { h, render } from "preact";
 import type { Me } from "../history.ts";
+import type { IceServersResponse } from "../rest.ts";
 import { apiJson } from "./api.ts";
 import type { CallController } from "./call_controller.ts";
 import { type Facing, getLocalMedia, type LocalMedia as Acquired } from "./media.ts";
@@ -18,7 +19,7 @@ import type { SignalingSocket } from "./signaling.ts";
 export interface CallHandoff {
   socket?: SignalingSocket;
   media?: Promise<Acquired>;
-  iceServers?: Promise<RTCIceServer[]>;
+  ice?: Promise<IceServersResponse>;
   /** The other side, known while it rings. */
   peer?: string;
   /** Keep signals back until releaseAnswer() (an expert who has not answered yet). */
@@ -48,7 +49,7 @@ export class CallWarmup {
   /** The camera while it rings, for a preview (null: not opened). */
   readonly preview = signal<MediaStream | null>(null);
   private media?: Promise<Acquired>;
-  private iceServers?: Promise<RTCIceServer[]>;
+  private ice?: Promise<IceServersResponse>;
   private room?: ReturnType<typeof loadRoom>;
   /** The call prepared while it rings: the technician's offer, or the expert's answer kept back. */
   private call?: CallController;
@@ -69,8 +70,9 @@ export class CallWarmup {
   private async warm(facing: Facing, camera: "ask" | "if-allowed"): Promise<void> {
     this.room ??= loadRoom();
     this.room.catch(() => this.room = undefined); // tried again on entering
-    this.iceServers ??= apiJson<{ iceServers: RTCIceServer[] }>("GET", "/api/ice-servers")
-      .then((r) => r.iceServers).catch(() => []);
+    // Without them the call can still try direct paths (the call room fetches fresh ones on a restart).
+    this.ice ??= apiJson<IceServersResponse>("GET", "/api/ice-servers")
+      .catch(() => ({ iceServers: [], ttl: 0, iceTransportPolicy: "all" as const }));
     if (this.media || (camera === "if-allowed" && !(await mediaAllowed()))) return;
     const media = this.media = getLocalMedia(facing);
     const acquired = await media;
@@ -81,7 +83,7 @@ export class CallWarmup {
   async prepare(callId: string, me: Me, socket: SignalingSocket, expert: string): Promise<void> {
     const { CallController } = await (this.room ??= loadRoom());
     if (this.call || !this.media) return; // cancelled meanwhile, or already prepared
-    const handoff = { socket, media: this.media, iceServers: this.iceServers, peer: expert };
+    const handoff = { socket, media: this.media, ice: this.ice, peer: expert };
     this.call = new CallController(callId, me, handoff);
     this.call.prepare().catch(() => {});
   }
@@ -122,7 +124,7 @@ export class CallWarmup {
     return {
       socket,
       media: this.media,
-      iceServers: this.iceServers,
+      ice: this.ice,
       takeSignals: early && (() => {
         early.stop();
         return early.signals.splice(0);

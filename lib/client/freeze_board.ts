@@ -5,6 +5,7 @@
  */
 import { signal } from "@preact/signals";
 import type { FrozenFrame, SnapshotInfo } from "../snapshots.ts";
+import type { AnnotationAnchor } from "../types.ts";
 import { ApiFailure } from "./api.ts";
 import { captureStill } from "./capture.ts";
 import { request, type SignalingSocket } from "./signaling.ts";
@@ -32,6 +33,8 @@ export class FreezeBoard {
     private readonly capturer: boolean,
     private readonly localTrack: () => MediaStreamTrack | undefined,
     private readonly warn: (message: string) => void,
+    /** The camera's pose now, when it is tracked: a frozen still carries it (anchored drawings). */
+    private readonly anchorNow: () => AnnotationAnchor | undefined = () => undefined,
   ) {}
 
   attach(s: SignalingSocket) {
@@ -124,6 +127,7 @@ export class FreezeBoard {
     this.busy.value = purpose;
     try {
       const started = performance.now();
+      const anchor = purpose === "freeze" ? this.anchorNow() : undefined;
       const still = await captureStill(track);
       const captured = performance.now();
       const info = await upload(this.callId, still.blob);
@@ -135,7 +139,7 @@ export class FreezeBoard {
         uploadMs: performance.now() - captured,
       });
       if (purpose === "freeze") {
-        await request(this.socket!, "freeze", { callId: this.callId, snapshotId: info.id });
+        await request(this.socket!, "freeze", { callId: this.callId, snapshotId: info.id, anchor });
       }
     } catch (e) {
       this.warn(`Could not take the picture: ${(e as Error).message}`);

@@ -2,7 +2,11 @@
  * One WebRTC peer connection with "perfect negotiation": both sides may
  * renegotiate at any time; on glare the polite side rolls back its offer and
  * the impolite side ignores the incoming one. ICE candidates that arrive
- * before the remote description are queued; ICE restarts on failure.
+ * before the description of their generation (matched by usernameFragment) are queued; ICE restarts
+ * on failure, or when asked (with fresh ICE servers) by a caller that notices trouble sooner.
+ *
+ * On a poor link, audio goes first (high sender priority) and, when `keepResolution`, the camera keeps
+ * its resolution and lets the frame rate fall: a remote expert needs detail more than motion.
  */
 
 export type PeerSignal =
@@ -11,7 +15,11 @@ export type PeerSignal =
 
 export interface PeerOptions {
   iceServers: RTCIceServer[];
+  /** `relay`: TURN only (MOBIMAINT_ICE_TRANSPORT_POLICY). */
+  iceTransportPolicy?: RTCIceTransportPolicy;
   polite: boolean;
+  /** The camera keeps its resolution under congestion (degradationPreference "maintain-resolution"). */
+  keepResolution?: boolean;
   /**
    * Whether this side opens the first negotiation. The other side waits for
    * that offer (its tracks then ride on the offered m-lines), which keeps two
@@ -26,6 +34,11 @@ export interface PeerOptions {
   trace?: (what: string) => void;
 }
 
+/** The ICE username fragment of an SDP (its first one: bundled m-lines share it). */
+export function sdpUfrag(sdp: string | undefined): string | undefined {
+  return sdp ? /^a=ice-ufrag:(\S+)/m.exec(sdp)?.[1] : undefined;
+}
+
 /** The DTLS certificate fingerprint of an SDP: a new one means a new peer connection on the other side. */
 export function sdpFingerprint(sdp: string | undefined): string | undefined {
   return sdp && /^a=fingerprint:(.+)$/m.exec(sdp)?.[1]?.trim();
@@ -36,12 +49,22 @@ export class PeerSession {
   private makingOffer = false;
   private ignoreOffer = false;
   private settingRemoteAnswer = false;
+  /** Candidates waiting for the description of their generation. */
   private queued: (RTCIceCandidateInit | null)[] = [];
+  /** ICE generations (remote ufrags) applied so far: late candidates of an older one are dropped. */
+  private remoteUfrags = new Set<string>();
   private disconnectTimer?: ReturnType<typeof setTimeout>;
+  private videoScale = 1;
+  private highSince = 0;
   private closed = false;
 
   constructor(private readonly opts: PeerOptions) {
-    const pc = this.pc = new RTCPeerConnection({ iceServers: opts.iceServers });
+    const pc = this.pc = new RTCPeerConnection({
+      iceServers: opts.iceServers,
+      iceTransportPolicy: opts.iceTransportPolicy ?? "all",
+    });
+    // addTrack, not addTransceiver: the answering side's tracks must ride on the offered m-lines.
+    // Sender priorities are set once encodings exist (tuneSenders).
     for (const track of opts.localStream.getTracks()) pc.addTrack(track, opts.localStream);
     // Still receive what we cannot send (camera or microphone denied / missing).
     for (const kind of ["audio", "video"] as const) {
@@ -92,7 +115,9 @@ export class PeerSession {
       // A glare may have turned this into an answer meanwhile; receive() sends answers.
       if (local?.type !== "offer") return;
       this.trace("sent offer");
+      // The description goes out before anything else is awaited, so it precedes its candidates.
       this.opts.send({ type: "description", description: local.toJSON() });
+      await this.tuneSenders();
     } catch (e) {
       console.warn("offer failed", e);
     } finally {
@@ -110,16 +135,26 @@ export class PeerSession {
     this.ignoreOffer = !this.opts.polite && collision;
     this.trace(`got ${description.type} in ${pc.signalingState}${collision ? ", glare" : ""}`);
     if (this.ignoreOffer) return;
+    // An answer to an offer already answered (e.g. one we sent twice): nothing to apply.
+    if (description.type === "answer" && pc.signalingState === "stable") {
+      return this.trace("late answer ignored");
+    }
     // On glare the polite side's setRemoteDescription rolls its own offer back (implicit rollback).
     this.settingRemoteAnswer = description.type === "answer";
-    await pc.setRemoteDescription(description);
-    this.settingRemoteAnswer = false;
+    try {
+      await pc.setRemoteDescription(description);
+    } finally {
+      this.settingRemoteAnswer = false;
+    }
+    const ufrag = sdpUfrag(description.sdp);
+    if (ufrag) this.remoteUfrags.add(ufrag);
     const queued = this.queued.splice(0);
     for (const c of queued) await this.addCandidate(c);
     if (description.type === "offer") {
       await pc.setLocalDescription();
       this.trace("sent answer");
       this.opts.send({ type: "description", description: pc.localDescription!.toJSON() });
+      await this.tuneSenders();
     }
   }
 
@@ -128,8 +163,14 @@ export class PeerSession {
   }
 
   private async addCandidate(candidate: RTCIceCandidateInit | null): Promise<void> {
-    if (!this.pc.remoteDescription) {
-      this.queued.push(candidate);
+    const ufrag = candidate?.usernameFragment;
+    const current = sdpUfrag(this.pc.remoteDescription?.sdp);
+    if (ufrag && current && ufrag !== current && this.remoteUfrags.has(ufrag)) {
+      return this.trace("dropped a candidate of an older ICE generation");
+    }
+    // Not yet applicable: no remote description, or (during an ICE restart) one of the previous generation.
+    if (!current || (ufrag && ufrag !== current)) {
+      if (this.queued.push(candidate) > 200) this.queued.shift();
       return;
     }
     try {
@@ -160,9 +201,68 @@ export class PeerSession {
     }
   }
 
-  /** New ICE credentials; onnegotiationneeded sends the restart offer. */
-  restartIce(): void {
-    if (!this.closed && this.pc.signalingState !== "closed") this.pc.restartIce();
+  /**
+   * New ICE credentials; onnegotiationneeded sends the restart offer. `iceServers`: fresh TURN
+   * credentials (and possibly other servers) to gather the new candidates with.
+   */
+  restartIce(iceServers?: RTCIceServer[]): void {
+    if (this.closed || this.pc.signalingState === "closed") return;
+    if (iceServers) {
+      try {
+        this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers });
+      } catch (e) {
+        console.warn("setConfiguration failed", e);
+      }
+    }
+    this.trace("ICE restart");
+    this.pc.restartIce();
+  }
+
+  /** Audio first; the technician's camera keeps its resolution (once encodings exist, i.e. after negotiation). */
+  private async tuneSenders(): Promise<void> {
+    for (const t of this.pc.getTransceivers()) {
+      const kind = t.receiver.track.kind;
+      if (t.currentDirection === "stopped" || (kind === "video" && !this.opts.keepResolution)) continue;
+      const params = t.sender.getParameters() as RTCRtpSendParameters & { degradationPreference?: string };
+      if (!params.encodings?.length) continue;
+      let changed = false;
+      if (kind === "video" && params.degradationPreference !== "maintain-resolution") {
+        params.degradationPreference = "maintain-resolution";
+        changed = true;
+      }
+      for (const e of params.encodings) {
+        if (kind === "audio" && (e.priority !== "high" || e.networkPriority !== "high")) {
+          e.priority = e.networkPriority = "high";
+          changed = true;
+        }
+      }
+      if (changed) await t.sender.setParameters(params).catch((e) => console.warn("setParameters failed", e));
+    }
+  }
+
+  /**
+   * Below ~200 kbps even one 720p frame per second is too much: halve the resolution (640×360 at a
+   * usable frame rate) while the estimate stays that low; full resolution again once it recovers.
+   */
+  async fitVideoTo(availableKbps: number | undefined): Promise<void> {
+    if (!this.opts.keepResolution || availableKbps === undefined) return;
+    const now = Date.now();
+    let want = this.videoScale;
+    if (availableKbps < 200) {
+      want = 2;
+      this.highSince = 0;
+    } else if (availableKbps > 350) {
+      this.highSince ||= now;
+      if (now - this.highSince >= 5000) want = 1;
+    } else this.highSince = 0;
+    if (want === this.videoScale) return;
+    const t = this.pc.getTransceivers().find((t) => t.receiver.track.kind === "video");
+    const params = t?.sender.getParameters();
+    if (!t || !params?.encodings?.length) return;
+    for (const e of params.encodings) e.scaleResolutionDownBy = want;
+    this.videoScale = want;
+    this.trace(`video scaled down by ${want}`);
+    await t.sender.setParameters(params).catch((e) => console.warn("setParameters failed", e));
   }
 
   async replaceVideoTrack(track: MediaStreamTrack): Promise<void> {

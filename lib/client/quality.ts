@@ -1,4 +1,8 @@
-/** Connection quality from `RTCPeerConnection.getStats()`: RTT, packet loss and received bitrate. */
+/**
+ * Connection quality from `RTCPeerConnection.getStats()`: round trip, packet loss, received bitrate,
+ * and what limits the call when it is not good: the bandwidth (little is estimated to get through, or
+ * little video arrives), loss, the round trip, or nothing arriving at all. A remote camera that is off is not a problem of the connection.
+ */
 
 export interface StatsSample {
   at: number;
@@ -7,9 +11,12 @@ export interface StatsSample {
   packetsLost: number;
   framesDecoded: number;
   rttMs?: number;
+  /** The congestion controller's estimate of what we can send, kbps (selected candidate pair). */
+  availableOutgoingKbps?: number;
 }
 
 export type QualityLevel = "good" | "fair" | "poor" | "unknown";
+export type QualityLimit = "bandwidth" | "loss" | "round-trip" | "no-media";
 
 export interface Quality {
   level: QualityLevel;
@@ -17,7 +24,16 @@ export interface Quality {
   lossPct: number;
   kbps: number;
   framesDecoded: number;
+  /** What makes the call less than good (absent when it is good or unknown). */
+  limit?: QualityLimit;
 }
+
+export const LIMIT_WORDS: Record<QualityLimit, string> = {
+  "bandwidth": "low bandwidth",
+  "loss": "packet loss",
+  "round-trip": "long round trip",
+  "no-media": "nothing arriving",
+};
 
 export function sampleStats(report: RTCStatsReport, at = Date.now()): StatsSample {
   const s: StatsSample = { at, bytesReceived: 0, packetsReceived: 0, packetsLost: 0, framesDecoded: 0 };
@@ -29,6 +45,9 @@ export function sampleStats(report: RTCStatsReport, at = Date.now()): StatsSampl
       if (r.kind === "video") s.framesDecoded += r.framesDecoded ?? 0;
     } else if (r.type === "candidate-pair" && r.nominated && r.state === "succeeded") {
       if (typeof r.currentRoundTripTime === "number") s.rttMs = Math.round(r.currentRoundTripTime * 1000);
+      if (typeof r.availableOutgoingBitrate === "number") {
+        s.availableOutgoingKbps = Math.round(r.availableOutgoingBitrate / 1000);
+      }
     }
   });
   return s;
@@ -38,9 +57,10 @@ export function sampleStats(report: RTCStatsReport, at = Date.now()): StatsSampl
 export const RAMP_UP_MS = 5000;
 
 /**
- * Compares two samples; `poor` or `fair` when any measure crosses its threshold. `videoExpected`
- * false (the other side's camera is off): a low bitrate and no new packets are normal. `videoSince`:
- * when the first frame was decoded; a slow picture within RAMP_UP_MS of it is the start, not the link.
+ * Compares two samples; `poor` or `fair` when any measure crosses its threshold, with the first limit
+ * found at the worst level. `videoExpected` false (the other side's camera is off): a low bitrate and no
+ * new packets are normal. `videoSince`: when the first frame was decoded; a slow picture within
+ * RAMP_UP_MS of it is the start, not the link.
  */
 export function assessQuality(
   prev: StatsSample | undefined,
@@ -56,16 +76,23 @@ export function assessQuality(
   const lossPct = received + lost > 0 ? Math.round((lost / (received + lost)) * 1000) / 10 : 0;
   const kbps = Math.round(((cur.bytesReceived - prev.bytesReceived) * 8) / (cur.at - prev.at));
   const rtt = cur.rttMs ?? 0;
-  const stalled = received === 0 && videoExpected;
-  // A low bitrate alone is the sender's choice (a still scene, the first seconds of a call); it is a
-  // sign of a bad link only when the picture also slows down.
+  const out = cur.availableOutgoingKbps;
+  // A low incoming bitrate alone is the sender's choice (a still scene, the first seconds of a call); it
+  // is a sign of a bad link only when the picture also slows down.
   const fps = ((cur.framesDecoded - prev.framesDecoded) * 1000) / (cur.at - prev.at);
   const rampingUp = videoSince === undefined || cur.at - videoSince < RAMP_UP_MS;
   const starved = videoExpected && !rampingUp && kbps < 150 && fps < 10;
-  const level: QualityLevel = stalled || rtt > 400 || lossPct > 8
-    ? "poor"
-    : rtt > 200 || lossPct > 3 || starved
-    ? "fair"
-    : "good";
-  return { level, rttMs: cur.rttMs, lossPct, kbps, framesDecoded: cur.framesDecoded };
+  // Worst first: the first limit found at the worst level names the problem.
+  const checks: [QualityLimit, QualityLevel][] = [
+    ["no-media", received === 0 && videoExpected ? "poor" : "good"],
+    ["loss", lossPct > 8 ? "poor" : lossPct > 3 ? "fair" : "good"],
+    ["round-trip", rtt > 400 ? "poor" : rtt > 200 ? "fair" : "good"],
+    [
+      "bandwidth",
+      out !== undefined && out < 100 ? "poor" : (out !== undefined && out < 250) || starved ? "fair" : "good",
+    ],
+  ];
+  const worst = checks.find(([, l]) => l === "poor") ?? checks.find(([, l]) => l === "fair");
+  const base = { rttMs: cur.rttMs, lossPct, kbps, framesDecoded: cur.framesDecoded };
+  return worst ? { level: worst[1], limit: worst[0], ...base } : { level: "good", ...base };
 }

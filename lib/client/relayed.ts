@@ -1,10 +1,26 @@
-/** The WebRTC signals the server relays for one call (offer, answer, ICE candidates), as PeerSignals. */
+/** The WebRTC signals the server relays for one call (offer, answer, ICE candidates), as PeerSignals, both ways. */
 import type { PeerSignal } from "./peer.ts";
 import type { SignalingSocket } from "./signaling.ts";
 
 export interface Relayed {
   from: string;
   signal: PeerSignal;
+}
+
+/** Sends `signal` to participant `to` of the call, as the old clients' offer / answer / ice-candidate. */
+export function sendRelayed(socket: SignalingSocket, callId: string, to: string, signal: PeerSignal): void {
+  if (signal.type === "candidate") {
+    const c = signal.candidate;
+    socket.emit("ice-candidate", {
+      callId,
+      to,
+      candidate: c ? { ...c, candidate: c.candidate ?? "" } : null,
+    });
+  } else if (signal.description.type === "offer") {
+    socket.emit("offer", { callId, to, offer: signal.description as { type: "offer"; sdp: string } });
+  } else {
+    socket.emit("answer", { callId, to, answer: signal.description as { type: "answer"; sdp: string } });
+  }
 }
 
 /** Calls `deliver` for each signal of `callId` arriving on `socket`; returns the unsubscribe function. */

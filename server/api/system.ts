@@ -1,29 +1,20 @@
 /** GET /health (compat) and GET /api/ice-servers. */
-import { createHmac } from "node:crypto";
 import { Hono } from "hono";
 import { VERSION } from "../../fresh.config.ts";
 import type { Deps, Env } from "../context.ts";
+import { iceConfigFor } from "../turn/ice_servers.ts";
+import { TurnMonitor } from "../turn/probe.ts";
 import { requireAuth } from "./middleware.ts";
-
-/** TURN REST credentials: username `expiry:userId`, credential base64 HMAC-SHA1(secret, username). */
-export function turnCredential(
-  secret: string,
-  userId: string,
-  ttlSec: number,
-  now = Date.now(),
-) {
-  const username = `${Math.floor(now / 1000) + ttlSec}:${userId}`;
-  return {
-    username,
-    credential: createHmac("sha1", secret).update(username).digest("base64"),
-  };
-}
 
 export function systemRoutes(deps: Deps) {
   const { config, store } = deps;
+  // A TURN server that is down does not make this node unhealthy (calls still work where direct paths
+  // exist), so it is reported beside the status, from a cache: /health never waits more than one probe.
+  const turn = new TurnMonitor(config.turnUrls, { timeoutMs: 1000, maxAgeMs: 15_000 });
   return new Hono<Env>()
     .get("/health", async (c) => {
       let storeState: "ok" | "unreachable" = "ok";
+      const turnStatus = turn.status();
       try {
         await store.ping();
       } catch (e) {
@@ -41,26 +32,13 @@ export function systemRoutes(deps: Deps) {
         connections: deps.grace.socketCount(),
         onlineUsers: deps.presence.onlineCount(),
         store: { kind: store.kind, status: storeState },
+        turn: await turnStatus,
       };
       return c.json(body, storeState === "ok" ? 200 : 503);
     })
-    .get("/api/ice-servers", requireAuth(deps), (c) => {
-      const iceServers: RTCIceServer[] = [];
-      if (config.stunUrls.length) iceServers.push({ urls: config.stunUrls });
-      if (config.turnUrls.length) {
-        iceServers.push(
-          config.turnSecret
-            ? {
-              urls: config.turnUrls,
-              ...turnCredential(
-                config.turnSecret,
-                c.get("identity").userId,
-                config.turnTtlSec,
-              ),
-            }
-            : { urls: config.turnUrls },
-        );
-      }
-      return c.json({ iceServers, ttl: config.turnTtlSec });
-    });
+    .get(
+      "/api/ice-servers",
+      requireAuth(deps),
+      (c) => c.json(iceConfigFor(config, c.get("identity").userId)),
+    );
 }

@@ -5,7 +5,7 @@
  */
 import type { Limits } from "../../fresh.config.ts";
 import { type FrozenFrame, type SnapshotInfo, type SnapshotType, snapshotUrl } from "../../lib/snapshots.ts";
-import type { CallRecord } from "../../lib/types.ts";
+import type { AnnotationAnchor, CallRecord } from "../../lib/types.ts";
 import type { Identity } from "../auth/tokens.ts";
 import type { BlobMeta, BlobStore } from "../store/blobs.ts";
 import type { Store } from "../store/store.ts";
@@ -95,8 +95,14 @@ export class SnapshotService {
   }
 
   /** Both sides switch to a stored still; kept in the call record so a late joiner sees it. */
-  async freeze(who: Identity, callId: string, snapshotId: string): Promise<FrozenFrame> {
-    await this.calls.requireActiveParticipant(who, callId);
+  async freeze(
+    who: Identity,
+    callId: string,
+    snapshotId: string,
+    anchor?: AnnotationAnchor,
+  ): Promise<FrozenFrame> {
+    const call = await this.calls.requireActiveParticipant(who, callId);
+    if (anchor && call.createdBy !== who.userId) throw forbidden("Only the technician's camera has a pose");
     const blob = await this.blobs.get(callId, snapshotId);
     if (!blob) throw notFound(`Snapshot ${snapshotId} not found`);
     const at = this.now();
@@ -107,6 +113,7 @@ export class SnapshotService {
       height: blob.meta.height,
       from: who.userId,
       at,
+      ...(anchor && { anchor }),
     };
     await this.store.updateCall(callId, (call) => {
       call.frozen = frame;

@@ -10,6 +10,8 @@ import { fileURLToPath } from "node:url";
 export interface BundleSet {
   /** Island name → its entry file and the chunks it imports (for modulepreload). */
   islands: Record<string, { file: string; imports: string[] }>;
+  /** Worker name (`workers/<name>.ts`) → its module file, loaded with `new Worker(url, {type: "module"})`. */
+  workers: Record<string, string>;
   /** File name → contents. */
   files: Map<string, Uint8Array>;
   source: "memory" | "prebuilt";
@@ -17,6 +19,7 @@ export interface BundleSet {
 
 interface Manifest {
   islands: BundleSet["islands"];
+  workers?: BundleSet["workers"];
   /** Source file (relative to root) → sha-256 of its contents when built. */
   inputs: Record<string, string>;
 }
@@ -30,17 +33,21 @@ async function sha256(path: string): Promise<string> {
   return encodeHex(new Uint8Array(await crypto.subtle.digest("SHA-256", await Deno.readFile(path))));
 }
 
-/** Runs esbuild over the islands; `islands` maps name → absolute file path. */
+/** Runs esbuild over the islands (and workers); both map name → absolute file path. */
 export async function buildIslands(
   root: string,
   islands: Record<string, string>,
+  workers: Record<string, string> = {},
 ): Promise<{ set: BundleSet; manifest: Manifest }> {
   const esbuild = await import("esbuild");
   const clientModule = fileURLToPath(new URL("./client.ts", import.meta.url));
   try {
     const result = await esbuild.build({
       absWorkingDir: root,
-      entryPoints: Object.keys(islands).map((name) => ({ in: `island:${name}`, out: name })),
+      entryPoints: [
+        ...Object.keys(islands).map((name) => ({ in: `island:${name}`, out: name })),
+        ...Object.entries(workers).map(([name, path]) => ({ in: path, out: `worker-${name}` })),
+      ],
       bundle: true,
       splitting: true,
       format: "esm",
@@ -72,8 +79,13 @@ export async function buildIslands(
     const outDir = join(root, BUILD_DIR, "js");
     const files = new Map<string, Uint8Array>();
     for (const f of result.outputFiles) files.set(relative(outDir, f.path), f.contents);
-    const set: BundleSet = { islands: {}, files, source: "memory" };
+    const set: BundleSet = { islands: {}, workers: {}, files, source: "memory" };
+    const workerByPath = new Map(Object.entries(workers).map(([name, path]) => [relative(root, path), name]));
     for (const [out, meta] of Object.entries(result.metafile.outputs)) {
+      if (meta.entryPoint && workerByPath.has(meta.entryPoint) && out.endsWith(".js")) {
+        set.workers[workerByPath.get(meta.entryPoint)!] = relative(join(BUILD_DIR, "js"), out);
+        continue;
+      }
       const entry = meta.entryPoint?.replace(/^island:/, "");
       if (!entry || !out.endsWith(".js")) continue;
       set.islands[entry] = {
@@ -88,15 +100,19 @@ export async function buildIslands(
       if (input.startsWith("island:") || input.includes("node_modules/")) continue;
       inputs[input] = await sha256(join(root, input));
     }
-    return { set, manifest: { islands: set.islands, inputs } };
+    return { set, manifest: { islands: set.islands, workers: set.workers, inputs } };
   } finally {
     await esbuild.stop();
   }
 }
 
 /** Writes the bundles and manifest for production (`deno task build`). */
-export async function writeBuild(root: string, islands: Record<string, string>): Promise<BundleSet> {
-  const { set, manifest } = await buildIslands(root, islands);
+export async function writeBuild(
+  root: string,
+  islands: Record<string, string>,
+  workers: Record<string, string> = {},
+): Promise<BundleSet> {
+  const { set, manifest } = await buildIslands(root, islands, workers);
   const dir = join(root, BUILD_DIR);
   await Deno.remove(dir, { recursive: true }).catch(() => {});
   await Deno.mkdir(join(dir, "js"), { recursive: true });
@@ -109,6 +125,7 @@ export async function writeBuild(root: string, islands: Record<string, string>):
 export async function loadPrebuilt(
   root: string,
   islands: Record<string, string>,
+  workers: Record<string, string> = {},
 ): Promise<BundleSet | undefined> {
   let manifest: Manifest;
   try {
@@ -116,7 +133,8 @@ export async function loadPrebuilt(
   } catch {
     return undefined;
   }
-  if (Object.keys(islands).sort().join() !== Object.keys(manifest.islands).sort().join()) return undefined;
+  const same = (a: object, b: object = {}) => Object.keys(a).sort().join() === Object.keys(b).sort().join();
+  if (!same(islands, manifest.islands) || !same(workers, manifest.workers)) return undefined;
   for (const [input, hash] of Object.entries(manifest.inputs)) {
     if (await sha256(join(root, input)).catch(() => "") !== hash) return undefined;
   }
@@ -124,5 +142,5 @@ export async function loadPrebuilt(
   for await (const f of Deno.readDir(join(root, BUILD_DIR, "js"))) {
     files.set(f.name, await Deno.readFile(join(root, BUILD_DIR, "js", f.name)));
   }
-  return { islands: manifest.islands, files, source: "prebuilt" };
+  return { islands: manifest.islands, workers: manifest.workers ?? {}, files, source: "prebuilt" };
 }

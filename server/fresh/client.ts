@@ -11,3 +11,9 @@ export function boot(name: string, component: ComponentType<any>): void {
     hydrate(h(component, props), el);
   }
 }
+
+/** The URL of the module worker bundled from `workers/<name>.ts`, when the page has it. */
+export function workerUrl(name: string): string | undefined {
+  const el = document.getElementById("__FRESH_WORKERS__");
+  return el ? (JSON.parse(el.textContent || "[{}]")[0] as Record<string, string>)[name] : undefined;
+}

@@ -34,10 +34,31 @@ export async function listIslands(root: string): Promise<Record<string, string>>
   return islands;
 }
 
+/**
+ * Worker name → absolute path, from the files of `workers/`: each is bundled as a module worker and
+ * its URL given to the page's islands (`workerUrl(name)` in client.ts).
+ */
+export async function listWorkers(root: string): Promise<Record<string, string>> {
+  const workers: Record<string, string> = {};
+  try {
+    for await (const e of Deno.readDir(join(root, "workers"))) {
+      const m = /^([a-z][a-z0-9_-]*)\.(ts|js)$/.exec(e.name);
+      if (e.isFile && m) workers[m[1]] = join(root, "workers", e.name);
+    }
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  return workers;
+}
+
 /** Prebuilt bundles when up to date, else a fresh in-memory build. */
-export async function loadBundles(root: string, islands: Record<string, string>): Promise<BundleSet> {
-  if (!Object.keys(islands).length) return { islands: {}, files: new Map(), source: "memory" };
-  return await loadPrebuilt(root, islands) ?? (await buildIslands(root, islands)).set;
+export async function loadBundles(
+  root: string,
+  islands: Record<string, string>,
+  workers: Record<string, string> = {},
+): Promise<BundleSet> {
+  if (!Object.keys(islands).length) return { islands: {}, workers: {}, files: new Map(), source: "memory" };
+  return await loadPrebuilt(root, islands, workers) ?? (await buildIslands(root, islands, workers)).set;
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -61,7 +82,7 @@ export async function freshApp<State>(opts: FreshOptions<State>): Promise<Hono> 
     if (typeof mod.default !== "function") throw new Error(`islands/${name}: no default export component`);
     registerIsland(name, mod.default as () => null);
   }
-  const bundles = await loadBundles(root, islands);
+  const bundles = await loadBundles(root, islands, await listWorkers(root));
   const appShell = await importModule<AppModule>(join(root, "routes/_app.tsx")).catch(() => undefined);
   const app = new Hono();
 

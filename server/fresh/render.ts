@@ -2,7 +2,7 @@
 import { type ComponentType, h, type VNode } from "preact";
 import { renderToString } from "preact-render-to-string";
 import type { BundleSet } from "./bundle.ts";
-import { PROPS_ELEMENT_ID, renderWithIslands, serializeProps } from "./islands.ts";
+import { PROPS_ELEMENT_ID, renderWithIslands, serializeProps, WORKERS_ELEMENT_ID } from "./islands.ts";
 import type { AppProps, PageProps } from "./types.ts";
 
 export const JS_PREFIX = "/_fresh/js/";
@@ -32,8 +32,14 @@ export function renderPage<State>(opts: {
       entry.imports.forEach((i) => preload.add(i));
       scripts.push(`<script type="module" src="${JS_PREFIX}${entry.file}"></script>`);
     }
+    const workers = Object.entries(set.workers ?? {}).map(([n, f]) => [n, JS_PREFIX + f]);
     tail =
       `<script type="application/json" id="${PROPS_ELEMENT_ID}">${serializeProps(islands.props)}</script>` +
+      (workers.length
+        ? `<script type="application/json" id="${WORKERS_ELEMENT_ID}">${
+          serializeProps([Object.fromEntries(workers)])
+        }</script>`
+        : "") +
       [...preload].map((f) => `<link rel="modulepreload" href="${JS_PREFIX}${f}">`).join("") +
       scripts.join("");
   }

@@ -5,6 +5,7 @@ import { Server, type ServerOptions } from "socket.io";
 import { socketSchemas } from "../../lib/protocol.ts";
 import { originAllowed } from "../app.ts";
 import type { Deps } from "../context.ts";
+import { registerAnchorPoses } from "./anchor_poses.ts";
 import { registerAnnotations } from "./annotations.ts";
 import { registerAvailability } from "./availability.ts";
 import { authenticate } from "./auth.ts";
@@ -88,6 +89,7 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
     calls.register(socket, h);
     registerRelay(io, deps, socket, h);
     registerAnnotations(deps, socket, h);
+    registerAnchorPoses(deps, socket, h);
     registerSnapshots(deps, socket, h);
     registerAvailability(deps, socket, h);
 

@@ -20,8 +20,8 @@ export function registerSnapshots(deps: Deps, socket: IoSocket, h: HandlerDeps):
   const who = socket.data.identity;
   const { snapshots, calls } = deps;
 
-  on(socket, h, "freeze", async ({ callId, snapshotId }) => {
-    const frame = await snapshots.freeze(who, callId, snapshotId);
+  on(socket, h, "freeze", async ({ callId, snapshotId, anchor }) => {
+    const frame = await snapshots.freeze(who, callId, snapshotId, anchor);
     return { frame };
   });
 

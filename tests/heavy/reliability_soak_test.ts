@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { ADMIN_PASSWORD, api, login } from "../helpers/server.ts";
 import { startServerProcess } from "../helpers/process.ts";
-import { type Client, connect, next, send, sleep } from "../helpers/sockets.ts";
+import { type Client, connect, next, type Outgoing, sendRaw, type Sent, sleep } from "../helpers/sockets.ts";
 
 const SECONDS = Number(Deno.env.get("MOBIMAINT_SOAK_SECONDS") ?? 60);
 const WARMUP = Number(Deno.env.get("MOBIMAINT_SOAK_WARMUP_SECONDS") ?? 30);
@@ -137,10 +137,10 @@ Deno.test({
         });
       };
 
-      const ack = async (u: User, event: string, payload?: unknown) => {
+      const ack = async <E extends Outgoing>(u: User, event: E, payload?: Sent<E>) => {
         u.inflight++;
         try {
-          const r = await send(u.socket, event, payload, ACK_MS);
+          const r = await sendRaw(u.socket, event, payload, ACK_MS); // typed by ack()'s signature
           if (!r.ok) fail(`${event}: ${r.error.code} ${r.error.message}`);
           return r;
         } catch (e) {

@@ -173,7 +173,16 @@ Deno.test({
       await tech.locator("body").press("f");
       for (const p of pages) {
         await p.locator('[data-testid="still"]').waitFor({ state: "detached" });
-        await waitFor("live annotations", async () => (await callState(p, "m.drawn.value.count")) === 1);
+        // The live arrow, plus the still's arrow when the still carried the camera's pose (anchored
+        // drawings follow the object live, docs/anchored-annotations.md).
+        await waitFor(
+          "live annotations",
+          async () =>
+            (await callState(
+              p,
+              "m.drawn.value.count - m.call.board.annotations.value.filter((a) => a.frozenFrameId && a.anchor).length",
+            )) === 1,
+        );
       }
       await waitFor(
         "video playing on both",

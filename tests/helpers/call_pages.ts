@@ -1,11 +1,24 @@
 /**
- * Two real Chromium pages in a call: the Technician (phone viewport, fake camera) and the Expert
- * (desktop), signed in through the login form; plus readers of the call page's state.
+ * Two real call pages in Chromium (the technician on a phone, the expert on a desktop) driven through
+ * the real UI: sign in, call, accept; plus readers of the call page's state. Used by the browser tests,
+ * the TURN tests and the field benchmark. Each page records (with an init script, every 20 ms) when its
+ * first remote video frame was decoded.
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
 
 export const PHONE = { width: 390, height: 844 };
 export const DESKTOP = { width: 1440, height: 900 };
+
+export interface CallPages {
+  tech: Page;
+  expert: Page;
+  techCtx: BrowserContext;
+  expertCtx: BrowserContext;
+  callId: string;
+  /** Date.now() just before the expert clicked Accept. */
+  acceptedAt: number;
+  close(): Promise<void>;
+}
 
 export async function login(page: Page, base: string, username: string, password: string) {
   await page.goto(`${base}/login`);
@@ -14,11 +27,16 @@ export async function login(page: Page, base: string, username: string, password
   await Promise.all([page.waitForURL(`${base}/`), page.click("button[type=submit]")]);
 }
 
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 10_000) {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 10_000,
+  everyMs = 50,
+) {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
   throw new Error(`timed out waiting for ${what}`);
 }
@@ -28,37 +46,142 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
 export const callState = (page: Page, expr: string): Promise<any> =>
   page.evaluate(`(() => { const m = globalThis.__mobimaint; return ${expr}; })()`);
 
-/** Frames decoded by the call page's peer connection (inbound video). */
-export function framesDecoded(page: Page): Promise<number> {
-  return page.evaluate(async () => {
-    // deno-lint-ignore no-explicit-any
-    const call = (globalThis as any).__mobimaint?.call;
-    const report: RTCStatsReport | undefined = await call?.stats();
-    let frames = 0;
+/**
+ * Records `__peerAt` (Date.now()) when the call page creates its peer connection (the page is loaded and
+ * has joined the call) and `__firstFrameAt` when that connection decodes its first remote frame.
+ */
+const FIRST_FRAME_WATCH = `(() => {
+  // Every page: the call room may open in place of the home page (no navigation to /call/).
+  const timer = setInterval(async () => {
+    const call = globalThis.__mobimaint?.call;
+    if (call && call.peerState.value !== "waiting") globalThis.__peerAt ??= Date.now();
+    const report = await call?.stats();
     report?.forEach((r) => {
-      if (r.type === "inbound-rtp" && r.kind === "video") frames += r.framesDecoded ?? 0;
+      if (r.type === "inbound-rtp" && r.kind === "video" && r.framesDecoded > 0 && !globalThis.__firstFrameAt) {
+        globalThis.__firstFrameAt = Date.now();
+        clearInterval(timer);
+      }
     });
-    return frames;
-  });
+  }, 20);
+})()`;
+
+/**
+ * Signs in user1 (technician) and user2 (expert) in two contexts of `browser`; the technician calls and
+ * the expert accepts. `beforeCall` runs on both pages before the call (e.g. network emulation, which
+ * must be on before the peer connection exists).
+ */
+export async function openCallPages(
+  browser: Browser,
+  base: string,
+  opts: {
+    beforeCall?: (tech: Page, expert: Page) => Promise<void>;
+    log?: boolean;
+    /** Where the technician reaches the server (e.g. through a link emulator); default `base`. */
+    techBase?: string;
+    /** How long it rings before the expert clicks Accept (a person takes a moment; the call warms up). */
+    ringMs?: number;
+  } = {},
+): Promise<CallPages> {
+  const permissions = ["camera", "microphone"];
+  const techCtx = await browser.newContext({ viewport: PHONE, permissions, hasTouch: true });
+  const expertCtx = await browser.newContext({ viewport: DESKTOP, permissions });
+  const close = async () => {
+    await techCtx.close().catch(() => {});
+    await expertCtx.close().catch(() => {});
+  };
+  try {
+    await techCtx.addInitScript(FIRST_FRAME_WATCH);
+    await expertCtx.addInitScript(FIRST_FRAME_WATCH);
+    const tech = await techCtx.newPage();
+    const expert = await expertCtx.newPage();
+    for (const [who, page] of [["tech", tech], ["expert", expert]] as const) {
+      page.setDefaultTimeout(15_000);
+      page.on("pageerror", (e) => console.error(`[${who} pageerror]`, e.message));
+      if (opts.log) page.on("console", (m) => console.log(`[${who} ${m.type()}]`, m.text()));
+    }
+    await login(expert, base, "user2", "P");
+    await expert.locator('[data-testid="availability"][data-availability="available"]').waitFor();
+    await login(tech, opts.techBase ?? base, "user1", "P");
+    await tech.locator('[data-expert="user2"][data-availability="available"]').waitFor();
+    await opts.beforeCall?.(tech, expert);
+    await tech.click('button[aria-label="Call user2"]');
+    await expert.locator('[data-testid="incoming-call"]').waitFor();
+    if (opts.ringMs) await new Promise((r) => setTimeout(r, opts.ringMs));
+    const acceptedAt = Date.now();
+    await expert.locator('[data-testid="incoming-call"] button', { hasText: "Accept" }).click();
+    await Promise.all([tech.waitForURL(/\/call\//), expert.waitForURL(/\/call\//)]);
+    const callId = decodeURIComponent(new URL(tech.url()).pathname.split("/").pop()!);
+    return { tech, expert, techCtx, expertCtx, callId, acceptedAt, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
 }
 
-/** True when the page's remote video is decoding right now (frames advance within half a second). */
-export async function videoFlowing(page: Page): Promise<boolean> {
+/** When (Date.now()) the page decoded its first remote frame; waits up to `timeoutMs`. */
+export async function firstFrameAt(page: Page, timeoutMs = 15_000): Promise<number> {
+  await waitFor(
+    "a remote frame",
+    async () => !!(await page.evaluate("globalThis.__firstFrameAt")),
+    timeoutMs,
+    50,
+  );
+  return await page.evaluate("globalThis.__firstFrameAt") as number;
+}
+
+/** When (Date.now()) the page created its peer connection (after firstFrameAt resolved). */
+export function peerCreatedAt(page: Page): Promise<number> {
+  return page.evaluate("globalThis.__peerAt") as Promise<number>;
+}
+
+/** Frames decoded by the call page's peer connection (inbound video). */
+export function framesDecoded(page: Page): Promise<number> {
+  return callState(
+    page,
+    `m?.call.stats().then((report) => {
+      let frames = 0;
+      report?.forEach((r) => { if (r.type === "inbound-rtp" && r.kind === "video") frames += r.framesDecoded ?? 0; });
+      return frames;
+    })`,
+  );
+}
+
+/** True when the page's remote video is decoding right now (frames advance within `ms`). */
+export async function videoFlowing(page: Page, ms = 500): Promise<boolean> {
   const before = await framesDecoded(page);
-  await new Promise((r) => setTimeout(r, 500));
+  await new Promise((r) => setTimeout(r, ms));
   return (await framesDecoded(page)) > before;
 }
 
-export interface CallPages {
-  techCtx: BrowserContext;
-  expertCtx: BrowserContext;
-  tech: Page;
-  expert: Page;
-  callId: string;
+export interface SelectedPair {
+  local: { candidateType: string; relayProtocol?: string; protocol: string };
+  remote: { candidateType: string; protocol: string };
+}
+
+/** The candidate pair the page's transport uses now (getStats). */
+export function selectedPair(page: Page): Promise<SelectedPair | null> {
+  return callState(
+    page,
+    `m?.call.stats().then((report) => {
+      if (!report) return null;
+      let pairId;
+      report.forEach((r) => { if (r.type === "transport" && r.selectedCandidatePairId) pairId = r.selectedCandidatePairId; });
+      const pair = pairId && report.get(pairId);
+      if (!pair) return null;
+      const pick = (c, extra) => c && { candidateType: c.candidateType, protocol: c.protocol, ...extra(c) };
+      return {
+        local: pick(report.get(pair.localCandidateId), (c) => ({ relayProtocol: c.relayProtocol })),
+        remote: pick(report.get(pair.remoteCandidateId), () => ({})),
+      };
+    })`,
+  );
 }
 
 /** user1 (phone) calls user2 (desktop), who accepts; resolves once video decodes on both pages. */
-export async function openCall(browser: Browser, base: string): Promise<CallPages> {
+export async function openCall(
+  browser: Browser,
+  base: string,
+): Promise<Omit<CallPages, "acceptedAt" | "close">> {
   const permissions = ["camera", "microphone"];
   const techCtx = await browser.newContext({ viewport: PHONE, permissions, hasTouch: true });
   const expertCtx = await browser.newContext({ viewport: DESKTOP, permissions });

@@ -1,7 +1,13 @@
 /** Real socket.io-client connections for tests, with small await helpers. */
 import assert from "node:assert/strict";
 import { io, type Socket } from "socket.io-client";
-import type { AckResult, ClientToServerEvents, ServerToClientEvents } from "../../lib/protocol.ts";
+import type { z } from "zod";
+import type {
+  AckResult,
+  ClientToServerEvents,
+  ServerToClientEvents,
+  SocketSchemas,
+} from "../../lib/protocol.ts";
 
 export type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -27,18 +33,48 @@ export function connect(
   });
 }
 
-/** Waits for the next `event` (optionally matching `filter`), failing after `ms`. */
+/** What tests listen to: the server's events, and the client's own connection events. */
+export interface IncomingEvents extends ServerToClientEvents {
+  connect: () => void;
+  connect_error: (err: Error) => void;
+  disconnect: (reason: Socket.DisconnectReason) => void;
+}
+export type Incoming = keyof IncomingEvents;
+/** What event `E` carries, as lib/protocol.ts declares it. */
+export type Received<E extends Incoming> = Parameters<IncomingEvents[E]>[0];
+export type Outgoing = keyof ClientToServerEvents;
+/** The payload of client event `E` (none for `ping`), then how long to wait for the ack. */
+export type SendArgs<E extends Outgoing> = E extends keyof SocketSchemas
+  ? [payload: z.input<SocketSchemas[E]>, ms?: number]
+  : [payload?: undefined, ms?: number];
+/** The payload of client event `E`, as a test builds it ahead of send(). */
+export type Sent<E extends Outgoing> = SendArgs<E>[0];
+
+/** An ack: lib/protocol.ts does not declare what each event acknowledges with, so its fields are loose. */
 // deno-lint-ignore no-explicit-any
-export function next<T = any>(
+export type Ack = AckResult<any>;
+
+/** Waits for the next `event` (optionally matching `filter`), failing after `ms`. */
+export function next<E extends Incoming>(
+  socket: Client,
+  event: E,
+  ms = 3000,
+  filter: (payload: Received<E>) => boolean = () => true,
+): Promise<Received<E>> {
+  return nextRaw(socket, event, ms, filter as (payload: unknown) => boolean) as Promise<Received<E>>;
+}
+
+/** next() for any event name and payload: only for tests of what the protocol does not declare. */
+export function nextRaw(
   socket: Client,
   event: string,
   ms = 3000,
-  filter: (payload: T) => boolean = () => true,
-): Promise<T> {
+  filter: (payload: unknown) => boolean = () => true,
+): Promise<unknown> {
   return new Promise((resolve, reject) => {
     // deno-lint-ignore no-explicit-any
     const s = socket as any;
-    const handler = (payload: T) => {
+    const handler = (payload: unknown) => {
       if (!filter(payload)) return;
       clearTimeout(timer);
       s.off(event, handler);
@@ -53,16 +89,27 @@ export function next<T = any>(
 }
 
 /** Collects every `event` received from now on. */
-export function collect<T = unknown>(socket: Client, event: string): T[] {
-  const seen: T[] = [];
+export function collect<E extends Incoming>(socket: Client, event: E): Received<E>[] {
+  const seen: Received<E>[] = [];
   // deno-lint-ignore no-explicit-any
-  (socket as any).on(event, (p: T) => seen.push(p));
+  (socket as any).on(event, (p: Received<E>) => seen.push(p));
   return seen;
 }
 
-/** Emits with an acknowledgement and resolves with the ack result. */
-// deno-lint-ignore no-explicit-any
-export function send(socket: Client, event: string, payload?: unknown, ms = 3000): Promise<AckResult<any>> {
+/** Emits with an acknowledgement and resolves with the ack result (acks are not typed per event). */
+export function send<E extends Outgoing>(
+  socket: Client,
+  event: E,
+  ...[payload, ms]: SendArgs<E>
+): Promise<Ack> {
+  return sendRaw(socket, event, payload, ms);
+}
+
+/**
+ * send() for any event name and payload: only for tests that send what the protocol does not allow
+ * (unknown events, malformed or oversized payloads).
+ */
+export function sendRaw(socket: Client, event: string, payload?: unknown, ms = 3000): Promise<Ack> {
   // deno-lint-ignore no-explicit-any
   const s = socket as any;
   return payload === undefined ? s.timeout(ms).emitWithAck(event) : s.timeout(ms).emitWithAck(event, payload);
@@ -71,7 +118,7 @@ export function send(socket: Client, event: string, payload?: unknown, ms = 3000
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Asserts that `event` does NOT arrive within `ms`. */
-export async function silent(socket: Client, event: string, ms = 300): Promise<void> {
+export async function silent(socket: Client, event: Incoming, ms = 300): Promise<void> {
   try {
     await next(socket, event, ms);
   } catch {
@@ -93,7 +140,9 @@ export async function assertRelayed(
 ): Promise<void> {
   const description = { type: kind, sdp: `v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n` };
   const got = next(toSocket, kind, ms);
-  const ack = await send(fromSocket, kind, { callId: p.callId, [kind]: description, to: p.to });
+  const ack = kind === "offer"
+    ? await send(fromSocket, "offer", { callId: p.callId, offer: description, to: p.to })
+    : await send(fromSocket, "answer", { callId: p.callId, answer: description, to: p.to });
   assert.equal(ack.ok, true, `${kind} acknowledged`);
   assert.deepEqual(await got, { [kind]: description, from: p.from, callId: p.callId });
 }

@@ -1,0 +1,35 @@
+/** Whether new drawings stick to the object in the picture or to the screen, and the tracking state. */
+import type { Anchoring } from "../../lib/client/tracking/anchoring.ts";
+
+const STATUS: Record<string, string> = {
+  starting: "starting…",
+  unsupported: "not supported by this browser",
+  failed: "unavailable",
+};
+
+export function AnchorToggle({ anchoring, disabled }: { anchoring: Anchoring; disabled?: boolean }) {
+  const pose = anchoring.pose.value;
+  const status = STATUS[anchoring.tracking.value] ??
+    (!pose
+      ? "waiting for the camera"
+      : pose.state === "tracking"
+      ? "following the scene"
+      : "lost, searching…");
+  return (
+    <div class="tool-row anchor-toggle">
+      <label>
+        <input
+          type="checkbox"
+          data-testid="stick-toggle"
+          checked={anchoring.stick.value}
+          disabled={disabled}
+          onChange={(e) => anchoring.stick.value = (e.currentTarget as HTMLInputElement).checked}
+        />{" "}
+        Stick new drawings to the object
+      </label>
+      <span class="muted" role="status" data-testid="tracking-status" data-state={pose?.state ?? "none"}>
+        Tracking: {status}
+      </span>
+    </div>
+  );
+}

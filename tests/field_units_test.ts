@@ -1,0 +1,51 @@
+/** Browser-side recovery rules without a browser: stall detection timing and ICE generations in SDP. */
+import assert from "node:assert/strict";
+import { IceRecovery } from "../lib/client/ice_recovery.ts";
+import { sdpUfrag } from "../lib/client/peer.ts";
+
+Deno.test("ICE recovery: a stream silent for 1.5 s restarts with fresh servers, spaced, never before connecting", async () => {
+  const restarts: { servers: RTCIceServer[] | undefined; reason: string }[] = [];
+  const fresh: RTCIceServer[] = [{ urls: "turn:x", username: "u", credential: "c" }];
+  const r = new IceRecovery({
+    freshIceServers: () => Promise.resolve(fresh),
+    restart: (servers, reason) => restarts.push({ servers, reason }),
+  }, 1500);
+  const settle = () => new Promise((res) => setTimeout(res, 0));
+  // Not connected yet: silence is expected.
+  for (let t = 0; t <= 5000; t += 250) r.observe(0, false, t);
+  await settle();
+  assert.equal(restarts.length, 0);
+  // Connected and flowing.
+  for (let t = 5000; t <= 6000; t += 250) r.observe(t, true, t);
+  // Stalled from 6000: nothing at 7250, a restart at 7500.
+  for (let t = 6250; t <= 7250; t += 250) r.observe(6000, true, t);
+  await settle();
+  assert.equal(restarts.length, 0);
+  r.observe(6000, true, 7500);
+  await settle();
+  assert.deepEqual(restarts.slice(), [{ servers: fresh, reason: "stalled" }]);
+  // Still stalled: the next restart only 1.5 s after the previous one.
+  for (let t = 7750; t <= 8750; t += 250) r.observe(6000, true, t);
+  await settle();
+  assert.equal(restarts.length, 1);
+  r.observe(6000, true, 9000);
+  await settle();
+  assert.equal(restarts.length, 2);
+  // A network change restarts at once; the servers fall back to the current ones when fetching fails.
+  const failing = new IceRecovery({
+    freshIceServers: () => Promise.reject(new Error("offline")),
+    restart: (servers, reason) => restarts.push({ servers, reason }),
+  });
+  failing.trigger("online");
+  failing.trigger("online"); // one in flight at a time
+  await settle();
+  await settle();
+  assert.deepEqual(restarts.at(-1), { servers: undefined, reason: "online" });
+  assert.equal(restarts.length, 3);
+});
+
+Deno.test("sdpUfrag reads the ICE generation of a description", () => {
+  assert.equal(sdpUfrag("v=0\r\nm=audio 9\r\na=ice-ufrag:Ab+1\r\na=ice-pwd:x\r\n"), "Ab+1");
+  assert.equal(sdpUfrag("v=0\r\n"), undefined);
+  assert.equal(sdpUfrag(undefined), undefined);
+});

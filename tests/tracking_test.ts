@@ -1,0 +1,26 @@
+/**
+ * The tracker against ground truth on the synthetic feed (bench/tracking/), in-process: anchored
+ * points must land near where the known camera motion puts them, tracking must be lost while the
+ * scene is out of view and come back when it returns. Bounds are loose on purpose (not a benchmark:
+ * `deno task bench --tracking` measures).
+ */
+import assert from "node:assert/strict";
+import { percentile, runOffline } from "../bench/tracking/offline.ts";
+import { timeline } from "../bench/tracking/scene.ts";
+
+Deno.test("tracker follows the synthetic feed, loses it out of frame and re-acquires it", async () => {
+  const r = await runOffline(2);
+  const tl = timeline();
+  assert.equal(r.frames, 2 * tl.poses.length);
+  assert.ok(percentile(r.errors, 0.5) < 2, `median error ${percentile(r.errors, 0.5)} % of width`);
+  assert.ok(percentile(r.errors, 0.95) < 5, `p95 error ${percentile(r.errors, 0.95)} % of width`);
+  // Every frame of the plain wall is "lost": nothing there to track.
+  const out = tl.segments.find((s) => s.name === "out of frame")!;
+  for (let t = out.from + 5; t <= out.to; t++) assert.equal(r.states[t], "lost", `frame ${t} out of frame`);
+  // Back within a second after the scene returns, in both loops.
+  assert.equal(r.reacquireSeconds.length, 2);
+  for (const s of r.reacquireSeconds) assert.ok(s <= 1, `re-acquired after ${s} s`);
+  // Tracking for most of the time the scene is in view.
+  const tracked = r.states.filter((s) => s === "tracking").length;
+  assert.ok(tracked > 0.75 * r.frames, `tracking ${tracked} of ${r.frames} frames`);
+});
