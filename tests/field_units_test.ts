@@ -1,7 +1,7 @@
 /** Browser-side recovery rules without a browser: stall detection timing and ICE generations in SDP. */
 import assert from "node:assert/strict";
 import { IceRecovery } from "../lib/client/ice_recovery.ts";
-import { sdpUfrag } from "../lib/client/peer.ts";
+import { nextVideoStep, sdpUfrag } from "../lib/client/peer.ts";
 
 Deno.test("ICE recovery: a stream silent for 1.5 s restarts with fresh servers, spaced, never before connecting", async () => {
   const restarts: { servers: RTCIceServer[] | undefined; reason: string }[] = [];
@@ -48,4 +48,22 @@ Deno.test("sdpUfrag reads the ICE generation of a description", () => {
   assert.equal(sdpUfrag("v=0\r\nm=audio 9\r\na=ice-ufrag:Ab+1\r\na=ice-pwd:x\r\n"), "Ab+1");
   assert.equal(sdpUfrag("v=0\r\n"), undefined);
   assert.equal(sdpUfrag(undefined), undefined);
+});
+
+Deno.test("camera resolution steps: 360p first, up after 2 s of enough bandwidth, down at once", () => {
+  const run = (kbpsEverySecond: number[]) => {
+    let state = { step: 0, highSince: 0 };
+    return kbpsEverySecond.map((kbps, i) =>
+      (state = nextVideoStep(state.step, kbps, state.highSince, 1000 + i * 1000)).step
+    );
+  };
+  // A fast link: 540p after two seconds above 200 kbps, 720p after two more above 500.
+  assert.deepEqual(run([300, 900, 900, 900, 900, 900]), [0, 0, 1, 1, 1, 2]);
+  // 300 kbit/s: stays at 540p; 150 kbit/s: stays at 360p.
+  assert.deepEqual(run([250, 250, 250, 250, 250, 250]), [0, 0, 1, 1, 1, 1]);
+  assert.deepEqual(run([120, 150, 140, 130, 150, 120]), [0, 0, 0, 0, 0, 0]);
+  // The estimate collapses at 720p: down to 360p at once.
+  assert.deepEqual(run([900, 900, 900, 900, 900, 900, 100]), [0, 0, 1, 1, 1, 2, 0]);
+  // Within the 80 % hysteresis (450 ≥ 400): 720p is kept.
+  assert.deepEqual(run([900, 900, 900, 900, 900, 900, 450]), [0, 0, 1, 1, 1, 2, 2]);
 });

@@ -6,7 +6,8 @@
  * on failure, or when asked (with fresh ICE servers) by a caller that notices trouble sooner.
  *
  * On a poor link, audio goes first (high sender priority) and, when `keepResolution`, the camera keeps
- * its resolution and lets the frame rate fall: a remote expert needs detail more than motion.
+ * its resolution and lets the frame rate fall (a remote expert needs detail more than motion); its
+ * resolution steps up from 360p as the bandwidth estimate allows (VIDEO_STEPS).
  */
 
 export type PeerSignal =
@@ -34,6 +35,38 @@ export interface PeerOptions {
   trace?: (what: string) => void;
 }
 
+/**
+ * The technician camera's resolution steps (frame height at most) and the bandwidth estimate each needs.
+ * Detail before motion within a step (the frame rate falls first); between steps, what the link carries
+ * at a usable frame rate: 540p at ≥ 10 fps fits in 300 kbit/s, 720p needs about twice that.
+ */
+const VIDEO_STEPS = [
+  { height: 360, minKbps: 0 },
+  { height: 540, minKbps: 200 },
+  { height: Infinity, minKbps: 500 },
+] as const;
+const UP_AFTER_MS = 2000;
+
+/**
+ * The next step for an estimate of `kbps`: one step up once the estimate has allowed it since `highSince`
+ * for UP_AFTER_MS (0: not yet), down at once below 80 % of the current step's floor.
+ */
+export function nextVideoStep(
+  step: number,
+  kbps: number,
+  highSince: number,
+  now: number,
+): { step: number; highSince: number } {
+  const up = VIDEO_STEPS[step + 1];
+  if (up && kbps >= up.minKbps) {
+    highSince ||= now;
+    if (now - highSince >= UP_AFTER_MS) return { step: step + 1, highSince: 0 };
+  } else highSince = 0;
+  let next = step;
+  while (next > 0 && kbps < 0.8 * VIDEO_STEPS[next].minKbps) next--;
+  return { step: next, highSince: next === step ? highSince : 0 };
+}
+
 /** The ICE username fragment of an SDP (its first one: bundled m-lines share it). */
 export function sdpUfrag(sdp: string | undefined): string | undefined {
   return sdp ? /^a=ice-ufrag:(\S+)/m.exec(sdp)?.[1] : undefined;
@@ -54,7 +87,8 @@ export class PeerSession {
   /** ICE generations (remote ufrags) applied so far: late candidates of an older one are dropped. */
   private remoteUfrags = new Set<string>();
   private disconnectTimer?: ReturnType<typeof setTimeout>;
-  private videoScale = 1;
+  /** Index in VIDEO_STEPS: the call starts small (a first keyframe crosses a slow link quickly). */
+  private videoStep = 0;
   private highSince = 0;
   private closed = false;
 
@@ -238,30 +272,29 @@ export class PeerSession {
       }
       if (changed) await t.sender.setParameters(params).catch((e) => console.warn("setParameters failed", e));
     }
+    if (this.opts.keepResolution) await this.applyVideoStep();
   }
 
-  /**
-   * Below ~200 kbps even one 720p frame per second is too much: halve the resolution (640×360 at a
-   * usable frame rate) while the estimate stays that low; full resolution again once it recovers.
-   */
+  /** The camera's resolution for the bandwidth estimate (`VIDEO_STEPS`, nextVideoStep). */
   async fitVideoTo(availableKbps: number | undefined): Promise<void> {
     if (!this.opts.keepResolution || availableKbps === undefined) return;
-    const now = Date.now();
-    let want = this.videoScale;
-    if (availableKbps < 200) {
-      want = 2;
-      this.highSince = 0;
-    } else if (availableKbps > 350) {
-      this.highSince ||= now;
-      if (now - this.highSince >= 5000) want = 1;
-    } else this.highSince = 0;
-    if (want === this.videoScale) return;
+    const { step, highSince } = nextVideoStep(this.videoStep, availableKbps, this.highSince, Date.now());
+    this.highSince = highSince;
+    if (step === this.videoStep) return;
+    this.videoStep = step;
+    await this.applyVideoStep();
+  }
+
+  /** Scales the camera down to the current step's height (never up: a small camera is sent as it is). */
+  private async applyVideoStep(): Promise<void> {
     const t = this.pc.getTransceivers().find((t) => t.receiver.track.kind === "video");
     const params = t?.sender.getParameters();
-    if (!t || !params?.encodings?.length) return;
-    for (const e of params.encodings) e.scaleResolutionDownBy = want;
-    this.videoScale = want;
-    this.trace(`video scaled down by ${want}`);
+    const height = t?.sender.track?.getSettings().height;
+    if (!t || !params?.encodings?.length || !height) return;
+    const scale = Math.max(1, height / VIDEO_STEPS[this.videoStep].height);
+    if (params.encodings.every((e) => e.scaleResolutionDownBy === scale)) return;
+    for (const e of params.encodings) e.scaleResolutionDownBy = scale;
+    this.trace(`video scaled down by ${scale}`);
     await t.sender.setParameters(params).catch((e) => console.warn("setParameters failed", e));
   }
 
@@ -269,6 +302,7 @@ export class PeerSession {
     // The receiver's kind identifies the m-line even while the sender has no track.
     const transceiver = this.pc.getTransceivers().find((t) => t.receiver.track.kind === "video");
     await transceiver?.sender.replaceTrack(track);
+    if (this.opts.keepResolution) await this.applyVideoStep(); // the new camera's own size
   }
 
   close(): void {
