@@ -112,11 +112,13 @@ export default function CallRoom({ callId, me, controller }: Props) {
   const mainStream = technician ? call.media.stream.value : call.remoteStream.value;
   const insetStream = technician ? call.remoteStream.value : call.media.stream.value;
   const mainBlocked = useStream(mainVideo, mainStream, technician);
+  // Tracking starts a second after the call connects: its worker must not compete with the first frames.
+  const connected = call.peerState.value === "connected";
   useEffect(() => {
-    if (technician && mainStream && call.anchoring.stick.value) {
-      call.anchoring.startTracking(mainVideo.current!);
-    }
-  }, [mainStream, call.anchoring.stick.value]);
+    if (!technician || !mainStream || !connected || !call.anchoring.stick.value) return;
+    const t = setTimeout(() => call.anchoring.startTracking(mainVideo.current!), 1000);
+    return () => clearTimeout(t);
+  }, [mainStream, connected, call.anchoring.stick.value]);
   const insetBlocked = useStream(insetVideo, insetStream, !technician);
   const q = call.quality.value;
   const degraded = q && (q.level === "poor" || q.level === "fair") && call.peerState.value === "connected";
