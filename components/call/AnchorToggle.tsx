@@ -17,14 +17,14 @@ export function AnchorToggle({ anchoring, disabled }: { anchoring: Anchoring; di
       : "lost, searching…");
   return (
     <div class="tool-row anchor-toggle">
-      <label>
+      <label class="switch">
         <input
           type="checkbox"
           data-testid="stick-toggle"
           checked={anchoring.stick.value}
           disabled={disabled}
           onChange={(e) => anchoring.stick.value = (e.currentTarget as HTMLInputElement).checked}
-        />{" "}
+        />
         Stick new drawings to the object
       </label>
       <span class="muted" role="status" data-testid="tracking-status" data-state={pose?.state ?? "none"}>

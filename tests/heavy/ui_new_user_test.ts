@@ -229,6 +229,9 @@ Deno.test({
       const rect = await pageState(expert, "m.drawn.value.rect");
       const at = (nx: number, ny: number) =>
         [canvas.x + rect.x + nx * rect.w, canvas.y + rect.y + ny * rect.h] as const;
+      // Pins stuck to the screen: whether the fake camera is tracked (anchored pins, drawn through the
+      // camera's pose) depends on its texture; tests/heavy/tracking_browser_test.ts covers those.
+      await expert.uncheck('[data-testid="stick-toggle"]');
       await expert.click('[data-tool="pin"]');
       await expert.fill("#pin-text", "Disconnect the main breaker first");
       await expert.mouse.click(...at(0.85, 0.5));
@@ -253,6 +256,7 @@ Deno.test({
       assert.ok(
         mine.some((s: string) => s.endsWith(":left")) && mine.some((s: string) => s.endsWith(":right")),
       );
+      await expert.check('[data-testid="stick-toggle"]');
     });
 
     await step("13: who drew what (own default colours), and Ctrl+Z undoes my last drawing", async () => {
