@@ -36,7 +36,7 @@ export interface PeerOptions {
 }
 
 /**
- * The technician camera's resolution steps (frame height at most) and the bandwidth estimate each needs.
+ * The technician camera's resolution steps (short side at most) and the bandwidth estimate each needs.
  * Detail before motion within a step (the frame rate falls first); between steps, what the link carries
  * at a usable frame rate: 540p at ≥ 10 fps fits in 300 kbit/s, 720p needs about twice that.
  */
@@ -285,13 +285,17 @@ export class PeerSession {
     await this.applyVideoStep();
   }
 
-  /** Scales the camera down to the current step's height (never up: a small camera is sent as it is). */
+  /**
+   * Scales the camera down so its short side (the height in landscape, the width on a phone held upright)
+   * is the current step's height at most; never up: a small camera is sent as it is.
+   */
   private async applyVideoStep(): Promise<void> {
     const t = this.pc.getTransceivers().find((t) => t.receiver.track.kind === "video");
     const params = t?.sender.getParameters();
-    const height = t?.sender.track?.getSettings().height;
-    if (!t || !params?.encodings?.length || !height) return;
-    const scale = Math.max(1, height / VIDEO_STEPS[this.videoStep].height);
+    const { width, height } = t?.sender.track?.getSettings() ?? {};
+    const short = Math.min(width ?? Infinity, height ?? Infinity);
+    if (!t || !params?.encodings?.length || short === Infinity) return;
+    const scale = Math.max(1, short / VIDEO_STEPS[this.videoStep].height);
     if (params.encodings.every((e) => e.scaleResolutionDownBy === scale)) return;
     for (const e of params.encodings) e.scaleResolutionDownBy = scale;
     this.trace(`video scaled down by ${scale}`);
