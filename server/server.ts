@@ -100,8 +100,9 @@ export async function startServer(config: Config, opts: { clock?: Clock } = {}):
     reloadTls: () => http.reloadTls(),
     close: () =>
       closing ??= (async () => {
-        await http.close();
+        // The domain's timers first: sockets closing during the shutdown start no grace periods.
         stopDomain(deps);
+        await http.close();
         await closeAdapter?.();
         await blobs.close();
         await deps.anchorPoses.flush().catch(() => {});

@@ -23,6 +23,7 @@ export class GracePeriod {
   /** Users whose node died, waiting out their grace period here. */
   private readonly lostUsers = new Set<string>();
   private readonly lostTimers = new Set<Timer>();
+  private closed = false;
 
   constructor(
     private readonly presence: Presence,
@@ -55,7 +56,9 @@ export class GracePeriod {
       return;
     }
     this.sockets.delete(userId);
-    if (this.graceTimers.has(userId)) return;
+    // A node shutting down loses every socket at once: nobody leaves a call for that (restart recovery
+    // and the other nodes decide), and the shutdown does not wait on a wave of departures.
+    if (this.closed || this.graceTimers.has(userId)) return;
     this.graceTimers.set(
       userId,
       this.clock.setTimeout(() => {
@@ -79,7 +82,7 @@ export class GracePeriod {
   /** The node these users were on died, so nobody runs their grace period: this node does. */
   nodeLost(userIds: string[]): void {
     const batch = userIds.filter((u) => !this.lostUsers.has(u));
-    if (!batch.length) return;
+    if (this.closed || !batch.length) return;
     for (const u of batch) this.lostUsers.add(u);
     const timer = this.clock.setTimeout(() => {
       this.lostTimers.delete(timer);
@@ -90,6 +93,7 @@ export class GracePeriod {
   }
 
   close(): void {
+    this.closed = true;
     for (const t of [...this.graceTimers.values(), ...this.lostTimers]) this.clock.clearTimeout(t);
     this.graceTimers.clear();
     this.lostTimers.clear();

@@ -110,16 +110,15 @@ Deno.test({
         10_000,
         250,
       );
-      // Two samples in a row, a second apart: little arrives (< 150 kbps, which with the camera on
-      // reads as low bandwidth), and that alone is no longer a problem. The expert's own outgoing
-      // estimate may still name the bandwidth (a loaded machine): then it is below its threshold.
+      // Two samples in a row, a second apart: little arrives (a disabled camera still sends black frames,
+      // at a varying rate), and that is not called low bandwidth. The expert's own outgoing estimate may
+      // still name the bandwidth (a loaded machine): then it is below its threshold.
       for (let i = 0; i < 2; i++) {
         await new Promise((r) => setTimeout(r, 1100));
         const q = await callState(
           expert,
           "({ ...m.call.quality.value, out: m.call.link.lastSample?.availableOutgoingKbps })",
         );
-        assert.ok(q.kbps < 150, `little arrives: ${JSON.stringify(q)}`);
         assert.ok(q.limit !== "bandwidth" || q.out < 250, JSON.stringify(q));
       }
       await tech.click("button:has-text('Camera on')");
