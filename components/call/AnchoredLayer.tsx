@@ -3,6 +3,7 @@
  * it stays on the object; an edge marker points to one that left the picture; without a reliable pose
  * (tracking lost, none yet) it is drawn dashed and faded with a "?" — uncertain. Draws on every pose.
  */
+import { clearedOverlay } from "./canvas_frame.ts";
 import { effect, type ReadonlySignal } from "@preact/signals";
 import type { RefObject } from "preact";
 import { useEffect, useRef } from "preact/hooks";
@@ -27,15 +28,7 @@ export function AnchoredLayer(props: Props) {
   const redraw = () => {
     const c = canvas.current, v = props.video.current;
     if (!c || !v) return;
-    const dpr = globalThis.devicePixelRatio || 1;
-    const w = v.clientWidth, h = v.clientHeight;
-    if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) {
-      c.width = Math.round(w * dpr);
-      c.height = Math.round(h * dpr);
-    }
-    const ctx = c.getContext("2d")!;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, w, h);
+    const { ctx, w, h } = clearedOverlay(c, v);
     const { annotations, onDraw } = latest.current;
     const pose = latest.current.pose.peek();
     const rect = contentRect(w, h, v.videoWidth, v.videoHeight);

@@ -3,6 +3,7 @@
  * coordinates (normalised, letterbox-aware). When `onCreate` is given, the
  * pointer (or Enter for a pin at the centre) draws with the chosen tool.
  */
+import { clearedOverlay } from "./canvas_frame.ts";
 import type { RefObject } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 import {
@@ -47,15 +48,7 @@ export function AnnotationCanvas(props: Props) {
   const redraw = () => {
     const c = canvas.current, v = props.video.current;
     if (!c || !v) return;
-    const dpr = globalThis.devicePixelRatio || 1;
-    const w = v.clientWidth, h = v.clientHeight;
-    if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) {
-      c.width = Math.round(w * dpr);
-      c.height = Math.round(h * dpr);
-    }
-    const ctx = c.getContext("2d")!;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, w, h);
+    const { ctx } = clearedOverlay(c, v);
     const { annotations, tool, color, pinText, me, names, onDraw } = latest.current;
     const rect = frame();
     const list = draft.current && tool !== "pin"
