@@ -239,3 +239,37 @@ Deno.test("after a restart, rings resume with the time they had left", async () 
     await d.close();
   }
 });
+
+Deno.test("camera poses relayed through the server: an even rate under the limit passes however the network bunches it; a burst is cut at one second's worth", async () => {
+  const d = await domain({ MOBIMAINT_LIMIT_ANCHOR_POSES_PER_SEC: "15" });
+  try {
+    const callId = await accepted(d);
+    await d.deps.calls.join(d.tech, callId);
+    let seq = 0;
+    const send = () =>
+      d.deps.anchorPoses.update(d.tech, callId, {
+        epoch: "e1",
+        seq: ++seq,
+        state: "tracking",
+        pose: [1, 0, 0, 0, 1, 0, 0, 0, 1],
+      }).then(() => "ok", (e) => e.code);
+    // 10 a second from the page, arriving in pairs 10 ms apart (a stalled socket write, then both).
+    for (let i = 0; i < 50; i++) {
+      assert.equal(await send(), "ok", `pose ${seq}`);
+      await d.clock.advance(i % 2 ? 190 : 10);
+    }
+    await d.clock.advance(2000);
+    const burst = [];
+    for (let i = 0; i < 20; i++) burst.push(await send());
+    assert.deepEqual(burst, [...Array(15).fill("ok"), ...Array(5).fill("RATE_LIMITED")]);
+    await d.clock.advance(200); // three more tokens
+    assert.deepEqual([await send(), await send(), await send(), await send()], [
+      "ok",
+      "ok",
+      "ok",
+      "RATE_LIMITED",
+    ]);
+  } finally {
+    await d.close();
+  }
+});

@@ -3,7 +3,8 @@
  * late joiner or a reload needs: the latest pose, written to the store at most once per `storeEveryMs`
  * (the last one of a burst is written when the interval ends). Only the call's creator — the
  * Technician whose picture everyone annotates — has a pose; its relay through the server (when the
- * data channel is down) is limited to `maxPerSec` per call.
+ * data channel is down) is limited to `maxPerSec` per call, as a token bucket holding one second's worth:
+ * poses sent at an even rate below the limit pass even when the network bunches them on the way.
  */
 import type { AnchorPose } from "../../lib/types.ts";
 import type { Store } from "../store/store.ts";
@@ -19,6 +20,8 @@ export interface AnchorPoseOptions {
 interface Entry {
   pose: AnchorPose;
   lastRelay: number;
+  /** Poses that may still be relayed now (refilled at `maxPerSec`, at most `maxPerSec`). */
+  tokens: number;
   lastWrite: number;
   timer?: Timer;
 }
@@ -44,11 +47,14 @@ export class AnchorPoseService {
     if (call.createdBy !== who.userId) throw forbidden("Only the technician's camera has a pose");
     const now = this.clock.now();
     const entry = this.entries.get(callId);
-    if (entry && now - entry.lastRelay < 1000 / this.opts.maxPerSec) {
-      throw new AppError("RATE_LIMITED", `At most ${this.opts.maxPerSec} poses per second`);
-    }
+    const { maxPerSec } = this.opts;
+    const tokens = entry
+      ? Math.min(maxPerSec, entry.tokens + (now - entry.lastRelay) * maxPerSec / 1000)
+      : maxPerSec;
+    if (tokens < 1) throw new AppError("RATE_LIMITED", `At most ${maxPerSec} poses per second`);
     const latest = entry && entry.pose.epoch === pose.epoch && entry.pose.seq > pose.seq ? entry.pose : pose;
-    const e: Entry = entry ?? { pose: latest, lastRelay: now, lastWrite: 0 };
+    const e: Entry = entry ?? { pose: latest, lastRelay: now, tokens, lastWrite: 0 };
+    e.tokens = tokens - 1;
     e.pose = latest;
     e.lastRelay = now;
     this.entries.set(callId, e);

@@ -198,7 +198,16 @@ Deno.test({
       await waitFor("video decoding again on both", async () => {
         const [a, b] = await Promise.all([videoFlowing(tech), videoFlowing(expert)]);
         return a && b;
-      }, 15_000);
+      }, 15_000).catch(async (e) => {
+        for (const [who, page] of [["tech", tech], ["expert", expert]] as const) {
+          const diag = await callState(
+            page,
+            "JSON.stringify({ events: m?.call.events, peer: m?.call.peerState.value, counters: m?.call.counters })",
+          ).catch((err) => String(err));
+          console.error(`[${who}] ${diag}`);
+        }
+        throw e;
+      });
       await waitFor(
         "signaling connected",
         async () => (await callState(tech, "m.call.signaling.value")) === "connected",
@@ -239,7 +248,16 @@ Deno.test({
       await waitFor("video decoding again on both", async () => {
         const [a, b] = await Promise.all([videoFlowing(tech), videoFlowing(expert)]);
         return a && b;
-      }, 15_000);
+      }, 15_000).catch(async (e) => {
+        for (const [who, page] of [["tech", tech], ["expert", expert]] as const) {
+          const diag = await callState(
+            page,
+            "JSON.stringify({ events: m?.call.events, peer: m?.call.peerState.value, counters: m?.call.counters })",
+          ).catch((err) => String(err));
+          console.error(`[${who}] ${diag}`);
+        }
+        throw e;
+      });
       assert.equal(await callState(expert, "m.call.board.annotations.value.length"), 2);
     });
 
