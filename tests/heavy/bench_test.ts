@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { hasChromium } from "../helpers/browser.ts";
 
 Deno.test("the benchmark runs end to end at a tiny size and reports every figure", async () => {
   const out = await Deno.makeTempFile({ suffix: ".json" });
@@ -67,4 +68,35 @@ Deno.test("the metrics cost comparison runs at a tiny size and reports both side
   assert.ok(r.metricsPathUsPerMessage > 0);
   assert.equal(typeof r.throughputCostPct, "number");
   assert.match(text, /throughput cost/);
+});
+
+Deno.test({
+  name: "the Accept benchmark runs two calls through the real pages and reports what it measured",
+  ignore: !hasChromium,
+}, async () => {
+  const out = await Deno.makeTempFile({ suffix: ".json" });
+  const run = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "bench/main.ts", "--accept", "--accept-calls", "2", "--ring-ms", "500", "--out", out],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(run.stdout);
+  assert.equal(run.code, 0, new TextDecoder().decode(run.stderr) + text);
+  const r = JSON.parse(await Deno.readTextFile(out));
+  assert.equal(r.calls, 2, JSON.stringify(r.failures));
+  assert.ok(r.p50 > 0 && r.p95 >= r.p50);
+  // Shown by the compositor no later than the pages' callbacks heard of it.
+  assert.ok(r.callbacks.p50 >= r.p50, JSON.stringify(r));
+  for (
+    const step of [
+      "expert room",
+      "tech connected",
+      "expert frames",
+      "tech frame-shown",
+      "tech pc-dtls-connected",
+    ]
+  ) {
+    assert.ok(r.steps[step] > 0, `${step} measured: ${JSON.stringify(r.steps)}`);
+  }
+  await Deno.remove(out);
 });
