@@ -352,8 +352,11 @@ Deno.test({
     } finally {
       running = false;
       for (const u of [...techs, ...experts]) u?.socket.close();
+      const stopping = performance.now();
       const status = await proc.stop();
-      assert.equal(status.code, 0, "the server exits cleanly after the soak");
+      const stopMs = Math.round(performance.now() - stopping);
+      console.log(`soak: the server stopped ${stopMs} ms after SIGTERM, code ${status.code}`);
+      assert.equal(status.code, 0, `the server exits cleanly after the soak (${stopMs} ms)`);
     }
   },
 });
