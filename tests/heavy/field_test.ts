@@ -1,7 +1,7 @@
 /**
  * A call on a bad field link, in real Chromium through a real coturn: the technician's TURN traffic goes
  * through the link emulator (300 kbps, 150 ms round trip, 5 % loss each way). Video arrives; the
- * technician's camera keeps its resolution and audio has priority; a camera turned off is not called a
+ * technician's camera keeps its resolution and audio has priority and redundancy; a camera turned off is not called a
  * bad connection; a black-holed path and a NAT rebinding both recover by ICE restart without anyone
  * leaving the call. Timings are printed, not judged: `deno task bench --field` measures them.
  */
@@ -17,7 +17,7 @@ import {
   waitFor,
 } from "../helpers/call_pages.ts";
 import { hasCoturn, startCoturn } from "../helpers/coturn.ts";
-import { routeTurnThrough, senderPolicy } from "../helpers/field.ts";
+import { audioFormats, routeTurnThrough, senderPolicy } from "../helpers/field.ts";
 import { UdpLink } from "../helpers/link/udp_link.ts";
 import { startTestServer } from "../helpers/server.ts";
 
@@ -80,14 +80,20 @@ Deno.test({
       assert.ok(up.lost > 0 && down.lost > 0, "and the link loses some of it");
     });
 
-    await step("the technician's camera keeps its resolution; audio goes first", async () => {
-      await waitFor(
-        "sender parameters",
-        async () => (await senderPolicy(tech)).video === "maintain-resolution",
-      );
-      assert.deepEqual((await senderPolicy(tech)).audio, ["high/high"]);
-      assert.deepEqual((await senderPolicy(expert)).audio, ["high/high"]);
-    });
+    await step(
+      "the technician's camera keeps its resolution; audio goes first, with redundancy",
+      async () => {
+        await waitFor(
+          "sender parameters",
+          async () => (await senderPolicy(tech)).video === "maintain-resolution",
+        );
+        assert.deepEqual((await senderPolicy(tech)).audio, ["high/high"]);
+        assert.deepEqual((await senderPolicy(expert)).audio, ["high/high"]);
+        // Each side asks for redundant audio (RED): a lost packet's speech arrives in the next one.
+        assert.deepEqual(await audioFormats(tech), { local: "red", remote: "red" });
+        assert.deepEqual(await audioFormats(expert), { local: "red", remote: "red" });
+      },
+    );
 
     await step("chat crosses while the link is poor", async () => {
       await tech.fill("#chat-input", "Pressure is 4 bar");

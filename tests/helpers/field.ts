@@ -36,6 +36,24 @@ export function senderPolicy(page: Page): Promise<{ video?: string; audio?: stri
   );
 }
 
+/**
+ * The audio format each side asked to receive in the negotiated descriptions (the first payload type of
+ * the audio m-line, by name): "red" when audio carries redundancy. `local` is what this page receives.
+ */
+export function audioFormats(page: Page): Promise<{ local?: string; remote?: string }> {
+  return callState(
+    page,
+    `(() => {
+      const pc = m.call.session?.pc;
+      const first = (sdp) => {
+        const pt = /^m=audio \\S+ \\S+ (\\d+)/m.exec(sdp ?? "")?.[1];
+        return pt && new RegExp("^a=rtpmap:" + pt + " ([^/]+)/", "m").exec(sdp)?.[1]?.toLowerCase();
+      };
+      return { local: first(pc?.currentLocalDescription?.sdp), remote: first(pc?.currentRemoteDescription?.sdp) };
+    })()`,
+  );
+}
+
 export interface InboundVideo {
   width: number;
   height: number;
@@ -72,6 +90,8 @@ export function inboundAudio(
     concealedSamples: number;
     silentConcealedSamples: number;
     concealmentEvents: number;
+    /** The payload format the audio arrives in ("audio/red" with redundancy, else "audio/opus"). */
+    codec?: string;
   } | null
 > {
   return callState(
@@ -81,7 +101,8 @@ export function inboundAudio(
       report?.forEach((r) => {
         if (r.type === "inbound-rtp" && r.kind === "audio") {
           a = { totalSamplesReceived: r.totalSamplesReceived ?? 0, concealedSamples: r.concealedSamples ?? 0,
-            silentConcealedSamples: r.silentConcealedSamples ?? 0, concealmentEvents: r.concealmentEvents ?? 0 };
+            silentConcealedSamples: r.silentConcealedSamples ?? 0, concealmentEvents: r.concealmentEvents ?? 0,
+            codec: report.get(r.codecId)?.mimeType };
         }
       });
       return a;
