@@ -258,7 +258,14 @@ Deno.test({
         }
         throw e;
       });
-      assert.equal(await callState(expert, "m.call.board.annotations.value.length"), 2);
+      // The reloaded page gets the call's drawings when it joins, not necessarily before video flows.
+      await waitFor(
+        "the two drawings on the reloaded page",
+        async () => (await callState(expert, "m.call.board.annotations.value.length")) === 2,
+        5000,
+      ).catch(async (e) => {
+        throw new Error(`${e.message}: ${await callState(expert, "m.call.board.annotations.value.length")}`);
+      });
     });
 
     await step("controls are labelled and pages fit a phone and a desktop", async () => {
