@@ -146,9 +146,9 @@ function printTable(runs: any[], switches: any[]) {
       r.pair?.relayProtocol ? `${r.transport} (relay ${r.pair.relayProtocol})` : r.transport,
       r.link,
       `${r.firstFrame.bothMs} ms`,
-      `${r.firstFrame.mediaMs} ms`,
+      `${r.firstFrame.mediaMs} ms (connected at ${r.firstFrame.connectedMs} ms)`,
       `${s.width}×${s.height} @ ${s.fps} fps`,
-      `${r.audio.concealedPct} %${r.audio.codec === "audio/red" ? " (RED)" : ""}`,
+      `${r.audio.concealedPct} %`,
       `${r.annotations.p95} ms`,
       r.rttMs === null ? "-" : `${r.rttMs} ms`,
     ]);
@@ -187,9 +187,9 @@ export function markdown(runs: any[], switches: any[]): string {
     const path = r.pair?.relayProtocol ? `TURN/${r.pair.relayProtocol.toUpperCase()}` : r.transport;
     rows.push(
       `| ${path} | ${r.link} | ${r.firstFrame.bothMs} ms (${r.firstFrame.mediaMs} ms) | ${s.width}×${s.height} @ ${s.fps} fps` +
-        `${s.freezes ? `, ${s.freezes} freezes` : ""} | ${r.audio.concealedPct} %${
-          r.audio.codec === "audio/red" ? " (RED)" : ""
-        } | ${r.annotations.p95} ms | ${r.rttMs ?? "-"} ms |`,
+        `${
+          s.freezes ? `, ${s.freezes} freezes` : ""
+        } | ${r.audio.concealedPct} % | ${r.annotations.p95} ms | ${r.rttMs ?? "-"} ms |`,
     );
   }
   if (switches.length) {

@@ -43,7 +43,6 @@ export async function audioContinuity<T>(page: Page, during: () => Promise<T>) {
       receivedSamples: total,
       concealedPct: total > 0 ? Math.round((concealed / total) * 1000) / 10 : 100,
       concealmentEvents: (b?.concealmentEvents ?? 0) - (a?.concealmentEvents ?? 0),
-      codec: b?.codec,
     },
   };
 }

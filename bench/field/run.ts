@@ -6,6 +6,7 @@
 import type { Browser, Page } from "playwright-core";
 import {
   callState,
+  connectedAt,
   firstFrameAt,
   openCallPages,
   peerCreatedAt,
@@ -100,6 +101,7 @@ export async function measureRun(call: FieldCall, steadySeconds: number) {
     throw new Error(`no first frame in 30 s: tech ${await state(tech)} expert ${await state(expert)}`);
   }
   const [techPeer, expertPeer] = await Promise.all([peerCreatedAt(tech), peerCreatedAt(expert)]);
+  const [techConnected, expertConnected] = await Promise.all([connectedAt(tech), connectedAt(expert)]);
   const firstFrame = {
     techMs: techFrame - acceptedAt,
     expertMs: expertFrame - acceptedAt,
@@ -108,6 +110,8 @@ export async function measureRun(call: FieldCall, steadySeconds: number) {
     // then media (the later page's share).
     pagesJoinedMs: Math.max(techPeer, expertPeer) - acceptedAt,
     mediaMs: Math.max(techFrame - techPeer, expertFrame - expertPeer),
+    // Of the media part: ICE and DTLS done (the later page), after Accept. Then the first frames.
+    connectedMs: Math.max(techConnected ?? NaN, expertConnected ?? NaN) - acceptedAt,
   };
   const pair = await selectedPair(tech);
   const { result: steady, audio } = await audioContinuity(expert, () => steadyState(expert, steadySeconds));

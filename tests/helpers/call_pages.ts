@@ -48,13 +48,15 @@ export const callState = (page: Page, expr: string): Promise<any> =>
 
 /**
  * Records `__peerAt` (Date.now()) when the call page creates its peer connection (the page is loaded and
- * has joined the call) and `__firstFrameAt` when that connection decodes its first remote frame.
+ * has joined the call), `__connectedAt` when it is connected (ICE and DTLS done) and `__firstFrameAt` when
+ * that connection decodes its first remote frame.
  */
 const FIRST_FRAME_WATCH = `(() => {
   // Every page: the call room may open in place of the home page (no navigation to /call/).
   const timer = setInterval(async () => {
     const call = globalThis.__mobimaint?.call;
     if (call && call.peerState.value !== "waiting") globalThis.__peerAt ??= Date.now();
+    if (call?.peerState.value === "connected") globalThis.__connectedAt ??= Date.now();
     const report = await call?.stats();
     report?.forEach((r) => {
       if (r.type === "inbound-rtp" && r.kind === "video" && r.framesDecoded > 0 && !globalThis.__firstFrameAt) {
@@ -127,6 +129,11 @@ export async function firstFrameAt(page: Page, timeoutMs = 15_000): Promise<numb
     50,
   );
   return await page.evaluate("globalThis.__firstFrameAt") as number;
+}
+
+/** When (Date.now()) the page's peer connection was first connected (after firstFrameAt resolved). */
+export function connectedAt(page: Page): Promise<number | undefined> {
+  return page.evaluate("globalThis.__connectedAt") as Promise<number | undefined>;
 }
 
 /** When (Date.now()) the page created its peer connection (after firstFrameAt resolved). */

@@ -90,8 +90,6 @@ export function inboundAudio(
     concealedSamples: number;
     silentConcealedSamples: number;
     concealmentEvents: number;
-    /** The payload format the audio arrives in ("audio/red" with redundancy, else "audio/opus"). */
-    codec?: string;
   } | null
 > {
   return callState(
@@ -101,8 +99,7 @@ export function inboundAudio(
       report?.forEach((r) => {
         if (r.type === "inbound-rtp" && r.kind === "audio") {
           a = { totalSamplesReceived: r.totalSamplesReceived ?? 0, concealedSamples: r.concealedSamples ?? 0,
-            silentConcealedSamples: r.silentConcealedSamples ?? 0, concealmentEvents: r.concealmentEvents ?? 0,
-            codec: report.get(r.codecId)?.mimeType };
+            silentConcealedSamples: r.silentConcealedSamples ?? 0, concealmentEvents: r.concealmentEvents ?? 0 };
         }
       });
       return a;
