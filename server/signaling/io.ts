@@ -2,6 +2,7 @@
 import type { Server as HttpServer } from "node:http";
 import { RateLimiterMemory } from "rate-limiter-flexible";
 import { Server, type ServerOptions } from "socket.io";
+import { batchWebSocketWrites } from "./batched_writes.ts";
 import { socketSchemas } from "../../lib/protocol.ts";
 import { originAllowed } from "../app.ts";
 import type { Deps } from "../context.ts";
@@ -34,6 +35,7 @@ export interface Signaling {
 
 export function createSignaling(http: HttpServer, deps: Deps): Signaling {
   const { config } = deps;
+  batchWebSocketWrites();
   const io: IoServer = new Server(http, {
     maxHttpBufferSize: config.limits.socketMessageBytes,
     cors: config.origins.length ? { origin: config.origins, credentials: true } : undefined,
