@@ -77,14 +77,14 @@ export function sdpFingerprint(sdp: string | undefined): string | undefined {
   return sdp && /^a=fingerprint:(.+)$/m.exec(sdp)?.[1]?.trim();
 }
 
-/**
- * Audio first on a lossy link: each Opus packet also carries the previous one (RED, RFC 2198), so a
- * single lost packet costs nothing audible; the price is about twice the audio bitrate (~30 kbit/s more).
- * A peer without RED (an older client) negotiates plain Opus as before.
- */
 /** Speech at 16 kbit/s is clear in Opus (wideband); with RED's copy the audio takes what plain Opus took (32). */
 const AUDIO_MAX_BPS = 16_000;
 
+/**
+ * Audio first on a lossy link: each Opus packet also carries the previous one (RED, RFC 2198), so a
+ * single lost packet costs nothing audible; the copy doubles the audio bitrate (see AUDIO_MAX_BPS).
+ * A peer without RED (an older client) negotiates plain Opus as before.
+ */
 function preferRedundantAudio(pc: RTCPeerConnection): void {
   const codecs = RTCRtpReceiver.getCapabilities?.("audio")?.codecs;
   const red = codecs?.filter((c) => c.mimeType.toLowerCase() === "audio/red");

@@ -63,6 +63,17 @@ Deno.test({
       page.on("pageerror", (e) => console.error(`[${who} pageerror]`, e.message));
       page.on("console", (m) => m.type() === "warning" && console.warn(`[${who}]`, m.text()));
     }
+    /** When video does not come back: what each page's call went through, then the error. */
+    const printCallStates = async (e: unknown): Promise<never> => {
+      for (const [who, page] of [["tech", tech], ["expert", expert]] as const) {
+        const diag = await callState(
+          page,
+          "JSON.stringify({ events: m?.call.events, peer: m?.call.peerState.value, counters: m?.call.counters })",
+        ).catch((err) => String(err));
+        console.error(`[${who}] ${diag}`);
+      }
+      throw e;
+    };
     // Each step builds on the previous one: after a failure the rest are reported as ignored.
     let healthy = true;
     const step = async (name: string, fn: () => Promise<void>) => {
@@ -198,16 +209,7 @@ Deno.test({
       await waitFor("video decoding again on both", async () => {
         const [a, b] = await Promise.all([videoFlowing(tech), videoFlowing(expert)]);
         return a && b;
-      }, 15_000).catch(async (e) => {
-        for (const [who, page] of [["tech", tech], ["expert", expert]] as const) {
-          const diag = await callState(
-            page,
-            "JSON.stringify({ events: m?.call.events, peer: m?.call.peerState.value, counters: m?.call.counters })",
-          ).catch((err) => String(err));
-          console.error(`[${who}] ${diag}`);
-        }
-        throw e;
-      });
+      }, 15_000).catch(printCallStates);
       await waitFor(
         "signaling connected",
         async () => (await callState(tech, "m.call.signaling.value")) === "connected",
@@ -248,16 +250,7 @@ Deno.test({
       await waitFor("video decoding again on both", async () => {
         const [a, b] = await Promise.all([videoFlowing(tech), videoFlowing(expert)]);
         return a && b;
-      }, 15_000).catch(async (e) => {
-        for (const [who, page] of [["tech", tech], ["expert", expert]] as const) {
-          const diag = await callState(
-            page,
-            "JSON.stringify({ events: m?.call.events, peer: m?.call.peerState.value, counters: m?.call.counters })",
-          ).catch((err) => String(err));
-          console.error(`[${who}] ${diag}`);
-        }
-        throw e;
-      });
+      }, 15_000).catch(printCallStates);
       // The reloaded page gets the call's drawings when it joins, not necessarily before video flows.
       await waitFor(
         "the two drawings on the reloaded page",
