@@ -11,8 +11,8 @@ import { canAskNotifications, notificationsAllowed, Ringer } from "../lib/client
 import { request } from "../lib/client/signaling.ts";
 import { useSignaling } from "../lib/client/use_socket.ts";
 import { type HistoryItem, type Me, toHistoryItem } from "../lib/history.ts";
-import type { ExpertsResponse } from "../lib/rest.ts";
-import type { Availability, CallDetail, CallRecord } from "../lib/types.ts";
+import type { CallDetailResponse, ExpertsResponse, HistoryResponse } from "../lib/rest.ts";
+import type { Availability, CallDetail } from "../lib/types.ts";
 
 interface Props {
   me: Me;
@@ -56,7 +56,7 @@ export default function ExpertHome(
       .catch(() => {});
 
   const refreshHistory = () =>
-    apiJson<{ calls: CallRecord[] }>("GET", "/api/history?limit=10")
+    apiJson<HistoryResponse>("GET", "/api/history?limit=10")
       .then((r) => history.value = r.calls.map((c) => toHistoryItem(c, me.userId)))
       .catch(() => {});
 
@@ -90,9 +90,10 @@ export default function ExpertHome(
       warmup.current!.expectOffer(p.callId, me, s, p.from);
       if (!p.fromUsername) {
         // Older servers do not name the caller; the call record does.
-        const call = await apiJson<CallDetail>("GET", `/api/calls/${encodeURIComponent(p.callId)}`).catch(
-          () => null,
-        );
+        const call = await apiJson<CallDetailResponse>("GET", `/api/calls/${encodeURIComponent(p.callId)}`)
+          .catch(
+            () => null,
+          );
         const name = call?.participants.find((x) => x.userId === p.from)?.username;
         if (name && incoming.value?.callId === p.callId) {
           incoming.value = { ...incoming.value, fromUsername: name };

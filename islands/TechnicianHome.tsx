@@ -11,8 +11,8 @@ import { request } from "../lib/client/signaling.ts";
 import { useSignaling } from "../lib/client/use_socket.ts";
 import { ringEndWords } from "../lib/call_words.ts";
 import { type HistoryItem, type Me, toHistoryItem } from "../lib/history.ts";
-import type { ExpertsResponse } from "../lib/rest.ts";
-import type { CallRecord, UserStatus } from "../lib/types.ts";
+import type { CreateCallResponse, ExpertsResponse, HistoryResponse } from "../lib/rest.ts";
+import type { UserStatus } from "../lib/types.ts";
 
 interface Props {
   me: Me;
@@ -41,7 +41,7 @@ export default function TechnicianHome({ me, experts: initialExperts, history: i
   const refresh = async () => {
     const [list, past] = await Promise.all([
       apiJson<ExpertsResponse>("GET", "/api/experts"),
-      apiJson<{ calls: CallRecord[] }>("GET", "/api/history?limit=10"),
+      apiJson<HistoryResponse>("GET", "/api/history?limit=10"),
     ]);
     experts.value = list.experts;
     history.value = past.calls.map((c) => toHistoryItem(c, me.userId));
@@ -88,7 +88,7 @@ export default function TechnicianHome({ me, experts: initialExperts, history: i
     // The rear camera opens with the tap that asked for it, so video starts as soon as the expert answers.
     warmup.current!.start("environment", "ask");
     try {
-      const { callId } = await apiJson<{ callId: string }>("POST", "/api/create-call", {});
+      const { callId } = await apiJson<CreateCallResponse>("POST", "/api/create-call", {});
       ringing.value = { callId, expert };
       await request(socket.current!, "call-request", { callId, from: me.userId, to: expert.id });
       if (ringing.value?.callId === callId) warmup.current!.prepare(callId, me, socket.current!, expert.id);

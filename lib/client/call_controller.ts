@@ -6,7 +6,7 @@
  */
 import { type ReadonlySignal, signal } from "@preact/signals";
 import type { Me } from "../history.ts";
-import type { CallDetail } from "../types.ts";
+import type { CallDetailResponse } from "../rest.ts";
 import { apiJson } from "./api.ts";
 import { CallBoard } from "./call_board.ts";
 import type { CallHandoff } from "./call_warmup.ts";
@@ -136,7 +136,7 @@ export class CallController {
 
   private async run(): Promise<void> {
     const path = `/api/calls/${encodeURIComponent(this.callId)}`;
-    const details = apiJson<CallDetail>("GET", path).then((c) => {
+    const details = apiJson<CallDetailResponse>("GET", path).then((c) => {
       this.addNames(c.participants);
       this.startedAt.value = c.startTime ?? null;
       this.freeze.load(c);
@@ -207,10 +207,9 @@ export class CallController {
       if (userId === me.userId) return;
       this.peerArrived(userId);
       if (!this.names.value[userId]) {
-        apiJson<{ participants: { userId: string; username: string }[] }>(
-          "GET",
-          `/api/calls/${encodeURIComponent(callId)}`,
-        ).then((c) => this.addNames(c.participants)).catch(() => {});
+        apiJson<CallDetailResponse>("GET", `/api/calls/${encodeURIComponent(callId)}`).then((c) =>
+          this.addNames(c.participants)
+        ).catch(() => {});
       }
     });
     s.on("user-left", ({ userId }) => {
