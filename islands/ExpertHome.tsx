@@ -12,7 +12,7 @@ import { request } from "../lib/client/signaling.ts";
 import { useSignaling } from "../lib/client/use_socket.ts";
 import { type HistoryItem, type Me, toHistoryItem } from "../lib/history.ts";
 import type { CallDetailResponse, ExpertsResponse, HistoryResponse } from "../lib/rest.ts";
-import type { Availability, CallDetail } from "../lib/types.ts";
+import type { Availability } from "../lib/types.ts";
 
 interface Props {
   me: Me;
