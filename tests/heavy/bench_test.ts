@@ -1,16 +1,24 @@
 import assert from "node:assert/strict";
 import { hasChromium } from "../helpers/browser.ts";
 
-Deno.test("the benchmark runs end to end at a tiny size and reports every figure", async () => {
+/** Runs `deno task bench` with `args` into a scratch results file: its parsed JSON and what it printed. */
+async function runBench(...args: string[]) {
   const out = await Deno.makeTempFile({ suffix: ".json" });
   const run = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "bench/main.ts", "--quick", "--out", out],
+    args: ["run", "-A", "bench/main.ts", ...args, "--out", out],
     stdout: "piped",
     stderr: "piped",
   }).output();
   const text = new TextDecoder().decode(run.stdout);
   assert.equal(run.code, 0, new TextDecoder().decode(run.stderr) + text);
-  const r = JSON.parse(await Deno.readTextFile(out));
+  // deno-lint-ignore no-explicit-any
+  const r: any = JSON.parse(await Deno.readTextFile(out));
+  await Deno.remove(out);
+  return { r, text };
+}
+
+Deno.test("the benchmark runs end to end at a tiny size and reports every figure", async () => {
+  const { r, text } = await runBench("--quick");
   assert.equal(r.storms.length, 2);
   for (const s of r.storms) {
     assert.ok(s.totalMs > 0);
@@ -29,15 +37,7 @@ Deno.test("the benchmark runs end to end at a tiny size and reports every figure
 });
 
 Deno.test("the old clients' workload runs side by side with a bare relay and reports every figure", async () => {
-  const out = await Deno.makeTempFile({ suffix: ".json" });
-  const run = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "bench/main.ts", "--compat", "--quick", "--peers", "bare", "--out", out],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(run.stdout);
-  assert.equal(run.code, 0, new TextDecoder().decode(run.stderr) + text);
-  const r = JSON.parse(await Deno.readTextFile(out));
+  const { r, text } = await runBench("--compat", "--quick", "--peers", "bare");
   for (const peer of ["mobimaint", "bare"]) {
     const f = r.results["40"][peer];
     assert.equal(f.clients, 40);
@@ -51,15 +51,7 @@ Deno.test("the old clients' workload runs side by side with a bare relay and rep
 });
 
 Deno.test("the metrics cost comparison runs at a tiny size and reports both sides", async () => {
-  const out = await Deno.makeTempFile({ suffix: ".json" });
-  const run = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "bench/main.ts", "--metrics-cost", "--quick", "--out", out],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(run.stdout);
-  assert.equal(run.code, 0, new TextDecoder().decode(run.stderr) + text);
-  const r = JSON.parse(await Deno.readTextFile(out));
+  const { r, text } = await runBench("--metrics-cost", "--quick");
   for (const side of [r.off, r.on]) {
     assert.equal(side.runs.length, 1);
     assert.ok(side.relayedPerSec > 0 && side.runs[0].roundTrips > 0);
@@ -74,17 +66,10 @@ Deno.test({
   name: "the Accept benchmark runs two calls through the real pages and reports what it measured",
   ignore: !hasChromium,
 }, async () => {
-  const out = await Deno.makeTempFile({ suffix: ".json" });
-  const run = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "bench/main.ts", "--accept", "--accept-calls", "2", "--ring-ms", "500", "--out", out],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(run.stdout);
-  assert.equal(run.code, 0, new TextDecoder().decode(run.stderr) + text);
-  const r = JSON.parse(await Deno.readTextFile(out));
+  const { r, text } = await runBench("--accept", "--accept-calls", "2", "--ring-ms", "500");
   assert.equal(r.calls, 2, JSON.stringify(r.failures));
   assert.ok(r.p50 > 0 && r.p95 >= r.p50);
+  assert.match(text, /accept → both see each other/);
   // Shown by the compositor no later than the pages' callbacks heard of it.
   assert.ok(r.callbacks.p50 >= r.p50, JSON.stringify(r));
   for (
@@ -98,5 +83,4 @@ Deno.test({
   ) {
     assert.ok(r.steps[step] > 0, `${step} measured: ${JSON.stringify(r.steps)}`);
   }
-  await Deno.remove(out);
 });
