@@ -89,6 +89,9 @@ Deno.test({
         );
         assert.deepEqual((await senderPolicy(tech)).audio, ["high/high"]);
         assert.deepEqual((await senderPolicy(expert)).audio, ["high/high"]);
+        // Opus held to 16 kbit/s, so that with its redundant copy audio costs what plain Opus did.
+        assert.deepEqual((await senderPolicy(tech)).audioMaxBitrate, [16_000]);
+        assert.deepEqual((await senderPolicy(expert)).audioMaxBitrate, [16_000]);
         // Each side asks for redundant audio (RED): a lost packet's speech arrives in the next one.
         assert.deepEqual(await audioFormats(tech), { local: "red", remote: "red" });
         assert.deepEqual(await audioFormats(expert), { local: "red", remote: "red" });

@@ -20,7 +20,9 @@ export async function routeTurnThrough(ctx: BrowserContext, from: string, to: st
 }
 
 /** The page's senders' parameters: degradation preference of the video, priorities of the audio. */
-export function senderPolicy(page: Page): Promise<{ video?: string; audio?: string[] }> {
+export function senderPolicy(
+  page: Page,
+): Promise<{ video?: string; audio?: string[]; audioMaxBitrate?: (number | undefined)[] }> {
   return callState(
     page,
     `(() => {
@@ -29,7 +31,10 @@ export function senderPolicy(page: Page): Promise<{ video?: string; audio?: stri
       for (const t of pc?.getTransceivers() ?? []) {
         const p = t.sender.getParameters();
         if (t.receiver.track.kind === "video") out.video = p.degradationPreference;
-        else out.audio = (p.encodings ?? []).map((e) => e.priority + "/" + e.networkPriority);
+        else {
+          out.audio = (p.encodings ?? []).map((e) => e.priority + "/" + e.networkPriority);
+          out.audioMaxBitrate = (p.encodings ?? []).map((e) => e.maxBitrate);
+        }
       }
       return out;
     })()`,
