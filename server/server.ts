@@ -100,14 +100,21 @@ export async function startServer(config: Config, opts: { clock?: Clock } = {}):
     reloadTls: () => http.reloadTls(),
     close: () =>
       closing ??= (async () => {
+        // Each step's duration goes in the "stopped" line: a slow shutdown says which step held it.
+        const steps: Record<string, number> = {};
+        const step = async (name: string, run: () => unknown) => {
+          const started = performance.now();
+          await run();
+          steps[name] = Math.round(performance.now() - started);
+        };
         // The domain's timers first: sockets closing during the shutdown start no grace periods.
         stopDomain(deps);
-        await http.close();
-        await closeAdapter?.();
-        await blobs.close();
-        await deps.anchorPoses.flush().catch(() => {});
-        await store.close();
-        log.info({ event: "stopped" }, "MobiMaint stopped");
+        await step("http", () => http.close());
+        await step("adapter", () => closeAdapter?.());
+        await step("blobs", () => blobs.close());
+        await step("poses", () => deps.anchorPoses.flush().catch(() => {}));
+        await step("store", () => store.close());
+        log.info({ event: "stopped", steps }, "MobiMaint stopped");
       })(),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * Restarts of a real `deno run -A main.ts` process: SIGTERM during an active
- * call (clients told, exit 0 within 5 s, everything kept), and SIGKILL during
+ * call (clients told, exit 0 within 5 s, everything kept), SIGTERM with peers
+ * that never finish closing (cut after the drain, exit 0 within 5 s), and SIGKILL during
  * a burst of annotation writes (every acknowledged annotation survives).
  */
 import assert from "node:assert/strict";
@@ -84,6 +85,49 @@ Deno.test("SIGTERM during an active call: clients told, exit 0 within 5 s, every
     for (const s of sockets) s.close();
     await proc.stop();
     await again?.stop();
+  }
+});
+
+Deno.test("SIGTERM with a WebSocket peer that never answers the close and a connection that never sends a request: exit 0 within 5 s", async () => {
+  const proc = await startServerProcess();
+  const conns: Deno.TcpConn[] = [];
+  try {
+    // A phone that went away without a FIN: its WebSocket is open, but it will never answer the closing handshake.
+    const silent = await Deno.connect({ hostname: "127.0.0.1", port: proc.port });
+    conns.push(silent);
+    const key = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
+    await silent.write(new TextEncoder().encode(
+      "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\n" +
+        `Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${key}\r\n\r\n`,
+    ));
+    const buf = new Uint8Array(4096);
+    const n = await silent.read(buf);
+    assert.match(
+      new TextDecoder().decode(buf.subarray(0, n ?? 0)),
+      /^HTTP\/1\.1 101/,
+      "the upgrade is accepted",
+    );
+    // And a connection accepted but still silent (a slow client, a port scanner).
+    conns.push(await Deno.connect({ hostname: "127.0.0.1", port: proc.port }));
+
+    const t0 = performance.now();
+    proc.kill("SIGTERM");
+    const status = await Promise.race([
+      proc.exited,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`no exit within 5 s:\n${proc.output()}`)), 5000)
+      ),
+    ]);
+    const exitMs = performance.now() - t0;
+    assert.equal(status.code, 0, proc.output());
+    console.log(`SIGTERM with stuck peers → exit 0 in ${Math.round(exitMs)} ms`);
+  } finally {
+    for (const c of conns) {
+      try {
+        c.close();
+      } catch { /* already closed by the server */ }
+    }
+    await proc.stop();
   }
 });
 

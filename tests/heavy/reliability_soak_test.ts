@@ -69,6 +69,7 @@ Deno.test({
     const proc = await startServerProcess({
       MOBIMAINT_DEMO: "0",
       MOBIMAINT_LIMIT_LOGIN_PER_CLIENT: "1000000",
+      MOBIMAINT_LOG_LEVEL: "info", // the "stopped" line times each shutdown step
     });
     const stats: Stats = {
       errors: [],
@@ -355,7 +356,10 @@ Deno.test({
       const stopping = performance.now();
       const status = await proc.stop();
       const stopMs = Math.round(performance.now() - stopping);
-      console.log(`soak: the server stopped ${stopMs} ms after SIGTERM, code ${status.code}`);
+      const stopped = proc.output().split("\n").find((line) => line.includes('"stopped"')) ??
+        "(no stopped line)";
+      console.log(`soak: the server stopped ${stopMs} ms after SIGTERM, code ${status.code}: ${stopped}`);
+      if (status.code !== 0) console.log(proc.output().split("\n").slice(-30).join("\n"));
       assert.equal(status.code, 0, `the server exits cleanly after the soak (${stopMs} ms)`);
     }
   },
