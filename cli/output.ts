@@ -61,7 +61,7 @@ export class Output {
   }
 
   /** A two-column "Label  value" table. */
-  fields(rows: [string, string | number][]): string {
+  fields(rows: (readonly [string, string | number])[]): string {
     const t = new Table({ chars: NO_BORDER, style: TABLE_STYLE });
     t.push(...rows.map(([k, v]) => ({ [this.paint("bold", k)]: String(v) })));
     return trimLines(t.toString());

@@ -10,6 +10,7 @@ import {
   type CallRecord,
   type ChatMessage,
   ERROR_CODES,
+  INVITATION_STATES,
   ROLES,
 } from "./types.ts";
 
@@ -103,7 +104,13 @@ export const callRecord = z.object({
   endReason: z.string().optional().describe(
     "completed, rejected, timeout, cancelled, unavailable, ended-by-admin, ended, or the reason given",
   ),
-  ringing: z.object({ to: z.string(), since: time }).optional().describe("the Expert being rung"),
+  invitations: z.array(z.object({
+    userId: z.string(),
+    role,
+    since: time.describe("when the ring started"),
+    state: z.enum(INVITATION_STATES),
+    endedAt: time.optional().describe("when the ring ended"),
+  })).optional().describe("everyone rung for this call, in order (absent on calls made before invitations)"),
   frozen: frozenFrame.optional().describe("the still both sides look at, while frozen"),
   participants: z.array(z.object({
     userId: z.string(),

@@ -29,7 +29,8 @@ export function toHistoryItem(call: CallRecord, myUserId: string, now = Date.now
     durationSec: Math.round(callDuration(call, now) / 1000),
     mine: call.createdBy === myUserId,
     createdByName: call.participants.find((p) => p.userId === call.createdBy)?.username,
-    rung: call.ringing?.to ?? call.timeline.findLast((t) => t.type === "ringing")?.userId,
+    // Calls made before invitations were recorded still name the rung Expert in their timeline.
+    rung: call.invitations?.at(-1)?.userId ?? call.timeline.findLast((t) => t.type === "ringing")?.userId,
     startedAt: call.startTime,
   };
 }

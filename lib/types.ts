@@ -51,6 +51,28 @@ export interface Participant {
   present: boolean;
 }
 
+/** What became of an invitation to a call: rung now, or how the ring ended (the same words as end reasons). */
+export const INVITATION_STATES = [
+  "ringing",
+  "accepted",
+  "rejected",
+  "timeout",
+  "cancelled",
+  "unavailable",
+] as const;
+export type InvitationState = typeof INVITATION_STATES[number];
+
+/** A user asked into a call (today: the Expert a Technician rings); accepting makes them a participant. */
+export interface Invitation {
+  userId: string;
+  /** The role the user is invited in. */
+  role: Role;
+  since: number;
+  state: InvitationState;
+  /** When the ring ended, whatever the outcome. */
+  endedAt?: number;
+}
+
 export interface TimelineEntry {
   at: number;
   type: string;
@@ -77,9 +99,9 @@ export interface CallRecord {
   startTime?: number;
   endedAt?: number;
   endReason?: EndReason;
-  /** The Expert currently being rung, if any. */
-  ringing?: { to: string; since: number };
   participants: Participant[];
+  /** Everyone ever rung for this call, in order; absent on records written before invitations existed. */
+  invitations?: Invitation[];
   timeline: TimelineEntry[];
   /** The still both sides are looking at, while frozen (docs/snapshots-and-reports.md). */
   frozen?: FrozenFrame;

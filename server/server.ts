@@ -17,6 +17,7 @@ import { createLogger } from "./log.ts";
 import { Metrics } from "./metrics/metrics.ts";
 import { instrumentStore } from "./metrics/store.ts";
 import { attachRedisAdapter } from "./signaling/redis_adapter.ts";
+import { migrateRings } from "./store/migrate_rings.ts";
 import { migrateUserIds } from "./store/migrate_user_ids.ts";
 import { openBlobStore, openStore } from "./store/open.ts";
 import { RedisStore } from "./store/redis.ts";
@@ -53,6 +54,8 @@ export async function startServer(config: Config, opts: { clock?: Clock } = {}):
   if (migrated?.calls) {
     log.info({ event: "store-migrated", to: "username-ids", calls: migrated.calls }, "store upgraded");
   }
+  const rings = await migrateRings(store); // after the ids: it reads the ring's renamed callee
+  if (rings) log.info({ event: "store-migrated", to: "invitations", calls: rings }, "store upgraded");
   const secret = config.secret ??
     await store.getOrSetMeta("token-secret", randomSecret());
   const deps = buildDeps(config, { store, blobs }, log, { secret, clock: opts.clock, metrics });

@@ -514,7 +514,9 @@ Deno.test("cli: calls list, show and end on a call made through the signaling se
     await ring;
     const ringing = parseTable(blocks((await cli.run(["calls"])).stdout)[0]);
     assert.equal(ringing[0].STATUS, "pending");
-    assert.match((await cli.run(["calls", "show", callId])).stdout, /Ringing +user2/);
+    const shown = (await cli.run(["calls", "show", callId])).stdout;
+    assert.match(shown, /Ringing +user2/);
+    assert.match(shown, /Rung +user2 \(ringing\)/);
 
     const accepted = next(techSocket, "call-response");
     const ack = await acceptAsOldClient(expertSocket, callId, expert.userId, tech.userId);

@@ -73,7 +73,10 @@ Deno.test("parseMetrics, total and quantile read the text format", () => {
 
 Deno.test("countByState: ringing is a pending call being rung; ended calls are not counted", () => {
   const call = (status: CallRecord["status"], ringing?: boolean) =>
-    ({ status, ringing: ringing ? { to: "e", since: 0 } : undefined }) as CallRecord;
+    ({
+      status,
+      invitations: ringing ? [{ userId: "e", role: "Expert", since: 0, state: "ringing" }] : [],
+    }) as unknown as CallRecord;
   assert.deepEqual(
     countByState([call("pending"), call("pending", true), call("active"), call("active"), call("ended")]),
     { pending: 1, ringing: 1, active: 2 },

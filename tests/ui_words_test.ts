@@ -29,7 +29,13 @@ Deno.test("history rows say what happened, by name, from the reader's side", () 
   assert.equal(words(call({ endReason: "cancelled", timeline: [] }), "user1"), "Call not placed");
   assert.equal(words(call({ status: "pending", timeline: [] }), "user1"), "Call not placed");
   assert.equal(
-    words(call({ status: "pending", ringing: { to: "user3", since: 1 } }), "user1"),
+    words(
+      call({
+        status: "pending",
+        invitations: [{ userId: "user3", role: "Expert", since: 1, state: "ringing" }],
+      }),
+      "user1",
+    ),
     "Calling user3…",
   );
   const talked = call({

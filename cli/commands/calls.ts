@@ -88,7 +88,12 @@ async function showCall({ client, out }: Context, id: string): Promise<void> {
     ["Started", formatTime(call.startTime)],
     ["Ended", formatTime(call.endedAt)],
     ["Duration", call.startTime ? formatDuration(call.duration) : "-"],
-    ...(call.ringing ? [["Ringing", who(call.ringing.to)] as [string, string]] : []),
+    ...call.invitations?.filter((i) => i.state === "ringing").map((i) =>
+      ["Ringing", who(i.userId)] as const
+    ) ?? [],
+    ...(call.invitations?.length
+      ? [["Rung", call.invitations.map((i) => `${i.userId} (${i.state})`).join(", ")] as const]
+      : []),
   ]));
 
   out.print(`\n${out.heading(`Participants (${call.participants.length})`)}`);

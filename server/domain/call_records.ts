@@ -7,7 +7,14 @@ import type { Identity } from "../auth/tokens.ts";
 import type { CallDetail, CallRecord, CallSummary } from "../../lib/types.ts";
 import { callDuration } from "../../lib/call_time.ts";
 import type { HistoryPage, Store } from "../store/store.ts";
-import { isParticipant, type Member, validCallId } from "./call_rules.ts";
+import {
+  isParticipant,
+  mayRelay,
+  type Member,
+  ringingInvitation,
+  ringingInvitations,
+  validCallId,
+} from "./call_rules.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { conflict, forbidden, notFound } from "./errors.ts";
 import { Listeners } from "./listeners.ts";
@@ -86,9 +93,9 @@ export class CallRecords {
     change: (call: CallRecord) => CallRecord | null,
     opts?: { indexUser?: string },
   ): Promise<{ call: CallRecord; changed: boolean }> {
-    let rungBefore: string | undefined;
+    let rungBefore: string[] = [];
     const r = await this.store.updateCall(validCallId(callId), (call) => {
-      rungBefore = call.ringing?.to;
+      rungBefore = ringingInvitations(call).map((i) => i.userId);
       return change(call);
     }, opts);
     if (!r) throw notFound(`Call ${callId} not found`);
@@ -96,23 +103,23 @@ export class CallRecords {
     this.syncBusy(r.call, rungBefore);
     // `by` is the last timeline entry's user (set by finish() and the change that stopped a ring).
     const by = r.call.timeline.at(-1)?.userId;
-    if (r.changed && rungBefore && !r.call.ringing) {
-      const outcome = r.call.status === "active" ? "accepted" : r.call.endReason ?? "ended";
-      this.events.emit("ringEnded", r.call, outcome, rungBefore, by);
+    for (const to of r.changed ? rungBefore : []) {
+      const invitation = r.call.invitations?.find((i) => i.userId === to && i.state !== "ringing");
+      if (!invitation || ringingInvitation(r.call, to)) continue;
+      const outcome = invitation.state === "accepted" ? "accepted" : r.call.endReason ?? invitation.state;
+      this.events.emit("ringEnded", r.call, outcome, to, by);
     }
     if (r.changed && r.call.status === "ended") this.events.emit("ended", r.call, by);
     return r;
   }
 
-  /** Keeps presence's busy flags in line with a call's state (`alsoUser`: who was rung before the change). */
-  syncBusy(call: CallRecord, alsoUser?: string): void {
-    const users = new Set(call.participants.map((p) => p.userId));
-    if (call.ringing) users.add(call.ringing.to);
-    if (alsoUser) users.add(alsoUser);
+  /** Keeps presence's busy flags in line with a call's state (`alsoUsers`: who was rung before the change). */
+  syncBusy(call: CallRecord, alsoUsers: string[] = []): void {
+    const rung = ringingInvitations(call).map((i) => i.userId);
+    const users = new Set([...call.participants.map((p) => p.userId), ...rung, ...alsoUsers]);
     for (const userId of users) {
       const p = call.participants.find((x) => x.userId === userId);
-      const busy = (call.status === "active" && !!p?.present) ||
-        (call.status === "pending" && call.ringing?.to === userId);
+      const busy = (call.status === "active" && !!p?.present) || rung.includes(userId);
       this.presence.setBusy(userId, call.callId, busy);
     }
   }
@@ -127,21 +134,16 @@ export class CallRecords {
     ]);
     return { ...call, annotations, chat, duration: callDuration(call, this.clock.now()) };
   }
-  /** Relays are allowed between two participants of an active call, or creator ↔ rung Expert while pending. */
+  /** Relays follow the call's members (call_rules.ts mayRelay), for a user who existed when it was made. */
   async canRelay(
     who: Member,
     callId: string,
     to: string,
   ): Promise<CallRecord> {
     const call = await this.requireCached(callId);
-    const from = who.userId;
-    const pair = (a: string, b: string) => (from === a && to === b) || (from === b && to === a);
-    const ok = call.createdAt >= who.since &&
-      (call.status === "active"
-        ? isParticipant(call, who) && call.participants.some((p) => p.userId === to)
-        : call.status === "pending" && !!call.ringing &&
-          pair(call.createdBy, call.ringing.to));
-    if (!ok) throw forbidden("Not a participant of this call");
+    if (call.createdAt < who.since || !mayRelay(call, who.userId, to)) {
+      throw forbidden("Not a participant of this call");
+    }
     return call;
   }
 

@@ -3,7 +3,14 @@
  * the timeline is kept and what ending a call does to the record. CallService applies them atomically.
  */
 import type { Identity } from "../auth/tokens.ts";
-import type { CallRecord, EndReason, TimelineEntry } from "../../lib/types.ts";
+import type {
+  CallRecord,
+  EndReason,
+  Invitation,
+  InvitationState,
+  Role,
+  TimelineEntry,
+} from "../../lib/types.ts";
 import { idSchema } from "../../lib/protocol.ts";
 import { parseOrThrow } from "./errors.ts";
 
@@ -27,6 +34,42 @@ export const isParticipant = (call: CallRecord, who: Member) =>
 export const presentUsers = (call: CallRecord) =>
   call.participants.filter((p) => p.present).map((p) => p.userId);
 
+/** The invitations still ringing (one at most while the UI rings one Expert at a time). */
+export const ringingInvitations = (call: CallRecord): Invitation[] =>
+  (call.invitations ?? []).filter((i) => i.state === "ringing");
+
+/** The invitation ringing `userId` (or anyone, without it). */
+export const ringingInvitation = (call: CallRecord, userId?: string): Invitation | undefined =>
+  ringingInvitations(call).find((i) => userId === undefined || i.userId === userId);
+
+/** Rings a user into the call. */
+export function invite(call: CallRecord, user: { userId: string; role: Role }, now: number): void {
+  call.invitations = [...call.invitations ?? [], { ...user, since: now, state: "ringing" }];
+  log(call, { type: "ringing", userId: user.userId }, now);
+}
+
+/** Ends a ring with its outcome. */
+export function closeInvitation(
+  invitation: Invitation,
+  state: Exclude<InvitationState, "ringing">,
+  now: number,
+) {
+  invitation.state = state;
+  invitation.endedAt = now;
+}
+
+const isMember = (call: CallRecord, userId: string) =>
+  call.participants.some((p) => p.userId === userId) || !!ringingInvitation(call, userId);
+
+/**
+ * Offers, answers and candidates may pass between two members of an open call (participants, and users
+ * being rung, whose page warms the call up while it rings), one of them a participant. In a call of two:
+ * Technician ↔ rung Expert while pending, the two participants once active.
+ */
+export const mayRelay = (call: CallRecord, from: string, to: string) =>
+  call.status !== "ended" && from !== to && isMember(call, from) && isMember(call, to) &&
+  call.participants.some((p) => p.userId === from || p.userId === to);
+
 export function log(
   call: CallRecord,
   entry: Omit<TimelineEntry, "at">,
@@ -42,7 +85,8 @@ export function finish(call: CallRecord, now: number, reason: EndReason, by?: st
   call.status = "ended";
   call.endedAt = now;
   call.endReason = reason;
-  delete call.ringing;
+  const outcome = (["rejected", "timeout", "cancelled", "unavailable"] as const).find((r) => r === reason);
+  for (const i of ringingInvitations(call)) closeInvitation(i, outcome ?? "cancelled", now);
   for (const p of call.participants) {
     if (p.present) p.leftAt = now;
     p.present = false;

@@ -5,7 +5,16 @@
  */
 import type { Identity } from "../auth/tokens.ts";
 import type { CallRecord, Participant } from "../../lib/types.ts";
-import { awaitsArrival, finish, isParticipant, log, newCallId } from "./call_rules.ts";
+import {
+  awaitsArrival,
+  closeInvitation,
+  finish,
+  invite,
+  isParticipant,
+  log,
+  newCallId,
+  ringingInvitation,
+} from "./call_rules.ts";
 import { CallRecords } from "./call_records.ts";
 import { AppError, conflict, forbidden } from "./errors.ts";
 
@@ -26,6 +35,7 @@ export class CallService extends CallRecords {
         role: who.role,
         present: false,
       }],
+      invitations: [],
       timeline: [{ at: now, type: "created", userId: who.userId }],
     };
     await this.store.createCall(call);
@@ -76,7 +86,7 @@ export class CallService extends CallRecords {
     if (!target || target.role !== "Expert") {
       throw new AppError("BAD_REQUEST", "Only Experts can be called");
     }
-    if (current.status === "pending" && !current.ringing) await this.endOtherPending(who, callId);
+    if (current.status === "pending" && !ringingInvitation(current)) await this.endOtherPending(who, callId);
     if (!this.presence.isOnline(to)) throw conflict("Expert is offline");
     if (this.presence.isDoNotDisturb(to)) throw conflict("Expert does not want to be disturbed");
     if (this.presence.isBusy(to)) throw conflict("Expert is busy");
@@ -85,10 +95,8 @@ export class CallService extends CallRecords {
         throw forbidden("Only the call's creator can ring");
       }
       if (call.status !== "pending") throw conflict(`Call is ${call.status}`);
-      if (call.ringing) throw conflict("Call is already ringing");
-      const now = this.clock.now();
-      call.ringing = { to, since: now };
-      log(call, { type: "ringing", userId: to }, now);
+      if (ringingInvitation(call)) throw conflict("Call is already ringing");
+      invite(call, { userId: to, role: target.role }, this.clock.now());
       return call;
     }, { indexUser: to }); // the rung Expert sees the call in history whether it is answered or not
     this.events.emit("ringStarted", call, to);
@@ -107,7 +115,7 @@ export class CallService extends CallRecords {
     by?: string,
   ): Promise<CallRecord | null> {
     const r = await this.apply(callId, (call) => {
-      if (call.status !== "pending" || call.ringing?.to !== to) return null;
+      if (call.status !== "pending" || !ringingInvitation(call, to)) return null;
       return finish(call, this.clock.now(), reason, by);
     });
     return r.changed ? r.call : null;
@@ -118,10 +126,9 @@ export class CallService extends CallRecords {
     if (call.createdBy !== who.userId) {
       throw forbidden("Only the call's creator can cancel");
     }
-    if (call.status !== "pending" || !call.ringing) {
-      throw conflict("Call is not ringing");
-    }
-    const ended = await this.stopRinging(callId, call.ringing.to, "cancelled", who.userId);
+    const invitation = ringingInvitation(call);
+    if (!invitation) throw conflict("Call is not ringing");
+    const ended = await this.stopRinging(callId, invitation.userId, "cancelled", who.userId);
     if (!ended) throw conflict("Call is not ringing");
     return ended;
   }
@@ -133,16 +140,17 @@ export class CallService extends CallRecords {
     accepted: boolean,
   ): Promise<CallRecord> {
     const call = await this.update(callId, (call) => {
-      if (call.ringing?.to !== who.userId) {
+      const invitation = ringingInvitation(call, who.userId);
+      if (!invitation) {
         if (isParticipant(call, who) || call.status !== "pending") {
           throw conflict("Call is no longer ringing");
         }
         throw forbidden("This call is not ringing you");
       }
       if (call.status !== "pending") throw conflict(`Call is ${call.status}`);
-      delete call.ringing;
       const now = this.clock.now();
       if (!accepted) return finish(call, now, "rejected", who.userId);
+      closeInvitation(invitation, "accepted", now);
       call.status = "active";
       call.startTime = now;
       call.participants.push({

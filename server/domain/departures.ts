@@ -6,6 +6,7 @@
  */
 import type { CallRecord } from "../../lib/types.ts";
 import type { ArrivalWindow } from "./arrival_window.ts";
+import { ringingInvitations } from "./call_rules.ts";
 import type { CallService } from "./calls.ts";
 import type { Clock, Timer } from "./clock.ts";
 import type { GracePeriod } from "./grace.ts";
@@ -64,11 +65,10 @@ export class Departures {
     for (const userId of userIds) await this.userGone(userId);
     const lost = new Set(userIds);
     for (const call of await this.calls.open()) {
-      const ring = call.ringing;
-      if (ring) {
-        const who = lost.has(call.createdBy) ? call.createdBy : lost.has(ring.to) ? ring.to : undefined;
-        if (who) await this.stopRingOf(call.callId, ring.to, call.createdBy, who);
-        continue;
+      for (const ring of ringingInvitations(call)) {
+        const to = ring.userId;
+        const who = lost.has(call.createdBy) ? call.createdBy : lost.has(to) ? to : undefined;
+        if (who) await this.stopRingOf(call.callId, to, call.createdBy, who);
       }
       for (const p of call.participants) {
         if (p.present && lost.has(p.userId)) await this.calls.leave(p.userId, call.callId, "dropped");

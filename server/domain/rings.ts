@@ -5,12 +5,13 @@
  * still times out. Nodes racing on one ring are settled by CallService.stopRinging: one change wins.
  */
 import type { CallRecord } from "../../lib/types.ts";
+import { ringingInvitations } from "./call_rules.ts";
 import type { CallService } from "./calls.ts";
 import type { Clock, Timer } from "./clock.ts";
 
 export class RingTimers {
-  /** callId → the ring this node times. */
-  private readonly rings = new Map<string, { to: string; creator: string; timer: Timer }>();
+  /** callId and rung user → the ring this node times. */
+  private readonly rings = new Map<string, { callId: string; to: string; creator: string; timer: Timer }>();
   private sweepTimer?: Timer;
 
   constructor(
@@ -21,7 +22,7 @@ export class RingTimers {
   ) {
     calls.listen({
       ringStarted: (call, to) => this.start(call, to, timeoutMs),
-      ringEnded: (call) => this.stop(call.callId),
+      ringEnded: (call, _outcome, to) => this.stop(call.callId, to),
     });
   }
 
@@ -32,16 +33,17 @@ export class RingTimers {
 
   /** The rings this node times in which `userId` is the caller or the callee. */
   ringsOf(userId: string): { callId: string; to: string; creator: string }[] {
-    return [...this.rings].filter(([, r]) => r.creator === userId || r.to === userId)
-      .map(([callId, r]) => ({ callId, to: r.to, creator: r.creator }));
+    return [...this.rings.values()].filter((r) => r.creator === userId || r.to === userId)
+      .map(({ callId, to, creator }) => ({ callId, to, creator }));
   }
 
   /** After a restart: rings left in the store go on with the time they had left. */
   resume(open: CallRecord[]): void {
     for (const call of open) {
-      if (!call.ringing) continue;
-      const elapsed = this.clock.now() - call.ringing.since;
-      this.start(call, call.ringing.to, Math.max(0, this.timeoutMs - elapsed));
+      for (const ring of ringingInvitations(call)) {
+        const elapsed = this.clock.now() - ring.since;
+        this.start(call, ring.userId, Math.max(0, this.timeoutMs - elapsed));
+      }
     }
   }
 
@@ -62,28 +64,30 @@ export class RingTimers {
   }
 
   private start(call: CallRecord, to: string, ms: number): void {
-    this.stop(call.callId);
+    this.stop(call.callId, to);
     const timer = this.clock.setTimeout(() => {
-      this.rings.delete(call.callId);
+      this.rings.delete(ringKey(call.callId, to));
       return this.calls.stopRinging(call.callId, to, "timeout").catch((e) => this.onError("ring-timeout", e));
     }, ms);
-    this.rings.set(call.callId, { to, creator: call.createdBy, timer });
+    this.rings.set(ringKey(call.callId, to), { callId: call.callId, to, creator: call.createdBy, timer });
   }
 
-  private stop(callId: string): void {
-    const ring = this.rings.get(callId);
+  private stop(callId: string, to: string): void {
+    const ring = this.rings.get(ringKey(callId, to));
     if (!ring) return;
     this.clock.clearTimeout(ring.timer);
-    this.rings.delete(callId);
+    this.rings.delete(ringKey(callId, to));
   }
 
   private async sweep(): Promise<void> {
     const now = this.clock.now();
     for (const call of await this.calls.open()) {
-      const ring = call.ringing;
-      if (!ring || this.rings.has(call.callId)) continue;
-      if (ring.since + this.timeoutMs > now) continue;
-      await this.calls.stopRinging(call.callId, ring.to, "timeout");
+      for (const ring of ringingInvitations(call)) {
+        if (this.rings.has(ringKey(call.callId, ring.userId)) || ring.since + this.timeoutMs > now) continue;
+        await this.calls.stopRinging(call.callId, ring.userId, "timeout");
+      }
     }
   }
 }
+
+const ringKey = (callId: string, to: string) => `${callId}\n${to}`;

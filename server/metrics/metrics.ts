@@ -5,6 +5,7 @@
  */
 import client from "prom-client";
 import type { CallRecord } from "../../lib/types.ts";
+import { ringingInvitation } from "../domain/call_rules.ts";
 import type { CallService } from "../domain/calls.ts";
 import type { BlobStore, BlobUsage } from "../store/blobs.ts";
 import { type CounterSeries, FastCounter, FastHistogram, type HistogramSeries } from "./fast.ts";
@@ -21,7 +22,7 @@ export function countByState(calls: CallRecord[]): Record<typeof CALL_STATES[num
   const counts = { pending: 0, ringing: 0, active: 0 };
   for (const c of calls) {
     if (c.status === "active") counts.active++;
-    else if (c.status === "pending") counts[c.ringing ? "ringing" : "pending"]++;
+    else if (c.status === "pending") counts[ringingInvitation(c) ? "ringing" : "pending"]++;
   }
   return counts;
 }

@@ -6,6 +6,7 @@
  * meta so later starts skip it; several nodes starting at once on one Redis may all run it.
  */
 import type { CallRecord } from "../../lib/types.ts";
+import type { LegacyRing } from "./migrate_rings.ts";
 import type { Store } from "./store.ts";
 
 export const USER_IDS_META_KEY = "wire-user-ids";
@@ -17,7 +18,7 @@ const DONE = "username";
 export const DELETED_USER = "(deleted user)";
 
 /** Renames user ids in a call record in place; true when something changed. */
-function renameInCall(call: CallRecord, rename: (id: string) => string): boolean {
+function renameInCall(call: CallRecord & LegacyRing, rename: (id: string) => string): boolean {
   let changed = false;
   const swap = (id: string) => {
     const name = rename(id);
@@ -26,6 +27,7 @@ function renameInCall(call: CallRecord, rename: (id: string) => string): boolean
   };
   call.createdBy = swap(call.createdBy);
   if (call.ringing) call.ringing.to = swap(call.ringing.to);
+  for (const i of call.invitations ?? []) i.userId = swap(i.userId);
   for (const p of call.participants) p.userId = swap(p.userId);
   for (const t of call.timeline) if (t.userId) t.userId = swap(t.userId);
   return changed;
