@@ -5,7 +5,8 @@ import { loginBody, type LoginResponse } from "../../lib/protocol.ts";
 import { SESSION_COOKIE } from "../auth/tokens.ts";
 import type { Deps, Env } from "../context.ts";
 import { AppError } from "../domain/errors.ts";
-import { jsonBody, requireAuth } from "./middleware.ts";
+import { requireAuth } from "./middleware.ts";
+import { validJson } from "./validate.ts";
 
 /** Form posts (the login page without JavaScript) go on to the page route. */
 export const isFormPost = (c: Context) =>
@@ -40,9 +41,9 @@ export async function signIn(deps: Deps, c: Context<Env>, username: string, pass
 export function authRoutes(deps: Deps) {
   const { tokens } = deps;
   return new Hono<Env>()
-    .post("/login", async (c, next) => {
+    .post("/login", validJson(loginBody, { unless: isFormPost }), async (c, next) => {
       if (isFormPost(c)) return await next();
-      const { username, password } = await jsonBody(c, loginBody);
+      const { username, password } = c.req.valid("json");
       const { user, token } = await signIn(deps, c, username, password);
       return c.json<LoginResponse>({
         userId: user.username,

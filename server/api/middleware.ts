@@ -1,4 +1,4 @@
-/** Shared REST middleware: authentication, roles, client address, JSON bodies. */
+/** Shared REST middleware: authentication, roles, client address, HSTS (validation: validate.ts). */
 import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
@@ -6,7 +6,7 @@ import { createMiddleware } from "hono/factory";
 import type { Role } from "../../lib/types.ts";
 import { SESSION_COOKIE } from "../auth/tokens.ts";
 import type { Deps, Env } from "../context.ts";
-import { AppError, forbidden, parseOrThrow } from "../domain/errors.ts";
+import { forbidden } from "../domain/errors.ts";
 import { resolveClient } from "./forwarded.ts";
 
 export function bearerOrCookie(c: Context): string | undefined {
@@ -67,20 +67,3 @@ export const strictTransportSecurity = createMiddleware<Env>(async (c, next) => 
     c.header("Strict-Transport-Security", HSTS);
   }
 });
-
-/** Reads a JSON body and validates it; malformed JSON and wrong shapes are BAD_REQUEST. */
-export async function jsonBody<T>(
-  c: Context,
-  schema: Parameters<typeof parseOrThrow<T>>[0],
-): Promise<T> {
-  const text = await c.req.text();
-  let value: unknown = {};
-  if (text.trim() !== "") {
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw new AppError("BAD_REQUEST", "Body is not valid JSON");
-    }
-  }
-  return parseOrThrow(schema, value);
-}

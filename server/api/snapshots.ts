@@ -6,9 +6,13 @@ import { Hono } from "hono";
 import { RateLimiterMemory } from "rate-limiter-flexible";
 import { idSchema } from "../../lib/protocol.ts";
 import type { Deps, Env } from "../context.ts";
-import { AppError, parseOrThrow } from "../domain/errors.ts";
+import { AppError } from "../domain/errors.ts";
 import { acceptedType } from "../domain/images.ts";
 import { requireAuth } from "./middleware.ts";
+import { validParam } from "./validate.ts";
+
+/** The call's id; a snapshot's id (`:sid`) is left to the blob store, which answers an unknown one 404. */
+const callIdParam = validParam({ id: idSchema });
 
 const UPLOAD_PATH = /^\/api\/calls\/[^/]+\/snapshots\/?$/;
 
@@ -45,9 +49,9 @@ export function snapshotRoutes(deps: Deps) {
   // Per user: a burst of freezes is fine, a loop uploading megabytes is not.
   const uploads = new RateLimiterMemory({ points: 20, duration: 10 });
   return new Hono<Env>()
-    .post("/api/calls/:id/snapshots", requireAuth(deps), async (c) => {
+    .post("/api/calls/:id/snapshots", requireAuth(deps), callIdParam, async (c) => {
       const who = c.get("identity");
-      const callId = parseOrThrow(idSchema, c.req.param("id"));
+      const callId = c.req.valid("param").id;
       const length = c.req.header("content-length");
       if (length !== undefined && Number(length) > max) throw tooLarge(max);
       await snapshots.mayAdd(who, callId);
@@ -64,13 +68,13 @@ export function snapshotRoutes(deps: Deps) {
       );
       return c.json({ id, url, width, height, type, bytes: size, createdAt }, 201);
     })
-    .get("/api/calls/:id/snapshots", requireAuth(deps), async (c) => {
-      const callId = parseOrThrow(idSchema, c.req.param("id"));
+    .get("/api/calls/:id/snapshots", requireAuth(deps), callIdParam, async (c) => {
+      const callId = c.req.valid("param").id;
       await deps.calls.detail(c.get("identity"), callId); // participants and Admins only
       return c.json({ snapshots: await snapshots.list(callId) });
     })
-    .get("/api/calls/:id/snapshots/:sid", requireAuth(deps), async (c) => {
-      const callId = parseOrThrow(idSchema, c.req.param("id"));
+    .get("/api/calls/:id/snapshots/:sid", requireAuth(deps), callIdParam, async (c) => {
+      const callId = c.req.valid("param").id;
       const { meta, bytes } = await snapshots.get(c.get("identity"), callId, c.req.param("sid"));
       return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
         "content-type": meta.type,

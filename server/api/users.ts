@@ -4,13 +4,14 @@ import { createUserBody, passwordBody, usernameSchema } from "../../lib/protocol
 import type { ExpertsResponse, OkResponse, UserResponse, UsersStatusResponse } from "../../lib/rest.ts";
 import type { Deps, Env } from "../context.ts";
 import { directory } from "../domain/directory.ts";
-import { parseOrThrow } from "../domain/errors.ts";
-import { jsonBody, requireAuth } from "./middleware.ts";
+import { requireAuth } from "./middleware.ts";
+import { validJson, validParam } from "./validate.ts";
+
+// Hono already decodes path params; decoding again threw on "%" (500) and double-decoded "%2541".
+const username = validParam({ username: usernameSchema });
 
 export function userRoutes(deps: Deps) {
   const { users, presence } = deps;
-  // Hono already decodes path params; decoding again threw on "%" (500) and double-decoded "%2541".
-  const username = (raw: string) => parseOrThrow(usernameSchema, raw);
   return new Hono<Env>()
     .get("/api/experts", requireAuth(deps), async (c) => {
       const experts = await directory(users, presence, "Expert");
@@ -24,19 +25,22 @@ export function userRoutes(deps: Deps) {
         users: list,
       });
     })
-    .post("/api/users", requireAuth(deps, "Admin"), async (c) => {
-      return c.json<UserResponse>(await users.create(await jsonBody(c, createUserBody)));
+    .post("/api/users", requireAuth(deps, "Admin"), validJson(createUserBody), async (c) => {
+      return c.json<UserResponse>(await users.create(c.req.valid("json")));
     })
-    .delete("/api/users/:username", requireAuth(deps, "Admin"), async (c) => {
-      await users.remove(c.get("identity"), username(c.req.param("username")));
+    .delete("/api/users/:username", requireAuth(deps, "Admin"), username, async (c) => {
+      await users.remove(c.get("identity"), c.req.valid("param").username);
       return c.json<OkResponse>({ ok: true });
     })
+    // The body is checked before the username, as it always was.
     .put(
       "/api/users/:username/password",
       requireAuth(deps, "Admin"),
+      validJson(passwordBody),
+      username,
       async (c) => {
-        const { password } = await jsonBody(c, passwordBody);
-        return c.json<UserResponse>(await users.setPassword(username(c.req.param("username")), password));
+        const { password } = c.req.valid("json");
+        return c.json<UserResponse>(await users.setPassword(c.req.valid("param").username, password));
       },
     );
 }

@@ -1,7 +1,8 @@
 /**
  * How a route file describes its routes for the OpenAPI document: the same zod schema objects the
- * handlers validate with (protocol.ts) and answer with (api_schemas.ts). Each `*_doc.ts` beside a
- * route file exports a list of these; server/openapi/document.ts turns them into OpenAPI 3.1.
+ * routes validate with (protocol.ts, through server/api/validate.ts) and answer with (api_schemas.ts).
+ * Each `*_doc.ts` beside a route file exports a list of these; server/openapi/document.ts turns them into
+ * OpenAPI 3.1.
  */
 import type { z } from "zod";
 import type { ErrorCode } from "../../lib/types.ts";
@@ -15,7 +16,7 @@ export interface RouteDoc {
   description?: string;
   /** Who may call it: anyone, any signed-in user, an Admin, or the holder of the metrics token. */
   auth: "public" | "user" | "admin" | "metrics";
-  /** Path parameters by name (each one of the schemas the handler parses it with). */
+  /** Path parameters by name, with the schemas the route's `validParam` applies. */
   params?: Record<string, z.ZodType>;
   query?: z.ZodObject;
   body?: z.ZodType;
