@@ -1,7 +1,8 @@
 /** Browser-side recovery rules without a browser: stall detection timing and ICE generations in SDP. */
 import assert from "node:assert/strict";
 import { IceRecovery } from "../lib/client/ice_recovery.ts";
-import { nextVideoStep, sdpUfrag } from "../lib/client/peer.ts";
+import { sdpUfrag } from "../lib/client/sdp.ts";
+import { nextVideoStep } from "../lib/client/sender_policy.ts";
 
 Deno.test("ICE recovery: a stream silent for 1.5 s restarts with fresh servers, spaced, never before connecting", async () => {
   const restarts: { servers: RTCIceServer[] | undefined; reason: string }[] = [];

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { contentRect, makeAnnotation, toBox, toNormalized } from "../lib/annotations.ts";
 import { toHistoryItem } from "../lib/history.ts";
 import { assessQuality, sampleStats, type StatsSample } from "../lib/client/quality.ts";
-import { sdpFingerprint } from "../lib/client/peer.ts";
+import { sdpFingerprint } from "../lib/client/sdp.ts";
 import { describeMediaError } from "../lib/client/media.ts";
 
 Deno.test("a 16:9 frame in a portrait box is letterboxed top and bottom; a 4:3 one in a wide box pillarboxed", () => {

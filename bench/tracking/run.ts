@@ -10,7 +10,8 @@
  */
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { describe, runBrowserTracking } from "./browser.ts";
+import { runBrowserTracking } from "./browser.ts";
+import { describe } from "./browser_report.ts";
 import { compareLk } from "./lk_compare.ts";
 import { percentile, runOffline } from "./offline.ts";
 

@@ -1,6 +1,6 @@
 /**
  * Everything a call page does besides drawing the UI: media, the signaling
- * socket, the peer connection, quality (annotations and chat: CallBoard). State lives in
+ * socket, the peer connection (CallPeer), quality (annotations and chat: CallBoard). State lives in
  * signals so the island re-renders on change; tests read it through
  * `window.__mobimaint`.
  */
@@ -9,15 +9,15 @@ import type { Me } from "../history.ts";
 import type { CallDetailResponse } from "../rest.ts";
 import { apiJson } from "./api.ts";
 import { CallBoard } from "./call_board.ts";
+import { CallPeer } from "./call_peer.ts";
 import type { CallHandoff } from "./call_warmup.ts";
 import { FreezeBoard } from "./freeze_board.ts";
 import { Anchoring } from "./tracking/anchoring.ts";
 import { LocalMedia } from "./local_media.ts";
 import { MediaStateSync } from "./media_state.ts";
-import { PeerSession, type PeerSignal, sdpUfrag } from "./peer.ts";
+import type { PeerSession } from "./peer.ts";
 import { LinkWatch } from "./link_watch.ts";
 import type { Quality } from "./quality.ts";
-import { onRelayed, sendRelayed } from "./relayed.ts";
 import { connectSignaling, request, type SignalingSocket } from "./signaling.ts";
 import { ScreenWake } from "./wake_lock.ts";
 
@@ -56,15 +56,13 @@ export class CallController {
   readonly counters = { connects: 0, iceRestarts: 0 };
 
   private socket?: SignalingSocket;
-  private session?: PeerSession;
+  /** The peer connection and its signals. */
+  private readonly peer: CallPeer;
   private joined = false;
   private stopped = false;
-  private signalChain: Promise<void> = Promise.resolve();
-  private offerTimer?: ReturnType<typeof setTimeout>;
 
   /** `handoff`: what the home page got ready while the call rang (socket, camera, ICE servers). */
   constructor(readonly callId: string, readonly me: Me, private readonly handoff: CallHandoff = {}) {
-    this.holding = !!handoff.hold;
     this.names.value = { [me.userId]: me.username };
     const warn = (w: string) => this.warnings.value = [...this.warnings.value, w];
     this.board = new CallBoard(callId, me.userId, warn);
@@ -72,7 +70,7 @@ export class CallController {
     this.media = new LocalMedia(
       me.role === "Technician" ? "environment" : "user",
       warn,
-      (track) => this.session?.replaceVideoTrack(track) ?? Promise.resolve(),
+      (track) => this.peer.session?.replaceVideoTrack(track) ?? Promise.resolve(),
     );
     this.freeze = new FreezeBoard(
       callId,
@@ -83,7 +81,7 @@ export class CallController {
     );
     this.mediaState = new MediaStateSync(callId, me.userId, this.media);
     this.link = new LinkWatch(
-      () => this.session,
+      () => this.peer.session,
       // A camera turned off on the other side sends little or nothing: that is not a bad connection.
       () => this.mediaState.peer.value.video,
       (session, servers, reason) => {
@@ -94,6 +92,24 @@ export class CallController {
       },
     );
     this.quality = this.link.quality;
+    this.peer = new CallPeer({
+      callId,
+      me,
+      handoff,
+      link: this.link,
+      media: this.media,
+      anchoring: this.anchoring,
+      peerId: this.peerId,
+      peerState: this.peerState,
+      remoteStream: this.remoteStream,
+      socket: () => this.socket,
+      note: (entry) => this.note(entry),
+    });
+  }
+
+  /** The current peer connection (tests read its pc). */
+  get session(): PeerSession | undefined {
+    return this.peer.session;
   }
 
   /** The other participant's name: the one connected, else the one the call record names. */
@@ -104,9 +120,6 @@ export class CallController {
   }
 
   private prepared?: Promise<MediaStream>;
-  private stopSignals?: () => void;
-  /** Nothing is sent until the expert answers (call_warmup.ts answers a ringing call's offer early). */
-  private holding: boolean;
 
   /**
    * Camera, microphone and ICE servers; the technician, who makes the first offer, also sets up its
@@ -121,8 +134,8 @@ export class CallController {
       this.link.ice = ice;
       const { socket, peer } = this.handoff;
       if (peer) this.peerId.value = peer;
-      if (socket && !this.stopped) this.listenForSignals(this.socket = socket);
-      if (this.me.role === "Technician" && !this.stopped) this.ensurePeer();
+      if (socket && !this.stopped) this.peer.listen(this.socket = socket);
+      if (this.me.role === "Technician" && !this.stopped) this.peer.ensure();
       return media;
     });
   }
@@ -217,9 +230,9 @@ export class CallController {
       this.peerPresent.value = false;
       this.mediaState.reset();
       this.notice.value = `${this.peerName} left the call. Waiting for them to come back…`;
-      this.closePeer();
+      this.peer.close();
     });
-    this.listenForSignals(s);
+    this.peer.listen(s);
     this.board.attach(s);
     this.anchoring.attachSocket(s);
     this.freeze.attach(s);
@@ -236,30 +249,12 @@ export class CallController {
     if (s.connected) joinCall(); // the home page's connection, handed over
   }
 
-  /** Offers, answers and candidates of this call, including those the warm-up received first. */
-  private listenForSignals(s: SignalingSocket) {
-    if (this.stopSignals) return;
-    const early = this.handoff.takeSignals?.() ?? [];
-    this.stopSignals = onRelayed(s, this.callId, ({ from, signal }) => this.onSignal(from, signal));
-    for (const { from, signal } of early) this.onSignal(from, signal);
-  }
-
   /**
    * The expert answers: sends the answer made while the call rang (with the candidates gathered since),
    * then lets signals flow as usual.
    */
-  async releaseAnswer(): Promise<void> {
-    if (!this.holding) return;
-    await this.prepared?.catch(() => {});
-    await this.signalChain;
-    if (!this.holding) return;
-    this.holding = false;
-    const answer = this.session?.pc.localDescription;
-    const to = this.peerId.value;
-    if (answer?.type !== "answer" || !to || !this.socket?.connected) return;
-    // Not acknowledged first: the server gives it to the caller's sockets whether or not the call-response
-    // sent next is handled before it (the caller is not in the room yet).
-    this.socket.emit("answer", { callId: this.callId, to, answer: answer.toJSON() as never });
+  releaseAnswer(): Promise<void> {
+    return this.peer.releaseAnswer(this.prepared);
   }
 
   private peerArrived(userId: string) {
@@ -268,96 +263,12 @@ export class CallController {
     this.peerPresent.value = true;
     this.mediaState.announce();
     if (this.notice.value?.includes("left the call")) this.notice.value = null;
-    // One peer connection per page: a peer that reloaded is detected by its new DTLS fingerprint (applySignal).
-    const session = this.ensurePeer();
-    session.nudge();
-    // The waiting side offers itself when no offer comes (e.g. it reloaded while the other stayed connected).
-    clearTimeout(this.offerTimer);
-    this.offerTimer = setTimeout(() => {
-      if (this.session === session && !session.negotiated) session.offerNow();
-    }, 1500);
-  }
-
-  private ensurePeer(): PeerSession {
-    if (this.session) return this.session;
-    this.note("peer-created");
-    const stream = this.media.stream.value ?? new MediaStream();
-    this.session = new PeerSession({
-      iceServers: this.link.ice.iceServers,
-      iceTransportPolicy: this.link.ice.iceTransportPolicy,
-      polite: this.me.role !== "Technician",
-      keepResolution: this.me.role === "Technician",
-      initiator: this.me.role === "Technician",
-      localStream: stream,
-      send: (signal) => this.sendSignal(signal),
-      onRemoteStream: (remote) => this.remoteStream.value = remote,
-      onStateChange: (state) => {
-        if (state === "connected") {
-          performance.mark("call:connected");
-          this.link.connected();
-        }
-        this.peerState.value = state;
-      },
-      trace: (what) => this.note(`(${what})`),
-    });
-    this.anchoring.attachPeer(this.session.pc);
-    this.peerState.value = "new";
-    this.link.newPeer();
-    return this.session;
-  }
-
-  private closePeer() {
-    this.session?.close();
-    this.session = undefined;
-    this.remoteStream.value = null;
-    this.peerState.value = "waiting";
-    this.link.clear();
-  }
-
-  /** Signals are applied strictly in arrival order: each step awaits the peer connection. */
-  private onSignal(from: string, signal: PeerSignal) {
-    this.signalChain = this.signalChain.then(() => this.applySignal(from, signal));
-  }
-
-  private async applySignal(from: string, signal: PeerSignal) {
-    if (from === this.me.userId || this.stopped) return;
-    if (!this.peerId.value) this.peerId.value = from;
-    // The peer reloaded (a new DTLS identity): our connection is dead, start over. An answer
-    // from the new connection answers nobody's current offer; the new connection negotiates afresh.
-    if (signal.type === "description" && this.session?.isFromNewPeer(signal.description)) {
-      this.note("peer-replaced");
-      this.closePeer();
-      if (signal.description.type === "answer") {
-        this.ensurePeer();
-        return;
-      }
-    }
-    const session = this.ensurePeer();
-    if (signal.type === "description" && signal.description.type === "offer") {
-      const current = sdpUfrag(session.pc.remoteDescription?.sdp);
-      if (current && sdpUfrag(signal.description.sdp) !== current) this.link.peerRestarted();
-    }
-    try {
-      await session.receive(signal);
-    } catch (e) {
-      this.note(`signal-failed:${(e as Error).name}`);
-      console.warn("signal not applied", e);
-    }
-  }
-
-  private sendSignal(signal: PeerSignal) {
-    // Held back: releaseAnswer() sends the answer with every candidate gathered until then.
-    if (this.holding) {
-      if (signal.type === "description") performance.mark("call:answer-ready");
-      return;
-    }
-    const to = this.peerId.value;
-    if (to && this.socket?.connected) sendRelayed(this.socket, this.callId, to, signal);
+    this.peer.arrived();
   }
 
   /** The peer connection's raw stats (diagnostics and tests). */
   stats(): Promise<RTCStatsReport | undefined> {
-    return this.session?.pc.getStats() ?? Promise.resolve(undefined);
+    return this.peer.session?.pc.getStats() ?? Promise.resolve(undefined);
   }
 
   // ---- controls ----
@@ -377,15 +288,13 @@ export class CallController {
 
   stop() {
     this.stopped = true;
-    clearTimeout(this.offerTimer);
     this.link.stop();
     this.cleanup.forEach((f) => f());
-    this.closePeer();
+    this.peer.stop();
     this.anchoring.stop();
     this.media.stop();
     this.mediaState.stop();
     this.wake.release();
-    this.stopSignals?.();
     // A home page's connection lent to a call that never started stays with the home page.
     if (!this.handoff.socket || this.started) this.socket?.close();
   }

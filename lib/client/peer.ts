@@ -7,8 +7,10 @@
  *
  * On a poor link, audio goes first (high sender priority) and, when `keepResolution`, the camera keeps
  * its resolution and lets the frame rate fall (a remote expert needs detail more than motion); its
- * resolution steps up from 360p as the bandwidth estimate allows (VIDEO_STEPS).
+ * resolution steps up from 360p as the bandwidth estimate allows (sender_policy.ts).
  */
+import { sdpFingerprint, sdpUfrag } from "./sdp.ts";
+import { preferRedundantAudio, prioritizeSenders, VideoSteps } from "./sender_policy.ts";
 
 export type PeerSignal =
   | { type: "description"; description: RTCSessionDescriptionInit }
@@ -35,69 +37,6 @@ export interface PeerOptions {
   trace?: (what: string) => void;
 }
 
-/**
- * The technician camera's resolution steps (short side at most) and the bandwidth estimate each needs.
- * Detail before motion within a step (the frame rate falls first); between steps, what the link carries
- * at a usable frame rate: 540p at ≥ 10 fps fits in 300 kbit/s, 720p needs about twice that.
- */
-const VIDEO_STEPS = [
-  { height: 360, minKbps: 0 },
-  { height: 540, minKbps: 200 },
-  { height: Infinity, minKbps: 500 },
-] as const;
-const UP_AFTER_MS = 2000;
-
-/**
- * The next step for an estimate of `kbps`: one step up once the estimate has allowed it since `highSince`
- * for UP_AFTER_MS (0: not yet), down at once below 80 % of the current step's floor.
- */
-export function nextVideoStep(
-  step: number,
-  kbps: number,
-  highSince: number,
-  now: number,
-): { step: number; highSince: number } {
-  const up = VIDEO_STEPS[step + 1];
-  if (up && kbps >= up.minKbps) {
-    highSince ||= now;
-    if (now - highSince >= UP_AFTER_MS) return { step: step + 1, highSince: 0 };
-  } else highSince = 0;
-  let next = step;
-  while (next > 0 && kbps < 0.8 * VIDEO_STEPS[next].minKbps) next--;
-  return { step: next, highSince: next === step ? highSince : 0 };
-}
-
-/** The ICE username fragment of an SDP (its first one: bundled m-lines share it). */
-export function sdpUfrag(sdp: string | undefined): string | undefined {
-  return sdp ? /^a=ice-ufrag:(\S+)/m.exec(sdp)?.[1] : undefined;
-}
-
-/** The DTLS certificate fingerprint of an SDP: a new one means a new peer connection on the other side. */
-export function sdpFingerprint(sdp: string | undefined): string | undefined {
-  return sdp && /^a=fingerprint:(.+)$/m.exec(sdp)?.[1]?.trim();
-}
-
-/** Speech at 16 kbit/s is clear in Opus (wideband); with RED's copy the audio takes what plain Opus took (32). */
-const AUDIO_MAX_BPS = 16_000;
-
-/**
- * Audio first on a lossy link: each Opus packet also carries the previous one (RED, RFC 2198), so a
- * single lost packet costs nothing audible; the copy doubles the audio bitrate (see AUDIO_MAX_BPS).
- * A peer without RED (an older client) negotiates plain Opus as before.
- */
-function preferRedundantAudio(pc: RTCPeerConnection): void {
-  const codecs = RTCRtpReceiver.getCapabilities?.("audio")?.codecs;
-  const red = codecs?.filter((c) => c.mimeType.toLowerCase() === "audio/red");
-  if (!codecs || !red?.length) return;
-  const preferred = [...red, ...codecs.filter((c) => !red.includes(c))];
-  for (const t of pc.getTransceivers()) {
-    if (t.receiver.track.kind !== "audio" || t.currentDirection === "stopped") continue;
-    try {
-      t.setCodecPreferences(preferred);
-    } catch { /* not supported: the browser's own order */ }
-  }
-}
-
 export class PeerSession {
   readonly pc: RTCPeerConnection;
   private makingOffer = false;
@@ -108,9 +47,7 @@ export class PeerSession {
   /** ICE generations (remote ufrags) applied so far: late candidates of an older one are dropped. */
   private remoteUfrags = new Set<string>();
   private disconnectTimer?: ReturnType<typeof setTimeout>;
-  /** Index in VIDEO_STEPS: the call starts small (a first keyframe crosses a slow link quickly). */
-  private videoStep = 0;
-  private highSince = 0;
+  private readonly videoSteps: VideoSteps;
   private closed = false;
 
   constructor(private readonly opts: PeerOptions) {
@@ -118,6 +55,7 @@ export class PeerSession {
       iceServers: opts.iceServers,
       iceTransportPolicy: opts.iceTransportPolicy ?? "all",
     });
+    this.videoSteps = new VideoSteps(pc, (what) => this.trace(what));
     // addTrack, not addTransceiver: the answering side's tracks must ride on the offered m-lines.
     // Sender priorities are set once encodings exist (tuneSenders).
     for (const track of opts.localStream.getTracks()) pc.addTrack(track, opts.localStream);
@@ -277,63 +215,21 @@ export class PeerSession {
 
   /** Audio first; the technician's camera keeps its resolution (once encodings exist, i.e. after negotiation). */
   private async tuneSenders(): Promise<void> {
-    for (const t of this.pc.getTransceivers()) {
-      const kind = t.receiver.track.kind;
-      if (t.currentDirection === "stopped" || (kind === "video" && !this.opts.keepResolution)) continue;
-      const params = t.sender.getParameters() as RTCRtpSendParameters & { degradationPreference?: string };
-      if (!params.encodings?.length) continue;
-      let changed = false;
-      if (kind === "video" && params.degradationPreference !== "maintain-resolution") {
-        params.degradationPreference = "maintain-resolution";
-        changed = true;
-      }
-      for (const e of params.encodings) {
-        if (kind === "audio" && (e.priority !== "high" || e.networkPriority !== "high")) {
-          e.priority = e.networkPriority = "high";
-          changed = true;
-        }
-        if (kind === "audio" && e.maxBitrate !== AUDIO_MAX_BPS) {
-          e.maxBitrate = AUDIO_MAX_BPS;
-          changed = true;
-        }
-      }
-      if (changed) await t.sender.setParameters(params).catch((e) => console.warn("setParameters failed", e));
-    }
-    if (this.opts.keepResolution) await this.applyVideoStep();
+    await prioritizeSenders(this.pc, this.opts.keepResolution);
+    if (this.opts.keepResolution) await this.videoSteps.apply();
   }
 
-  /** The camera's resolution for the bandwidth estimate (`VIDEO_STEPS`, nextVideoStep). */
+  /** The camera's resolution for the bandwidth estimate (sender_policy.ts: VIDEO_STEPS, nextVideoStep). */
   async fitVideoTo(availableKbps: number | undefined): Promise<void> {
     if (!this.opts.keepResolution || availableKbps === undefined) return;
-    const { step, highSince } = nextVideoStep(this.videoStep, availableKbps, this.highSince, Date.now());
-    this.highSince = highSince;
-    if (step === this.videoStep) return;
-    this.videoStep = step;
-    await this.applyVideoStep();
-  }
-
-  /**
-   * Scales the camera down so its short side (the height in landscape, the width on a phone held upright)
-   * is the current step's height at most; never up: a small camera is sent as it is.
-   */
-  private async applyVideoStep(): Promise<void> {
-    const t = this.pc.getTransceivers().find((t) => t.receiver.track.kind === "video");
-    const params = t?.sender.getParameters();
-    const { width, height } = t?.sender.track?.getSettings() ?? {};
-    const short = Math.min(width ?? Infinity, height ?? Infinity);
-    if (!t || !params?.encodings?.length || short === Infinity) return;
-    const scale = Math.max(1, short / VIDEO_STEPS[this.videoStep].height);
-    if (params.encodings.every((e) => e.scaleResolutionDownBy === scale)) return;
-    for (const e of params.encodings) e.scaleResolutionDownBy = scale;
-    this.trace(`video scaled down by ${scale}`);
-    await t.sender.setParameters(params).catch((e) => console.warn("setParameters failed", e));
+    await this.videoSteps.fit(availableKbps);
   }
 
   async replaceVideoTrack(track: MediaStreamTrack): Promise<void> {
     // The receiver's kind identifies the m-line even while the sender has no track.
     const transceiver = this.pc.getTransceivers().find((t) => t.receiver.track.kind === "video");
     await transceiver?.sender.replaceTrack(track);
-    if (this.opts.keepResolution) await this.applyVideoStep(); // the new camera's own size
+    if (this.opts.keepResolution) await this.videoSteps.apply(); // the new camera's own size
   }
 
   close(): void {

@@ -7,7 +7,8 @@
  * checks that tracking works, not how well (`deno task bench --tracking` measures that).
  */
 import assert from "node:assert/strict";
-import { describe, runBrowserTracking } from "../../bench/tracking/browser.ts";
+import { runBrowserTracking } from "../../bench/tracking/browser.ts";
+import { describe } from "../../bench/tracking/browser_report.ts";
 import { percentile } from "../../bench/tracking/offline.ts";
 import { hasChromium } from "../helpers/browser.ts";
 

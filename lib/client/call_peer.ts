@@ -1,0 +1,168 @@
+/** A call's one peer connection at a time: made on demand, fed the relayed signals in order, its answer held back. */
+import type { Signal } from "@preact/signals";
+import type { Me } from "../history.ts";
+import type { CallHandoff } from "./call_warmup.ts";
+import type { LinkWatch } from "./link_watch.ts";
+import type { LocalMedia } from "./local_media.ts";
+import { PeerSession, type PeerSignal } from "./peer.ts";
+import { onRelayed, sendRelayed } from "./relayed.ts";
+import { sdpUfrag } from "./sdp.ts";
+import type { SignalingSocket } from "./signaling.ts";
+import type { Anchoring } from "./tracking/anchoring.ts";
+
+/** What the peer connection shares with the rest of the call (CallController). */
+export interface CallPeerHost {
+  readonly callId: string;
+  readonly me: Me;
+  readonly handoff: CallHandoff;
+  readonly link: LinkWatch;
+  readonly media: LocalMedia;
+  readonly anchoring: Anchoring;
+  readonly peerId: Signal<string | null>;
+  readonly peerState: Signal<RTCPeerConnectionState | "waiting">;
+  readonly remoteStream: Signal<MediaStream | null>;
+  socket(): SignalingSocket | undefined;
+  /** A diagnostic entry (CallController.events). */
+  note(entry: string): void;
+}
+
+export class CallPeer {
+  session?: PeerSession;
+  private stopped = false;
+  private signalChain: Promise<void> = Promise.resolve();
+  private offerTimer?: ReturnType<typeof setTimeout>;
+  private stopSignals?: () => void;
+  /** Nothing is sent until the expert answers (call_warmup.ts answers a ringing call's offer early). */
+  private holding: boolean;
+
+  constructor(private readonly host: CallPeerHost) {
+    this.holding = !!host.handoff.hold;
+  }
+
+  /** Offers, answers and candidates of this call, including those the warm-up received first. */
+  listen(s: SignalingSocket) {
+    if (this.stopSignals) return;
+    const early = this.host.handoff.takeSignals?.() ?? [];
+    this.stopSignals = onRelayed(s, this.host.callId, ({ from, signal }) => this.onSignal(from, signal));
+    for (const { from, signal } of early) this.onSignal(from, signal);
+  }
+
+  /**
+   * The expert answers: sends the answer made while the call rang (with the candidates gathered since),
+   * then lets signals flow as usual. `prepared`: the call's preparation, awaited first.
+   */
+  async releaseAnswer(prepared: Promise<unknown> | undefined): Promise<void> {
+    if (!this.holding) return;
+    await prepared?.catch(() => {});
+    await this.signalChain;
+    if (!this.holding) return;
+    this.holding = false;
+    const answer = this.session?.pc.localDescription;
+    const to = this.host.peerId.value;
+    const socket = this.host.socket();
+    if (answer?.type !== "answer" || !to || !socket?.connected) return;
+    // Not acknowledged first: the server gives it to the caller's sockets whether or not the call-response
+    // sent next is handled before it (the caller is not in the room yet).
+    socket.emit("answer", { callId: this.host.callId, to, answer: answer.toJSON() as never });
+  }
+
+  /** The peer is in the room (again): resend what may have been lost, and offer if no offer comes. */
+  arrived() {
+    // One peer connection per page: a peer that reloaded is detected by its new DTLS fingerprint (applySignal).
+    const session = this.ensure();
+    session.nudge();
+    // The waiting side offers itself when no offer comes (e.g. it reloaded while the other stayed connected).
+    clearTimeout(this.offerTimer);
+    this.offerTimer = setTimeout(() => {
+      if (this.session === session && !session.negotiated) session.offerNow();
+    }, 1500);
+  }
+
+  ensure(): PeerSession {
+    if (this.session) return this.session;
+    const { host } = this;
+    host.note("peer-created");
+    const stream = host.media.stream.value ?? new MediaStream();
+    this.session = new PeerSession({
+      iceServers: host.link.ice.iceServers,
+      iceTransportPolicy: host.link.ice.iceTransportPolicy,
+      polite: host.me.role !== "Technician",
+      keepResolution: host.me.role === "Technician",
+      initiator: host.me.role === "Technician",
+      localStream: stream,
+      send: (signal) => this.sendSignal(signal),
+      onRemoteStream: (remote) => host.remoteStream.value = remote,
+      onStateChange: (state) => {
+        if (state === "connected") {
+          performance.mark("call:connected");
+          host.link.connected();
+        }
+        host.peerState.value = state;
+      },
+      trace: (what) => host.note(`(${what})`),
+    });
+    host.anchoring.attachPeer(this.session.pc);
+    host.peerState.value = "new";
+    host.link.newPeer();
+    return this.session;
+  }
+
+  close() {
+    this.session?.close();
+    this.session = undefined;
+    this.host.remoteStream.value = null;
+    this.host.peerState.value = "waiting";
+    this.host.link.clear();
+  }
+
+  /** The call is over: no more offers or signals. */
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.offerTimer);
+    this.close();
+    this.stopSignals?.();
+  }
+
+  /** Signals are applied strictly in arrival order: each step awaits the peer connection. */
+  private onSignal(from: string, signal: PeerSignal) {
+    this.signalChain = this.signalChain.then(() => this.applySignal(from, signal));
+  }
+
+  private async applySignal(from: string, signal: PeerSignal) {
+    const { host } = this;
+    if (from === host.me.userId || this.stopped) return;
+    if (!host.peerId.value) host.peerId.value = from;
+    // The peer reloaded (a new DTLS identity): our connection is dead, start over. An answer
+    // from the new connection answers nobody's current offer; the new connection negotiates afresh.
+    if (signal.type === "description" && this.session?.isFromNewPeer(signal.description)) {
+      host.note("peer-replaced");
+      this.close();
+      if (signal.description.type === "answer") {
+        this.ensure();
+        return;
+      }
+    }
+    const session = this.ensure();
+    if (signal.type === "description" && signal.description.type === "offer") {
+      const current = sdpUfrag(session.pc.remoteDescription?.sdp);
+      if (current && sdpUfrag(signal.description.sdp) !== current) host.link.peerRestarted();
+    }
+    try {
+      await session.receive(signal);
+    } catch (e) {
+      host.note(`signal-failed:${(e as Error).name}`);
+      console.warn("signal not applied", e);
+    }
+  }
+
+  private sendSignal(signal: PeerSignal) {
+    // Held back: releaseAnswer() sends the answer with every candidate gathered until then.
+    if (this.holding) {
+      if (signal.type === "description") performance.mark("call:answer-ready");
+      return;
+    }
+    const to = this.host.peerId.value;
+    const socket = this.host.socket();
+    if (to && socket?.connected) sendRelayed(socket, this.host.callId, to, signal);
+  }
+}
