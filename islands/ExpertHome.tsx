@@ -181,7 +181,7 @@ export default function ExpertHome(
         accepted,
       });
       if (accepted) {
-        const entering = warmup.current!.enter(call.callId, me, socket.current!); // before the redraw
+        const entering = warmup.current!.enter(call.callId, me, socket.current!, call.from); // before the redraw
         incoming.value = null;
         return await entering;
       }

@@ -63,7 +63,7 @@ export default function TechnicianHome({ me, experts: initialExperts, history: i
       if (!r || r.callId !== callId) return;
       if (accepted) {
         performance.mark("call:accepted");
-        warmup.current!.enter(callId, me, s); // first: the room starts before the dialog is redrawn
+        warmup.current!.enter(callId, me, s, me.userId); // first: the room starts before the dialog is redrawn
         ringing.value = null;
         return;
       }

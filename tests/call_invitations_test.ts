@@ -1,11 +1,13 @@
 /**
  * A call holds its participants and its invitations (issue #19): every ring is recorded with its
- * outcome, relays follow the call's members rather than a Technician/Expert pair, and a ring stored by
- * the previous version (`ringing: {to, since}`) goes on as an invitation after the upgrade.
+ * outcome, relays and negotiation roles follow the call's members rather than a Technician/Expert pair,
+ * and a ring stored by the previous version (`ringing: {to, since}`) goes on as an invitation after the
+ * upgrade.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { CallRecord, Invitation, Participant } from "../lib/types.ts";
+import { opensNegotiation } from "../lib/negotiation.ts";
 import { mayRelay } from "../server/domain/call_rules.ts";
 import { KvStore } from "../server/store/kv.ts";
 import { connectPair } from "./helpers/calls.ts";
@@ -157,5 +159,34 @@ Deno.test("a ring stored by the previous version goes on as an invitation after 
   } finally {
     await server.close();
     await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("negotiation roles come from the participant list: the call page hands the room its members in order", async () => {
+  assert.equal(opensNegotiation(["user1"], "user1"), true, "the caller, while it rings");
+  assert.equal(opensNegotiation(["user1"], "user2"), false, "the rung Expert answers");
+  assert.equal(opensNegotiation(["user1", "user2"], "user2"), false);
+  assert.equal(opensNegotiation([], "user1"), false);
+
+  const server = await startTestServer();
+  const { expert, techSocket, expertSocket } = await connectPair(server.url);
+  try {
+    const tech = await login(server.url, "user1", "P");
+    const callId =
+      (await api(server.url, "POST", "/api/create-call", { token: tech.token, body: {} })).body.callId;
+    const rung = next(expertSocket, "call-request", 3000, (p) => p.callId === callId);
+    assert.equal((await send(techSocket, "call-request", { callId, to: "user2" })).ok, true);
+    await rung;
+    assert.equal((await send(expertSocket, "call-response", { callId, accepted: true })).ok, true);
+    // The Expert reloads: its page is served with the members, creator first, from the call record.
+    const page = await fetch(`${server.url}/call/${callId}`, {
+      headers: { cookie: `mobimaint_session=${expert.token}` },
+    });
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /"members":\["user1","user2"\]/);
+  } finally {
+    techSocket.close();
+    expertSocket.close();
+    await server.close();
   }
 });

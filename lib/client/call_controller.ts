@@ -6,6 +6,7 @@
  */
 import { type ReadonlySignal, signal } from "@preact/signals";
 import type { Me } from "../history.ts";
+import { opensNegotiation } from "../negotiation.ts";
 import type { CallDetailResponse } from "../rest.ts";
 import { apiJson } from "./api.ts";
 import { CallBoard } from "./call_board.ts";
@@ -61,8 +62,11 @@ export class CallController {
   private joined = false;
   private stopped = false;
 
-  /** `handoff`: what the home page got ready while the call rang (socket, camera, ICE servers). */
-  constructor(readonly callId: string, readonly me: Me, private readonly handoff: CallHandoff = {}) {
+  /**
+   * `handoff`: the call's members as this page knows them, and what the home page got ready while the
+   * call rang (socket, camera, ICE servers).
+   */
+  constructor(readonly callId: string, readonly me: Me, private readonly handoff: CallHandoff) {
     this.names.value = { [me.userId]: me.username };
     const warn = (w: string) => this.warnings.value = [...this.warnings.value, w];
     this.board = new CallBoard(callId, me.userId, warn);
@@ -135,7 +139,7 @@ export class CallController {
       const { socket, peer } = this.handoff;
       if (peer) this.peerId.value = peer;
       if (socket && !this.stopped) this.peer.listen(this.socket = socket);
-      if (this.me.role === "Technician" && !this.stopped) this.peer.ensure();
+      if (opensNegotiation(this.handoff.members, this.me.userId) && !this.stopped) this.peer.ensure();
       return media;
     });
   }

@@ -1,6 +1,7 @@
 /** A call's one peer connection at a time: made on demand, fed the relayed signals in order, its answer held back. */
 import type { Signal } from "@preact/signals";
 import type { Me } from "../history.ts";
+import { opensNegotiation } from "../negotiation.ts";
 import type { CallHandoff } from "./call_warmup.ts";
 import type { LinkWatch } from "./link_watch.ts";
 import type { LocalMedia } from "./local_media.ts";
@@ -82,13 +83,14 @@ export class CallPeer {
     if (this.session) return this.session;
     const { host } = this;
     host.note("peer-created");
+    const opens = opensNegotiation(host.handoff.members, host.me.userId);
     const stream = host.media.stream.value ?? new MediaStream();
     this.session = new PeerSession({
       iceServers: host.link.ice.iceServers,
       iceTransportPolicy: host.link.ice.iceTransportPolicy,
-      polite: host.me.role !== "Technician",
-      keepResolution: host.me.role === "Technician",
-      initiator: host.me.role === "Technician",
+      polite: !opens,
+      keepResolution: host.me.role === "Technician", // the camera on the machine: detail before motion
+      initiator: opens,
       localStream: stream,
       send: (signal) => this.sendSignal(signal),
       onRemoteStream: (remote) => host.remoteStream.value = remote,

@@ -17,6 +17,11 @@ import type { SignalingSocket } from "./signaling.ts";
 
 /** What a call room takes over from the page it opens in. */
 export interface CallHandoff {
+  /**
+   * The call's participants as far as this page knows them, in the order they came in (its creator
+   * first): who opens the negotiation (lib/negotiation.ts).
+   */
+  members: readonly string[];
   socket?: SignalingSocket;
   media?: Promise<Acquired>;
   ice?: Promise<IceServersResponse>;
@@ -83,7 +88,7 @@ export class CallWarmup {
   async prepare(callId: string, me: Me, socket: SignalingSocket, expert: string): Promise<void> {
     const { CallController } = await (this.room ??= loadRoom());
     if (this.call || !this.media) return; // cancelled meanwhile, or already prepared
-    const handoff = { socket, media: this.media, ice: this.ice, peer: expert };
+    const handoff = { members: [me.userId], socket, media: this.media, ice: this.ice, peer: expert };
     this.call = new CallController(callId, me, handoff);
     this.call.prepare().catch(() => {});
   }
@@ -108,7 +113,7 @@ export class CallWarmup {
     await this.warming;
     const { CallController } = await (this.room ??= loadRoom());
     if (this.call || !this.media || this.early?.callId !== callId) return;
-    const handoff = { ...this.handoff(socket, callId), peer: from, hold: this.accepted !== callId };
+    const handoff = { ...this.handoff(socket, callId, [from]), peer: from, hold: this.accepted !== callId };
     this.call = new CallController(callId, me, handoff);
     await this.call.prepare();
   }
@@ -119,9 +124,10 @@ export class CallWarmup {
     if (this.call?.callId === callId) await this.call.releaseAnswer();
   }
 
-  private handoff(socket: SignalingSocket, callId: string): CallHandoff {
+  private handoff(socket: SignalingSocket, callId: string, members: readonly string[]): CallHandoff {
     const early = this.early?.callId === callId ? this.early : undefined;
     return {
+      members,
       socket,
       media: this.media,
       ice: this.ice,
@@ -144,9 +150,12 @@ export class CallWarmup {
     this.call = undefined;
   }
 
-  /** Replaces the page with the room of the answered call, which takes over socket, camera and ICE servers. */
-  async enter(callId: string, me: Me, socket: SignalingSocket): Promise<void> {
-    const handoff = this.handoff(socket, callId);
+  /**
+   * Replaces the page with the room of the answered call, which takes over socket, camera and ICE servers.
+   * `creator`: who made the call (the caller, or this user).
+   */
+  async enter(callId: string, me: Me, socket: SignalingSocket, creator: string): Promise<void> {
+    const handoff = this.handoff(socket, callId, [creator]);
     const prepared = this.call?.callId === callId ? this.call : undefined;
     this.media = this.call = undefined; // the call room owns them now
     this.preview.value = null;

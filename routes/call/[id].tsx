@@ -6,7 +6,9 @@ import { AppError } from "../../server/domain/errors.ts";
 import type { Handlers, PageProps } from "../../server/fresh/types.ts";
 import { callPageError, type PageState } from "../../server/pages.ts";
 
-type Data = { me: Me; callId: string; error?: undefined } | { me: Me; callId: string; error: string };
+type Data =
+  | { me: Me; callId: string; members: string[]; error?: undefined }
+  | { me: Me; callId: string; members?: undefined; error: string };
 
 export const handler: Handlers<Data, PageState> = {
   async GET(ctx) {
@@ -19,12 +21,12 @@ export const handler: Handlers<Data, PageState> = {
       if (call.status === "ended") {
         return ctx.render({ me, callId, error: "This call has ended." }, { status: 410 });
       }
+      return ctx.render({ me, callId, members: call.participants.map((p) => p.userId) });
     } catch (e) {
       if (!(e instanceof AppError)) throw e;
       const { error, status } = callPageError(e, "You are not a participant of this call.");
       return ctx.render({ me, callId, error }, { status });
     }
-    return ctx.render({ me, callId });
   },
 };
 
@@ -43,5 +45,5 @@ export default function CallPage({ data }: PageProps<Data>) {
       </>
     );
   }
-  return <CallRoom callId={data.callId} me={data.me} />;
+  return <CallRoom callId={data.callId} me={data.me} members={data.members} />;
 }
