@@ -1,5 +1,5 @@
 /**
- * Attacks not covered by api_test.ts and signaling_rules_test.ts: hostile
+ * Attacks not covered by the api_*_test.ts files and signaling_rules_test.ts: hostile
  * tokens on the socket handshake, sockets that outlive a REST logout, event
  * flooding, and oversize messages (refused without memory growth).
  */

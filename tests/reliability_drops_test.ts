@@ -1,5 +1,5 @@
 /**
- * Drops beyond tests/signaling_flow_test.ts: messages sent while the receiver
+ * Drops beyond tests/signaling_drops_test.ts: messages sent while the receiver
  * is reconnecting are never lost, a session is not resumed past the grace
  * period or after its token was revoked.
  */

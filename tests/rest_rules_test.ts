@@ -1,6 +1,6 @@
 /**
  * REST rules through `app.request`: the Hono app built by buildDeps on an in-memory Deno KV store, no
- * port and no sockets. What needs a real port (sockets, cookies over HTTP, TLS) stays in api_test.ts.
+ * port and no sockets. What needs a real port (sockets, cookies over HTTP, TLS) stays in the api_*_test.ts files.
  */
 import assert from "node:assert/strict";
 import { loadConfig } from "../fresh.config.ts";

@@ -6,36 +6,21 @@
  * Skipped (never passed) when /usr/bin/chromium is missing.
  */
 import assert from "node:assert/strict";
-import { gzipSync } from "node:zlib";
-import type { Browser, BrowserContext } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { hasChromium, launchChromium } from "../helpers/browser.ts";
+import { callState, framesDecoded, login, videoFlowing, waitFor } from "../helpers/call_pages.ts";
 import {
-  callState,
-  DESKTOP,
-  framesDecoded,
-  login,
-  PHONE,
-  videoFlowing,
-  waitFor,
-} from "../helpers/call_pages.ts";
+  assertLabelledAndFits,
+  callStatesThen,
+  drawArrowAndPin,
+  focused,
+  jsShipped,
+  openTwoPages,
+} from "../helpers/e2e_pages.ts";
 import { shot } from "../helpers/ui.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 
 const OUT = new URL("../../test-output/", import.meta.url);
-
-/** Bytes of JavaScript a page loads (module scripts and preloaded chunks), raw and gzip. */
-async function jsShipped(base: string, path: string, cookie: string) {
-  const html = await (await fetch(base + path, { headers: { cookie } })).text();
-  const urls = [...html.matchAll(/<(?:script type="module" src|link rel="modulepreload" href)="([^"]+)"/g)]
-    .map((m) => m[1]);
-  let raw = 0, gzip = 0;
-  for (const u of urls) {
-    const body = new Uint8Array(await (await fetch(base + u)).arrayBuffer());
-    raw += body.byteLength;
-    gzip += gzipSync(body).byteLength;
-  }
-  return { files: urls.length, raw, gzip };
-}
 
 Deno.test({
   name: "browser: login, presence, a real WebRTC call with annotations and chat, recovery, reject, cancel",
@@ -49,31 +34,8 @@ Deno.test({
   let browser: Browser | undefined;
   try {
     browser = await launchChromium();
-    const permissions = ["camera", "microphone"];
-    const techCtx: BrowserContext = await browser.newContext({
-      viewport: PHONE,
-      permissions,
-      hasTouch: true,
-    });
-    const expertCtx: BrowserContext = await browser.newContext({ viewport: DESKTOP, permissions });
-    const tech = await techCtx.newPage();
-    const expert = await expertCtx.newPage();
-    for (const [who, page] of [["tech", tech], ["expert", expert]] as const) {
-      page.setDefaultTimeout(10_000);
-      page.on("pageerror", (e) => console.error(`[${who} pageerror]`, e.message));
-      page.on("console", (m) => m.type() === "warning" && console.warn(`[${who}]`, m.text()));
-    }
-    /** When video does not come back: what each page's call went through, then the error. */
-    const printCallStates = async (e: unknown): Promise<never> => {
-      for (const [who, page] of [["tech", tech], ["expert", expert]] as const) {
-        const diag = await callState(
-          page,
-          "JSON.stringify({ events: m?.call.events, peer: m?.call.peerState.value, counters: m?.call.counters })",
-        ).catch((err) => String(err));
-        console.error(`[${who}] ${diag}`);
-      }
-      throw e;
-    };
+    const { techCtx, expertCtx, tech, expert } = await openTwoPages(browser);
+    const printCallStates = callStatesThen(tech, expert);
     // Each step builds on the previous one: after a failure the rest are reported as ignored.
     let healthy = true;
     const step = async (name: string, fn: () => Promise<void>) => {
@@ -140,51 +102,7 @@ Deno.test({
 
     await step(
       "expert draws an arrow and a text pin; the technician sees both at the same place",
-      async () => {
-        const canvas = expert.locator("canvas.annotations");
-        const box = (await canvas.boundingBox())!;
-        await waitFor("remote frame size", async () => (await callState(expert, "m.drawn.value.rect.w")) > 0);
-        const rect = await callState(expert, "m.drawn.value.rect");
-        const at = (nx: number, ny: number) =>
-          [box.x + rect.x + nx * rect.w, box.y + rect.y + ny * rect.h] as const;
-        await expert.click('[data-tool="arrow"]');
-        await expert.mouse.move(...at(0.3, 0.3));
-        await expert.mouse.down();
-        await expert.mouse.move(...at(0.45, 0.42), { steps: 4 });
-        await expert.mouse.move(...at(0.6, 0.55), { steps: 4 });
-        await expert.mouse.up();
-        await expert.click('[data-tool="pin"]');
-        await expert.fill("#pin-text", "Open this valve");
-        // Measured again: the picture's box moves when the received resolution or the toolbar changes.
-        const box2 = (await canvas.boundingBox())!;
-        const rect2 = await callState(expert, "m.drawn.value.rect");
-        await expert.mouse.click(box2.x + rect2.x + 0.7 * rect2.w, box2.y + rect2.y + 0.4 * rect2.h);
-        await waitFor(
-          "annotations on the technician",
-          async () => (await callState(tech, "m.call.board.annotations.value.length")) === 2,
-        );
-        const sorted =
-          "JSON.stringify([...m.call.board.annotations.value].sort((a, b) => a.id < b.id ? -1 : 1))";
-        const mine = JSON.parse(await callState(expert, sorted));
-        const theirs = JSON.parse(await callState(tech, sorted));
-        assert.deepEqual(theirs, mine);
-        const arrow = theirs.find((a: { kind: string }) => a.kind === "arrow");
-        const pin = theirs.find((a: { kind: string }) => a.kind === "pin");
-        const near = (v: number, want: number) => assert.ok(Math.abs(v - want) < 0.02, `${v} ≈ ${want}`);
-        near(arrow.points[0][0], 0.3);
-        near(arrow.points[0][1], 0.3);
-        near(arrow.points[1][0], 0.6);
-        near(arrow.points[1][1], 0.55);
-        near(pin.x, 0.7);
-        near(pin.y, 0.4);
-        assert.equal(pin.text, "Open this valve");
-        await waitFor(
-          "drawn on the technician's preview",
-          async () => (await callState(tech, "m.drawn.value.count")) === 2,
-        );
-        await shot(tech, "call-technician-phone");
-        await shot(expert, "call-expert-desktop");
-      },
+      () => drawArrowAndPin(tech, expert),
     );
 
     await step("chat both ways; the quality badge reads the connection", async () => {
@@ -262,20 +180,7 @@ Deno.test({
     });
 
     await step("controls are labelled and pages fit a phone and a desktop", async () => {
-      for (const page of [tech, expert]) {
-        const unlabelled = await page.evaluate(() =>
-          [...document.querySelectorAll("button, input, select, textarea, video, canvas[tabindex='0']")]
-            .filter((el) => {
-              const labels = (el as HTMLInputElement).labels;
-              const name = el.getAttribute("aria-label") || (labels && labels.length) ||
-                (el.tagName === "BUTTON" && (el as HTMLElement).innerText.trim());
-              return !name;
-            }).map((el) => el.outerHTML.slice(0, 80))
-        );
-        assert.deepEqual(unlabelled, []);
-        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
-        assert.ok(overflow <= 0, `horizontal overflow ${overflow}px`);
-      }
+      for (const page of [tech, expert]) await assertLabelledAndFits(page);
       // Keyboard: Tab reaches the drawing area and Enter drops a pin at the centre.
       await expert.focus("canvas.annotations");
       await expert.keyboard.press("Enter");
@@ -360,11 +265,6 @@ Deno.test({
         await tech.click('button[aria-label="Call user2"]');
         await expert.locator('[data-testid="incoming-call"]').waitFor();
         // Both dialogs keep keyboard focus inside while open.
-        const focused = (page: typeof tech, dialog: string) =>
-          page.evaluate((sel) => {
-            const el = document.activeElement;
-            return el?.closest(sel) ? el.textContent?.trim() : `outside: ${el?.tagName}`;
-          }, dialog);
         assert.equal(await focused(expert, '[data-testid="incoming-call"]'), "Accept");
         for (const key of ["Tab", "Tab", "Tab", "Shift+Tab", "Shift+Tab"]) {
           await expert.keyboard.press(key);

@@ -8,27 +8,18 @@
  * Skipped (never passed) when /usr/bin/chromium is missing.
  */
 import assert from "node:assert/strict";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { hasChromium, launchChromium } from "../helpers/browser.ts";
+import {
+  assertCameraOffAndMuted,
+  assertLandscapeLayout,
+  assertPinLabelsInFrame,
+  drawThenUndo,
+  moveAndHideSelfView,
+} from "../helpers/new_user_call.ts";
+import { assertInstallable, DESKTOP, openNewUserPages, row } from "../helpers/new_user_pages.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
-import { box, framesDecoded, overlap, pageState, shot, signIn, waitFor } from "../helpers/ui.ts";
-
-const PHONE = { width: 390, height: 844 };
-const LANDSCAPE = { width: 844, height: 390 };
-const DESKTOP = { width: 1440, height: 900 };
-const SMALL_DESKTOP = { width: 800, height: 600 };
-const media = ["camera", "microphone"];
-
-/** Records the constraints of every getUserMedia call (the real one still answers). */
-const SPY_GUM = `(() => {
-  const md = navigator.mediaDevices;
-  if (!md) return;
-  const real = md.getUserMedia.bind(md);
-  globalThis.__gum = [];
-  md.getUserMedia = (c) => { globalThis.__gum.push(JSON.parse(JSON.stringify(c ?? {}))); return real(c); };
-})()`;
-
-const row = (callId: string) => `[data-testid="history"] [data-call-id="${callId}"]`;
+import { box, framesDecoded, pageState, shot, signIn, waitFor } from "../helpers/ui.ts";
 
 Deno.test({
   name: "browser: the pages as a new technician and expert find them (issue #18, items 1–14)",
@@ -41,25 +32,8 @@ Deno.test({
   let browser: Browser | undefined;
   try {
     browser = await launchChromium();
-    const techCtx: BrowserContext = await browser.newContext({
-      viewport: PHONE,
-      permissions: media,
-      hasTouch: true,
-    });
-    await techCtx.addInitScript(SPY_GUM);
-    const expertCtx = await browser.newContext({
-      viewport: DESKTOP,
-      permissions: [...media, "notifications"],
-    });
-    const user3Ctx = await browser.newContext({ viewport: DESKTOP, permissions: media });
-    const tech = await techCtx.newPage();
-    let expert = await expertCtx.newPage();
-    const watch = (who: string, page: Page) => {
-      page.setDefaultTimeout(10_000);
-      page.on("pageerror", (e) => console.error(`[${who} pageerror]`, e.message));
-    };
-    watch("tech", tech);
-    watch("expert", expert);
+    const { techCtx, expertCtx, user3Ctx, tech, watch, ...first } = await openNewUserPages(browser);
+    let expert = first.expert;
     // Each step builds on the previous one: after a failure the rest are reported as ignored, unless
     // MOBIMAINT_UI_KEEP_GOING=1 (to see every finding at once, e.g. against an older build).
     const keepGoing = Deno.env.get("MOBIMAINT_UI_KEEP_GOING") === "1";
@@ -86,29 +60,10 @@ Deno.test({
       await tech.locator('[data-testid="call-any-why"]', { hasText: "No expert is available" }).waitFor();
     });
 
-    await step("14: the app is installable (manifest, icons, standalone)", async () => {
-      const href = await tech.locator('link[rel="manifest"]').getAttribute("href");
-      assert.ok(href);
-      const manifest = await (await fetch(new URL(href, base))).json();
-      assert.equal(manifest.display, "standalone");
-      assert.equal(manifest.start_url, "/");
-      for (const size of [192, 512]) {
-        const icon = manifest.icons.find((i: { sizes: string; type: string }) =>
-          i.sizes === `${size}x${size}` && i.type === "image/png"
-        );
-        const png = new Uint8Array(await (await fetch(new URL(icon.src, base))).arrayBuffer());
-        const dv = new DataView(png.buffer);
-        assert.deepEqual(
-          [dv.getUint32(16), dv.getUint32(20)],
-          [size, size],
-          `icon ${size} is ${size}×${size}`,
-        );
-      }
-      const cdp = await techCtx.newCDPSession(tech);
-      const parsed = await cdp.send("Page.getAppManifest");
-      assert.deepEqual(parsed.errors, [], "Chromium parses the manifest without errors");
-      await cdp.detach();
-    });
+    await step(
+      "14: the app is installable (manifest, icons, standalone)",
+      () => assertInstallable(tech, techCtx, base),
+    );
 
     await step("13: Do not disturb shows the expert as busy to technicians", async () => {
       await signIn(expert, base, "user2", "P");
@@ -223,99 +178,20 @@ Deno.test({
       await waitFor("timer ticks", async () => (await timer.innerText()) !== t0, 3000);
     });
 
-    await step("3: pin labels stay inside the frame, on the same side on both screens", async () => {
-      await waitFor("frame size", async () => (await pageState(expert, "m.drawn.value.rect.w")) > 0);
-      const canvas = (await expert.locator("canvas.annotations").boundingBox())!;
-      const rect = await pageState(expert, "m.drawn.value.rect");
-      const at = (nx: number, ny: number) =>
-        [canvas.x + rect.x + nx * rect.w, canvas.y + rect.y + ny * rect.h] as const;
-      // Pins stuck to the screen: whether the fake camera is tracked (anchored pins, drawn through the
-      // camera's pose) depends on its texture; tests/heavy/tracking_browser_test.ts covers those.
-      await expert.uncheck('[data-testid="stick-toggle"]');
-      await expert.click('[data-tool="pin"]');
-      await expert.fill("#pin-text", "Disconnect the main breaker first");
-      await expert.mouse.click(...at(0.85, 0.5));
-      await expert.fill("#pin-text", "Open this valve");
-      await expert.mouse.click(...at(0.12, 0.3));
-      for (const page of [tech, expert]) {
-        await waitFor("two labels", async () => (await pageState(page, "m.drawn.value.labels.length")) === 2);
-      }
-      const read = async (page: Page) => {
-        const { rect: r, labels } = await pageState(page, "m.drawn.value");
-        for (const l of labels) {
-          assert.ok(
-            l.x >= r.x && l.x + l.w <= r.x + r.w + 0.5,
-            `label inside the frame: ${JSON.stringify({ l, r })}`,
-          );
-          assert.ok(l.y >= r.y && l.y + l.h <= r.y + r.h + 0.5);
-        }
-        return labels.map((l: { id: string; side: string }) => `${l.id}:${l.side}`).sort();
-      };
-      const [mine, theirs] = [await read(expert), await read(tech)];
-      assert.deepEqual(theirs, mine);
-      assert.ok(
-        mine.some((s: string) => s.endsWith(":left")) && mine.some((s: string) => s.endsWith(":right")),
-      );
-      await expert.check('[data-testid="stick-toggle"]');
-    });
+    await step(
+      "3: pin labels stay inside the frame, on the same side on both screens",
+      () => assertPinLabelsInFrame(tech, expert),
+    );
 
-    await step("13: who drew what (own default colours), and Ctrl+Z undoes my last drawing", async () => {
-      await tech.click('[data-tool="arrow"]');
-      await tech.locator('[data-tool="arrow"][aria-pressed="true"]').waitFor();
-      await tech.evaluate(() => scrollTo(0, 0));
-      const canvas = (await tech.locator("canvas.annotations").boundingBox())!;
-      const rect = await pageState(tech, "m.drawn.value.rect");
-      const at = (nx: number, ny: number) =>
-        [canvas.x + rect.x + nx * rect.w, canvas.y + rect.y + ny * rect.h] as const;
-      await tech.mouse.move(...at(0.3, 0.7));
-      await tech.mouse.down();
-      await tech.mouse.move(...at(0.5, 0.6), { steps: 4 });
-      await tech.mouse.up();
-      await waitFor(
-        "three annotations",
-        async () => (await pageState(expert, "m.call.board.annotations.value.length")) === 3,
-      );
-      const colours = await pageState(
-        expert,
-        "Object.fromEntries(m.call.board.annotations.value.map((a) => [a.from, a.color]))",
-      );
-      assert.notEqual(
-        colours.user1,
-        colours.user2,
-        "technician and expert draw in different colours by default",
-      );
-      await expert.focus("canvas.annotations");
-      await expert.keyboard.press("Control+z");
-      await waitFor(
-        "undone on the technician",
-        async () => (await pageState(tech, "m.call.board.annotations.value.length")) === 2,
-      );
-      const left = await pageState(tech, "m.call.board.annotations.value.map((a) => `${a.from}:${a.kind}`)");
-      assert.deepEqual(left.sort(), ["user1:arrow", "user2:pin"]);
-    });
+    await step(
+      "13: who drew what (own default colours), and Ctrl+Z undoes my last drawing",
+      () => drawThenUndo(tech, expert),
+    );
 
-    await step("5: camera off and muted are shown as such, not as a bad connection", async () => {
-      await tech.click("button:has-text('Camera off')");
-      await tech.click("button:has-text('Mute')");
-      await expert.locator('[data-testid="peer-camera-off"]', { hasText: "user1's camera is off" }).waitFor({
-        timeout: 3000,
-      });
-      await expert.locator('[data-testid="peer-muted"]', { hasText: "user1 is muted" }).waitFor();
-      for (let i = 0; i < 6; i++) {
-        await new Promise((r) => setTimeout(r, 700));
-        assert.equal(
-          await expert.locator(".banners .alert", { hasText: "connection" }).count(),
-          0,
-          "no warning",
-        );
-        const level = await pageState(expert, "m.call.quality.value?.level");
-        assert.ok(level !== "fair" && level !== "poor", `quality ${level}`);
-      }
-      await tech.click("button:has-text('Camera on')");
-      await tech.click("button:has-text('Unmute')");
-      await expert.locator('[data-testid="peer-camera-off"]').waitFor({ state: "detached", timeout: 3000 });
-      await expert.locator('[data-testid="peer-muted"]').waitFor({ state: "detached" });
-    });
+    await step(
+      "5: camera off and muted are shown as such, not as a bad connection",
+      () => assertCameraOffAndMuted(tech, expert),
+    );
 
     await step("8: phone chat: an unread badge, and the page never scrolls by itself", async () => {
       assert.equal(await tech.evaluate(() => scrollY), 0);
@@ -354,61 +230,14 @@ Deno.test({
       assert.ok(overflow <= 0, `page overflow ${overflow}px`);
     });
 
-    await step("9: at 800×600 the expert's self-view is small, can be moved and hidden", async () => {
-      await expert.setViewportSize(SMALL_DESKTOP);
-      const inset = ".video-inset";
-      await new Promise((r) => setTimeout(r, 300));
-      const main = await box(expert, ".video-main");
-      const first = await box(expert, inset);
-      assert.ok(
-        first.width * first.height < main.width * main.height * 0.1,
-        "covers under a tenth of the picture",
-      );
-      await expert.click('button[aria-label="Move your camera to another corner"]');
-      await expert.locator(`${inset}[data-corner="bottom-right"]`).waitFor();
-      // Drag it to the bottom-left corner.
-      const b = await box(expert, inset);
-      await expert.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
-      await expert.mouse.down();
-      await expert.mouse.move(main.x + 60, b.y + b.height / 2, { steps: 8 });
-      await expert.mouse.up();
-      await expert.locator(`${inset}[data-corner="bottom-left"]`).waitFor();
-      await shot(expert, "call-expert-small-desktop");
-      await expert.click('button[aria-label="Hide your camera"]');
-      assert.equal(await expert.locator(inset).isVisible(), false);
-      await expert.click("button:has-text('Show your camera')");
-      assert.equal(await expert.locator(inset).isVisible(), true);
-      await expert.setViewportSize(DESKTOP);
-    });
+    await step(
+      "9: at 800×600 the expert's self-view is small, can be moved and hidden",
+      () => moveAndHideSelfView(expert),
+    );
 
     await step(
       "2: phone landscape: small self-view clear of the controls and tools, badges in view",
-      async () => {
-        await tech.setViewportSize(LANDSCAPE);
-        await new Promise((r) => setTimeout(r, 400));
-        const main = await box(tech, ".video-main");
-        const inset = await box(tech, ".video-inset");
-        assert.ok(inset.height <= main.height * 0.5, `inset ${inset.height}px in a ${main.height}px picture`);
-        assert.ok(!overlap(inset, await box(tech, ".call-controls")), "inset clear of the call controls");
-        assert.ok(!overlap(inset, await box(tech, ".tools")), "inset clear of the drawing tools");
-        for (const sel of ['[data-testid="connection"]', ".call-controls"]) {
-          const b = await box(tech, sel);
-          assert.ok(b.y >= 0 && b.y + b.height <= LANDSCAPE.height, `${sel} in view`);
-        }
-        const below = await tech.evaluate(() =>
-          [...document.querySelectorAll("body *")].filter((e) =>
-            !e.closest(".call-side") && e.getBoundingClientRect().bottom > innerHeight + 1
-          )
-            .map((e) => `${e.tagName}.${e.className}:${Math.round(e.getBoundingClientRect().bottom)}`)
-        );
-        assert.deepEqual(below, [], "nothing below the screen");
-        assert.ok(
-          await tech.evaluate(() => document.documentElement.scrollHeight <= innerHeight + 1),
-          "no page scroll",
-        );
-        await shot(tech, "call-technician-landscape");
-        await tech.setViewportSize(PHONE);
-      },
+      () => assertLandscapeLayout(tech),
     );
 
     await step("12: after the expert dropped out, the technician waits for them by name", async () => {

@@ -3,6 +3,7 @@
  * its own HOME and XDG_CONFIG_HOME in a temp dir, so a saved login never
  * leaks between tests or into the developer's config.
  */
+import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
@@ -172,3 +173,33 @@ export function parseTable(text: string): Record<string, string>[] {
 
 /** Splits CLI output into blank-line separated blocks (a table, a footer, a section). */
 export const blocks = (text: string) => text.trim().split(/\n\s*\n/);
+
+/** An ANSI escape sequence (colour, bold): absent unless the CLI writes to a terminal. */
+export const ANSI = new RegExp(String.fromCharCode(27) + "\\[");
+
+/** Asserts the exit code and, for failures, exactly one "error: ..." line on stderr. */
+export function assertExit(r: CliResult, code: number, stderrPattern?: RegExp) {
+  const context = `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
+  assert.equal(r.code, code, context);
+  if (code !== 0) {
+    const lines = r.stderr.trimEnd().split("\n");
+    assert.equal(lines.length, 1, `one line on stderr\n${context}`);
+    assert.match(lines[0], /^error: /, context);
+  }
+  if (stderrPattern) assert.match(r.stderr, stderrPattern, context);
+  assert.doesNotMatch(r.stdout + r.stderr, ANSI, "no colour when stdout is not a terminal");
+}
+
+/** Logs `username` in through the CLI (password on stdin) so later runs use the saved token. */
+export async function cliLogin(
+  cli: CliHome,
+  server: string,
+  username: string,
+  pw: string,
+) {
+  const r = await cli.run(["login", "--server", server, "-u", username, "--password-stdin"], {
+    stdin: pw + "\n",
+  });
+  assertExit(r, 0);
+  return r;
+}

@@ -114,3 +114,9 @@ export function withOwn(
   }
   return out;
 }
+
+/** Strings longer than `max` (1 to 3 times over), in one-, two-, three- and four-byte characters. */
+export function longer(max: number): fc.Arbitrary<string> {
+  return fc.tuple(fc.integer({ min: max + 1, max: max * 3 }), fc.constantFrom("a", "é", "€", "😀"))
+    .map(([n, ch]) => ch.repeat(n));
+}
