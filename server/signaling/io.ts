@@ -31,6 +31,11 @@ export interface Signaling {
   presenceSettled(): Promise<void>;
   /** Tells every client the server is going away, then closes all sockets. */
   close(): Promise<void>;
+  /**
+   * Ends at once the WebSockets still closing (a peer that never answers the closing handshake would
+   * hold them for 30 s); returns how many there were.
+   */
+  cutWebSockets(): number;
 }
 
 export function createSignaling(http: HttpServer, deps: Deps): Signaling {
@@ -112,6 +117,7 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
   });
 
   let cluster: ClusterPresence | undefined;
+  let closingWebSockets: RawWebSocket[] = [];
   return {
     io,
     presenceSettled: () => presence.settled(),
@@ -129,10 +135,35 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
       calls.close();
       stopSnapshotEvents();
       await new Promise<void>((resolve) => setTimeout(resolve, 50)); // let the notice flush
+      closingWebSockets = webSocketsOf(io);
       // Ends each session as "server shutting down" (no disconnect packet): clients reconnect on their own,
       // and with the Redis adapter the sessions are saved for another node to resume.
       await io.close().catch(() => {});
       presence.close();
     },
+    cutWebSockets: () => {
+      const open = closingWebSockets.filter((ws) => ws.readyState !== WS_CLOSED);
+      for (const ws of open) ws.terminate();
+      return open.length;
+    },
   };
+}
+
+/** The `ws` socket under an engine.io connection, as far as a shutdown needs it. */
+interface RawWebSocket {
+  readyState: number;
+  terminate(): void;
+}
+const WS_CLOSED = 3;
+
+/**
+ * The WebSockets of engine.io's open connections (`clients` is its own table, typed protected). Taken
+ * before io.close(): engine.io drops a connection from it as soon as it starts closing the WebSocket.
+ */
+function webSocketsOf(io: IoServer): RawWebSocket[] {
+  const clients =
+    (io.engine as unknown as { clients: Record<string, { transport: { socket?: RawWebSocket } }> })
+      .clients;
+  // Polling connections have no socket: their requests are HTTP connections, which the HTTP server cuts.
+  return Object.values(clients).flatMap((c) => c.transport.socket?.terminate ? [c.transport.socket] : []);
 }
