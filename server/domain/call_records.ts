@@ -7,14 +7,7 @@ import type { Identity } from "../auth/tokens.ts";
 import type { CallDetail, CallRecord, CallSummary } from "../../lib/types.ts";
 import { callDuration } from "../../lib/call_time.ts";
 import type { HistoryPage, Store } from "../store/store.ts";
-import {
-  isParticipant,
-  mayRelay,
-  type Member,
-  ringingInvitation,
-  ringingInvitations,
-  validCallId,
-} from "./call_rules.ts";
+import { isParticipant, mayRelay, type Member, ringingInvitations, validCallId } from "./call_rules.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { conflict, forbidden, notFound } from "./errors.ts";
 import { Listeners } from "./listeners.ts";
@@ -104,8 +97,8 @@ export class CallRecords {
     // `by` is the last timeline entry's user (set by finish() and the change that stopped a ring).
     const by = r.call.timeline.at(-1)?.userId;
     for (const to of r.changed ? rungBefore : []) {
-      const invitation = r.call.invitations?.find((i) => i.userId === to && i.state !== "ringing");
-      if (!invitation || ringingInvitation(r.call, to)) continue;
+      const invitation = r.call.invitations?.findLast((i) => i.userId === to);
+      if (!invitation || invitation.state === "ringing") continue;
       const outcome = invitation.state === "accepted" ? "accepted" : r.call.endReason ?? invitation.state;
       this.events.emit("ringEnded", r.call, outcome, to, by);
     }

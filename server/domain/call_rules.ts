@@ -53,7 +53,7 @@ export function closeInvitation(
   invitation: Invitation,
   state: Exclude<InvitationState, "ringing">,
   now: number,
-) {
+): void {
   invitation.state = state;
   invitation.endedAt = now;
 }
