@@ -53,7 +53,7 @@ export class CallController {
   readonly freeze: FreezeBoard;
   /** Names of server events received, in order (diagnostics and tests). */
   readonly events: string[] = [];
-  /** Signaling connections made (1 + reconnects) and ICE restarts made. */
+  /** Signaling connections made (1 + reconnects) and ICE restarts this page made, whatever the cause. */
   readonly counters = { connects: 0, iceRestarts: 0 };
 
   private socket?: SignalingSocket;
@@ -90,7 +90,6 @@ export class CallController {
       () => this.mediaState.peer.value.video,
       (session, servers, reason) => {
         if (this.stopped) return;
-        this.counters.iceRestarts++;
         this.note(`ice-restart:${reason}`);
         session.restartIce(servers);
       },
@@ -108,6 +107,7 @@ export class CallController {
       remoteStream: this.remoteStream,
       socket: () => this.socket,
       note: (entry) => this.note(entry),
+      iceRestarted: () => this.counters.iceRestarts++,
     });
   }
 

@@ -25,6 +25,8 @@ export interface CallPeerHost {
   socket(): SignalingSocket | undefined;
   /** A diagnostic entry (CallController.events). */
   note(entry: string): void;
+  /** The peer connection restarted ICE (CallController.counters). */
+  iceRestarted(): void;
 }
 
 export class CallPeer {
@@ -102,6 +104,7 @@ export class CallPeer {
         host.peerState.value = state;
       },
       trace: (what) => host.note(`(${what})`),
+      onIceRestart: () => host.iceRestarted(),
     });
     host.anchoring.attachPeer(this.session.pc);
     host.peerState.value = "new";

@@ -35,6 +35,8 @@ export interface PeerOptions {
   onStateChange: (state: RTCPeerConnectionState) => void;
   /** Negotiation steps, for diagnostics. */
   trace?: (what: string) => void;
+  /** This side restarted ICE, whatever the cause (stall, failure, a lasting disconnect, a nudge). */
+  onIceRestart?: () => void;
 }
 
 export class PeerSession {
@@ -210,6 +212,7 @@ export class PeerSession {
       }
     }
     this.trace("ICE restart");
+    this.opts.onIceRestart?.();
     this.pc.restartIce();
   }
 

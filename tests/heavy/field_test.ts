@@ -154,7 +154,8 @@ Deno.test({
       await link.rebind();
       const rebound = Date.now();
       // Frames already queued on the link (or in a jitter buffer) may still be decoded for a moment after
-      // the rebinding: the restart comes first, then video must flow again.
+      // the rebinding: the restart comes first, then video must flow again. Either page may restart, and by
+      // any path (its stall detector, or ICE reporting the path failed or disconnected for 3 s).
       await waitFor(
         "an ICE restart",
         async () => {
