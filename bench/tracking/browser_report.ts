@@ -13,6 +13,12 @@ export interface Scored {
   errors: number[];
   /** The same errors by segment of the motion script (pan, rotate, zoom, leave, return, …). */
   bySegment: Record<string, number[]>;
+  /**
+   * Errors while the camera is at rest before the fast pan back of the script: accurate at any tracker
+   * rate. (A tracker starved of frames may follow the fast pan back wrongly and stay off until it is
+   * lost and re-acquired: docs/anchored-annotations.md, known limit.)
+   */
+  restBeforeFastPan: number[];
   /** Frames with a pin truly in the picture but drawn as uncertain. */
   uncertainOnScreen: number;
   /** Frames with a pin truly off screen: how many had it drawn off screen (edge marker) or uncertain. */

@@ -27,6 +27,7 @@ export function scoreSamples(
   { gt, G, anchorFrames, spots }: PinTruth,
 ): void {
   const back = gt.segments.find((s) => s.name === "return")!;
+  const fastPan = gt.segments.find((s) => s.name === "pan back")!;
   // Per pass through the return: seconds until tracked within 5 % again, NaN when it was not (in 1.5 s).
   let waitingSince = -1, lastFrame = -1, windowSeen = false;
   const closePass = () => {
@@ -56,6 +57,7 @@ export function scoreSamples(
       const e = (Math.hypot((p.at[0] - gx) * gt.width, (p.at[1] - gy) * gt.height) / gt.width) * 100;
       out.errors.push(e);
       (out.bySegment[gt.labels[s.frame]] ??= []).push(e);
+      if (gt.labels[s.frame] === "still" && s.frame < fastPan.from) out.restBeforeFastPan.push(e);
       worst = Math.max(worst, e);
     });
     if (s.frame >= back.from && s.frame <= back.to + 45) {

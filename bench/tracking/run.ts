@@ -78,10 +78,13 @@ export async function benchTracking(argv: string[]): Promise<void> {
         browser: {
           ...browser,
           errors: undefined,
+          restBeforeFastPan: undefined,
+          restBeforeFastPanP50: percentile(browser.restBeforeFastPan, 0.5),
           technician: {
             ...browser.technician,
             errors: undefined,
             bySegment: undefined,
+            restBeforeFastPan: undefined,
             errorMedianPct: percentile(browser.technician.errors, 0.5),
             errorP95Pct: percentile(browser.technician.errors, 0.95),
           },
