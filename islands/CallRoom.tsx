@@ -21,8 +21,8 @@ import type { AnnotationKind } from "../lib/types.ts";
 interface Props {
   callId: string;
   me: Me;
-  /** The call's participants in the order they came in (its creator first), when the page was served. */
-  members?: string[];
+  /** The call's participants in the order they came in (its creator first), as this page knows them. */
+  members: readonly string[];
   /** Set when the room opens in place of the home page, with the call already started (call_warmup.ts). */
   controller?: CallController;
 }
@@ -68,7 +68,7 @@ function connectionWords(call: CallController): string {
 /** For the home page's warm-up, which loads this module while a call rings. */
 export { CallController };
 
-export default function CallRoom({ callId, me, members = [], controller }: Props) {
+export default function CallRoom({ callId, me, members, controller }: Props) {
   const callRef = useRef<CallController | null>(null);
   callRef.current ??= controller ?? new CallController(callId, me, { members });
   const call = callRef.current;

@@ -175,7 +175,7 @@ export class CallWarmup {
     document.body.append(root);
     history.pushState(null, "", `/call/${encodeURIComponent(callId)}`);
     scrollTo(0, 0);
-    render(h(room.default, { callId, me, controller: call }), root);
+    render(h(room.default, { callId, me, members: handoff.members, controller: call }), root);
     performance.mark("call:room");
   }
 }

@@ -31,7 +31,7 @@ export const handler: Handlers<Data, PageState> = {
 };
 
 export default function CallPage({ data }: PageProps<Data>) {
-  if (data.error) {
+  if (data.error !== undefined) {
     return (
       <>
         <Header me={data.me} />
