@@ -218,7 +218,7 @@ export class CallController {
     s.on("existing-users", ({ users }) => {
       this.addNames(users);
       const other = users.find((u) => u.userId !== me.userId);
-      if (other) this.peerArrived(other.userId);
+      if (other) this.peerArrived(other.userId, true);
     });
     s.on("user-joined", ({ userId }) => {
       if (userId === me.userId) return;
@@ -261,13 +261,13 @@ export class CallController {
     return this.peer.releaseAnswer(this.prepared);
   }
 
-  private peerArrived(userId: string) {
+  private peerArrived(userId: string, before = false) {
     performance.mark("call:peer");
     this.peerId.value = userId;
     this.peerPresent.value = true;
     this.mediaState.announce();
     if (this.notice.value?.includes("left the call")) this.notice.value = null;
-    this.peer.arrived();
+    this.peer.arrived(before);
   }
 
   /** The peer connection's raw stats (diagnostics and tests). */

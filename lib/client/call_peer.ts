@@ -69,16 +69,20 @@ export class CallPeer {
     socket.emit("answer", { callId: this.host.callId, to, answer: answer.toJSON() as never });
   }
 
-  /** The peer is in the room (again): resend what may have been lost, and offer if no offer comes. */
-  arrived() {
+  /**
+   * The peer is in the room (again): resend what may have been lost, and offer if no offer comes.
+   * `before`: the peer was there when this page joined, so its connection, if any, was to a page now
+   * gone (this one reloaded): this page offers at once instead of waiting for an offer.
+   */
+  arrived(before = false) {
     // One peer connection per page: a peer that reloaded is detected by its new DTLS fingerprint (applySignal).
     const session = this.ensure();
     session.nudge();
     // The waiting side offers itself when no offer comes (e.g. it reloaded while the other stayed connected).
     clearTimeout(this.offerTimer);
     this.offerTimer = setTimeout(() => {
-      if (this.session === session && !session.negotiated) session.offerNow();
-    }, 1500);
+      if (this.session === session && !session.negotiated && !this.holding) session.offerNow();
+    }, before ? 0 : 1500);
   }
 
   ensure(): PeerSession {
@@ -137,13 +141,14 @@ export class CallPeer {
     const { host } = this;
     if (from === host.me.userId || this.stopped) return;
     if (!host.peerId.value) host.peerId.value = from;
-    // The peer reloaded (a new DTLS identity): our connection is dead, start over. An answer
-    // from the new connection answers nobody's current offer; the new connection negotiates afresh.
+    // The peer reloaded (a new DTLS identity): our connection is dead, start over. An answer from the
+    // new connection answers an offer of ours it crossed (ours was rolled back, or went to a connection
+    // now gone), so nobody's offer is open any more: this side offers afresh, whichever side it is.
     if (signal.type === "description" && this.session?.isFromNewPeer(signal.description)) {
       host.note("peer-replaced");
       this.close();
       if (signal.description.type === "answer") {
-        this.ensure();
+        this.ensure().offerNow();
         return;
       }
     }
