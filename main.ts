@@ -5,7 +5,11 @@
 import { loadConfig } from "./fresh.config.ts";
 import { startServer } from "./server/server.ts";
 
-const server = await startServer(loadConfig());
+// `deno task start` passes --demo: the demo users are seeded unless MOBIMAINT_DEMO says otherwise
+// (the task runner has no `${VAR:-default}`, so the default is applied here).
+const env = Deno.env.toObject();
+if (Deno.args.includes("--demo")) env.MOBIMAINT_DEMO ??= "1";
+const server = await startServer(loadConfig(env));
 if (server.generatedAdminPassword) {
   console.log(
     `\n  First start: created user "admin" with password: ${server.generatedAdminPassword}\n` +

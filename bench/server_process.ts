@@ -1,5 +1,5 @@
 /** Starts MobiMaint as its own process for the benchmark (as `deno task start` runs it) and reads its memory. */
-import { serverV8Arg } from "../server/runtime_flags.ts";
+import { SERVER_ENV, serverV8Arg } from "../server/runtime_flags.ts";
 
 export interface ServerProcess {
   url: string;
@@ -48,7 +48,7 @@ export async function startServerProcess(
       ...(Deno.env.get("MOBIMAINT_BENCH_DENO_FLAGS")?.split(" ").filter(Boolean) ?? []),
       "main.ts",
     ],
-    env: { PORT: String(port), HOST: "127.0.0.1", MOBIMAINT_LOG_LEVEL: "warn", ...env },
+    env: { ...SERVER_ENV, PORT: String(port), HOST: "127.0.0.1", MOBIMAINT_LOG_LEVEL: "warn", ...env },
     stdout: Deno.env.get("MOBIMAINT_BENCH_SERVER_STDOUT") ? "inherit" : "null",
     stderr: "inherit",
   }).spawn();

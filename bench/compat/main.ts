@@ -129,13 +129,17 @@ export async function compatBench(opts: {
       console.log(`compat workload: ${n} clients against ${peer}…`);
       const running = await startPeer(peer, { env });
       const rssBefore = await rssKiB(running.pid);
+      let rssAfter = NaN;
       try {
         const figures = await runCompatWorkload(running.target, users, {
           calls: opts.calls,
           messages: opts.messages,
           ratePerSec: opts.rate,
+          // Every client still connected, after the calls, relays and annotations.
+          beforeClose: async () => {
+            rssAfter = await rssKiB(running.pid).catch(() => NaN);
+          },
         });
-        const rssAfter = await rssKiB(running.pid).catch(() => NaN);
         results[n][peer] = { ...figures, rssKiBPerClient: Math.round((rssAfter - rssBefore) / n * 10) / 10 };
       } finally {
         await running.stop();

@@ -86,7 +86,13 @@ async function setupCall(target: CompatTarget, tech: Client, expert: Client): Pr
 export async function runCompatWorkload(
   target: CompatTarget,
   users: CompatUser[],
-  opts: { calls: number; messages: number; ratePerSec: number },
+  opts: {
+    calls: number;
+    messages: number;
+    ratePerSec: number;
+    /** Runs at the end with every client still connected (e.g. to read the server's memory). */
+    beforeClose?: () => Promise<void>;
+  },
 ): Promise<CompatFigures> {
   const start = now();
   const clients = await pool(users, 100, (u) => connect(target.url, u));
@@ -159,6 +165,7 @@ export async function runCompatWorkload(
   });
   for (let i = 0; i < 50 && annotationMs.length < sent; i++) await sleep(100);
 
+  await opts.beforeClose?.();
   for (const c of clients) c.socket.close();
   return {
     clients: users.length,

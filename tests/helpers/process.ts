@@ -3,7 +3,7 @@
  * data dir. For tests that need signals (SIGTERM, SIGKILL), the process's own
  * RSS, or a server that does not share the test's event loop.
  */
-import { serverV8Arg } from "../../server/runtime_flags.ts";
+import { SERVER_ENV, serverV8Arg } from "../../server/runtime_flags.ts";
 import { ADMIN_PASSWORD } from "./server.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
@@ -38,6 +38,7 @@ export async function startServerProcess(
     args: ["run", "-A", serverV8Arg, "--v8-flags=--expose-gc", MAIN],
     cwd: ROOT,
     env: {
+      ...SERVER_ENV,
       PORT: "0",
       HOST: "127.0.0.1",
       MOBIMAINT_DATA_DIR: dir,
