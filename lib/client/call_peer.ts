@@ -152,6 +152,17 @@ export class CallPeer {
         return;
       }
     }
+    // An offer crossing this side's first offer (a reloaded page offers at once): the polite side answers
+    // it on a clean connection. Rolling back a first offer still being made left Chromium's connection
+    // stuck in "new" on both sides.
+    const first = this.session;
+    if (
+      signal.type === "description" && signal.description.type === "offer" && first?.polite &&
+      first.offering && !first.negotiated
+    ) {
+      host.note("first-offer-crossed");
+      this.close();
+    }
     const session = this.ensure();
     if (signal.type === "description" && signal.description.type === "offer") {
       const current = sdpUfrag(session.pc.remoteDescription?.sdp);

@@ -97,6 +97,16 @@ export class PeerSession {
     if (!this.closed && !this.makingOffer && this.pc.signalingState === "stable") this.offer();
   }
 
+  /** True while this side's offer is being made or awaits its answer. */
+  get offering(): boolean {
+    return this.makingOffer || this.pc.signalingState === "have-local-offer";
+  }
+
+  /** This side yields on a collision (perfect negotiation's polite peer). */
+  get polite(): boolean {
+    return this.opts.polite;
+  }
+
   /** True once a remote description was applied. */
   get negotiated(): boolean {
     return !!this.pc.remoteDescription;
