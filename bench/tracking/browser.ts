@@ -7,7 +7,7 @@
  *
  * Used by `deno task bench --tracking` (long) and tests/heavy/tracking_browser_test.ts (short).
  */
-import { chromium } from "playwright-core";
+import { chromium, type Page } from "playwright-core";
 import { type Mat3, normalize } from "../../lib/homography.ts";
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from "../../tests/helpers/browser.ts";
 import { startServerProcess } from "../server_process.ts";
@@ -97,6 +97,18 @@ export async function runBrowserTracking(seconds: number, log = console.log): Pr
       const tracked = (await state(expert, "m.call.anchoring.pose.value?.state")) === "tracking";
       return tracked && f !== undefined && (f >= still.from + 6 || f <= gt.segments[0].to - 10);
     };
+    /** What the pages said when the scene was not found at rest and tracked (for the failure message). */
+    const restState = async (...pages: Page[]) =>
+      JSON.stringify(
+        await Promise.all(pages.map((p) =>
+          state(
+            p,
+            `({ frame: globalThis.__samples?.at(-1)?.frame, samples: globalThis.__samples?.length,
+              pose: m.call.anchoring.pose.value?.state, peer: m.call.peerState.value,
+              events: m.call.events.filter((e) => e !== "anchor-pose").slice(-15) })`,
+          )
+        )),
+      );
     const spots: [number, number][] = [[0.5, 0.5], [0.3, 0.35], [0.7, 0.65]];
     await expert.click('[data-tool="pin"]');
     const anchorFrames: number[] = [];
@@ -122,7 +134,7 @@ export async function runBrowserTracking(seconds: number, log = console.log): Pr
     for (const [i, [nx, ny]] of spots.entries()) {
       await expert.fill("#pin-text", `P${i}`);
       for (let attempt = 0;; attempt++) {
-        await until("the scene at rest and tracked", atRest, 60_000);
+        await until("the scene at rest and tracked", atRest, 60_000, () => restState(tech, expert));
         let frame = await expert.evaluate("globalThis.__samples.at(-1).frame") as number;
         if (i === 0) frame = await onStill(nx, ny);
         else await click(nx, ny);

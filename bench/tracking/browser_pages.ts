@@ -11,14 +11,20 @@ export async function login(page: Page, base: string, username: string, password
   await Promise.all([page.waitForURL(`${base}/`), page.click("button[type=submit]")]);
 }
 
-/** Polls `check` every 100 ms until it holds; throws after `timeoutMs`. */
-export async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000) {
+/** Polls `check` every 100 ms until it holds; throws after `timeoutMs`, with what `explain` says then. */
+export async function until(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 20_000,
+  explain?: () => Promise<string>,
+) {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out waiting for ${what}`);
+  const why = await explain?.().catch((e) => `(could not say why: ${e})`);
+  throw new Error(`timed out waiting for ${what}${why ? `: ${why}` : ""}`);
 }
 
 /** Evaluates `expr` on the page, with `m` the page's `__mobimaint`. */
