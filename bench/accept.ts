@@ -35,7 +35,8 @@ const watchFrames = (page: Page) =>
       clearInterval(find);
       video.requestVideoFrameCallback((_now, meta) => {
         performance.mark("call:frames");
-        // When the compositor showed it: the callback itself runs later when the main thread is busy.
+        // When the compositor shows it (the display frame it is expected on, so up to one frame after this
+        // callback); the callback itself runs later when the main thread is busy.
         performance.mark("call:frame-shown", { startTime: meta.expectedDisplayTime });
       });
     }, 5);

@@ -70,8 +70,9 @@ Deno.test({
   assert.equal(r.calls, 2, JSON.stringify(r.failures));
   assert.ok(r.p50 > 0 && r.p95 >= r.p50);
   assert.match(text, /accept → both see each other/);
-  // Shown by the compositor no later than the pages' callbacks heard of it.
-  assert.ok(r.callbacks.p50 >= r.p50, JSON.stringify(r));
+  // Shown by the compositor no later than one display frame (60 Hz, plus rounding) after the pages'
+  // callbacks heard of it: expectedDisplayTime is the frame it will be on, which may still be ahead.
+  assert.ok(r.p50 <= r.callbacks.p50 + 18, JSON.stringify(r));
   for (
     const step of [
       "expert room",
