@@ -65,7 +65,7 @@ export async function runOffline(loops = 2, width = 640, height = 360, step = 1)
     let waitingFrom = -1;
     for (let t = 0; t < frames.length; t += step) {
       const t0 = performance.now();
-      const res = tracker.process(frames[t]);
+      const res = tracker.process(frames[t], (loop * frames.length + t) * 1000 / 30);
       r.msPerFrame.push(performance.now() - t0);
       r.states.push(res.state);
       r.frames++;

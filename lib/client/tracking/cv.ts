@@ -30,11 +30,13 @@ interface Jsfeat {
   C1_t: number;
   U8C1_t: number;
   F32C1_t: number;
+  S32C2_t: number;
   matrix_t: new <D = Uint8Array>(cols: number, rows: number, type: number, data?: unknown) => Matrix<D>;
   pyramid_t: new (levels: number) => Pyramid;
   keypoint_t: new (x?: number, y?: number, score?: number, level?: number, angle?: number) => Keypoint;
   imgproc: {
     gaussian_blur(src: Matrix, dst: Matrix, kernelSize: number, sigma?: number): void;
+    scharr_derivatives(src: Matrix, dst: Matrix<Int32Array>): void;
   };
   fast_corners: {
     set_threshold(t: number): number;

@@ -14,6 +14,7 @@ import { FeatureDetector } from "./features.ts";
 import { FrameChecks } from "./frame_checks.ts";
 import { HomographyFit, MIN_INLIERS } from "./homography_fit.ts";
 import { Keyframes } from "./keyframes.ts";
+import { GuidedLk } from "./lk.ts";
 
 export type TrackState = "tracking" | "lost";
 
@@ -30,18 +31,33 @@ export interface TrackResult {
 }
 
 const MAX_POINTS = 150;
-const MIN_POINTS = 90;
+/** Below this many tracked points, fresh corners are added where the frame has none (coverage keeps the
+ * pose right across the whole picture, not only where the surviving points cluster). */
+const MIN_POINTS = 130;
+/** A predicted LK start that keeps fewer of the points than this is checked against a start from rest. */
+const PREDICTED_KEEPS = 0.7;
 const BORDER = 12;
 const LK_WIN = 15;
 /** Processed frames between automatic keyframes at least (they are taken when the view changed). */
 const MIN_KEYFRAME_GAP = 8;
 const LEVELS = 4;
 
+/** A pose found from one LK start: the points (indexes into the tracked set) that agree with it. */
+interface Candidate {
+  pose: Mat3;
+  /** Previous → this frame, pixels. */
+  step: Mat3;
+  xy: Float32Array;
+  inliers: number[];
+}
+
 export class Tracker {
   state: TrackState = "lost";
   private pyr: [Pyramid, Pyramid];
   private prevXY = new Float32Array(MAX_POINTS * 2);
   private curXY = new Float32Array(MAX_POINTS * 2);
+  private predicted = new Float32Array(MAX_POINTS * 2);
+  private fromRest = new Float32Array(MAX_POINTS * 2);
   private status = new Uint8Array(MAX_POINTS);
   private ref: XY[] = [];
   private count = 0;
@@ -49,11 +65,15 @@ export class Tracker {
   private frames = 0;
   private lastKeyframe = 0;
   private lostFrames = 0;
+  /** The last tracked step (previous → current frame, pixels) and the time it took: the motion prior. */
+  private motion: { step: Mat3; ms: number } | null = null;
+  private lastAt = 0;
   private readonly keyframes = new Keyframes();
   private readonly detector: FeatureDetector;
   private readonly blurred: Matrix;
   private readonly ransac = new HomographyFit();
   private readonly checks: FrameChecks;
+  private readonly lk: GuidedLk;
 
   constructor(readonly w: number, readonly h: number) {
     this.pyr = [new cv.pyramid_t(LEVELS), new cv.pyramid_t(LEVELS)];
@@ -61,10 +81,16 @@ export class Tracker {
     this.detector = new FeatureDetector(w, h);
     this.blurred = new cv.matrix_t(w, h, cv.U8C1_t);
     this.checks = new FrameChecks(w, h);
+    this.lk = new GuidedLk(w, h, LK_WIN);
   }
 
-  /** Processes the next frame (`gray`: w×h luma, row-major). */
-  process(gray: Uint8Array): TrackResult {
+  /**
+   * Processes the next frame (`gray`: w×h luma, row-major) taken at `at` ms (any clock; it scales the
+   * motion prior when frames come unevenly).
+   */
+  process(gray: Uint8Array, at = this.lastAt + 1000 / 30): TrackResult {
+    const dt = at - this.lastAt;
+    this.lastAt = at;
     const [prev, cur] = this.pyr;
     cur.data[0].data.set(gray.subarray(0, this.w * this.h));
     cur.build(cur.data[0], true);
@@ -77,7 +103,7 @@ export class Tracker {
       this.addKeyframe(true);
       inliers = this.count;
     } else if (this.state === "tracking") {
-      inliers = this.track(prev, cur);
+      inliers = this.track(prev, cur, dt);
       if (!inliers) this.state = "lost";
     }
     if (this.state === "lost") {
@@ -87,6 +113,7 @@ export class Tracker {
         inliers = this.reacquire(cur.data[0]);
         reacquired = inliers > 0;
       }
+      this.motion = null;
     } else this.lostFrames = 0;
     if (this.state === "tracking") {
       if (this.count < MIN_POINTS) this.topUp(cur.data[0]);
@@ -116,27 +143,57 @@ export class Tracker {
     this.keyframes.add(this.pose, features, pinned);
   }
 
-  /** LK from the previous frame, then the pose from (reference, current) pairs; 0 when it fails. */
-  private track(prev: Pyramid, cur: Pyramid): number {
+  /**
+   * LK from the previous frame, then the pose from (reference, current) pairs; 0 when it fails. Points
+   * start where the last step's motion (scaled to this frame's interval `dt`) puts them, so a fast pan
+   * tracked at a low frame rate is followed; when that start keeps few points (the camera stopped or
+   * turned at once) LK also runs from the points' previous positions, and the pose more points agree
+   * with wins.
+   */
+  private track(prev: Pyramid, cur: Pyramid, dt: number): number {
     if (this.count < MIN_INLIERS) return 0;
-    this.prevXY.set(this.curXY.subarray(0, this.count * 2));
-    cv.optical_flow_lk.track(
-      prev,
-      cur,
-      this.prevXY,
-      this.curXY,
-      this.count,
-      LK_WIN,
-      20,
-      this.status,
-      0.03,
-      0.0008,
-    );
+    const n = this.count * 2;
+    this.prevXY.set(this.curXY.subarray(0, n));
+    const motion = this.motion;
+    this.motion = null;
+    let best: Candidate | null = null;
+    if (motion) {
+      const k = Math.min(2, Math.max(0, dt / motion.ms));
+      for (let i = 0; i < n; i += 2) {
+        const x = this.prevXY[i], y = this.prevXY[i + 1];
+        const [mx, my] = apply(motion.step, x, y);
+        this.predicted[i] = x + (mx - x) * k;
+        this.predicted[i + 1] = y + (my - y) * k;
+      }
+      best = this.follow(prev, cur, this.predicted);
+    }
+    if (!best || best.inliers.length < PREDICTED_KEEPS * this.count) {
+      this.fromRest.set(this.prevXY.subarray(0, n));
+      const still = this.follow(prev, cur, this.fromRest);
+      if (still && (!best || still.inliers.length > best.inliers.length)) best = still;
+    }
+    if (!best) return 0;
+    const ref: XY[] = [];
+    best.inliers.forEach((i, m) => {
+      this.curXY[m * 2] = best.xy[i * 2];
+      this.curXY[m * 2 + 1] = best.xy[i * 2 + 1];
+      ref.push(this.ref[i]);
+    });
+    this.ref = ref;
+    this.count = ref.length;
+    this.pose = best.pose;
+    this.motion = dt > 0 ? { step: best.step, ms: dt } : null;
+    return this.count;
+  }
+
+  /** LK from `prevXY` with `xy` as the start (tracked positions on return), then the RANSAC pose. */
+  private follow(prev: Pyramid, cur: Pyramid, xy: Float32Array): Candidate | null {
+    this.lk.track(prev, cur, this.prevXY, xy, this.count, 20, this.status, 0.03, 0.0008);
     let n = 0;
     const keep: number[] = [];
     const { from, to, mask } = this.ransac;
     for (let i = 0; i < this.count; i++) {
-      const x = this.curXY[i * 2], y = this.curXY[i * 2 + 1];
+      const x = xy[i * 2], y = xy[i * 2 + 1];
       if (!this.status[i] || x < 2 || y < 2 || x > this.w - 3 || y > this.h - 3) continue;
       from[n].x = this.ref[i].x;
       from[n].y = this.ref[i].y;
@@ -145,23 +202,11 @@ export class Tracker {
       keep.push(i);
       n++;
     }
-    const H = this.ransac.fit(n);
-    if (!H || !this.checks.plausibleStep(mul(H, invert(this.pose)))) return 0;
-    // Keep the inliers only.
-    const ref: XY[] = [];
-    let m = 0;
-    for (let k = 0; k < n; k++) {
-      if (!mask.data[k]) continue;
-      const i = keep[k];
-      this.curXY[m * 2] = this.curXY[i * 2];
-      this.curXY[m * 2 + 1] = this.curXY[i * 2 + 1];
-      ref.push(this.ref[i]);
-      m++;
-    }
-    this.ref = ref;
-    this.count = m;
-    this.pose = H;
-    return m;
+    const pose = this.ransac.fit(n);
+    if (!pose) return null;
+    const step = mul(pose, invert(this.pose));
+    if (!this.checks.plausibleStep(step)) return null;
+    return { pose, step, xy, inliers: keep.filter((_, k) => mask.data[k]) };
   }
 
   /** True when the view moved far enough from the newest keyframe to be worth another one. */

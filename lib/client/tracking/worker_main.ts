@@ -56,7 +56,7 @@ export function serveTracker(scope: WorkerScope): void {
       gray[i] = (rgba[j] * 77 + rgba[j + 1] * 150 + rgba[j + 2] * 29) >> 8;
     }
     const t1 = performance.now();
-    const r = tracker.process(gray);
+    const r = tracker.process(gray, data.at);
     scope.postMessage({
       type: "pose",
       epoch,
