@@ -13,12 +13,13 @@ export interface Scored {
   errors: number[];
   /** The same errors by segment of the motion script (pan, rotate, zoom, leave, return, …). */
   bySegment: Record<string, number[]>;
-  /**
-   * Errors while the camera is at rest before the fast pan back of the script: accurate at any tracker
-   * rate. (A tracker starved of frames may follow the fast pan back wrongly and stay off until it is
-   * lost and re-acquired: docs/anchored-annotations.md, known limit.)
-   */
+  /** Errors while the camera is at rest before the fast pan back of the script. */
   restBeforeFastPan: number[];
+  /**
+   * Errors at rest right after the fast pan back (from 0.2 s after it stops: the pose trails the video
+   * by about that much). A tracker that followed the pan wrongly stays off here.
+   */
+  restAfterFastPan: number[];
   /** Frames with a pin truly in the picture but drawn as uncertain. */
   uncertainOnScreen: number;
   /** Frames with a pin truly off screen: how many had it drawn off screen (edge marker) or uncertain. */
@@ -76,6 +77,11 @@ export function describe(r: BrowserReport): string[] {
         `${k} ${f(percentile(v, 0.5))}/${f(percentile(v, 0.95))}`
       ).join(", ")
     }; re-acquired ${r.technician.reacquireSeconds.map(f).join(", ")} s`,
+    `at rest before / after the fast pan back (median/p95 %): ${f(percentile(r.restBeforeFastPan, 0.5))}/${
+      f(percentile(r.restBeforeFastPan, 0.95))
+    } / ${f(percentile(r.restAfterFastPan, 0.5))}/${
+      f(percentile(r.restAfterFastPan, 0.95))
+    } (${r.restAfterFastPan.length} after)`,
     `uncertain while truly on screen: ${r.uncertainOnScreen} pin-frames; truly off screen: ${r.offScreen.frames} ` +
     `pin-frames, drawn off screen (edge marker) or uncertain: ${r.offScreen.markerOrUncertain}`,
     `re-acquired after the scene returned: ${r.reacquireSeconds.map(f).join(", ") || "never"} s`,

@@ -20,6 +20,9 @@ export interface PinTruth {
   spots: [number, number][];
 }
 
+/** Frames after a motion stops before the pins are judged at rest (the pose trails the video). */
+const SETTLE_FRAMES = 6;
+
 /** Adds the samples of one page (`list`) to `out`. */
 export function scoreSamples(
   list: BrowserSample[],
@@ -28,6 +31,7 @@ export function scoreSamples(
 ): void {
   const back = gt.segments.find((s) => s.name === "return")!;
   const fastPan = gt.segments.find((s) => s.name === "pan back")!;
+  const leave = gt.segments.find((s) => s.name === "leave")!;
   // Per pass through the return: seconds until tracked within 5 % again, NaN when it was not (in 1.5 s).
   let waitingSince = -1, lastFrame = -1, windowSeen = false;
   const closePass = () => {
@@ -58,6 +62,9 @@ export function scoreSamples(
       out.errors.push(e);
       (out.bySegment[gt.labels[s.frame]] ??= []).push(e);
       if (gt.labels[s.frame] === "still" && s.frame < fastPan.from) out.restBeforeFastPan.push(e);
+      if (gt.labels[s.frame] === "still" && s.frame > fastPan.to + SETTLE_FRAMES && s.frame < leave.from) {
+        out.restAfterFastPan.push(e);
+      }
       worst = Math.max(worst, e);
     });
     if (s.frame >= back.from && s.frame <= back.to + 45) {

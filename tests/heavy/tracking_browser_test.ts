@@ -25,12 +25,14 @@ Deno.test({
   // The first pin was drawn on a frozen still: after unfreeze it is scored with the others below.
   assert.equal(r.stillPins, 1, "a pin drawn on a frozen still is anchored with the still's pose");
   // How far pins lag in motion depends on how many frames this machine lets the tracker do; at rest it does
-  // not. After the script's fast pan back a tracker starved of frames may be off until it re-acquires (a
-  // known limit, measured by `deno task bench --tracking`): rest is judged before it.
-  const still = r.restBeforeFastPan;
-  assert.ok(still.length >= 20, `${still.length} tracked pin positions at rest on the expert's page`);
-  assert.ok(percentile(still, 0.5) < 2, `median error at rest ${percentile(still, 0.5)} % of width`);
-  assert.ok(percentile(still, 0.9) < 5, `p90 error at rest ${percentile(still, 0.9)} % of width`);
+  // not, and that includes the rest right after the script's fast pan back, which a tracker starved of
+  // frames once followed wrongly and stayed off after.
+  for (const [when, still] of [["before", r.restBeforeFastPan], ["after", r.restAfterFastPan]] as const) {
+    assert.ok(still.length >= 10, `${still.length} tracked pin positions at rest ${when} the fast pan back`);
+    const p50 = percentile(still, 0.5), p90 = percentile(still, 0.9);
+    assert.ok(p50 < 2, `median error at rest ${when} the fast pan back ${p50} % of width`);
+    assert.ok(p90 < 5, `p90 error at rest ${when} the fast pan back ${p90} % of width`);
+  }
   assert.ok(percentile(r.errors, 0.5) < 5, `median error ${percentile(r.errors, 0.5)} % of width`);
   assert.ok(r.offScreen.frames > 0, "the pins left the picture");
   assert.ok(
