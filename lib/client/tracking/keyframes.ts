@@ -40,10 +40,13 @@ export class Keyframes {
    * its inlier count on success, else null. Uses `fit`'s pair buffers.
    */
   reacquire(now: Described, fit: HomographyFit, checks: FrameChecks): { pose: Mat3; inliers: number } | null {
-    // Pinned keyframes first (the frames annotations were drawn on: their poses carry the least drift), then
-    // the newest (the view most like the one just lost); at most two keyframes a frame, in turns.
-    const order = [...this.list].reverse().sort((a, b) => Number(b.pinned) - Number(a.pinned));
-    const tries = order.length <= 2 ? order : [0, 1].map((k) => order[(this.turn + k) % order.length]);
+    // Every pinned keyframe, each frame (the first frame and the frames annotations were drawn on: their
+    // poses carry the least drift, while a keyframe taken automatically may hold a pose the tracker had
+    // wrong after a fast motion), then two of the others, newest first, in turns.
+    const pinned = this.list.filter((k) => k.pinned).reverse();
+    const others = this.list.filter((k) => !k.pinned).reverse();
+    const some = others.length <= 2 ? others : [0, 1].map((k) => others[(this.turn + k) % others.length]);
+    const tries = [...pinned, ...some];
     this.turn += 2;
     for (const kf of tries) {
       const pairs = match(now, kf.features);
