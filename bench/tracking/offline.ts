@@ -13,6 +13,8 @@ export interface OfflineReport {
   errors: number[];
   /** Frames where an anchored point was on screen but the tracker was lost. */
   lostOnScreen: number;
+  /** Tracked frames at rest (the script's "still" segments) with an anchored point more than 2 % off. */
+  restFramesOff: number;
   /** Seconds from the scene being back in view to the first accurate (< 5 %) tracked frame, per loop. */
   reacquireSeconds: number[];
   /** Tracker time per frame, ms (grayscale frame at the tracker's resolution in, pose out). */
@@ -44,17 +46,38 @@ export function truth(gt: Mat3[], a: number, t: number, q: [number, number]): [n
   return apply(mul(gt[t], invert(gt[a])), q[0], q[1]);
 }
 
-/** `step`: track every step-th frame only (a slow device, or a loaded machine). */
-export async function runOffline(loops = 2, width = 640, height = 360, step = 1): Promise<OfflineReport> {
+/** The feed's frames as the tracker gets them: luma at half the camera's size. */
+export async function feedFrames(width = 640, height = 360): Promise<Uint8Array[]> {
+  const frames: Uint8Array[] = [];
+  await renderFeed(width, height, (y) => void frames.push(halve(y, width, height)), { barcode: true });
+  return frames;
+}
+
+export interface FrameChoice {
+  /** Which frames the tracker gets (called once per frame, in order; the very first is always tracked). */
+  keep?: (t: number) => boolean;
+  /** The feed's frames, when the caller has them already (feedFrames). */
+  frames?: Uint8Array[];
+}
+
+/** `step`: track every step-th frame only (a slow device, or a loaded machine); `choice.keep` overrides it. */
+export async function runOffline(
+  loops = 2,
+  width = 640,
+  height = 360,
+  step = 1,
+  choice: FrameChoice = {},
+): Promise<OfflineReport> {
   const tl = timeline();
   const gt = tl.poses.map((p) => normalize(worldToFrame(p, width, height), width, height));
   const tracker = new Tracker(width >> 1, height >> 1);
-  const frames: Uint8Array[] = [];
-  await renderFeed(width, height, (y) => void frames.push(halve(y, width, height)), { barcode: true });
+  const frames = choice.frames ?? await feedFrames(width, height);
+  const keep = choice.keep ?? ((t: number) => t % step === 0);
   const r: OfflineReport = {
     frames: 0,
     errors: [],
     lostOnScreen: 0,
+    restFramesOff: 0,
     reacquireSeconds: [],
     msPerFrame: [],
     states: [],
@@ -63,7 +86,8 @@ export async function runOffline(loops = 2, width = 640, height = 360, step = 1)
   let anchorPose: Mat3 | null = null, anchorFrame = ANCHOR_FRAME;
   for (let loop = 0; loop < loops; loop++) {
     let waitingFrom = -1;
-    for (let t = 0; t < frames.length; t += step) {
+    for (let t = 0; t < frames.length; t++) {
+      if (!keep(t) && !(loop === 0 && t === 0)) continue;
       const t0 = performance.now();
       const res = tracker.process(frames[t], (loop * frames.length + t) * 1000 / 30);
       r.msPerFrame.push(performance.now() - t0);
@@ -93,6 +117,7 @@ export async function runOffline(loops = 2, width = 640, height = 360, step = 1)
         r.errors.push(e);
         worst = Math.max(worst, e);
       }
+      if (tl.labels[t] === "still" && worst > 2) r.restFramesOff++;
       if (waitingFrom >= 0 && r.reacquireSeconds.length === loop && worst < 5 && onScreen.length) {
         r.reacquireSeconds.push((t - waitingFrom) / tl.poses.length * (tl.poses.length / 30));
       }
