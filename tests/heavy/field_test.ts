@@ -165,7 +165,36 @@ Deno.test({
         },
         15_000,
         100,
-      );
+      ).catch(async (e) => {
+        // What each page saw: its recent events, its connection and whether bytes still arrived.
+        for (const [who, page] of [["tech", tech], ["expert", expert]] as const) {
+          const state = await callState(
+            page,
+            `(async () => {
+              const bytes = async () => {
+                let n = 0;
+                (await m.call.stats())?.forEach((r) => {
+                  if (r.type === "transport") n += r.bytesReceived ?? 0;
+                });
+                return n;
+              };
+              const before = await bytes();
+              await new Promise((r) => setTimeout(r, 1000));
+              return JSON.stringify({
+                events: m.call.events.slice(-40),
+                counters: m.call.counters,
+                peer: m.call.peerState.value,
+                pc: m.call.peer.session?.pc.connectionState,
+                ice: m.call.peer.session?.pc.iceConnectionState,
+                bytesPerSecond: (await bytes()) - before,
+              });
+            })()`,
+          ).catch((err) => String(err));
+          console.error(`[${who}] ${state}`);
+        }
+        console.error(`[link] ${JSON.stringify(link.stats())} upstream ports ${link.upstreamPorts}`);
+        throw e;
+      });
       await waitFor("video flowing on both", bothFlowing, 15_000, 50);
       console.log(`  video flowing again ${Date.now() - rebound} ms after the rebinding`);
       assert.ok(link.upstreamPorts.length >= 2, "coturn saw the technician from a new port");
