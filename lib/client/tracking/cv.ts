@@ -43,20 +43,6 @@ interface Jsfeat {
     detect(src: Matrix, corners: Keypoint[], border?: number): number;
   };
   orb: { describe(src: Matrix, corners: Keypoint[], count: number, descriptors: Matrix): void };
-  optical_flow_lk: {
-    track(
-      prev: Pyramid,
-      curr: Pyramid,
-      prevXY: Float32Array,
-      currXY: Float32Array,
-      count: number,
-      winSize: number,
-      maxIter: number,
-      status: Uint8Array,
-      eps: number,
-      minEigen: number,
-    ): void;
-  };
   motion_model: { homography2d: new () => unknown };
 }
 

@@ -3,11 +3,10 @@
  * with pyramidal Lucas–Kanade (jsfeat's, started where the last step's motion puts each point: lk.ts);
  * each remembers where it sits in the reference frame (the first frame), so the pose — the homography
  * reference → current frame — is fitted directly by RANSAC on (reference, current) pairs and does not
- * accumulate frame-to-frame error. Lost points are
- * replaced by fresh FAST corners. When the fit fails (too fast, occlusion, the scene left the
- * picture) the tracker is "lost" and matches ORB features of each new frame against its keyframes
- * (the first frame, the frames annotations were drawn on, a recent good frame) until the scene
- * comes back.
+ * accumulate frame-to-frame error. Lost points are replaced by fresh FAST corners. When the fit
+ * fails (too fast, occlusion, the scene left the picture) the tracker is "lost" and matches ORB
+ * features of each new frame against its keyframes (the first frame, the frames annotations were
+ * drawn on, a recent good frame) until the scene comes back.
  */
 import { apply, IDENTITY, invert, type Mat3, mul, normalize } from "../../homography.ts";
 import { cv, type Matrix, type Pyramid, type XY } from "./cv.ts";
