@@ -87,6 +87,98 @@ Deno.test("chat sent while the receiver drops and recovers, over and over, all a
   }
 });
 
+/**
+ * Socket.IO takes a resumed session's missed packets, creates its socket (joining its rooms) and connects it
+ * a few awaits later; under load other handlers run in between. This makes `broadcast` run in each of those
+ * two gaps on `server`, the way a busy server interleaves them.
+ */
+function broadcastWhileResuming(server: TestServer, broadcast: () => Promise<void>) {
+  const nsp = server.signaling.io.of("/") as unknown as {
+    adapter: { restoreSession(pid: string, offset: string): Promise<unknown> };
+    _createSocket(...args: unknown[]): Promise<unknown>;
+  };
+  const restore = nsp.adapter.restoreSession;
+  const createSocket = nsp._createSocket;
+  nsp.adapter.restoreSession = async (pid, offset) => {
+    const session = await restore.call(nsp.adapter, pid, offset);
+    await broadcast(); // the missed packets are taken, the socket is not in its rooms yet
+    return session;
+  };
+  nsp._createSocket = async (...args) => {
+    const socket = await createSocket.apply(nsp, args);
+    await broadcast(); // in its rooms, not yet connected
+    return socket;
+  };
+}
+
+/** Sends chat from `expert`, acknowledged, with ids m0, m1…; `sent()` counts them. */
+function chatter(expert: Client, callId: string) {
+  let sent = 0;
+  const chat = async () => {
+    const id = `m${sent++}`;
+    assert.equal((await send(expert, "chat", { callId, id, text: "while resuming" })).ok, true);
+  };
+  return { chat, sent: () => sent };
+}
+
+/** Waits for chat `ids` in `received` (filled as they arrive), in order and each once. */
+async function allArrived(received: { id: string }[], ids: string[]) {
+  for (let i = 0; i < 50 && received.length < ids.length; i++) await sleep(20);
+  await sleep(100); // and nothing twice
+  assert.deepEqual(received.map((m) => m.id), ids);
+}
+
+Deno.test("a chat broadcast while a session is being resumed arrives once (after its missed packets were taken, before it is connected)", async () => {
+  const server = await startTestServer({ MOBIMAINT_GRACE_MS: "3000" });
+  const { tech, expert, callId } = await callWithReconnectingTech(server);
+  try {
+    const received = collect(tech, "chat");
+    const { chat, sent } = chatter(expert, callId);
+    await chat(); // an offset to resume from
+    await allArrived(received, ["m0"]);
+    broadcastWhileResuming(server, chat);
+    dropTransport(tech);
+    await next(tech, "connect", 3000);
+    assert.equal(tech.recovered, true, "the session was resumed");
+    assert.equal(sent(), 3);
+    await allArrived(received, ["m0", "m1", "m2"]);
+  } finally {
+    tech.close();
+    expert.close();
+    await server.close();
+  }
+});
+
+Deno.test("two nodes: a chat broadcast while a session is being resumed on the other node arrives once", async () => {
+  const { redis, a, b, close } = await startTwoNodes({ MOBIMAINT_GRACE_MS: "3000" });
+  const sockets: Client[] = [];
+  try {
+    const { tech, expert, techSocket, expertSocket } = await connectPair(a.url, a.url);
+    sockets.push(techSocket, expertSocket);
+    const callId = await startActiveCall(a.url, tech.token, techSocket, expertSocket, expert.userId);
+    const { chat, sent } = chatter(expertSocket, callId);
+    const first = next(techSocket, "chat", 5000);
+    await chat();
+    await first; // the client now holds an offset to resume from
+
+    const session = sessionOf(techSocket);
+    dropTransport(techSocket);
+    await waitForStoredSession(redis.url, session.pid);
+    broadcastWhileResuming(b, chat);
+    const resumed = resumingClient(b.url, tech.token, session);
+    sockets.push(resumed);
+    const received = collect(resumed, "chat");
+    resumed.connect();
+    await next(resumed, "connect", 5000);
+    assert.equal(resumed.recovered, true, "the session was resumed on the other node");
+    assert.equal(sent(), 3);
+    await allArrived(received, ["m1", "m2"]);
+  } finally {
+    for (const s of sockets) s.close();
+    await close();
+  }
+});
+
 Deno.test("a quiet client (last packet older than the replay buffer) still resumes and gets what it missed", async () => {
   const server = await startTestServer({ MOBIMAINT_GRACE_MS: "500" });
   const { tech, expert, callId } = await callWithReconnectingTech(server);

@@ -16,6 +16,7 @@ import { type HandlerDeps, on, onBare } from "./handler.ts";
 import { SocketPresence } from "./presence.ts";
 import { RecoveryAdapter } from "./recovery_adapter.ts";
 import { guardRecovery } from "./recovery_guard.ts";
+import { catchUpResumedSessions } from "./resume_catch_up.ts";
 import { registerRelay } from "./relay.ts";
 import { rooms } from "./rooms.ts";
 import { registerSnapshots, relaySnapshotEvents } from "./snapshots.ts";
@@ -56,6 +57,7 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
     adapter: RecoveryAdapter as unknown as ServerOptions["adapter"],
   });
   guardRecovery(io, deps.tokens, deps.log, Math.max(1000, config.graceMs));
+  catchUpResumedSessions(io, deps.log);
   const h: HandlerDeps = {
     schemas: socketSchemas(config.limits),
     limiter: new RateLimiterMemory({ points: config.limits.socketEventsPerSec, duration: 1 }),

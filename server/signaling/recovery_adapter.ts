@@ -46,7 +46,7 @@ function offsetTime(offset: string): number {
 }
 
 /** Whether a broadcast reached the session's rooms (as socket.io-adapter decides it). */
-const reaches = (rooms: string[], opts: BufferedPacket["opts"]) =>
+export const reaches = (rooms: string[], opts: BufferedPacket["opts"]) =>
   (opts.rooms.size === 0 || rooms.some((r) => opts.rooms.has(r))) && rooms.every((r) => !opts.except.has(r));
 
 export class RecoveryAdapter extends SessionAwareAdapter {

@@ -6,6 +6,7 @@
  */
 import type { Logger } from "pino";
 import type { TokenService } from "../auth/tokens.ts";
+import { onEachAdapter } from "./each_adapter.ts";
 import type { IoServer, SocketData } from "./types.ts";
 
 /** How often the identities of sessions never resumed are swept. */
@@ -58,13 +59,5 @@ export function guardRecovery(io: IoServer, tokens: TokenService, log: Logger, w
       return session;
     };
   };
-  guard(io.of("/").adapter as unknown as RecoverableAdapter);
-  const setAdapter = io.adapter.bind(io);
-  // deno-lint-ignore no-explicit-any
-  (io as any).adapter = (...args: unknown[]) => {
-    // deno-lint-ignore no-explicit-any
-    const result = (setAdapter as any)(...args);
-    if (args.length) guard(io.of("/").adapter as unknown as RecoverableAdapter);
-    return result;
-  };
+  onEachAdapter(io, guard);
 }

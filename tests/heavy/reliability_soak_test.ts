@@ -11,7 +11,15 @@
 import assert from "node:assert/strict";
 import { ADMIN_PASSWORD, api, login } from "../helpers/server.ts";
 import { startServerProcess } from "../helpers/process.ts";
-import { ACK_MS, pool, soakTraffic, type Stats, type SteadyCall, type User } from "../helpers/soak_load.ts";
+import {
+  ACK_MS,
+  callCount,
+  pool,
+  soakTraffic,
+  type Stats,
+  type SteadyCall,
+  type User,
+} from "../helpers/soak_load.ts";
 import { connect, next, sleep } from "../helpers/sockets.ts";
 
 const SECONDS = Number(Deno.env.get("MOBIMAINT_SOAK_SECONDS") ?? 60);
@@ -35,6 +43,7 @@ Deno.test({
       errors: [],
       relaysSent: 0,
       roomReceived: 0,
+      perCall: new Map(),
       annotations: 0,
       chats: 0,
       drops: 0,
@@ -97,9 +106,14 @@ Deno.test({
         techs[i].callId = experts[i].callId = callId;
         steady[i] = { callId, t: techs[i], e: experts[i] };
       });
-      for (const { t, e } of steady) {
-        t.socket.on("annotation", () => stats.roomReceived++);
-        e.socket.on("chat", () => stats.roomReceived++);
+      for (const { callId, t, e } of steady) {
+        const count = callCount(stats, callId);
+        const received = () => {
+          stats.roomReceived++;
+          count.received++;
+        };
+        t.socket.on("annotation", received);
+        e.socket.on("chat", received);
       }
 
       const loops = [
@@ -183,8 +197,21 @@ Deno.test({
           `live heap ${mib(warm.heap)} → ${mib(after.heap)} MiB (${(growth * 100).toFixed(1)}%), ` +
           `RSS ${mib(warm.rss)} → ${mib(after.rss)} MiB (${(rssGrowth * 100).toFixed(1)}%); ` +
           `${relaying}/${STEADY} calls relay at the end, ` +
+          `${
+            proc.output().split('"resume-caught-up"').length - 1
+          } resumes caught up on a broadcast made meanwhile, ` +
           `${stillActive} active`,
       );
+      const uneven = [...stats.perCall].filter(([, c]) => c.acked !== c.received);
+      if (uneven.length) {
+        console.log(
+          `soak: calls where acknowledged and delivered differ: ${
+            uneven.slice(0, 10).map(([id, c]) =>
+              `${id} ${c.acked} acknowledged, ${c.received} delivered, ${c.drops} drops`
+            ).join("; ")
+          }`,
+        );
+      }
       assert.deepEqual(stats.errors, [], "no errors");
       // Offer/answer/ICE are not replayed after a drop (stale by design); annotations and chat are.
       assert.equal(

@@ -30,6 +30,8 @@ export interface Stats {
   annotations: number;
   chats: number;
   roomReceived: number;
+  /** The same two counts per steady call, to name the calls where they differ. */
+  perCall: Map<string, { acked: number; received: number; drops: number }>;
   drops: number;
   recovered: number;
   /** Reconnects that took longer than the grace period: not resumable by design, the client re-joins. */
@@ -51,6 +53,13 @@ export async function pool<T>(
       await fn(items[i], i);
     }
   }));
+}
+
+/** The per-call counts of a steady call. */
+export function callCount(stats: Stats, callId: string) {
+  let c = stats.perCall.get(callId);
+  if (!c) stats.perCall.set(callId, c = { acked: 0, received: 0, drops: 0 });
+  return c;
 }
 
 /** A pair in one long call: the technician `t` and the expert `e`. */
@@ -147,10 +156,16 @@ export function soakTraffic(
           y: 0.1,
           color: "#ff3300",
         });
-        if (r.ok) stats.annotations++;
+        if (r.ok) {
+          stats.annotations++;
+          callCount(stats, callId).acked++;
+        }
       }
       if (n % 3 === 0 && !t.dropping) {
-        if ((await ack(t, "chat", { callId, id: `m${n}`, text: `status ${n}` })).ok) stats.chats++;
+        if ((await ack(t, "chat", { callId, id: `m${n}`, text: `status ${n}` })).ok) {
+          stats.chats++;
+          callCount(stats, callId).acked++;
+        }
       }
     }
   };
@@ -186,6 +201,7 @@ export function soakTraffic(
       u.dropping = true;
       u.droppedAt = performance.now();
       stats.drops++;
+      callCount(stats, pick.callId).drops++;
       // deno-lint-ignore no-explicit-any
       (u.socket.io as any).engine.close();
     }
