@@ -3,6 +3,7 @@
  * camera's current pose, so it stays on the object. Shared by both ends of a call.
  */
 import { apply, invert, isValid, type Mat3, mul } from "./homography.ts";
+import { type Point, type Rect, toBox } from "./annotations.ts";
 import type { AnchorPose, Annotation } from "./types.ts";
 
 export interface Placement {
@@ -63,11 +64,16 @@ export function place(a: Annotation, current: AnchorPose | null): Placement {
 
 /**
  * Where the edge marker of an off-screen point goes: on the frame's border (inset by `inset`,
- * normalised), on the line from the centre towards the point.
+ * normalised, or [across, down] to inset the sides and the top and bottom differently), on the line
+ * from the centre towards the point.
  */
-export function edgeMarker([x, y]: [number, number], inset = 0.04): [number, number] {
-  const dx = x - 0.5, dy = y - 0.5, half = 0.5 - inset;
-  const s = Math.min(1, half / Math.max(Math.abs(dx), Math.abs(dy), 1e-9));
+export function edgeMarker(
+  [x, y]: [number, number],
+  inset: number | [number, number] = 0.04,
+): [number, number] {
+  const [ix, iy] = typeof inset === "number" ? [inset, inset] : inset;
+  const dx = x - 0.5, dy = y - 0.5;
+  const s = Math.min(1, (0.5 - ix) / Math.max(Math.abs(dx), 1e-9), (0.5 - iy) / Math.max(Math.abs(dy), 1e-9));
   return [0.5 + dx * s, 0.5 + dy * s];
 }
 
@@ -77,4 +83,23 @@ export function isAnchorPose(p: unknown): p is AnchorPose {
   return !!o && typeof o.epoch === "string" && o.epoch.length > 0 && o.epoch.length <= 64 &&
     Number.isSafeInteger(o.seq) && (o.state === "tracking" || o.state === "lost") && Array.isArray(o.pose) &&
     isValid(o.pose);
+}
+
+/** How far an edge marker's centre sits inside the picture's border, in pixels: the whole triangle shows. */
+const MARKER_INSET = 18, MARKER_SIZE = 14;
+
+/**
+ * The edge marker of an annotation off the picture, in pixels of `r`: where it sits (normalised, for
+ * its pin's label beside it) and its triangle, pointing towards the annotation.
+ */
+export function edgeMarkerIn(at: [number, number], r: Rect): { edge: [number, number]; triangle: Point[] } {
+  const edge = edgeMarker(at, [Math.min(0.25, MARKER_INSET / r.w), Math.min(0.25, MARKER_INSET / r.h)]);
+  const [mx, my] = toBox(edge, r);
+  const [tx, ty] = toBox(at, r);
+  const angle = Math.atan2(ty - my, tx - mx), c = Math.cos(angle), s = Math.sin(angle);
+  const local: Point[] = [[MARKER_SIZE, 0], [-MARKER_SIZE * 0.7, -MARKER_SIZE * 0.75], [
+    -MARKER_SIZE * 0.7,
+    MARKER_SIZE * 0.75,
+  ]];
+  return { edge, triangle: local.map(([x, y]) => [mx + x * c - y * s, my + x * s + y * c]) };
 }

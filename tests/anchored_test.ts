@@ -1,6 +1,7 @@
 /** Anchored annotations' geometry (lib/anchored.ts, lib/homography.ts): pure, shared by both pages. */
 import assert from "node:assert/strict";
-import { edgeMarker, isAnchorPose, place } from "../lib/anchored.ts";
+import { edgeMarker, edgeMarkerIn, isAnchorPose, place } from "../lib/anchored.ts";
+import { pinLabelBox, type Rect } from "../lib/annotations.ts";
 import { apply, IDENTITY, invert, mul } from "../lib/homography.ts";
 import type { AnchorPose, Annotation } from "../lib/types.ts";
 
@@ -54,6 +55,37 @@ Deno.test("off screen, lost tracking and another tracker session", () => {
   for (const p of [place(pin(0.4, 0.6), pose(shift(0.3), "tracking", "other")), place(pin(0.4, 0.6), null)]) {
     near(p.at, [0.4, 0.6]);
     assert.equal(p.uncertain, true);
+  }
+});
+
+Deno.test("an edge marker shows whole inside the picture, with its pin's text readable beside it (phone and desktop)", () => {
+  near(edgeMarker([-1, 0.5], [0.05, 0.1]), [0.05, 0.5]);
+  near(edgeMarker([0.5, 5], [0.05, 0.1]), [0.5, 0.9]);
+  near(edgeMarker([3, 3], [0.05, 0.1]), [0.9, 0.9]);
+  const rects: Rect[] = [{ x: 0, y: 129, w: 390, h: 219 }, { x: 0, y: 0, w: 844, h: 390 }, {
+    x: 0,
+    y: 105,
+    w: 1049,
+    h: 590,
+  }];
+  const PAD = 6; // the label's padding before its text (lib/annotations.ts)
+  for (const r of rects) {
+    for (
+      const at of [[-0.4, 0.5], [1.3, 0.6], [0.3, -0.5], [0.8, 1.7], [-1, -1], [2, 2], [-0.2, 1.4]] as const
+    ) {
+      const { edge, triangle } = edgeMarkerIn([at[0], at[1]], r);
+      for (const [x, y] of triangle) {
+        assert.ok(x >= r.x && x <= r.x + r.w && y >= r.y && y <= r.y + r.h, `${at} in ${r.w}×${r.h}: inside`);
+      }
+      // The pin's label beside the marker: its text starts clear of the triangle.
+      const [mx, my] = [r.x + edge[0] * r.w, r.y + edge[1] * r.h];
+      const box = pinLabelBox(edge[0], [mx, my], 80, r);
+      const text = { x0: box.x + PAD, x1: box.x + box.w - PAD, y0: box.y, y1: box.y + box.h };
+      for (const [x, y] of triangle) {
+        const inText = x > text.x0 && x < text.x1 && y > text.y0 && y < text.y1;
+        assert.ok(!inText, `${at} in ${r.w}×${r.h}: the triangle covers the label's text`);
+      }
+    }
   }
 });
 

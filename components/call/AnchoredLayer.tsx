@@ -7,7 +7,7 @@ import { clearedOverlay } from "./canvas_frame.ts";
 import { effect, type ReadonlySignal } from "@preact/signals";
 import type { RefObject } from "preact";
 import { useEffect, useRef } from "preact/hooks";
-import { edgeMarker, place, type Placement } from "../../lib/anchored.ts";
+import { edgeMarkerIn, place, type Placement } from "../../lib/anchored.ts";
 import { COLORS, contentRect, drawAnnotations, type Rect, toBox } from "../../lib/annotations.ts";
 import type { AnchorPose, Annotation } from "../../lib/types.ts";
 
@@ -38,6 +38,7 @@ export function AnchoredLayer(props: Props) {
     ctx.rect(rect.x, rect.y, rect.w, rect.h);
     ctx.clip();
     for (const p of placed) {
+      if (!p.onScreen && isPin(p.annotation)) continue; // its label goes beside its edge marker
       ctx.globalAlpha = p.uncertain ? 0.55 : 1;
       ctx.setLineDash(p.uncertain ? [8, 6] : []);
       drawAnnotations(ctx, [p.annotation], rect);
@@ -81,19 +82,20 @@ function uncertainMark(ctx: CanvasRenderingContext2D, [x, y]: [number, number], 
   ctx.fillText("?", x + 13, y - 11);
 }
 
-/** A triangle on the frame's edge pointing towards an annotation that left the picture. */
+const isPin = (a: Annotation) => (a.kind ?? "pin") === "pin";
+
+/**
+ * A triangle on the frame's edge pointing towards an annotation that left the picture; a pin's label
+ * goes beside it, on the inner side, so one can read what went where.
+ */
 function marker(ctx: CanvasRenderingContext2D, p: Placement, r: Rect) {
-  const [mx, my] = toBox(edgeMarker(p.at), r);
-  const [tx, ty] = toBox(p.at, r);
-  const angle = Math.atan2(ty - my, tx - mx), size = 14;
+  const { edge, triangle } = edgeMarkerIn(p.at, r);
   ctx.save();
   ctx.globalAlpha = p.uncertain ? 0.55 : 0.95;
-  ctx.translate(mx, my);
-  ctx.rotate(angle);
+  // The pin drawn at the marker: its dot goes under the triangle, its label beside it.
+  if (isPin(p.annotation)) drawAnnotations(ctx, [{ ...p.annotation, x: edge[0], y: edge[1] }], r);
   ctx.beginPath();
-  ctx.moveTo(size, 0);
-  ctx.lineTo(-size * 0.7, -size * 0.75);
-  ctx.lineTo(-size * 0.7, size * 0.75);
+  triangle.forEach(([x, y], i) => i ? ctx.lineTo(x, y) : ctx.moveTo(x, y));
   ctx.closePath();
   ctx.fillStyle = p.annotation.color ?? COLORS[0];
   ctx.fill();
