@@ -17,9 +17,10 @@ import { poseLatency, type PoseLogEntry, scoreSamples } from "./browser_score.ts
 import { type GroundTruth, writeFeed } from "./make_feed.ts";
 import { percentile } from "./offline.ts";
 
-const FEED = "test-output/tracking/feed";
+/** The synthetic feed as Chromium plays it (.y4m) and its ground truth (.json), made when missing. */
+export const FEED = "test-output/tracking/feed";
 
-async function ensureFeed(): Promise<GroundTruth> {
+export async function ensureFeed(): Promise<GroundTruth> {
   try {
     await Deno.stat(`${FEED}.y4m`);
     return JSON.parse(await Deno.readTextFile(`${FEED}.json`));
