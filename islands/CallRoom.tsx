@@ -253,7 +253,13 @@ export default function CallRoom({ callId, me, members, controller }: Props) {
         <CallControls call={call} />
       </div>
       <aside class="call-side" aria-label="Annotations and chat">
-        <AnchorToggle anchoring={call.anchoring} disabled={!!call.ended.value} />
+        <AnchorToggle
+          anchoring={call.anchoring}
+          disabled={!!call.ended.value}
+          cameraOff={technician
+            ? call.media.cameraOff.value
+            : call.peerPresent.value && !call.mediaState.peer.value.video}
+        />
         <AnnotationTools
           tool={tool.value}
           color={color.value}

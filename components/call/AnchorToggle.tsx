@@ -7,10 +7,15 @@ const STATUS: Record<string, string> = {
   failed: "unavailable",
 };
 
-export function AnchorToggle({ anchoring, disabled }: { anchoring: Anchoring; disabled?: boolean }) {
+/** `cameraOff`: the tracked camera (the technician's) is turned off: nothing to follow until it is back. */
+export function AnchorToggle(
+  { anchoring, disabled, cameraOff }: { anchoring: Anchoring; disabled?: boolean; cameraOff?: boolean },
+) {
   const pose = anchoring.pose.value;
   const status = STATUS[anchoring.tracking.value] ??
-    (!pose
+    (cameraOff
+      ? "paused while the camera is off"
+      : !pose
       ? "waiting for the camera"
       : pose.state === "tracking"
       ? "following the scene"
@@ -27,7 +32,12 @@ export function AnchorToggle({ anchoring, disabled }: { anchoring: Anchoring; di
         />
         Stick new drawings to the object
       </label>
-      <span class="muted" role="status" data-testid="tracking-status" data-state={pose?.state ?? "none"}>
+      <span
+        class="muted"
+        role="status"
+        data-testid="tracking-status"
+        data-state={cameraOff ? "camera-off" : pose?.state ?? "none"}
+      >
         Tracking: {status}
       </span>
     </div>

@@ -93,6 +93,12 @@ export async function assertCameraOffAndMuted(tech: Page, expert: Page) {
     timeout: 3000,
   });
   await expert.locator('[data-testid="peer-muted"]', { hasText: "user1 is muted" }).waitFor();
+  // Nothing to track while the camera is off: both sides say so rather than "lost, searching".
+  for (const page of [expert, tech]) {
+    await page.locator('[data-testid="tracking-status"][data-state="camera-off"]', {
+      hasText: "paused while the camera is off",
+    }).waitFor({ timeout: 3000 });
+  }
   for (let i = 0; i < 6; i++) {
     await new Promise((r) => setTimeout(r, 700));
     assert.equal(
@@ -107,6 +113,10 @@ export async function assertCameraOffAndMuted(tech: Page, expert: Page) {
   await tech.click("button:has-text('Unmute')");
   await expert.locator('[data-testid="peer-camera-off"]').waitFor({ state: "detached", timeout: 3000 });
   await expert.locator('[data-testid="peer-muted"]').waitFor({ state: "detached" });
+  await expert.locator('[data-testid="tracking-status"][data-state="camera-off"]').waitFor({
+    state: "detached",
+    timeout: 3000,
+  });
 }
 
 /** At 800×600 the expert's self-view is small, moves to another corner (button or drag) and hides. */
