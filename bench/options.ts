@@ -28,6 +28,7 @@ export const { values: args } = parseArgs({
     freeze: { type: "boolean", default: false },
     compat: { type: "boolean", default: false },
     peers: { type: "string", default: "replaced,bare" },
+    crowds: { type: "string", default: "2" },
     messages: { type: "string", default: "10000" },
     freezes: { type: "string", default: "20" },
     "metrics-cost": { type: "boolean", default: false },

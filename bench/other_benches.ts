@@ -42,6 +42,7 @@ export async function runOtherBench(): Promise<void> {
       calls: args.quick ? 5 : args.calls === "100" ? 50 : Number(args.calls),
       messages: args.quick ? 200 : Number(args.messages),
       rate: args.quick ? 200 : Number(args.rate),
+      crowds: Number(args.crowds),
       out: outOr("bench/results/compat.json"),
     });
     Deno.exit(0);

@@ -6,6 +6,7 @@
  * bench/results/compat.json.
  *
  *   deno task bench --compat --clients 1000,3000 [--peers replaced,bare] [--calls 50] [--messages 10000]
+ *     [--crowds 2]   (processes holding the clients not in a measured call; 0: all in the measuring process)
  */
 import { join } from "node:path";
 import Table from "cli-table3";
@@ -98,6 +99,7 @@ export async function compatBench(opts: {
   calls: number;
   messages: number;
   rate: number;
+  crowds: number;
   out: string;
 }): Promise<void> {
   const secret = crypto.randomUUID() + crypto.randomUUID();
@@ -135,6 +137,7 @@ export async function compatBench(opts: {
           calls: opts.calls,
           messages: opts.messages,
           ratePerSec: opts.rate,
+          crowds: opts.crowds,
           // Every client still connected, after the calls, relays and annotations.
           beforeClose: async () => {
             rssAfter = await rssKiB(running.pid).catch(() => NaN);

@@ -6,6 +6,10 @@
 import { io, type Socket } from "socket.io-client";
 import { sdpFor, seqOf } from "../phases/relay.ts";
 import { now, paced, pool, sleep, summarize, type Summary } from "../stats.ts";
+import { startCompatCrowd } from "./crowds.ts";
+
+/** How many clients open at once, over all load processes. */
+const OPENING = 100;
 
 export interface CompatUser {
   name: string;
@@ -20,7 +24,7 @@ export interface CompatTarget {
   createCall(tech: CompatUser): Promise<string>;
 }
 
-interface Client {
+export interface Client {
   user: CompatUser;
   socket: Socket;
 }
@@ -51,7 +55,7 @@ function once<T>(socket: Socket, event: string, match: (p: T) => boolean, ms = 1
 }
 
 /** Opens a websocket client and registers as old clients do; resolved once the server answered a ping after it. */
-function connect(url: string, user: CompatUser): Promise<Client> {
+export function connectCompat(url: string, user: CompatUser): Promise<Client> {
   const socket = io(url, {
     auth: user.token ? { token: user.token } : undefined,
     transports: ["websocket"],
@@ -92,10 +96,33 @@ export async function runCompatWorkload(
     ratePerSec: number;
     /** Runs at the end with every client still connected (e.g. to read the server's memory). */
     beforeClose?: () => Promise<void>;
+    /**
+     * Processes that hold the clients not in a measured call (0: every client in this process). Each phone
+     * parses its own presence messages; in this process they would queue ahead of what is measured.
+     */
+    crowds: number;
   },
 ): Promise<CompatFigures> {
+  // Interleaved Technician/Expert: the first `calls` pairs are measured, here; the rest go to the crowds.
+  const measured = users.slice(0, 2 * opts.calls);
+  const rest = users.slice(2 * opts.calls);
+  const crowds = await Promise.all(
+    Array.from({ length: opts.crowds }, (_, k) =>
+      startCompatCrowd(
+        target.url,
+        rest.filter((_, i) => i % opts.crowds === k),
+        Math.ceil(OPENING / (opts.crowds + 1)),
+      )),
+  );
   const start = now();
-  const clients = await pool(users, 100, (u) => connect(target.url, u));
+  const [clients] = await Promise.all([
+    pool(
+      opts.crowds ? measured : users,
+      opts.crowds ? Math.ceil(OPENING / (opts.crowds + 1)) : OPENING,
+      (u) => connectCompat(target.url, u),
+    ),
+    ...crowds.map((c) => c.connect()),
+  ]);
   const connectMs = now() - start;
   await sleep(1000);
 
@@ -167,6 +194,7 @@ export async function runCompatWorkload(
 
   await opts.beforeClose?.();
   for (const c of clients) c.socket.close();
+  await Promise.all(crowds.map((c) => c.stop()));
   return {
     clients: users.length,
     connectMs,
