@@ -5,8 +5,17 @@
  * `deno task bench --tracking` measures).
  */
 import assert from "node:assert/strict";
-import { feedFrames, percentile, runOffline } from "../bench/tracking/offline.ts";
-import { timeline } from "../bench/tracking/scene.ts";
+import {
+  ANCHOR_FRAME,
+  ANCHOR_POINTS,
+  feedFrames,
+  percentile,
+  runOffline,
+  truth,
+} from "../bench/tracking/offline.ts";
+import { timeline, worldToFrame } from "../bench/tracking/scene.ts";
+import { OrientedTracker, turnGray } from "../lib/client/tracking/orientation.ts";
+import { apply, invert, type Mat3, mul, normalize } from "../lib/homography.ts";
 
 Deno.test("tracker follows the synthetic feed, loses it out of frame and re-acquires it", async () => {
   const r = await runOffline(2);
@@ -36,5 +45,54 @@ Deno.test("a tracker that gets few frames still follows the fast pan back and st
     assert.ok(p95 < 2, `1 frame in ${step}: p95 error ${p95.toFixed(2)} % of width`);
     assert.ok(worst < 3, `1 frame in ${step}: worst error ${worst.toFixed(2)} % of width`);
     assert.equal(r.reacquireSeconds.length, 2, `1 frame in ${step}: re-acquired in both loops`);
+  }
+});
+
+Deno.test("a phone turned to landscape and back: the same tracker goes on, drawings stay on the object", async () => {
+  // The camera's frames arrive turned a quarter (width and height swap) from the turn on; the tracker must
+  // follow through it, in either direction, and give poses for the frames as they now arrive.
+  const frames = await feedFrames();
+  const tl = timeline();
+  const W = 640, H = 360, w = W >> 1, h = H >> 1;
+  const gt = tl.poses.map((p) => normalize(worldToFrame(p, W, H), W, H));
+  const turnAt = 60, backAt = 150; // during the pan, and during the rotation
+  for (const q of [1, 3] as const) {
+    const t = new OrientedTracker(w, h);
+    let anchor: Mat3 | null = null;
+    const errors: number[] = [];
+    let lost = 0;
+    for (let f = 0; f < 200; f++) {
+      const turned = f >= turnAt && f < backAt;
+      assert.ok(t.accepts(turned ? h : w, turned ? w : h));
+      const r = turned
+        ? t.process(turnGray(frames[f], w, h, q), h, w, f * 1000 / 30)
+        : t.process(frames[f], w, h);
+      if (f === ANCHOR_FRAME) {
+        t.addKeyframe(true);
+        anchor = r.pose;
+      }
+      if (!anchor || f <= ANCHOR_FRAME) continue;
+      if (r.state !== "tracking") {
+        lost++;
+        continue;
+      }
+      // The anchor's pose was taken upright; the pose now is for the frame as it arrives (turned or not).
+      const toNow = mul(r.pose, invert(anchor));
+      for (const p of ANCHOR_POINTS) {
+        const [gx, gy] = truth(gt, ANCHOR_FRAME, f, p);
+        if (gx < 0 || gx > 1 || gy < 0 || gy > 1) continue;
+        const [ex, ey] = turned ? (q === 1 ? [1 - gy, gx] : [gy, 1 - gx]) : [gx, gy];
+        const [px, py] = apply(toNow, p[0], p[1]);
+        // In pixels of the frame as it arrives, as a share of its width.
+        const [fw, fh] = turned ? [h, w] : [w, h];
+        errors.push(Math.hypot((px - ex) * fw, (py - ey) * fh) / fw * 100);
+      }
+    }
+    const p95 = percentile(errors, 0.95);
+    assert.equal(lost, 0, `turned ${q === 1 ? "clockwise" : "anticlockwise"}: never lost`);
+    assert.ok(
+      p95 < 2,
+      `turned ${q === 1 ? "clockwise" : "anticlockwise"}: p95 error ${p95.toFixed(2)} % of width`,
+    );
   }
 });

@@ -1,6 +1,6 @@
 /**
  * The page side of tracking (loaded with a dynamic import only when tracking is on): every new frame
- * of the local camera's <video>, downscaled to TRACK_WIDTH wide, goes to the tracking worker. One frame
+ * of the local camera's <video>, downscaled to TRACK_SIDE on its long side, goes to the tracking worker. One frame
  * is in the worker at a time and at most one waits (the newest: an older waiting one is dropped), so the
  * worker never idles while the page grabs the next frame, and a slow device tracks fewer frames instead
  * of queueing them.
@@ -8,7 +8,11 @@
 import { workerUrl } from "../../../server/fresh/client.ts";
 import type { ToWorker, WorkerPose } from "./worker_main.ts";
 
-export const TRACK_WIDTH = 320;
+/**
+ * The long side of the frames tracked: a phone held upright tracks 180×320 as it tracks 320×180 sideways
+ * (the same cost, and a turn only swaps width and height, see orientation.ts).
+ */
+export const TRACK_SIDE = 320;
 
 export class CameraTracker {
   private worker?: Worker;
@@ -60,11 +64,12 @@ export class CameraTracker {
     }
     this.lastGrab = now;
     try {
-      const h = Math.round((TRACK_WIDTH * v.videoHeight) / v.videoWidth / 2) * 2;
+      const scale = TRACK_SIDE / Math.max(v.videoWidth, v.videoHeight);
+      const even = (n: number) => Math.round((n * scale) / 2) * 2;
       const at = performance.timeOrigin + performance.now();
       const bitmap = await createImageBitmap(v, {
-        resizeWidth: TRACK_WIDTH,
-        resizeHeight: h,
+        resizeWidth: even(v.videoWidth),
+        resizeHeight: even(v.videoHeight),
         resizeQuality: "low",
       });
       if (this.stopped) return bitmap.close();

@@ -1,8 +1,9 @@
 /**
  * Inside the tracking worker: frames arrive as small ImageBitmaps (already downscaled by the page),
- * become grayscale, go through the Tracker, and each result goes back as a pose.
+ * become grayscale, go through the tracker (turned back first when the phone was turned), and each result
+ * goes back as a pose.
  */
-import { Tracker } from "./tracker.ts";
+import { OrientedTracker } from "./orientation.ts";
 
 export type ToWorker =
   | { type: "frame"; bitmap: ImageBitmap; at: number }
@@ -30,7 +31,7 @@ interface WorkerScope {
 }
 
 export function serveTracker(scope: WorkerScope): void {
-  let tracker: Tracker | undefined;
+  let tracker: OrientedTracker | undefined;
   let canvas: OffscreenCanvas | undefined;
   let ctx: OffscreenCanvasRenderingContext2D | null = null;
   let gray = new Uint8Array(0);
@@ -40,14 +41,17 @@ export function serveTracker(scope: WorkerScope): void {
     if (data.type === "keyframe") return tracker?.addKeyframe(true);
     const t0 = performance.now();
     const { bitmap } = data, w = bitmap.width, h = bitmap.height;
-    if (!tracker || tracker.w !== w || tracker.h !== h) {
-      // A new frame size (camera switch, rotation): a new reference frame, hence a new epoch.
-      tracker = new Tracker(w, h);
+    if (!tracker || !tracker.accepts(w, h)) {
+      // Another frame size (another camera): a new reference frame, hence a new epoch. A phone turned
+      // between portrait and landscape swaps width and height only: the same tracker follows it.
+      tracker = new OrientedTracker(w, h);
+      epoch = crypto.randomUUID().slice(0, 8);
+      seq = 0;
+    }
+    if (canvas?.width !== w || canvas.height !== h) {
       canvas = new OffscreenCanvas(w, h);
       ctx = canvas.getContext("2d", { willReadFrequently: true });
       gray = new Uint8Array(w * h);
-      epoch = crypto.randomUUID().slice(0, 8);
-      seq = 0;
     }
     ctx!.drawImage(bitmap, 0, 0);
     bitmap.close();
@@ -56,7 +60,7 @@ export function serveTracker(scope: WorkerScope): void {
       gray[i] = (rgba[j] * 77 + rgba[j + 1] * 150 + rgba[j + 2] * 29) >> 8;
     }
     const t1 = performance.now();
-    const r = tracker.process(gray, data.at);
+    const r = tracker.process(gray, w, h, data.at);
     scope.postMessage({
       type: "pose",
       epoch,
