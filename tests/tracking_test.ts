@@ -56,13 +56,17 @@ Deno.test("a phone turned to landscape and back: the same tracker goes on, drawi
   const W = 640, H = 360, w = W >> 1, h = H >> 1;
   const gt = tl.poses.map((p) => normalize(worldToFrame(p, W, H), W, H));
   const turnAt = 60, backAt = 150; // during the pan, and during the rotation
-  for (const q of [1, 3] as const) {
-    const t = new OrientedTracker(w, h);
+  // Held sideways then turned (either way), or held upright (the frames arrive turned) then turned sideways.
+  for (const [q, upright] of [[1, false], [3, false], [1, true]] as const) {
+    const t = new OrientedTracker(upright ? h : w, upright ? w : h);
     let anchor: Mat3 | null = null;
     const errors: number[] = [];
     let lost = 0;
+    /** A point of the upright truth where it is in a frame as it arrives. */
+    const arriving = (turned: boolean, [x, y]: [number, number]) =>
+      !turned ? [x, y] : q === 1 ? [1 - y, x] : [y, 1 - x];
     for (let f = 0; f < 200; f++) {
-      const turned = f >= turnAt && f < backAt;
+      const turned = (f >= turnAt && f < backAt) !== upright;
       assert.ok(t.accepts(turned ? h : w, turned ? w : h));
       const r = turned
         ? t.process(turnGray(frames[f], w, h, q), h, w, f * 1000 / 30)
@@ -76,23 +80,22 @@ Deno.test("a phone turned to landscape and back: the same tracker goes on, drawi
         lost++;
         continue;
       }
-      // The anchor's pose was taken upright; the pose now is for the frame as it arrives (turned or not).
+      // Both poses are for the frames as they arrived (turned or not), like the point drawn on the first.
       const toNow = mul(r.pose, invert(anchor));
       for (const p of ANCHOR_POINTS) {
         const [gx, gy] = truth(gt, ANCHOR_FRAME, f, p);
         if (gx < 0 || gx > 1 || gy < 0 || gy > 1) continue;
-        const [ex, ey] = turned ? (q === 1 ? [1 - gy, gx] : [gy, 1 - gx]) : [gx, gy];
-        const [px, py] = apply(toNow, p[0], p[1]);
+        const [ex, ey] = arriving(turned, [gx, gy]);
+        const [dx, dy] = arriving(upright, p);
+        const [px, py] = apply(toNow, dx, dy);
         // In pixels of the frame as it arrives, as a share of its width.
         const [fw, fh] = turned ? [h, w] : [w, h];
         errors.push(Math.hypot((px - ex) * fw, (py - ey) * fh) / fw * 100);
       }
     }
     const p95 = percentile(errors, 0.95);
-    assert.equal(lost, 0, `turned ${q === 1 ? "clockwise" : "anticlockwise"}: never lost`);
-    assert.ok(
-      p95 < 2,
-      `turned ${q === 1 ? "clockwise" : "anticlockwise"}: p95 error ${p95.toFixed(2)} % of width`,
-    );
+    const how = `${upright ? "upright, " : ""}turned ${q === 1 ? "clockwise" : "anticlockwise"}`;
+    assert.equal(lost, 0, `${how}: never lost`);
+    assert.ok(p95 < 2, `${how}: p95 error ${p95.toFixed(2)} % of width`);
   }
 });
