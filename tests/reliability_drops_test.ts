@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { api, loginAll, startTestServer, type TestServer } from "./helpers/server.ts";
 import { connectPair, startActiveCall } from "./helpers/calls.ts";
 import { startTwoNodes, waitForStoredSession } from "./helpers/redis.ts";
+import { ResumeCatchUp, type ResumingAdapter } from "../server/signaling/resume_catch_up.ts";
 import {
   type Client,
   collect,
@@ -286,4 +287,23 @@ Deno.test("two nodes: a session revoked while away is not resumed on the other n
     for (const s of sockets) s.close();
     await close();
   }
+});
+
+Deno.test("a session restored that never connects (its transport closed first) does not keep broadcasts for long", async () => {
+  let now = 0;
+  const catchUp = new ResumeCatchUp(() => now);
+  const packet = (i: number) => ({ data: ["chat", { id: `m${i}` }] });
+  const adapter: ResumingAdapter = {
+    restoreSession: () => Promise.resolve({ sid: "s1", rooms: ["s1", "call:c"], missedPackets: [] }),
+    // As Socket.IO's session-aware adapter: the packet kept for replay gets its offset appended.
+    broadcast: (p) => void p.data.push(`offset-${p.data.length}`),
+  };
+  catchUp.install(adapter);
+  const opts = { rooms: new Set(["call:c"]), except: new Set<string>() };
+  await adapter.restoreSession("pid", "offset");
+  for (let i = 0; i < 100; i++) adapter.broadcast(packet(i), opts);
+  assert.equal(catchUp.kept, 100, "kept while the session may still connect");
+  now = 11_000; // past the time a resumed session has to connect
+  for (let i = 0; i < 300; i++) adapter.broadcast(packet(i), opts);
+  assert.ok(catchUp.kept < 256, `${catchUp.kept} broadcasts still kept`);
 });
