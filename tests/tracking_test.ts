@@ -15,6 +15,7 @@ import {
 } from "../bench/tracking/offline.ts";
 import { timeline, worldToFrame } from "../bench/tracking/scene.ts";
 import { OrientedTracker, turnGray } from "../lib/client/tracking/orientation.ts";
+import { TrackingSession } from "../lib/client/tracking/worker_main.ts";
 import { apply, invert, type Mat3, mul, normalize } from "../lib/homography.ts";
 
 Deno.test("tracker follows the synthetic feed, loses it out of frame and re-acquires it", async () => {
@@ -98,4 +99,19 @@ Deno.test("a phone turned to landscape and back: the same tracker goes on, drawi
     assert.equal(lost, 0, `${how}: never lost`);
     assert.ok(p95 < 2, `${how}: p95 error ${p95.toFixed(2)} % of width`);
   }
+});
+
+Deno.test("the worker's session: a turned phone keeps its epoch, another camera starts a new one", async () => {
+  const frames = await feedFrames();
+  const session = new TrackingSession();
+  const w = 320, h = 180;
+  const first = session.frame(frames[0], w, h, 0);
+  for (let f = 1; f < 20; f++) session.frame(frames[f], w, h, f * 33);
+  const turned = session.frame(turnGray(frames[20], w, h, 1), h, w, 20 * 33);
+  assert.equal(turned.epoch, first.epoch, "the same session after the turn");
+  assert.equal(turned.seq, 21);
+  assert.equal(turned.state, "tracking");
+  const other = session.frame(new Uint8Array(240 * 320), 240, 320, 21 * 33);
+  assert.notEqual(other.epoch, first.epoch, "another camera: another session");
+  assert.equal(other.seq, 1);
 });

@@ -30,24 +30,55 @@ interface WorkerScope {
   postMessage(m: WorkerPose): void;
 }
 
+/**
+ * The tracker of one camera, and the session (epoch) its poses belong to: frames of another size (another
+ * camera) start a new one; a phone turned between portrait and landscape only swaps width and height, and
+ * the same tracker follows it (orientation.ts).
+ */
+export class TrackingSession {
+  private tracker?: OrientedTracker;
+  epoch = "";
+  private seq = 0;
+
+  /** Tracks one frame (`gray`: w×h luma taken at `at`); `ms` is what the frame cost before tracking. */
+  frame(gray: Uint8Array, w: number, h: number, at: number, ms = 0): WorkerPose {
+    if (!this.tracker || !this.tracker.accepts(w, h)) {
+      this.tracker = new OrientedTracker(w, h);
+      this.epoch = crypto.randomUUID().slice(0, 8);
+      this.seq = 0;
+    }
+    const t1 = performance.now();
+    const r = this.tracker.process(gray, w, h, at);
+    const trackMs = performance.now() - t1;
+    return {
+      type: "pose",
+      epoch: this.epoch,
+      seq: ++this.seq,
+      state: r.state,
+      pose: r.pose.map((v) => Math.round(v * 1e6) / 1e6),
+      inliers: r.inliers,
+      reacquired: r.reacquired,
+      at,
+      ms: ms + trackMs,
+      trackMs,
+    };
+  }
+
+  /** Keeps the current frame for re-acquisition (an annotation was anchored on it). */
+  keyframe(): void {
+    this.tracker?.addKeyframe(true);
+  }
+}
+
 export function serveTracker(scope: WorkerScope): void {
-  let tracker: OrientedTracker | undefined;
+  const session = new TrackingSession();
   let canvas: OffscreenCanvas | undefined;
   let ctx: OffscreenCanvasRenderingContext2D | null = null;
   let gray = new Uint8Array(0);
-  let epoch = "";
-  let seq = 0;
   scope.onmessage = ({ data }) => {
-    if (data.type === "keyframe") return tracker?.addKeyframe(true);
+    if (data.type === "keyframe") return session.keyframe();
     const t0 = performance.now();
     const { bitmap } = data, w = bitmap.width, h = bitmap.height;
-    if (!tracker || !tracker.accepts(w, h)) {
-      // Another frame size (another camera): a new reference frame, hence a new epoch. A phone turned
-      // between portrait and landscape swaps width and height only: the same tracker follows it.
-      tracker = new OrientedTracker(w, h);
-      epoch = crypto.randomUUID().slice(0, 8);
-      seq = 0;
-    }
     if (canvas?.width !== w || canvas.height !== h) {
       canvas = new OffscreenCanvas(w, h);
       ctx = canvas.getContext("2d", { willReadFrequently: true });
@@ -59,19 +90,6 @@ export function serveTracker(scope: WorkerScope): void {
     for (let i = 0, j = 0; i < gray.length; i++, j += 4) {
       gray[i] = (rgba[j] * 77 + rgba[j + 1] * 150 + rgba[j + 2] * 29) >> 8;
     }
-    const t1 = performance.now();
-    const r = tracker.process(gray, w, h, data.at);
-    scope.postMessage({
-      type: "pose",
-      epoch,
-      seq: ++seq,
-      state: r.state,
-      pose: r.pose.map((v) => Math.round(v * 1e6) / 1e6),
-      inliers: r.inliers,
-      reacquired: r.reacquired,
-      at: data.at,
-      ms: performance.now() - t0,
-      trackMs: performance.now() - t1,
-    });
+    scope.postMessage(session.frame(gray, w, h, data.at, performance.now() - t0));
   };
 }
