@@ -1,0 +1,178 @@
+/**
+ * A phone turned mid-call, in Chromium (issue 17): the technician's camera is the synthetic feed drawn on a
+ * canvas, which turns a quarter on command (width and height swap, as a phone's camera frames do when it
+ * turns between landscape and portrait). Pins anchored before the turn must stay on the object after it on
+ * the expert's page: the same tracker session, tracking, each pin where the turn puts it.
+ */
+import assert from "node:assert/strict";
+import { chromium, type Page } from "playwright-core";
+import { ensureFeed, FEED } from "../../bench/tracking/browser.ts";
+import { login, state, until } from "../../bench/tracking/browser_pages.ts";
+import { BARCODE_BITS, BARCODE_ROWS } from "../../bench/tracking/scene.ts";
+import { apply, invert, type Mat3, mul, normalize } from "../../lib/homography.ts";
+import { startServerProcess } from "../../bench/server_process.ts";
+import { CHROMIUM_FLAGS, CHROMIUM_PATH, hasChromium } from "../helpers/browser.ts";
+
+/**
+ * The technician's getUserMedia gives a canvas that copies the fake camera, turned a quarter clockwise while
+ * `globalThis.__turned` is set.
+ */
+const TURNABLE_CAMERA = `(() => {
+  const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = async (constraints) => {
+    const stream = await real(constraints);
+    const [track] = stream.getVideoTracks();
+    if (!track) return stream;
+    const video = document.createElement("video");
+    video.muted = true;
+    video.srcObject = new MediaStream([track]);
+    await video.play();
+    const canvas = document.createElement("canvas");
+    const ctx = canvas.getContext("2d");
+    const draw = () => {
+      const w = video.videoWidth, h = video.videoHeight, turned = !!globalThis.__turned;
+      const [cw, ch] = turned ? [h, w] : [w, h];
+      if (canvas.width !== cw || canvas.height !== ch) [canvas.width, canvas.height] = [cw, ch];
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      if (turned) ctx.setTransform(0, 1, -1, 0, h, 0); // a quarter clockwise
+      ctx.drawImage(video, 0, 0, w, h);
+      video.requestVideoFrameCallback(draw);
+    };
+    video.requestVideoFrameCallback(draw);
+    const turnable = canvas.captureStream(30);
+    for (const a of stream.getAudioTracks()) turnable.addTrack(a);
+    return turnable;
+  };
+})()`;
+
+type Sample = { frame: number; turned: boolean; pins: { at: [number, number]; uncertain: boolean }[] };
+
+Deno.test({
+  name: "browser: pins anchored before the technician's phone turns stay on the object after it",
+  ignore: !hasChromium,
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  await ensureFeed();
+  const server = await startServerProcess({
+    MOBIMAINT_DATA_DIR: await Deno.makeTempDir({ prefix: "mobimaint-turn-" }),
+    MOBIMAINT_DEMO: "1",
+    MOBIMAINT_ADMIN_PASSWORD: "turn-admin",
+    MOBIMAINT_GRACE_MS: "15000",
+  });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [...CHROMIUM_FLAGS, `--use-file-for-fake-video-capture=${Deno.cwd()}/${FEED}.y4m`],
+  });
+  try {
+    const permissions = ["camera", "microphone"];
+    const techContext = await browser.newContext({ viewport: { width: 900, height: 700 }, permissions });
+    await techContext.addInitScript(TURNABLE_CAMERA);
+    const tech = await techContext.newPage();
+    const expert = await (await browser.newContext({ viewport: { width: 1280, height: 800 }, permissions }))
+      .newPage();
+    await login(tech, server.url, "user1", "P");
+    await login(expert, server.url, "user2", "P");
+    await tech.locator('[data-expert="user2"][data-availability="available"]').waitFor();
+    await tech.click('button[aria-label="Call user2"]');
+    await expert.locator('[data-testid="incoming-call"] button', { hasText: "Accept" }).click();
+    await Promise.all([tech.waitForURL(/\/call\//), expert.waitForURL(/\/call\//)]);
+    const pose = (p: Page) => state(p, "m.call.anchoring.pose.value");
+    await until(
+      "tracking, seen by the expert",
+      async () => (await pose(expert))?.state === "tracking",
+      30_000,
+    );
+
+    // Each frame the expert's page shows: the feed's frame index (its barcode: the top rows, or the right-hand
+    // columns once turned), whether it is turned, and where each pin is drawn.
+    await expert.evaluate(({ bits, rows }) => {
+      const g = globalThis as unknown as Record<string, unknown>;
+      const video = document.querySelector("video") as HTMLVideoElement;
+      const ctx = new OffscreenCanvas(320, 1).getContext("2d", { willReadFrequently: true })!;
+      const samples: unknown[] = [];
+      g.__samples = samples;
+      const tick = () =>
+        !g.__stopSampling && video.requestVideoFrameCallback(() => {
+          const vw = video.videoWidth, vh = video.videoHeight, turned = vh > vw;
+          if (!turned) ctx.drawImage(video, 0, Math.floor((rows / 2 / 360) * vh), vw, 1, 0, 0, 320, 1);
+          else {
+            // Turned clockwise: the original's top row is now the right-hand column, read top to bottom.
+            ctx.setTransform(0, -1, 1, 0, 0, 1); // the column becomes a row
+            ctx.drawImage(video, vw - 1 - Math.floor((rows / 2 / 360) * vw), 0, 1, vh, 0, 0, 1, 320);
+            ctx.setTransform(1, 0, 0, 1, 0, 0);
+          }
+          const px = ctx.getImageData(0, 0, 320, 1).data;
+          let frame = 0;
+          for (let b = 0; b < bits; b++) {
+            const i = Math.round(((b + 0.5) / bits) * 320) * 4;
+            frame = (frame << 1) | (px[i] + px[i + 1] + px[i + 2] > 384 ? 1 : 0);
+          }
+          // deno-lint-ignore no-explicit-any
+          const placed = (globalThis as any).__mobimaint?.anchored?.current?.placed ?? [];
+          samples.push({
+            frame,
+            turned,
+            pins: placed.map((p: Sample["pins"][0]) => ({ at: p.at, uncertain: p.uncertain })),
+          });
+          tick();
+        });
+      tick();
+    }, { bits: BARCODE_BITS, rows: BARCODE_ROWS });
+    const last = () => expert.evaluate("globalThis.__samples.at(-1)") as Promise<Sample | undefined>;
+    const epoch = (await pose(expert)).epoch;
+
+    // Pins dropped while the feed is still (its last and first second, as it loops), then the phone turns.
+    await until("the scene at rest", async () => ((await last())?.frame ?? 100) >= 395, 60_000);
+    const box = (await expert.locator("canvas.annotations").boundingBox())!;
+    const rect = await state(expert, "m.drawn.value.rect");
+    await expert.click('[data-tool="pin"]');
+    const spots: [number, number][] = [[0.5, 0.45], [0.3, 0.6]];
+    const anchorFrame = (await last())!.frame;
+    for (const [x, y] of spots) {
+      await expert.mouse.click(box.x + rect.x + x * rect.w, box.y + rect.y + y * rect.h);
+    }
+    assert.equal(await state(expert, "m.call.board.annotations.value.filter((a) => a.anchor).length"), 2);
+    await tech.evaluate("globalThis.__turned = true");
+    await until("the expert's picture turned", async () => (await last())?.turned === true, 10_000);
+    await new Promise((r) => setTimeout(r, 4000)); // the rest of the still, then the pan
+    await expert.evaluate("globalThis.__stopSampling = true");
+
+    const after = await pose(expert);
+    assert.equal(after.epoch, epoch, "the same tracker session after the turn");
+    const gt = await ensureFeed();
+    const G: Mat3[] = gt.frames.map((m) => normalize(m, gt.width, gt.height));
+    const samples = (await expert.evaluate("globalThis.__samples") as Sample[])
+      .filter((s) => s.turned && s.frame < gt.frames.length && s.pins.length === 2);
+    // Skip the first few turned frames: the pose of the turn trails the video by a few frames.
+    const errors: number[] = [];
+    let uncertain = 0;
+    for (const s of samples.slice(10)) {
+      s.pins.forEach((p, i) => {
+        const [gx, gy] = apply(mul(G[s.frame], invert(G[anchorFrame])), spots[i][0], spots[i][1]);
+        if (gx < 0 || gx > 1 || gy < 0 || gy > 1) return;
+        if (p.uncertain) return void uncertain++;
+        // Turned a quarter clockwise: (u, v) → (1 − v, u); the error in pixels of the turned picture (360 wide).
+        const [ex, ey] = [1 - gy, gx];
+        errors.push(Math.hypot((p.at[0] - ex) * 360, (p.at[1] - ey) * 640) / 360 * 100);
+      });
+    }
+    errors.sort((a, b) => a - b);
+    const median = errors[Math.floor(errors.length / 2)];
+    const moving = samples.filter((s) => s.frame >= 30 && s.frame < 90).length;
+    console.log(
+      `  ${samples.length} turned frames on the expert's page; pin error median ${
+        median?.toFixed(2)
+      } % of width, ` +
+        `${uncertain} uncertain (${moving} frames in the pan after it)`,
+    );
+    assert.ok(errors.length >= 20, `${errors.length} pin positions scored after the turn`);
+    assert.ok(moving >= 10, `${moving} turned frames while the camera pans`);
+    assert.ok(median < 3, `median error ${median} % of width after the turn`);
+    assert.ok(uncertain <= errors.length / 10, `${uncertain} uncertain pin-frames after the turn`);
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+});
