@@ -1,5 +1,5 @@
 /** Starts bench/compat/crowd.ts processes: old clients that are connected, then held, outside the measuring process. */
-import { serverV8Arg } from "../../server/runtime_flags.ts";
+import { startLoadProcess } from "../load_process.ts";
 import type { CompatUser } from "./workload.ts";
 
 export interface CompatCrowd {
@@ -14,39 +14,13 @@ export async function startCompatCrowd(
   users: CompatUser[],
   width: number,
 ): Promise<CompatCrowd> {
-  const file = await Deno.makeTempFile({ suffix: ".json" });
-  await Deno.writeTextFile(file, JSON.stringify({ url, users, width }));
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", serverV8Arg, new URL("./crowd.ts", import.meta.url).pathname, file],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let buffered = "";
-  const line = async () => {
-    while (!buffered.includes("\n")) {
-      const { value, done } = await lines.read();
-      if (done) throw new Error("the crowd process ended early");
-      buffered += value;
-    }
-    const i = buffered.indexOf("\n");
-    const l = buffered.slice(0, i);
-    buffered = buffered.slice(i + 1);
-    return l;
-  };
-  if (await line() !== "ready") throw new Error("the crowd process did not start");
-  const stdin = child.stdin.getWriter();
+  const crowd = await startLoadProcess(new URL("./crowd.ts", import.meta.url), { url, users, width });
+  if (await crowd.line() !== "ready") throw new Error("the crowd process did not start");
   return {
     connect: async () => {
-      await stdin.write(new TextEncoder().encode("go\n"));
-      return (JSON.parse(await line()) as { totalMs: number }).totalMs;
+      await crowd.send("go");
+      return (JSON.parse(await crowd.line()) as { totalMs: number }).totalMs;
     },
-    stop: async () => {
-      await stdin.close();
-      await lines.cancel().catch(() => {});
-      await child.status;
-      await Deno.remove(file).catch(() => {});
-    },
+    stop: crowd.stop,
   };
 }
