@@ -154,14 +154,19 @@ Deno.test({
       await link.rebind();
       const rebound = Date.now();
       // Frames already queued on the link (or in a jitter buffer) may still be decoded for a moment after
-      // the rebinding: the restart comes first, then video must flow again. Either page may restart, and by
-      // any path (its stall detector, or ICE reporting the path failed or disconnected for 3 s).
+      // the rebinding: the recovery comes first, then video must flow again. Either page may restart ICE, by
+      // any path (its stall detector, or ICE reporting the path failed or disconnected for 3 s). Or Chrome's
+      // ICE moves to a new TURN allocation by itself, before any stall is seen (it re-allocates when coturn
+      // refuses the old one from the new address): then media flows from coturn to the new port, which the
+      // link's sessions, all new since the rebinding, count.
+      let restarted = false;
       await waitFor(
-        "an ICE restart",
+        "an ICE restart, or media through coturn to the new port",
         async () => {
           const restartsAfter = (await callState(tech, "m.call.counters")).iceRestarts +
             (await callState(expert, "m.call.counters")).iceRestarts;
-          return restartsAfter > restartsBefore;
+          restarted = restartsAfter > restartsBefore;
+          return restarted || link.stats().down.packets > 200;
         },
         15_000,
         100,
@@ -196,7 +201,11 @@ Deno.test({
         throw e;
       });
       await waitFor("video flowing on both", bothFlowing, 15_000, 50);
-      console.log(`  video flowing again ${Date.now() - rebound} ms after the rebinding`);
+      console.log(
+        `  video flowing again ${Date.now() - rebound} ms after the rebinding (${
+          restarted ? "ICE restart" : "ICE on a new allocation without a restart"
+        })`,
+      );
       assert.ok(link.upstreamPorts.length >= 2, "coturn saw the technician from a new port");
       assert.ok(!(await events()).includes("user-left"));
       await tech.locator('[data-testid="chat-log"] li', { hasText: "Pressure is 4 bar" }).waitFor();
