@@ -32,6 +32,7 @@ import { type BenchUser, provision, provisionRemote } from "./provision.ts";
 import { printResults } from "./results_table.ts";
 import { type ServerProcess, startServerProcess } from "./server_process.ts";
 import { sleep } from "./stats.ts";
+import { startPresenceStorm } from "./presence_storm.ts";
 
 await runOtherBench();
 
@@ -44,12 +45,16 @@ const serverEnv = {
   MOBIMAINT_ADMIN_PASSWORD: "bench-admin",
   MOBIMAINT_LIMIT_SOCKET_EVENTS_PER_SEC: "5000",
   MOBIMAINT_LIMIT_ANNOTATIONS: "1000000",
+  // The presence storms' logins all come from this one address.
+  MOBIMAINT_LIMIT_LOGIN_PER_CLIENT: "100000",
 };
 
 const expertsFor = (n: number) => Math.max(1, Math.ceil(n * 0.01));
 const maxStorm = Math.max(0, ...cfg.stormSizes);
 const callExperts = cfg.calls + cfg.setupPairs;
-const totalExperts = Math.max(expertsFor(maxStorm), callExperts);
+// The presence storms' Experts come after the measured ones: none of them is connected before its storm.
+const stormExperts = callExperts + 2 * cfg.presenceStorm;
+const totalExperts = Math.max(expertsFor(maxStorm), stormExperts);
 const totalTechs = Math.max(maxStorm, cfg.relayClients) - Math.min(totalExperts, expertsFor(maxStorm));
 
 console.log(`provisioning ${totalTechs} technicians and ${totalExperts} experts (not timed)…`);
@@ -121,6 +126,7 @@ for (let i = 0; i < cfg.calls; i++) {
 await sleep(SETTLE_MS);
 const relayResult = await relay(active, { ratePerSec: cfg.rate, seconds: cfg.seconds });
 const annotationResult = await annotationFanout(active, { ratePerSec: cfg.rate, seconds: cfg.seconds });
+const duringStorm = cfg.presenceStorm ? await duringPresenceStorms(active) : undefined;
 for (const c of active) await endCall(c);
 await disconnectAll(clients);
 await crowd.stop();
@@ -154,6 +160,7 @@ const results = {
     activeCalls: active.length,
     ...annotationResult,
   },
+  duringStorm,
   memory: {
     rssIdleKiB: rssIdle,
     rssConnectedKiB: rssConnected,
@@ -169,3 +176,34 @@ await Deno.mkdir(args.out.split("/").slice(0, -1).join("/") || ".", { recursive:
 await Deno.writeTextFile(args.out, JSON.stringify(results, null, 2) + "\n");
 console.log(`results written to ${args.out}`);
 Deno.exit(0);
+
+/**
+ * Relay and annotations measured again, each while `cfg.presenceStorm` Experts sign in (POST /login, then
+ * the websocket and register) from a process of their own.
+ */
+async function duringPresenceStorms(calls: ActiveCall[]) {
+  const shift = experts.slice(callExperts, stormExperts).map((u) => ({
+    name: u.id,
+    login: { username: u.username, password: u.password },
+  }));
+  const storms = await Promise.all(
+    [shift.slice(0, cfg.presenceStorm), shift.slice(cfg.presenceStorm)].map((u) =>
+      startPresenceStorm(server.url, u, "batch")
+    ),
+  );
+  try {
+    console.log(`relay and annotations again, each while ${cfg.presenceStorm} Experts log in…`);
+    const relayStorm = storms[0].go();
+    const relayResult = await relay(calls, { ratePerSec: cfg.rate, seconds: cfg.seconds });
+    const annotationStorm = storms[1].go();
+    const annotationResult = await annotationFanout(calls, { ratePerSec: cfg.rate, seconds: cfg.seconds });
+    return {
+      experts: cfg.presenceStorm,
+      relay: relayResult,
+      annotations: annotationResult,
+      stormMs: [(await relayStorm).totalMs, (await annotationStorm).totalMs],
+    };
+  } finally {
+    await Promise.all(storms.map((s) => s.stop()));
+  }
+}

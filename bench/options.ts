@@ -19,6 +19,8 @@ export const { values: args } = parseArgs({
     "admin-password": { type: "string" },
     "skip-storms": { type: "boolean", default: false },
     "skip-cold": { type: "boolean", default: false },
+    // Experts logging in during each of the relay and annotation phases, measured a second time (0: not).
+    "presence-storm": { type: "string", default: "100" },
     "legacy-presence": { type: "boolean", default: false },
     field: { type: "boolean", default: false },
     tracking: { type: "boolean", default: false },
@@ -58,6 +60,7 @@ export const cfg = {
   setupRate: quick ? 10 : Number(args["setup-rate"]),
   setupCount: quick ? 10 : Number(args["setup-count"]),
   setupPairs: quick ? 5 : 20,
+  presenceStorm: quick ? 10 : Number(args["presence-storm"]),
 };
 
 export async function gitCommit(): Promise<string> {

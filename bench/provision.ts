@@ -10,11 +10,16 @@ import { hashPassword } from "../server/auth/password.ts";
 import { TokenService } from "../server/auth/tokens.ts";
 import { KvStore } from "../server/store/kv.ts";
 
+/** Every provisioned user's password (the presence storm signs in with it). */
+export const BENCH_PASSWORD = "bench";
+
 export interface BenchUser {
   id: string;
   username: string;
   role: Role;
   token: string;
+  /** What the user signs in with (the presence storm logs in). */
+  password: string;
 }
 
 export async function provision(
@@ -25,7 +30,7 @@ export async function provision(
   await Deno.mkdir(dataDir, { recursive: true });
   const store = await KvStore.open(join(dataDir, "mobimaint.kv"));
   const tokens = new TokenService(secret, 24 * 3600, store);
-  const passwordHash = await hashPassword("bench");
+  const passwordHash = await hashPassword(BENCH_PASSWORD);
   const users: BenchUser[] = [];
   const make = async (role: Role, i: number) => {
     const user = {
@@ -37,7 +42,13 @@ export async function provision(
     };
     await store.createUser(user);
     // On the wire a user's id is the username; `user.id` is the store's internal key.
-    users.push({ id: user.username, username: user.username, role, token: await tokens.issue(user) });
+    users.push({
+      id: user.username,
+      username: user.username,
+      role,
+      token: await tokens.issue(user),
+      password: BENCH_PASSWORD,
+    });
   };
   const jobs: Promise<void>[] = [];
   for (let i = 0; i < counts.technicians; i++) jobs.push(make("Technician", i));
@@ -86,7 +97,13 @@ export async function provisionRemote(
     }
     const login = await call("/login", { username: w.username, password: "bench-password" });
     if (login.status !== 200) throw new Error(`login ${w.username}: ${login.status} ${login.body.message}`);
-    users.push({ id: login.body.userId, username: w.username, role: w.role, token: login.body.token });
+    users.push({
+      id: login.body.userId,
+      username: w.username,
+      role: w.role,
+      token: login.body.token,
+      password: "bench-password",
+    });
   }
   return users;
 }

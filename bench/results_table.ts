@@ -15,6 +15,14 @@ export interface MainResults {
   callSetup: Result<typeof callSetup>;
   relay: Result<typeof relay>;
   annotations: Result<typeof annotationFanout>;
+  /** The relay and annotations again, each while Experts log in. */
+  duringStorm?: {
+    experts: number;
+    relay: Result<typeof relay>;
+    annotations: Result<typeof annotationFanout>;
+    /** From the storm's start to its last Expert registered, per phase (ms). */
+    stormMs: number[];
+  };
   memory: {
     rssIdleKiB: number;
     rssConnectedKiB: number;
@@ -53,6 +61,7 @@ export function printResults(results: MainResults): void {
       `annotation one-way p50/p99 at ${annotationResult.ratePerSec}/s`,
       `${annotationResult.p50} / ${annotationResult.p99} ms, lost ${annotationResult.lost}`,
     ],
+    ...(results.duringStorm ? stormRows(results.duringStorm) : []),
     ["RSS idle / connected / after", `${v(rssIdle)} / ${v(rssConnected)} / ${v(rssAfter)} KiB`],
     [`KiB per connected client (${results.memory.clients})`, v(results.memory.kibPerClient)],
     [
@@ -61,4 +70,19 @@ export function printResults(results: MainResults): void {
     ],
   );
   console.log(table.toString());
+}
+
+function stormRows(d: NonNullable<MainResults["duringStorm"]>): string[][] {
+  const ms = (n: number) => `${Math.round(n)} ms`;
+  return [
+    [
+      `relay RTT p50/p99 while ${d.experts} Experts log in`,
+      `${d.relay.p50} / ${d.relay.p99} ms, lost ${d.relay.lost}`,
+    ],
+    [
+      `annotation one-way p50/p99 while ${d.experts} Experts log in`,
+      `${d.annotations.p50} / ${d.annotations.p99} ms, lost ${d.annotations.lost}`,
+    ],
+    [`${d.experts} Experts logged in and registered in`, d.stormMs.map(ms).join(", ")],
+  ];
 }

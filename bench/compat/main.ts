@@ -7,10 +7,11 @@
  *
  *   deno task bench --compat --clients 1000,3000 [--peers replaced,bare] [--calls 50] [--messages 10000]
  *     [--crowds 2]   (processes holding the clients not in a measured call; 0: all in the measuring process)
+ *     [--presence-storm 100]   (relay and annotations again, each while that many Experts log in; 0: not)
  */
 import { join } from "node:path";
 import Table from "cli-table3";
-import { provision } from "../provision.ts";
+import { BENCH_PASSWORD, type BenchUser, provision } from "../provision.ts";
 import { freePort, rssKiB, startServerProcess, waitHealthy } from "../server_process.ts";
 import { type CompatFigures, type CompatTarget, type CompatUser, runCompatWorkload } from "./workload.ts";
 
@@ -61,6 +62,7 @@ async function startPeer(peer: Peer, mobimaint: { env: Record<string, string> })
         });
         return (await r.json()).callId;
       },
+      loginAs: (user) => ({ username: user.name, password: BENCH_PASSWORD }),
     };
     return { target, pid: server.pid, stop: server.stop } satisfies Running;
   }
@@ -89,6 +91,8 @@ async function startPeer(peer: Peer, mobimaint: { env: Record<string, string> })
       });
       return (await r.json()).callId;
     },
+    // Its own hard-coded Expert (it does not tie the login to the name registered); the bare relay has none.
+    loginAs: peer === "replaced" ? () => ({ username: "user2", password: "P" }) : undefined,
   };
   return { target, pid: child.pid, stop: stopChild(child) } satisfies Running;
 }
@@ -100,6 +104,7 @@ export async function compatBench(opts: {
   messages: number;
   rate: number;
   crowds: number;
+  presenceStorm: number;
   out: string;
 }): Promise<void> {
   const secret = crypto.randomUUID() + crypto.randomUUID();
@@ -107,8 +112,15 @@ export async function compatBench(opts: {
   const max = Math.max(...opts.sizes);
   const bench = await provision(dataDir, secret, {
     technicians: Math.ceil(max / 2),
-    experts: Math.ceil(max / 2),
+    experts: Math.ceil(max / 2) + 2 * opts.presenceStorm,
   });
+  const toCompat = (u: BenchUser): CompatUser => ({
+    name: u.username,
+    role: u.role as CompatUser["role"],
+    token: u.token,
+  });
+  // Experts that are in no crowd: they log in during the relay phase and during the annotations.
+  const storm = bench.filter((u) => u.role === "Expert").slice(Math.ceil(max / 2)).map(toCompat);
   const env = {
     MOBIMAINT_DATA_DIR: dataDir,
     MOBIMAINT_SECRET: secret,
@@ -116,6 +128,8 @@ export async function compatBench(opts: {
     MOBIMAINT_ADMIN_PASSWORD: "bench-admin",
     MOBIMAINT_LIMIT_SOCKET_EVENTS_PER_SEC: "5000",
     MOBIMAINT_LIMIT_ANNOTATIONS: "1000000",
+    // The storm's logins all come from this one address.
+    MOBIMAINT_LIMIT_LOGIN_PER_CLIENT: "100000",
   };
   const results: Record<string, Record<string, CompatFigures & { rssKiBPerClient: number }>> = {};
   for (const n of opts.sizes) {
@@ -138,6 +152,7 @@ export async function compatBench(opts: {
           messages: opts.messages,
           ratePerSec: opts.rate,
           crowds: opts.crowds,
+          storm,
           // Every client still connected, after the calls, relays and annotations.
           beforeClose: async () => {
             rssAfter = await rssKiB(running.pid).catch(() => NaN);
@@ -171,6 +186,17 @@ function print(
     ["relay lost", (f) => f.relay.lost],
     ["annotation one-way p99 (ms)", (f) => f.annotation.p99],
     ["annotations lost", (f) => f.annotation.lost],
+    ["during login storms: relay RTT p50 (ms)", (f) => f.duringStorm?.relay.p50 ?? NaN],
+    ["during login storms: relay RTT p99 (ms)", (f) => f.duringStorm?.relay.p99 ?? NaN],
+    ["during login storms: annotation p99 (ms)", (f) => f.duringStorm?.annotation.p99 ?? NaN],
+    [
+      "during login storms: lost",
+      (f) => (f.duringStorm ? f.duringStorm.relay.lost + f.duringStorm.annotation.lost : NaN),
+    ],
+    [
+      "login storm: all Experts in (ms)",
+      (f) => Math.max(...(f.duringStorm?.storms ?? []).map((s) => s.totalMs)),
+    ],
     ["RSS per client (KiB)", (f) => f.rssKiBPerClient],
   ];
   for (const [n, byPeer] of Object.entries(results)) {

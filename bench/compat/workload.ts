@@ -6,6 +6,12 @@
 import { io, type Socket } from "socket.io-client";
 import { sdpFor, seqOf } from "../phases/relay.ts";
 import { now, paced, pool, sleep, summarize, type Summary } from "../stats.ts";
+import {
+  type PresenceStorm,
+  startPresenceStorm,
+  type StormResult,
+  type StormUser,
+} from "../presence_storm.ts";
 import { startCompatCrowd } from "./crowds.ts";
 
 /** How many clients open at once, over all load processes. */
@@ -22,6 +28,8 @@ export interface CompatTarget {
   url: string;
   /** `POST /api/create-call` body and headers for a call created by `tech`. */
   createCall(tech: CompatUser): Promise<string>;
+  /** What `user` signs in with (`POST /login`); undefined: the server has no logins. */
+  loginAs?(user: CompatUser): { username: string; password: string };
 }
 
 export interface Client {
@@ -35,6 +43,8 @@ export interface CompatFigures {
   setup: Summary;
   relay: Summary & { lost: number };
   annotation: Summary & { lost: number };
+  /** Relay and annotations again, each while 100 Experts log in (`storm` given). */
+  duringStorm?: Pick<CompatFigures, "relay" | "annotation"> & { storms?: StormResult[] };
 }
 
 /** Resolves with the first `event` payload that `match` accepts. */
@@ -94,13 +104,17 @@ export async function runCompatWorkload(
     calls: number;
     messages: number;
     ratePerSec: number;
-    /** Runs at the end with every client still connected (e.g. to read the server's memory). */
+    /** Runs after the quiet relay and annotations, every client still connected (e.g. to read the server's memory). */
     beforeClose?: () => Promise<void>;
     /**
      * Processes that hold the clients not in a measured call (0: every client in this process). Each phone
      * parses its own presence messages; in this process they would queue ahead of what is measured.
      */
     crowds: number;
+    /**
+     * Experts not yet connected: relay and annotations are measured again, each while half of them log in.
+     */
+    storm?: CompatUser[];
   },
 ): Promise<CompatFigures> {
   // Interleaved Technician/Expert: the first `calls` pairs are measured, here; the rest go to the crowds.
@@ -129,7 +143,7 @@ export async function runCompatWorkload(
   const techs = clients.filter((c) => c.user.role === "Technician");
   const experts = clients.filter((c) => c.user.role === "Expert");
   const setupMs: number[] = [];
-  const calls: { callId: string; tech: Client; expert: Client }[] = [];
+  const calls: Call[] = [];
   for (let i = 0; i < opts.calls; i++) {
     const t0 = now();
     const callId = await setupCall(target, techs[i], experts[i]);
@@ -137,7 +151,51 @@ export async function runCompatWorkload(
     calls.push({ callId, tech: techs[i], expert: experts[i] });
   }
 
-  // Offers echoed back as answers by the Expert; the Technician times offer → answer.
+  const quiet = await relayAndAnnotations(calls, opts);
+  await opts.beforeClose?.();
+  let duringStorm: CompatFigures["duringStorm"];
+  if (opts.storm?.length) {
+    // The same phases again, each while a shift of Experts logs in (a storm of its own per phase).
+    const half = Math.ceil(opts.storm.length / 2);
+    const storms = await Promise.all(
+      [opts.storm.slice(0, half), opts.storm.slice(half)].map((experts) =>
+        startPresenceStorm(target.url, experts.map((u) => stormUser(target, u)), "compat")
+      ),
+    );
+    try {
+      duringStorm = await relayAndAnnotations(calls, opts, storms);
+    } finally {
+      await Promise.all(storms.map((s) => s.stop()));
+    }
+  }
+  for (const c of clients) c.socket.close();
+  await Promise.all(crowds.map((c) => c.stop()));
+  return {
+    clients: users.length,
+    connectMs,
+    setup: summarize(setupMs),
+    ...quiet,
+    duringStorm,
+  };
+}
+
+const stormUser = (target: CompatTarget, u: CompatUser): StormUser => ({
+  name: u.name,
+  token: u.token,
+  login: target.loginAs?.(u),
+});
+
+type Call = { callId: string; tech: Client; expert: Client };
+
+/**
+ * Offers echoed back as answers (relay round trip), then compat pins one way. With `storms`, the first
+ * storm goes as the relay phase starts and the second as the annotations start.
+ */
+async function relayAndAnnotations(
+  calls: Call[],
+  opts: { messages: number; ratePerSec: number },
+  storms?: PresenceStorm[],
+): Promise<Pick<CompatFigures, "relay" | "annotation"> & { storms?: StormResult[] }> {
   const sentAt = new Map<number, number>();
   const relayMs: number[] = [];
   for (const c of calls) {
@@ -159,6 +217,8 @@ export async function runCompatWorkload(
     });
   }
   const seconds = opts.messages / opts.ratePerSec;
+  const stormed: Promise<StormResult>[] = [];
+  if (storms?.[0]) stormed.push(storms[0].go());
   await paced(opts.ratePerSec, seconds, (seq) => {
     const c = calls[seq % calls.length];
     sentAt.set(seq, now());
@@ -169,6 +229,10 @@ export async function runCompatWorkload(
     });
   });
   for (let i = 0; i < 50 && sentAt.size; i++) await sleep(100);
+  for (const c of calls) {
+    c.expert.socket.off("offer");
+    c.tech.socket.off("answer");
+  }
 
   // Compat pins from the Expert; the Technician times each one (sent time in objectId).
   const annotationMs: number[] = [];
@@ -178,6 +242,7 @@ export async function runCompatWorkload(
       (a: { objectId?: string }) => annotationMs.push(now() - Number(a.objectId)),
     );
   }
+  if (storms?.[1]) stormed.push(storms[1].go());
   const sent = await paced(opts.ratePerSec, seconds, (i) => {
     const c = calls[i % calls.length];
     c.expert.socket.emit("annotation", {
@@ -191,15 +256,10 @@ export async function runCompatWorkload(
     });
   });
   for (let i = 0; i < 50 && annotationMs.length < sent; i++) await sleep(100);
-
-  await opts.beforeClose?.();
-  for (const c of clients) c.socket.close();
-  await Promise.all(crowds.map((c) => c.stop()));
+  for (const c of calls) c.tech.socket.off("annotation");
   return {
-    clients: users.length,
-    connectMs,
-    setup: summarize(setupMs),
     relay: { ...summarize(relayMs), lost: sentAt.size },
     annotation: { ...summarize(annotationMs), lost: sent - annotationMs.length },
+    storms: storms && await Promise.all(stormed),
   };
 }
