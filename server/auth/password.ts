@@ -4,8 +4,20 @@
  * `scrypt$N$r$p$saltB64$hashB64`, so parameters can be raised later.
  */
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+import pLimit from "p-limit";
 
 const N = 16384, R = 8, P = 1, KEYLEN = 32;
+
+/**
+ * Hashes run one core short of the machine's: scrypt is ~90 ms of a core, and a shift of users signing in at
+ * once would otherwise take every core from the event loop that relays the calls under way. Sign-ins wait
+ * their turn instead (the login limiter bounds how many can queue from one client or for one account).
+ */
+export const HASHING_AT_ONCE = Math.max(1, (navigator.hardwareConcurrency || 1) - 1);
+const hashing = pLimit(HASHING_AT_ONCE);
+
+/** Hashes running and waiting now. */
+export const hashingLoad = () => ({ running: hashing.activeCount, waiting: hashing.pendingCount });
 
 function derive(
   password: string,
@@ -14,13 +26,15 @@ function derive(
   r: number,
   p: number,
 ): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scrypt(
-      password,
-      salt,
-      KEYLEN,
-      { N: n, r, p, maxmem: 64 * 1024 * 1024 },
-      (err, key) => err ? reject(err) : resolve(key),
+  return hashing(() =>
+    new Promise<Buffer>((resolve, reject) =>
+      scrypt(
+        password,
+        salt,
+        KEYLEN,
+        { N: n, r, p, maxmem: 64 * 1024 * 1024 },
+        (err, key) => err ? reject(err) : resolve(key),
+      )
     )
   );
 }
