@@ -35,7 +35,13 @@ async function arrive(user: StormUser, loginMs: number[]): Promise<Socket> {
   if (clients === "compat") {
     return (await connectCompat(url, { name: user.name, role: "Expert", token })).socket;
   }
-  const bench = { id: user.name, username: user.name, role: "Expert" as const, token: token ?? "" };
+  const bench = {
+    id: user.name,
+    username: user.name,
+    role: "Expert" as const,
+    token: token ?? "",
+    password: user.login?.password ?? "",
+  };
   return (await connectOne(url, bench, "batch")).client.socket;
 }
 
