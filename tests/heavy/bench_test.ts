@@ -31,6 +31,13 @@ Deno.test("the benchmark runs end to end at a tiny size and reports every figure
   assert.equal(r.relay.count, r.relay.sent);
   assert.equal(r.annotations.lost, 0);
   assert.equal(r.annotations.refused, 0);
+  // Measured again while Experts sign in with their password: every one of them in, nothing lost.
+  assert.equal(r.duringStorm.experts, 10);
+  assert.equal(r.duringStorm.stormMs.length, 2);
+  assert.ok(r.duringStorm.stormMs.every((ms: number) => ms > 0));
+  assert.equal(r.duringStorm.relay.count, r.duringStorm.relay.sent);
+  assert.equal(r.duringStorm.annotations.lost, 0);
+  assert.match(text, /while 10 Experts log in/);
   assert.ok(r.memory.rssConnectedKiB > 0 && r.memory.kibPerClient !== null);
   assert.ok(r.coldStart.firstStartMs > 0 && r.coldStart.restartMs > 0);
   assert.match(text, /relay RTT/);
@@ -46,6 +53,10 @@ Deno.test("the old clients' workload runs side by side with a bare relay and rep
     assert.equal(f.relay.count, 200, `${peer}: every offer answered`);
     assert.equal(f.relay.lost, 0);
     assert.equal(f.annotation.count, 200, `${peer}: every compat pin delivered`);
+    const storm = f.duringStorm;
+    assert.equal(storm.relay.count, 200, `${peer}: every offer answered while Experts log in`);
+    assert.equal(storm.annotation.count, 200, `${peer}: every pin delivered while Experts log in`);
+    assert.deepEqual(storm.storms.map((s: { experts: number }) => s.experts), [10, 10]);
   }
   assert.match(text, /MobiMaint \/ bare/);
 });
