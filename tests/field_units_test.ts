@@ -1,6 +1,6 @@
 /** Browser-side recovery rules without a browser: stall detection timing and ICE generations in SDP. */
 import assert from "node:assert/strict";
-import { IceRecovery } from "../lib/client/ice_recovery.ts";
+import { IceRecovery, peerHasSent } from "../lib/client/ice_recovery.ts";
 import { sdpUfrag } from "../lib/client/sdp.ts";
 import { nextVideoStep } from "../lib/client/sender_policy.ts";
 
@@ -43,6 +43,22 @@ Deno.test("ICE recovery: a stream silent for 1.5 s restarts with fresh servers, 
   await settle();
   assert.deepEqual(restarts.at(-1), { servers: undefined, reason: "online" });
   assert.equal(restarts.length, 3);
+});
+
+Deno.test("the stall detector waits for the peer's end: media or RTCP from it, not this side's handshake alone", () => {
+  const report = (...stats: Record<string, unknown>[]) => new Map(stats.map((s, i) => [String(i), s]));
+  const transport = { type: "transport", dtlsState: "connected", bytesReceived: 4200 };
+  // This side's DTLS is done, the peer still waits for the last flight: only handshake bytes came.
+  assert.equal(
+    peerHasSent(report(transport, { type: "inbound-rtp", kind: "video", packetsReceived: 0 })),
+    false,
+  );
+  assert.equal(
+    peerHasSent(report(transport, { type: "inbound-rtp", kind: "audio", packetsReceived: 3 })),
+    true,
+  );
+  // The peer sends nothing of its own (camera and microphone off) but reports on what it receives.
+  assert.equal(peerHasSent(report(transport, { type: "remote-inbound-rtp", kind: "video" })), true);
 });
 
 Deno.test("sdpUfrag reads the ICE generation of a description", () => {

@@ -58,3 +58,17 @@ export class IceRecovery {
     this.lastChangeAt = 0;
   }
 }
+
+/**
+ * Whether the peer's end is up: it has sent media, or RTCP about ours. On a lossy link ICE and DTLS can be
+ * done on this side seconds before the peer gets the handshake's last flight; silence meanwhile is that
+ * handshake, not a broken path, and a restart would only begin it again.
+ */
+export function peerHasSent(report: { forEach(f: (r: Record<string, unknown>) => void): void }): boolean {
+  let sent = false;
+  report.forEach((r) => {
+    if (r.type === "inbound-rtp" && Number(r.packetsReceived) > 0) sent = true;
+    if (r.type === "remote-inbound-rtp" || r.type === "remote-outbound-rtp") sent = true;
+  });
+  return sent;
+}

@@ -7,7 +7,7 @@
 import { signal } from "@preact/signals";
 import type { IceServersResponse as IceConfig } from "../rest.ts";
 import { apiJson } from "./api.ts";
-import { IceRecovery } from "./ice_recovery.ts";
+import { IceRecovery, peerHasSent } from "./ice_recovery.ts";
 import type { PeerSession } from "./peer.ts";
 import { assessQuality, type Quality, sampleStats, type StatsSample } from "./quality.ts";
 
@@ -20,6 +20,8 @@ export class LinkWatch {
   private videoSince?: number;
   private ticks = 0;
   private connectedOnce = false;
+  /** The peer's end of this connection has been up (peerHasSent). */
+  private peerSent = false;
   private timer?: ReturnType<typeof setInterval>;
   private cleanup: (() => void)[] = [];
   private readonly recovery: IceRecovery;
@@ -90,6 +92,7 @@ export class LinkWatch {
   newPeer(): void {
     this.recovery.reset();
     this.connectedOnce = false;
+    this.peerSent = false;
   }
 
   connected(): void {
@@ -112,8 +115,9 @@ export class LinkWatch {
     report.forEach((r) => {
       if (r.type === "transport") bytes += r.bytesReceived ?? 0;
     });
-    // Before the first connection nothing flows by design; after it, silence means a broken path.
-    this.recovery.observe(bytes, this.connectedOnce);
+    // Before both ends are up nothing flows by design; after that, silence means a broken path.
+    this.peerSent ||= this.connectedOnce && peerHasSent(report);
+    this.recovery.observe(bytes, this.peerSent);
     if (++this.ticks % 4) return;
     const sample = sampleStats(report);
     if (sample.framesDecoded > 0) this.videoSince ??= sample.at;
