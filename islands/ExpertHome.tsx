@@ -40,6 +40,7 @@ export default function ExpertHome(
   ringer.current ??= new Ringer();
   const warmup = useRef<CallWarmup | null>(null);
   warmup.current ??= new CallWarmup();
+  useEffect(() => warmup.current!.prefetchRoom(), []);
   const history = useSignal(initialHistory);
   const incoming = useSignal<Incoming | null>(null);
   const notice = useSignal<string | null>(null);

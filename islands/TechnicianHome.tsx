@@ -1,6 +1,6 @@
 /** Technician home: experts with live availability, call one (or any available), ringing state, history. */
 import { useComputed, useSignal } from "@preact/signals";
-import { useRef } from "preact/hooks";
+import { useEffect, useRef } from "preact/hooks";
 import { CameraPreview } from "../components/CameraPreview.tsx";
 import { HistoryList } from "../components/HistoryList.tsx";
 import { Modal } from "../components/Modal.tsx";
@@ -37,6 +37,7 @@ export default function TechnicianHome({ me, experts: initialExperts, history: i
   const available = useComputed(() => experts.value.filter((e) => e.availability === "available"));
   const warmup = useRef<CallWarmup | null>(null);
   warmup.current ??= new CallWarmup();
+  useEffect(() => warmup.current!.prefetchRoom(), []);
 
   const refresh = async () => {
     const [list, past] = await Promise.all([

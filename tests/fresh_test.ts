@@ -109,6 +109,21 @@ Deno.test("pages, island markers, props round-trip and bundles over a fixture pr
     assert.equal((await get("/_fresh/js/nope.js")).status, 404);
   });
 
+  await t.step("what islands import lazily is listed for preloading, not loaded up front", async () => {
+    const html = await (await get("/items/1")).text();
+    const list = /<script type="application\/json" id="__FRESH_LAZY__">(.*?)<\/script>/.exec(html);
+    assert.ok(list, "the page lists its islands' lazy modules");
+    const [lazy] = JSON.parse(list[1]) as string[][];
+    const eager = [...html.matchAll(/(?:modulepreload" href|module" src)="([^"]+)"/g)].map((m) => m[1]);
+    assert.ok(lazy.length > 0 && lazy.every((f) => !eager.includes(f)), `${lazy} / ${eager}`);
+    const bodies = await Promise.all(lazy.map(async (f) => await (await get(f)).text()));
+    assert.ok(
+      bodies.some((js) => js.includes("lazy-farewell-marker")),
+      "the lazily imported module is among them",
+    );
+    for (const f of eager) assert.ok(!(await (await get(f)).text()).includes("lazy-farewell-marker"));
+  });
+
   await t.step("handlers: {GET, POST} objects, plain handler functions, params, 405", async () => {
     const posted = await get("/items/3", { method: "POST", body: new URLSearchParams({ name: "pump" }) });
     assert.equal(posted.status, 201);

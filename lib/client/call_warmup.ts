@@ -7,6 +7,7 @@
  */
 import { signal } from "@preact/signals";
 import { h, render } from "preact";
+import { preloadLazy } from "../../server/fresh/client.ts";
 import type { Me } from "../history.ts";
 import type { IceServersResponse } from "../rest.ts";
 import { apiJson } from "./api.ts";
@@ -34,6 +35,8 @@ export interface CallHandoff {
 }
 
 const loadRoom = () => import("../../islands/CallRoom.tsx");
+/** The connection's code alone: on a slow link it arrives well before the room's, and the offer needs only it. */
+const loadController = () => import("./call_controller.ts");
 
 /** Whether the browser already lets this site use camera and microphone (asking would show a prompt). */
 async function mediaAllowed(): Promise<boolean> {
@@ -56,6 +59,7 @@ export class CallWarmup {
   private media?: Promise<Acquired>;
   private ice?: Promise<IceServersResponse>;
   private room?: ReturnType<typeof loadRoom>;
+  private controller?: ReturnType<typeof loadController>;
   /** The call prepared while it rings: the technician's offer, or the expert's answer kept back. */
   private call?: CallController;
   private warming?: Promise<void>;
@@ -65,6 +69,26 @@ export class CallWarmup {
   private accepted?: string;
 
   /**
+   * Loads the call room's code once the home page is idle: on a slow link it takes seconds, and a call
+   * that rings meanwhile could not make its connection before it arrived. Returns a cancel.
+   */
+  prefetchRoom(): () => void {
+    const load = () => {
+      preloadLazy(); // every file of the connection and the room at once, not one import after another
+      this.loadController().then(() => {
+        this.room ??= loadRoom();
+        this.room.then(() => performance.mark("call:room-code"), () => this.room = undefined);
+      }, () => {});
+    };
+    if (typeof requestIdleCallback === "function") {
+      const id = requestIdleCallback(load, { timeout: 2000 });
+      return () => cancelIdleCallback(id);
+    }
+    const id = setTimeout(load, 500);
+    return () => clearTimeout(id);
+  }
+
+  /**
    * `camera`: "ask" opens it now (the technician pressed Call: the prompt belongs to that tap);
    * "if-allowed" opens it only when no prompt would appear (an expert is not asked before answering).
    */
@@ -72,21 +96,32 @@ export class CallWarmup {
     return this.warming ??= this.warm(facing, camera);
   }
 
+  /** The connection's code, loaded once (tried again after a failure). */
+  private loadController(): ReturnType<typeof loadController> {
+    this.controller ??= loadController();
+    this.controller.catch(() => this.controller = undefined);
+    return this.controller;
+  }
+
   private async warm(facing: Facing, camera: "ask" | "if-allowed"): Promise<void> {
+    this.loadController().catch(() => {});
     this.room ??= loadRoom();
     this.room.catch(() => this.room = undefined); // tried again on entering
     // Without them the call can still try direct paths (the call room fetches fresh ones on a restart).
     this.ice ??= apiJson<IceServersResponse>("GET", "/api/ice-servers")
+      .finally(() => performance.mark("call:ice-servers"))
       .catch(() => ({ iceServers: [], ttl: 0, iceTransportPolicy: "all" as const }));
     if (this.media || (camera === "if-allowed" && !(await mediaAllowed()))) return;
     const media = this.media = getLocalMedia(facing);
     const acquired = await media;
+    performance.mark("call:camera");
     if (this.media === media) this.preview.value = acquired.stream;
   }
 
   /** The technician's call is ringing `expert`: set up its peer connection and send the offer now. */
   async prepare(callId: string, me: Me, socket: SignalingSocket, expert: string): Promise<void> {
-    const { CallController } = await (this.room ??= loadRoom());
+    performance.mark("call:ringing");
+    const { CallController } = await this.loadController();
     if (this.call || !this.media) return; // cancelled meanwhile, or already prepared
     const handoff = { members: [me.userId], socket, media: this.media, ice: this.ice, peer: expert };
     this.call = new CallController(callId, me, handoff);
@@ -111,7 +146,7 @@ export class CallWarmup {
 
   private async answerEarly(callId: string, me: Me, socket: SignalingSocket, from: string) {
     await this.warming;
-    const { CallController } = await (this.room ??= loadRoom());
+    const { CallController } = await this.loadController();
     if (this.call || !this.media || this.early?.callId !== callId) return;
     const handoff = { ...this.handoff(socket, callId, [from]), peer: from, hold: this.accepted !== callId };
     this.call = new CallController(callId, me, handoff);

@@ -8,8 +8,11 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export interface BundleSet {
-  /** Island name → its entry file and the chunks it imports (for modulepreload). */
-  islands: Record<string, { file: string; imports: string[] }>;
+  /**
+   * Island name → its entry file, the chunks it imports (for modulepreload) and the files of what it
+   * imports lazily (`import()`), which the page may preload once idle (`preloadLazy` in client.ts).
+   */
+  islands: Record<string, { file: string; imports: string[]; lazy?: string[] }>;
   /** Worker name (`workers/<name>.ts`) → its module file, loaded with `new Worker(url, {type: "module"})`. */
   workers: Record<string, string>;
   /** File name → contents. */
@@ -80,6 +83,8 @@ export async function buildIslands(
     const files = new Map<string, Uint8Array>();
     for (const f of result.outputFiles) files.set(relative(outDir, f.path), f.contents);
     const set: BundleSet = { islands: {}, workers: {}, files, source: "memory" };
+    const outputs = result.metafile.outputs;
+    const rel = (p: string) => relative(join(BUILD_DIR, "js"), p);
     const workerByPath = new Map(Object.entries(workers).map(([name, path]) => [relative(root, path), name]));
     for (const [out, meta] of Object.entries(result.metafile.outputs)) {
       if (meta.entryPoint && workerByPath.has(meta.entryPoint) && out.endsWith(".js")) {
@@ -89,10 +94,9 @@ export async function buildIslands(
       const entry = meta.entryPoint?.replace(/^island:/, "");
       if (!entry || !out.endsWith(".js")) continue;
       set.islands[entry] = {
-        file: relative(join(BUILD_DIR, "js"), out),
-        imports: meta.imports.filter((i) => i.kind === "import-statement").map((i) =>
-          relative(join(BUILD_DIR, "js"), i.path)
-        ),
+        file: rel(out),
+        imports: meta.imports.filter((i) => i.kind === "import-statement").map((i) => rel(i.path)),
+        lazy: lazyFiles(outputs, out).map(rel),
       };
     }
     const inputs: Record<string, string> = {};
@@ -104,6 +108,36 @@ export async function buildIslands(
   } finally {
     await esbuild.stop();
   }
+}
+
+type Outputs = Record<string, { imports: { path: string; kind: string }[] }>;
+
+/** Every file `out` loads up front: itself and its static imports, transitively. */
+function staticClosure(outputs: Outputs, out: string, into = new Set<string>()): Set<string> {
+  if (into.has(out)) return into;
+  into.add(out);
+  for (const i of outputs[out]?.imports ?? []) {
+    if (i.kind === "import-statement") staticClosure(outputs, i.path, into);
+  }
+  return into;
+}
+
+/** The files behind `out`'s dynamic imports (and theirs), without those it loads up front anyway. */
+function lazyFiles(outputs: Outputs, out: string): string[] {
+  const eager = staticClosure(outputs, out);
+  const lazy = new Set<string>();
+  const queue = [...eager];
+  for (const file of queue) {
+    for (const i of outputs[file]?.imports ?? []) {
+      if (i.kind !== "dynamic-import" || !i.path.endsWith(".js")) continue;
+      for (const f of staticClosure(outputs, i.path)) {
+        if (eager.has(f) || lazy.has(f)) continue;
+        lazy.add(f);
+        queue.push(f);
+      }
+    }
+  }
+  return [...lazy];
 }
 
 /** Writes the bundles and manifest for production (`deno task build`). */

@@ -17,3 +17,19 @@ export function workerUrl(name: string): string | undefined {
   const el = document.getElementById("__FRESH_WORKERS__");
   return el ? (JSON.parse(el.textContent || "[{}]")[0] as Record<string, string>)[name] : undefined;
 }
+
+/**
+ * Starts fetching every module the page's islands import lazily, all at once (no waterfall of imports
+ * discovered one by one), so a later `import()` finds them loaded. For when the page is idle.
+ */
+export function preloadLazy(): void {
+  const el = document.getElementById("__FRESH_LAZY__");
+  if (!el || el.dataset.preloaded) return;
+  el.dataset.preloaded = "1";
+  for (const href of (JSON.parse(el.textContent || "[[]]") as string[][])[0]) {
+    const link = document.createElement("link");
+    link.rel = "modulepreload";
+    link.href = href;
+    document.head.append(link);
+  }
+}

@@ -7,6 +7,7 @@ import { type ComponentType, h, options, type VNode } from "preact";
 
 export const PROPS_ELEMENT_ID = "__FRESH_ISLAND_PROPS__";
 export const WORKERS_ELEMENT_ID = "__FRESH_WORKERS__";
+export const LAZY_ELEMENT_ID = "__FRESH_LAZY__";
 export const ISLAND_ATTR = "data-fresh-island";
 export const KEY_ATTR = "data-fresh-key";
 

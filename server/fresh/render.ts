@@ -2,7 +2,13 @@
 import { type ComponentType, h, type VNode } from "preact";
 import { renderToString } from "preact-render-to-string";
 import type { BundleSet } from "./bundle.ts";
-import { PROPS_ELEMENT_ID, renderWithIslands, serializeProps, WORKERS_ELEMENT_ID } from "./islands.ts";
+import {
+  LAZY_ELEMENT_ID,
+  PROPS_ELEMENT_ID,
+  renderWithIslands,
+  serializeProps,
+  WORKERS_ELEMENT_ID,
+} from "./islands.ts";
 import type { AppProps, PageProps } from "./types.ts";
 
 export const JS_PREFIX = "/_fresh/js/";
@@ -26,12 +32,15 @@ export function renderPage<State>(opts: {
     const set = opts.bundles();
     const preload = new Set<string>();
     const scripts: string[] = [];
+    const lazy = new Set<string>();
     for (const name of islands.used) {
       const entry = set.islands[name];
       if (!entry) throw new Error(`No bundle for island ${name}`);
       entry.imports.forEach((i) => preload.add(i));
+      entry.lazy?.forEach((f) => lazy.add(f));
       scripts.push(`<script type="module" src="${JS_PREFIX}${entry.file}"></script>`);
     }
+    const later = [...lazy].filter((f) => !preload.has(f)).map((f) => JS_PREFIX + f);
     const workers = Object.entries(set.workers ?? {}).map(([n, f]) => [n, JS_PREFIX + f]);
     tail =
       `<script type="application/json" id="${PROPS_ELEMENT_ID}">${serializeProps(islands.props)}</script>` +
@@ -39,6 +48,9 @@ export function renderPage<State>(opts: {
         ? `<script type="application/json" id="${WORKERS_ELEMENT_ID}">${
           serializeProps([Object.fromEntries(workers)])
         }</script>`
+        : "") +
+      (later.length
+        ? `<script type="application/json" id="${LAZY_ELEMENT_ID}">${serializeProps([later])}</script>`
         : "") +
       [...preload].map((f) => `<link rel="modulepreload" href="${JS_PREFIX}${f}">`).join("") +
       scripts.join("");

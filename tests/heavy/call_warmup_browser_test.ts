@@ -108,6 +108,16 @@ Deno.test({
     await login(expert, base, "user2", "P");
     let inPlace: Record<string, unknown> = {};
 
+    await t.step("both home pages fetch the call room's code while idle, before any call rings", async () => {
+      // On a slow link that download takes seconds: a call that rang first would wait for it.
+      for (const page of [tech, expert]) {
+        await waitFor(
+          "the call room's code loaded",
+          () => page.evaluate(() => performance.getEntriesByName("call:room-code").length > 0),
+        );
+      }
+    });
+
     await t.step("declined: both cameras go off and both home pages go on working", async () => {
       await ring(tech, expert);
       await tech.locator(PREVIEW).waitFor();
