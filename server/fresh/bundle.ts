@@ -91,8 +91,9 @@ export async function buildIslands(
         set.workers[workerByPath.get(meta.entryPoint)!] = relative(join(BUILD_DIR, "js"), out);
         continue;
       }
-      const entry = meta.entryPoint?.replace(/^island:/, "");
-      if (!entry || !out.endsWith(".js")) continue;
+      // Only the islands' own entries: a module imported with import() gets an entry point of its own too.
+      if (!meta.entryPoint?.startsWith("island:") || !out.endsWith(".js")) continue;
+      const entry = meta.entryPoint.slice("island:".length);
       set.islands[entry] = {
         file: rel(out),
         imports: meta.imports.filter((i) => i.kind === "import-statement").map((i) => rel(i.path)),
