@@ -125,3 +125,39 @@ export async function flowingAgain(
   }));
   return times.some((t) => t === null) ? null : Math.max(...(times as number[]));
 }
+
+/**
+ * The technician's send-side bandwidth estimate (availableOutgoingBitrate of the selected pair, kbit/s) once a
+ * second while `during` runs: what the camera's resolution steps decide on (lib/client/sender_policy.ts).
+ */
+export async function outgoingEstimate<T>(tech: Page, during: () => Promise<T>) {
+  const samples: number[] = [];
+  let running = true;
+  const sampling = (async () => {
+    while (running) {
+      const kbps = await callState(
+        tech,
+        `m?.call.stats().then((report) => {
+          let kbps = null;
+          report?.forEach((r) => {
+            if (r.type === "transport" && r.selectedCandidatePairId) {
+              const pair = report.get(r.selectedCandidatePairId);
+              if (pair?.availableOutgoingBitrate) kbps = Math.round(pair.availableOutgoingBitrate / 1000);
+            }
+          });
+          return kbps;
+        })`,
+      ).catch(() => null);
+      if (typeof kbps === "number") samples.push(kbps);
+      await sleep(1000);
+    }
+  })();
+  const result = await during();
+  running = false;
+  await sampling;
+  const late = samples.slice(Math.floor(samples.length / 2)).sort((a, b) => a - b);
+  const estimate = late.length
+    ? { min: late[0], median: late[Math.floor(late.length / 2)], max: late.at(-1)! }
+    : null;
+  return { result, estimate };
+}

@@ -18,7 +18,13 @@ import type { LinkConditions } from "../../tests/helpers/link/shaper.ts";
 import { TcpLink } from "../../tests/helpers/link/tcp_link.ts";
 import { UdpLink } from "../../tests/helpers/link/udp_link.ts";
 import { devtoolsConditions, type Transport } from "./cases.ts";
-import { annotationDelivery, audioContinuity, flowingAgain, steadyState } from "./measure.ts";
+import {
+  annotationDelivery,
+  audioContinuity,
+  flowingAgain,
+  outgoingEstimate,
+  steadyState,
+} from "./measure.ts";
 import { sleep } from "../stats.ts";
 
 export interface FieldCall {
@@ -114,10 +120,14 @@ export async function measureRun(call: FieldCall, steadySeconds: number) {
     connectedMs: Math.max(techConnected ?? NaN, expertConnected ?? NaN) - acceptedAt,
   };
   const pair = await selectedPair(tech);
-  const { result: steady, audio } = await audioContinuity(expert, () => steadyState(expert, steadySeconds));
+  const { result: { result: steady, audio }, estimate } = await outgoingEstimate(
+    tech,
+    () => audioContinuity(expert, () => steadyState(expert, steadySeconds)),
+  );
   const rttMs = await callState(tech, "m.call.quality.value?.rttMs ?? null");
   const annotations = await annotationDelivery(expert, tech);
-  return { firstFrame, pair: pair?.local, steady, audio, rttMs, annotations };
+  // The technician's send-side estimate over the second half of the steady state (kbit/s).
+  return { firstFrame, pair: pair?.local, steady, audio, rttMs, annotations, techEstimateKbps: estimate };
 }
 
 /** Network switches on one call, in turn: a 3 s black hole, a NAT rebinding, a TURN server restart. */
