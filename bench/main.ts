@@ -32,7 +32,7 @@ import { type BenchUser, provision, provisionRemote } from "./provision.ts";
 import { printResults } from "./results_table.ts";
 import { type ServerProcess, startServerProcess } from "./server_process.ts";
 import { sleep } from "./stats.ts";
-import { startPresenceStorm } from "./presence_storm.ts";
+import { startPhaseStorms } from "./presence_storm.ts";
 
 await runOtherBench();
 
@@ -186,16 +186,12 @@ async function duringPresenceStorms(calls: ActiveCall[]) {
     name: u.id,
     login: { username: u.username, password: u.password },
   }));
-  const storms = await Promise.all(
-    [shift.slice(0, cfg.presenceStorm), shift.slice(cfg.presenceStorm)].map((u) =>
-      startPresenceStorm(server.url, u, "batch")
-    ),
-  );
+  const storms = await startPhaseStorms(server.url, shift, "batch");
   try {
     console.log(`relay and annotations again, each while ${cfg.presenceStorm} Experts log in…`);
-    const relayStorm = storms[0].go();
+    const relayStorm = storms.relay.go();
     const relayResult = await relay(calls, { ratePerSec: cfg.rate, seconds: cfg.seconds });
-    const annotationStorm = storms[1].go();
+    const annotationStorm = storms.annotations.go();
     const annotationResult = await annotationFanout(calls, { ratePerSec: cfg.rate, seconds: cfg.seconds });
     return {
       experts: cfg.presenceStorm,
@@ -204,6 +200,6 @@ async function duringPresenceStorms(calls: ActiveCall[]) {
       stormMs: [(await relayStorm).totalMs, (await annotationStorm).totalMs],
     };
   } finally {
-    await Promise.all(storms.map((s) => s.stop()));
+    await storms.stop();
   }
 }

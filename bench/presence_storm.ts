@@ -60,3 +60,23 @@ export async function startPresenceStorm(
     stop: storm.stop,
   };
 }
+
+/**
+ * Two storms ready to go, one for the relay phase and one for the annotations: `users` split in half, so
+ * no Expert arrives twice.
+ */
+export async function startPhaseStorms(
+  url: string,
+  users: StormUser[],
+  clients: StormClients,
+): Promise<{ relay: PresenceStorm; annotations: PresenceStorm; stop(): Promise<void> }> {
+  const half = Math.ceil(users.length / 2);
+  const [relay, annotations] = await Promise.all(
+    [users.slice(0, half), users.slice(half)].map((u) => startPresenceStorm(url, u, clients)),
+  );
+  return {
+    relay,
+    annotations,
+    stop: async () => void await Promise.all([relay.stop(), annotations.stop()]),
+  };
+}

@@ -6,12 +6,7 @@
 import { io, type Socket } from "socket.io-client";
 import { sdpFor, seqOf } from "../phases/relay.ts";
 import { now, paced, pool, sleep, summarize, type Summary } from "../stats.ts";
-import {
-  type PresenceStorm,
-  startPresenceStorm,
-  type StormResult,
-  type StormUser,
-} from "../presence_storm.ts";
+import { type PresenceStorm, startPhaseStorms, type StormResult, type StormUser } from "../presence_storm.ts";
 import { startCompatCrowd } from "./crowds.ts";
 
 /** How many clients open at once, over all load processes. */
@@ -156,16 +151,11 @@ export async function runCompatWorkload(
   let duringStorm: CompatFigures["duringStorm"];
   if (opts.storm?.length) {
     // The same phases again, each while a shift of Experts logs in (a storm of its own per phase).
-    const half = Math.ceil(opts.storm.length / 2);
-    const storms = await Promise.all(
-      [opts.storm.slice(0, half), opts.storm.slice(half)].map((experts) =>
-        startPresenceStorm(target.url, experts.map((u) => stormUser(target, u)), "compat")
-      ),
-    );
+    const storms = await startPhaseStorms(target.url, opts.storm.map((u) => stormUser(target, u)), "compat");
     try {
       duringStorm = await relayAndAnnotations(calls, opts, storms);
     } finally {
-      await Promise.all(storms.map((s) => s.stop()));
+      await storms.stop();
     }
   }
   for (const c of clients) c.socket.close();
@@ -194,7 +184,7 @@ type Call = { callId: string; tech: Client; expert: Client };
 async function relayAndAnnotations(
   calls: Call[],
   opts: { messages: number; ratePerSec: number },
-  storms?: PresenceStorm[],
+  storms?: { relay: PresenceStorm; annotations: PresenceStorm },
 ): Promise<Pick<CompatFigures, "relay" | "annotation"> & { storms?: StormResult[] }> {
   const sentAt = new Map<number, number>();
   const relayMs: number[] = [];
@@ -218,7 +208,7 @@ async function relayAndAnnotations(
   }
   const seconds = opts.messages / opts.ratePerSec;
   const stormed: Promise<StormResult>[] = [];
-  if (storms?.[0]) stormed.push(storms[0].go());
+  if (storms) stormed.push(storms.relay.go());
   await paced(opts.ratePerSec, seconds, (seq) => {
     const c = calls[seq % calls.length];
     sentAt.set(seq, now());
@@ -242,7 +232,7 @@ async function relayAndAnnotations(
       (a: { objectId?: string }) => annotationMs.push(now() - Number(a.objectId)),
     );
   }
-  if (storms?.[1]) stormed.push(storms[1].go());
+  if (storms) stormed.push(storms.annotations.go());
   const sent = await paced(opts.ratePerSec, seconds, (i) => {
     const c = calls[i % calls.length];
     c.expert.socket.emit("annotation", {

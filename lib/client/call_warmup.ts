@@ -104,7 +104,7 @@ export class CallWarmup {
   }
 
   private async warm(facing: Facing, camera: "ask" | "if-allowed"): Promise<void> {
-    this.loadController().catch(() => {});
+    this.loadController();
     this.room ??= loadRoom();
     this.room.catch(() => this.room = undefined); // tried again on entering
     // Without them the call can still try direct paths (the call room fetches fresh ones on a restart).
