@@ -36,7 +36,9 @@ function useStream(ref: { current: HTMLVideoElement | null }, stream: MediaStrea
     v.srcObject = stream;
     v.muted = muted;
     if (stream) {
-      v.play().catch(() => {
+      v.play().catch((e: DOMException) => {
+        // Only the autoplay policy mutes; a play() cut short by the next stream (AbortError) is no reason to.
+        if (e.name !== "NotAllowedError") return;
         v.muted = true;
         blocked.value = !muted;
         v.play().catch(() => {});

@@ -80,8 +80,12 @@ export class CallPeer {
     session.nudge();
     // The waiting side offers itself when no offer comes (e.g. it reloaded while the other stayed connected).
     clearTimeout(this.offerTimer);
+    // Queued behind the signals received so far: an offer still being applied is not a missing one, and
+    // offering meanwhile crossed it (a glare both sides then had to undo).
     this.offerTimer = setTimeout(() => {
-      if (this.session === session && !session.negotiated && !this.holding) session.offerNow();
+      this.signalChain = this.signalChain.then(() => {
+        if (this.session === session && !session.negotiated && !this.holding) session.offerNow();
+      });
     }, before ? 0 : 1500);
   }
 

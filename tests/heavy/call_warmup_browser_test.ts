@@ -39,6 +39,14 @@ const WOULD_ASK = `(() => {
   md.getUserMedia = (c) => { globalThis.__asked++; return real(c); };
 })()`;
 
+/** Every remote description takes 800 ms more to apply (a slow device). */
+const SLOW_REMOTE_DESCRIPTION = `(() => {
+  const real = RTCPeerConnection.prototype.setRemoteDescription;
+  RTCPeerConnection.prototype.setRemoteDescription = function (d) {
+    return new Promise((r) => setTimeout(r, 800)).then(() => real.call(this, d));
+  };
+})()`;
+
 /** A mark that survives only while the page is not loaded again. */
 const markDocument = (page: Page) => page.evaluate(() => (globalThis as { __same?: boolean }).__same = true);
 const sameDocument = (page: Page) =>
@@ -227,6 +235,50 @@ Deno.test({
           "asked after Accept",
         );
         await hangUp(tech, fresh, base);
+        await fresh.context().close();
+      },
+    );
+
+    await t.step(
+      "an expert slow to take the caller's offer in does not cross it with one of its own",
+      async () => {
+        // A first-time expert (no answer made while it rings) on a slow device: the caller's offer, collected
+        // while it rang, is still being applied when the room learns that the caller is there.
+        const ctx = await browser!.newContext({ viewport: DESKTOP, permissions: media });
+        await ctx.addInitScript(WOULD_ASK);
+        await ctx.addInitScript(SLOW_REMOTE_DESCRIPTION);
+        const slow = await ctx.newPage();
+        slow.setDefaultTimeout(10_000);
+        await login(slow, base, "user2", "P");
+        await ring(tech, slow);
+        await tech.locator(PREVIEW).waitFor();
+        await new Promise((r) => setTimeout(r, 1000)); // the caller's offer is out
+        await slow.click('[data-testid="incoming-call"] button:has-text("Accept")');
+        await Promise.all([tech.waitForURL(/\/call\//), slow.waitForURL(/\/call\//)]);
+        await bothSeeEachOther(tech, slow);
+        const [techEvents, expertEvents] = [await events(tech), await events(slow)];
+        const said = `technician: ${techEvents.join()}\nexpert: ${expertEvents.join()}`;
+        assert.ok(!expertEvents.includes("(sent offer)"), said);
+        assert.ok(!expertEvents.includes("first-offer-crossed"), said);
+        assert.ok(!techEvents.some((e) => e.includes("glare")), said);
+        // A remote stream replaced before it played (a peer that reconnects at once) cuts its play() short:
+        // that is not the autoplay policy, so the caller's voice is not muted for it.
+        await slow.evaluate(async () => {
+          const call = (globalThis as { __mobimaint?: { call?: { remoteStream: { value: unknown } } } })
+            .__mobimaint!.call!;
+          const live = call.remoteStream.value;
+          call.remoteStream.value = document.createElement("canvas").captureStream(); // never drawn on
+          await new Promise((r) => setTimeout(r, 100));
+          call.remoteStream.value = live;
+          await new Promise((r) => setTimeout(r, 500));
+        });
+        const muted = await slow.evaluate(() =>
+          document.querySelector<HTMLVideoElement>(".video-main video")!.muted
+        );
+        assert.equal(muted, false, "the caller is heard");
+        assert.equal(await slow.locator("button.unmute").count(), 0, "no tap needed to hear the caller");
+        await hangUp(tech, slow, base);
+        await ctx.close();
       },
     );
   } finally {
