@@ -1,6 +1,8 @@
-/** Browser-side recovery rules without a browser: stall detection timing and ICE generations in SDP. */
+/** Browser-side recovery rules without a browser: stall detection timing, restarts' credentials, ICE generations in SDP. */
 import assert from "node:assert/strict";
 import { IceRecovery, peerHasSent } from "../lib/client/ice_recovery.ts";
+import { LinkWatch } from "../lib/client/link_watch.ts";
+import type { PeerSession } from "../lib/client/peer.ts";
 import { sdpUfrag } from "../lib/client/sdp.ts";
 import { nextVideoStep } from "../lib/client/sender_policy.ts";
 
@@ -45,6 +47,51 @@ Deno.test("ICE recovery: a stream silent for 1.5 s restarts with fresh servers, 
   assert.equal(restarts.length, 3);
 });
 
+Deno.test("ICE recovery: a steady stream that stops restarts after 1 s; a sparse one after 1.5 s", async () => {
+  const restarts: number[] = [];
+  let clock = 0;
+  const r = new IceRecovery({
+    freshIceServers: () => Promise.resolve(undefined),
+    restart: () => restarts.push(clock),
+  });
+  const observe = async (bytes: number, t: number) => {
+    clock = t;
+    r.observe(bytes, true, t);
+    await new Promise((res) => setTimeout(res, 0));
+  };
+  // Bytes at every observation for 3 s (audio alone is 50 packets a second), then none.
+  for (let t = 0; t <= 3000; t += 250) await observe(t, t);
+  for (let t = 3250; t <= 4000; t += 250) await observe(3000, t);
+  assert.deepEqual(restarts, [4000]);
+  // A new connection whose peer sends little (a few bytes a second: camera and microphone off): 1.5 s.
+  r.reset();
+  for (let t = 10_000; t <= 14_000; t += 250) await observe(Math.floor(t / 1000), t);
+  for (let t = 14_250; t <= 15_250; t += 250) await observe(14, t);
+  assert.deepEqual(restarts, [4000]);
+  await observe(14, 15_500);
+  assert.deepEqual(restarts, [4000, 15_500]);
+});
+
+Deno.test("ICE recovery: a restart offer from the peer while fresh servers are fetched is the restart", async () => {
+  const restarts: string[] = [];
+  let serve!: (s: RTCIceServer[]) => void;
+  const r = new IceRecovery({
+    freshIceServers: () => new Promise((res) => serve = res),
+    restart: (_servers, reason) => restarts.push(reason),
+  }, 1500);
+  for (let t = 0; t <= 1000; t += 250) r.observe(t, true, t);
+  for (let t = 1250; t <= 2500; t += 250) r.observe(1000, true, t);
+  r.peerRestarted(2600); // both ends saw the stall; the peer's offer arrives first
+  serve([]);
+  await new Promise((res) => setTimeout(res, 0));
+  assert.deepEqual(restarts, []);
+  // A later stall of the new generation is this side's to restart again.
+  for (let t = 2750; t <= 4250; t += 250) r.observe(2000, true, t);
+  serve([]);
+  await new Promise((res) => setTimeout(res, 0));
+  assert.deepEqual(restarts, ["stalled"]);
+});
+
 Deno.test("the stall detector waits for the peer's end: media or RTCP from it, not this side's handshake alone", () => {
   const report = (...stats: Record<string, unknown>[]) => new Map(stats.map((s, i) => [String(i), s]));
   const transport = { type: "transport", dtlsState: "connected", bytesReceived: 4200 };
@@ -85,4 +132,41 @@ Deno.test("camera resolution steps: 360p first, up after 2 s of enough bandwidth
   assert.deepEqual(run([900, 900, 900, 900, 900, 900, 100]), [0, 0, 1, 1, 1, 2, 0]);
   // Within the 80 % hysteresis (450 ≥ 400): 720p is kept.
   assert.deepEqual(run([900, 900, 900, 900, 900, 900, 450]), [0, 0, 1, 1, 1, 2, 2]);
+});
+
+Deno.test("an ICE restart with TURN credentials still good does not wait for new ones", async () => {
+  const realFetch = globalThis.fetch;
+  let fetches = 0;
+  globalThis.fetch = () => {
+    fetches++;
+    return new Promise<Response>(() => {}); // the network is what broke: no answer
+  };
+  try {
+    const restarts: { servers: RTCIceServer[] | undefined; reason: string }[] = [];
+    const session = {} as PeerSession;
+    const watch = new LinkWatch(
+      () => session,
+      () => true,
+      (_s, servers, reason) => restarts.push({ servers, reason }),
+    );
+    const good = {
+      iceServers: [{ urls: "turn:turn.example.com", username: "1:u", credential: "c" }],
+      ttl: 86_400,
+      iceTransportPolicy: "relay" as const,
+    };
+    watch.useIce(good);
+    watch.restartIce("online");
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(restarts, [{ servers: good.iceServers, reason: "online" }]);
+    assert.equal(fetches, 1, "the next credentials are asked for meanwhile");
+    // Credentials about to expire: new ones are waited for, for at most a second.
+    watch.useIce(good, Date.now() - (86_400 - 1800) * 1000); // 30 min left
+    watch.restartIce("network-change");
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(restarts.length, 1);
+    await new Promise((r) => setTimeout(r, 700));
+    assert.deepEqual(restarts[1], { servers: undefined, reason: "network-change" });
+  } finally {
+    globalThis.fetch = realFetch;
+  }
 });

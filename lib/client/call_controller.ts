@@ -135,7 +135,7 @@ export class CallController {
       this.media.open(this.handoff.media),
       this.handoff.ice ?? this.link.fetchIce(),
     ]).then(([media, ice]) => {
-      this.link.ice = ice;
+      this.link.useIce(ice);
       const { socket, peer } = this.handoff;
       if (peer) this.peerId.value = peer;
       if (socket && !this.stopped) this.peer.listen(this.socket = socket);

@@ -1,9 +1,10 @@
 /**
  * Recovery faster than ICE notices. ICE reports a dead relay path only after ~7 s and stays
  * "connected" through short outages; a network switch or NAT rebinding never heals by itself. So an
- * ICE restart with fresh TURN credentials starts at once when the inbound stream stalls (no bytes at
- * all for `stallMs`, while connected), and when the caller knows the network changed (signaling
- * reconnected, `online`, a connection change). Restarts are spaced by at least `stallMs`.
+ * ICE restart with good TURN credentials (fresh ones when those held run out soon) starts at once when
+ * the inbound stream stalls (no bytes at all for 1.5 s while connected, or for 1 s after a steady
+ * stream), and when the caller knows the network changed (signaling reconnected, `online`, a connection
+ * change). Restarts are spaced by at least `stallMs`.
  */
 
 export interface RecoveryHooks {
@@ -13,23 +14,43 @@ export interface RecoveryHooks {
   freshIceServers: () => Promise<RTCIceServer[] | undefined>;
 }
 
+/** Bytes seen at observations at most this far apart count as one steady stream (observed 4 times a second). */
+const STEADY_GAP_MS = 400;
+const STEADY_FOR_MS = 2000;
+
 export class IceRecovery {
   private lastBytes = -1;
   private lastChangeAt = 0;
+  /** Since when bytes have arrived at every observation (a steady stream: audio alone is 50 packets a second). */
+  private steadySince = 0;
   private lastRestartAt = -Infinity;
+  /** When the peer's last restart offer came in. */
+  private peerRestartAt = -Infinity;
   private pending = false;
   restarts = 0;
 
-  constructor(private readonly hooks: RecoveryHooks, private readonly stallMs = 1500) {}
+  /**
+   * `stallMs`: silence that means a dead path; `steadyStallMs`: the same after a steady stream (bytes at every
+   * observation for 2 s), whose silence is unambiguous sooner. A restart on a path that was fine costs little:
+   * the media stays on the old pair until a new one is chosen.
+   */
+  constructor(
+    private readonly hooks: RecoveryHooks,
+    private readonly stallMs = 1500,
+    private readonly steadyStallMs = 1000,
+  ) {}
 
   /** Feeds the transport's bytesReceived, a few times a second; restarts when it stops moving. */
   observe(bytesReceived: number, connected: boolean, now = Date.now()): void {
     if (bytesReceived !== this.lastBytes || !connected) {
+      if (!connected || now - this.lastChangeAt > STEADY_GAP_MS) this.steadySince = now;
       this.lastBytes = bytesReceived;
       this.lastChangeAt = now;
       return;
     }
-    if (now - this.lastChangeAt >= this.stallMs && now - this.lastRestartAt >= this.stallMs) {
+    const steady = this.lastChangeAt - this.steadySince >= STEADY_FOR_MS;
+    const silentFor = steady ? this.steadyStallMs : this.stallMs;
+    if (now - this.lastChangeAt >= silentFor && now - this.lastRestartAt >= this.stallMs) {
       this.trigger("stalled", now);
     }
   }
@@ -42,20 +63,27 @@ export class IceRecovery {
     this.restarts++;
     this.hooks.freshIceServers()
       .catch(() => undefined)
-      .then((servers) => this.hooks.restart(servers, reason))
+      .then((servers) => {
+        // Both ends see a dead path at once: when the peer's restart came while the servers were fetched,
+        // answering it is the restart. A second one would discard the generation the first is connecting.
+        if (this.peerRestartAt < now) this.hooks.restart(servers, reason);
+      })
       .finally(() => this.pending = false);
   }
 
   /** The peer restarted ICE (an offer of a new generation): that restart is ours too, don't stack another. */
   peerRestarted(now = Date.now()): void {
+    this.peerRestartAt = now;
     this.lastRestartAt = now;
     this.lastChangeAt = now;
+    this.steadySince = now; // its new path gets the full wait
   }
 
   /** A new peer connection: forget the previous one's history. */
   reset(): void {
     this.lastBytes = -1;
     this.lastChangeAt = 0;
+    this.steadySince = 0;
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * How the call's link is doing, four times a second: the stall detector (an ICE restart with fresh TURN
+ * How the call's link is doing, four times a second: the stall detector (an ICE restart with good TURN
  * credentials when nothing arrives, see ice_recovery.ts) and, every second, the quality badge and the
  * camera's resolution for the estimated bandwidth. Also restarts ICE when the network changes under the
  * page (`online`, a Wi-Fi ↔ cellular switch).
@@ -11,10 +11,18 @@ import { IceRecovery, peerHasSent } from "./ice_recovery.ts";
 import type { PeerSession } from "./peer.ts";
 import { assessQuality, type Quality, sampleStats, type StatsSample } from "./quality.ts";
 
+/**
+ * How long TURN credentials must still be good to restart ICE with them rather than wait for new ones: a
+ * relay allocated with them must outlive the call, as it re-authenticates with them on every refresh.
+ */
+const CREDENTIALS_MARGIN_MS = 60 * 60_000;
+
 export class LinkWatch {
   readonly quality = signal<Quality | null>(null);
   /** The ICE configuration the current peer connection was made with (refreshed on a restart). */
   ice: IceConfig = { iceServers: [], ttl: 0, iceTransportPolicy: "all" };
+  /** Until when the TURN credentials in `ice` are good (Date.now()). */
+  private iceGoodUntil = 0;
   lastSample?: StatsSample;
   /** When this peer connection decoded its first frame (quality ignores the ramp-up after it). */
   private videoSince?: number;
@@ -34,12 +42,17 @@ export class LinkWatch {
   ) {
     this.recovery = new IceRecovery({
       freshIceServers: async () => {
-        // Fresh TURN credentials, but never wait long for them: the network may be what is broken.
+        // Credentials good for a while yet: restart with them now, and fetch the next ones meanwhile.
+        // Waiting costs a round trip, and up to the timeout below when the network is what broke.
+        if (Date.now() < this.iceGoodUntil - CREDENTIALS_MARGIN_MS) {
+          this.fetchIce();
+          return this.ice.iceServers;
+        }
+        // Fresh TURN credentials, but never wait long for them.
         const fresh = await Promise.race([
           this.fetchIce(),
           new Promise<undefined>((r) => setTimeout(r, 1000)),
         ]);
-        if (fresh) this.ice = fresh;
         return fresh?.iceServers;
       },
       restart: (servers, reason) => {
@@ -49,11 +62,18 @@ export class LinkWatch {
     });
   }
 
-  /** ICE servers with fresh TURN credentials; the last known ones when the server cannot be reached. */
+  /** ICE servers with fresh TURN credentials (kept as `ice`); the last known ones when the server cannot be reached. */
   fetchIce(): Promise<IceConfig> {
     return apiJson<IceConfig>("GET", "/api/ice-servers")
-      .then((c) => ({ ...c, iceTransportPolicy: c.iceTransportPolicy ?? "all" }))
+      .then((c) => this.useIce({ ...c, iceTransportPolicy: c.iceTransportPolicy ?? "all" }))
       .catch(() => this.ice);
+  }
+
+  /** The ICE configuration to make peer connections with, received at `receivedAt` (its ttl counts from then). */
+  useIce(config: IceConfig, receivedAt = Date.now()): IceConfig {
+    this.ice = config;
+    this.iceGoodUntil = receivedAt + config.ttl * 1000;
+    return config;
   }
 
   start(onOnline: () => void): void {
