@@ -116,10 +116,8 @@ Deno.test("sdpUfrag reads the ICE generation of a description", () => {
 
 Deno.test("camera resolution steps: 360p first, up after 2 s of enough bandwidth, down at once", () => {
   const run = (kbpsEverySecond: number[]) => {
-    let state = { step: 0, highSince: 0 };
-    return kbpsEverySecond.map((kbps, i) =>
-      (state = nextVideoStep(state.step, kbps, state.highSince, 1000 + i * 1000)).step
-    );
+    let state = { step: 0, highSince: 0, downAt: 0 };
+    return kbpsEverySecond.map((kbps, i) => (state = nextVideoStep(state, kbps, 1000 + i * 1000)).step);
   };
   // A fast link: 540p after two seconds above 160 kbps, 720p after two more above 500.
   assert.deepEqual(run([300, 900, 900, 900, 900, 900]), [0, 0, 1, 1, 1, 2]);
@@ -132,6 +130,12 @@ Deno.test("camera resolution steps: 360p first, up after 2 s of enough bandwidth
   assert.deepEqual(run([900, 900, 900, 900, 900, 900, 100]), [0, 0, 1, 1, 1, 2, 0]);
   // Within the 80 % hysteresis (450 ≥ 400): 720p is kept.
   assert.deepEqual(run([900, 900, 900, 900, 900, 900, 450]), [0, 0, 1, 1, 1, 2, 2]);
+  // An estimate that swings across the 540p step (TURN over TCP at 150 kbit/s, as measured): one step up and
+  // down, then up again only after 10 s of enough within the minute after that step down.
+  const swinging = [120, 170, 180, 196, 110, 170, 180, 190, 175, 120, 165, 170, 180];
+  assert.deepEqual(run(swinging), [0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  const steadyAgain = [170, 180, 190, 100, ...Array(11).fill(200)];
+  assert.deepEqual(run(steadyAgain), [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
 });
 
 Deno.test("an ICE restart with TURN credentials still good does not wait for new ones", async () => {

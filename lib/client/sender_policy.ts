@@ -15,25 +15,39 @@ const VIDEO_STEPS = [
   { height: Infinity, minKbps: 500 },
 ] as const;
 const UP_AFTER_MS = 2000;
+/**
+ * Within this long after a step down, a step up needs the estimate for UP_AGAIN_AFTER_MS instead: each step
+ * costs a keyframe, and on a link whose estimate swings across a step (TURN over TCP at 150 kbit/s: 63–196)
+ * going up and down froze the picture.
+ */
+const DOWN_REMEMBERED_MS = 60_000;
+const UP_AGAIN_AFTER_MS = 10_000;
+
+export interface VideoStepState {
+  /** Index in VIDEO_STEPS. */
+  step: number;
+  /** Since when the estimate has allowed the next step up (0: it does not). */
+  highSince: number;
+  /** When the last step down was (0: none). */
+  downAt: number;
+}
 
 /**
- * The next step for an estimate of `kbps`: one step up once the estimate has allowed it since `highSince`
- * for UP_AFTER_MS (0: not yet), down at once below 80 % of the current step's floor.
+ * The next step for an estimate of `kbps`: one step up once the estimate has allowed it for UP_AFTER_MS
+ * (UP_AGAIN_AFTER_MS soon after a step down), down at once below 80 % of the current step's floor.
  */
-export function nextVideoStep(
-  step: number,
-  kbps: number,
-  highSince: number,
-  now: number,
-): { step: number; highSince: number } {
+export function nextVideoStep(state: VideoStepState, kbps: number, now: number): VideoStepState {
+  const { step, downAt } = state;
+  let { highSince } = state;
   const up = VIDEO_STEPS[step + 1];
   if (up && kbps >= up.minKbps) {
     highSince ||= now;
-    if (now - highSince >= UP_AFTER_MS) return { step: step + 1, highSince: 0 };
+    const hold = downAt && now - downAt < DOWN_REMEMBERED_MS ? UP_AGAIN_AFTER_MS : UP_AFTER_MS;
+    if (now - highSince >= hold) return { step: step + 1, highSince: 0, downAt };
   } else highSince = 0;
   let next = step;
   while (next > 0 && kbps < 0.8 * VIDEO_STEPS[next].minKbps) next--;
-  return { step: next, highSince: next === step ? highSince : 0 };
+  return next === step ? { step, highSince, downAt } : { step: next, highSince: 0, downAt: now };
 }
 
 /** Speech at 16 kbit/s is clear in Opus (wideband); with RED's copy the audio takes what plain Opus took (32). */
@@ -88,19 +102,16 @@ export async function prioritizeSenders(
 
 /** The camera's resolution step (VIDEO_STEPS) on a peer connection's video sender. */
 export class VideoSteps {
-  /** Index in VIDEO_STEPS: the call starts small (a first keyframe crosses a slow link quickly). */
-  private step = 0;
-  private highSince = 0;
+  /** The call starts small, at VIDEO_STEPS[0] (a first keyframe crosses a slow link quickly). */
+  private state: VideoStepState = { step: 0, highSince: 0, downAt: 0 };
 
   constructor(private readonly pc: RTCPeerConnection, private readonly trace: (what: string) => void) {}
 
   /** The step for the bandwidth estimate (nextVideoStep), applied when it changes. */
   async fit(availableKbps: number): Promise<void> {
-    const { step, highSince } = nextVideoStep(this.step, availableKbps, this.highSince, Date.now());
-    this.highSince = highSince;
-    if (step === this.step) return;
-    this.step = step;
-    await this.apply();
+    const before = this.state.step;
+    this.state = nextVideoStep(this.state, availableKbps, Date.now());
+    if (this.state.step !== before) await this.apply();
   }
 
   /**
@@ -113,7 +124,7 @@ export class VideoSteps {
     const { width, height } = t?.sender.track?.getSettings() ?? {};
     const short = Math.min(width ?? Infinity, height ?? Infinity);
     if (!t || !params?.encodings?.length || short === Infinity) return;
-    const scale = Math.max(1, short / VIDEO_STEPS[this.step].height);
+    const scale = Math.max(1, short / VIDEO_STEPS[this.state.step].height);
     if (params.encodings.every((e) => e.scaleResolutionDownBy === scale)) return;
     for (const e of params.encodings) e.scaleResolutionDownBy = scale;
     this.trace(`video scaled down by ${scale}`);
