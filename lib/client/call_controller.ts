@@ -22,6 +22,9 @@ import type { Quality } from "./quality.ts";
 import { connectSignaling, request, type SignalingSocket } from "./signaling.ts";
 import { ScreenWake } from "./wake_lock.ts";
 
+/** A signaling connection up this long before it was cut is tried again at once (see connect()). */
+const STEADY_CONNECTION_MS = 5000;
+
 export type SignalingState = "connecting" | "connected" | "reconnecting";
 
 export class CallController {
@@ -192,7 +195,9 @@ export class CallController {
     const s = this.socket = this.handoff.socket ?? connectSignaling(this.me.userId, "none");
     const { callId, me } = this;
     s.onAny((event: string) => this.note(event));
+    let connectedAt = 0;
     const joinCall = async () => {
+      connectedAt = Date.now();
       this.counters.connects++;
       this.signaling.value = "connected";
       if (this.notice.value?.startsWith("Connection to the server")) this.notice.value = null;
@@ -214,6 +219,11 @@ export class CallController {
       if (reason === "io client disconnect" || this.stopped) return;
       this.signaling.value = "reconnecting";
       this.notice.value = "Connection to the server lost. Reconnecting…";
+      // A connection cut under the page (a network switch, a NAT rebinding) is tried again at once, not after
+      // the backoff's first 200–600 ms: the call's ICE restart waits for this socket. Later tries back off,
+      // and so does a connection that was up only briefly (a server that drops it would be hammered).
+      const cut = reason === "transport close" || reason === "transport error";
+      if (cut && Date.now() - connectedAt >= STEADY_CONNECTION_MS) s.disconnect().connect();
     });
     s.on("existing-users", ({ users }) => {
       this.addNames(users);

@@ -47,6 +47,10 @@ const SLOW_REMOTE_DESCRIPTION = `(() => {
   };
 })()`;
 
+/** Evaluates `expr` on the page, with `m` the page's `__mobimaint`. */
+const state = (page: Page, expr: string): Promise<unknown> =>
+  page.evaluate(`(() => { const m = globalThis.__mobimaint; return ${expr}; })()`);
+
 /** A mark that survives only while the page is not loaded again. */
 const markDocument = (page: Page) => page.evaluate(() => (globalThis as { __same?: boolean }).__same = true);
 const sameDocument = (page: Page) =>
@@ -175,6 +179,38 @@ Deno.test({
       }
       inPlace = await layout(expert);
     });
+
+    await t.step(
+      "a signaling connection cut under a call is tried again at once, not after the backoff",
+      async () => {
+        // The backoff made long, so that only the immediate retry can bring the socket back within the wait.
+        const cut = () =>
+          expert.evaluate(() => {
+            // deno-lint-ignore no-explicit-any
+            const s = (globalThis as any).__mobimaint.call.socket;
+            s.io.reconnectionDelay(10_000).reconnectionDelayMax(10_000);
+            s.io.engine.transport.ws.close(); // what a network switch does to the page: "transport close"
+          });
+        const connects = () => state(expert, "m.call.counters.connects") as Promise<number>;
+        const before = await connects();
+        await new Promise((r) => setTimeout(r, 5000)); // the connection has been up for a while
+        await cut();
+        await waitFor("the socket back", async () => await connects() > before, 3000);
+        await expert.locator('[data-testid="connection"]', { hasText: "Connected with user1" }).waitFor();
+        // Cut again at once: a connection that was up only briefly waits for the backoff (no hammering).
+        await cut();
+        await new Promise((r) => setTimeout(r, 3000));
+        assert.equal(await connects(), before + 1, "no immediate retry of a connection up for a moment");
+        await expert.evaluate(() => {
+          // deno-lint-ignore no-explicit-any
+          const s = (globalThis as any).__mobimaint.call.socket;
+          s.io.reconnectionDelay(400).reconnectionDelayMax(2000);
+          s.disconnect().connect();
+        });
+        await waitFor("the socket back", async () => await connects() > before + 1, 5000);
+        await bothSeeEachOther(tech, expert);
+      },
+    );
 
     await t.step(
       "the call's address still works: a reload opens the call page; Back goes home, whose row leads back in",
