@@ -189,11 +189,18 @@ Deno.test({
       async () => {
         // The backoff made long, so that only the immediate retry can bring the socket back within the wait.
         // Closing the WebSocket is what a network switch does to the page: "transport close".
-        const cut = () =>
-          callState(
+        // A connection starts on long-polling and moves to its WebSocket a moment after "connect"; the cut
+        // waits for that move.
+        const cut = async () => {
+          await waitFor(
+            "the connection on its WebSocket",
+            () => callState(expert, 'm.call.socket.io.engine?.transport?.name === "websocket"'),
+          );
+          await callState(
             expert,
             "m.call.socket.io.reconnectionDelay(10000).reconnectionDelayMax(10000).engine.transport.ws.close()",
           );
+        };
         const connects = (): Promise<number> => callState(expert, "m.call.counters.connects");
         const before = await connects();
         await new Promise((r) => setTimeout(r, 5000)); // the connection has been up for a while
