@@ -222,6 +222,51 @@ Deno.test({
     );
 
     await t.step(
+      "a connection lost while joining again does not end the call; back past the grace period, video returns",
+      async () => {
+        // The connection drops, comes back, and drops again just as it asks to join the call (join-call
+        // sent, no answer yet); then it stays away past the server's grace period, so the technician is
+        // told the expert left and closes its side of the connection.
+        const techEvents = (await events(tech)).length;
+        await callState(
+          expert,
+          `(() => {
+            const s = m.call.socket, emit = s.emit;
+            s.emit = function (event, ...args) {
+              const sent = emit.call(this, event, ...args);
+              if (event === "join-call") {
+                s.emit = emit;
+                s.io.reconnectionDelay(10000).reconnectionDelayMax(10000).engine.close();
+                globalThis.__joinCut = true;
+              }
+              return sent;
+            };
+            s.io.reconnectionDelay(100).reconnectionDelayMax(100).engine.close();
+            return 0;
+          })()`,
+        );
+        await waitFor("the join cut", () => expert.evaluate("globalThis.__joinCut === true"));
+        await new Promise((r) => setTimeout(r, 3000));
+        assert.equal(
+          await callState(expert, "m.call.ended.value"),
+          null,
+          "the call is still on for the expert",
+        );
+        assert.ok((await events(tech)).slice(techEvents).includes("user-left"), "away past the grace period");
+        await callState(
+          expert,
+          "(m.call.socket.io.reconnectionDelay(400).reconnectionDelayMax(2000), m.call.socket.disconnect().connect(), 0)",
+        );
+        await waitFor("video flowing on both pages again", async () => {
+          const [a, b] = await Promise.all([videoFlowing(tech, 300), videoFlowing(expert, 300)]);
+          return a && b;
+        }, 10_000);
+        await expert.locator('[data-testid="connection"]', { hasText: "Connected with user1" }).waitFor();
+        await tech.locator('[data-testid="connection"]', { hasText: "Connected with user2" }).waitFor();
+      },
+    );
+
+    await t.step(
       "the call's address still works: a reload opens the call page; Back goes home, whose row leads back in",
       async () => {
         await expert.reload();
