@@ -3,6 +3,12 @@
  * means user-left and a rejoin restores the state; connection state recovery replays a missed event.
  */
 import assert from "node:assert/strict";
+import {
+  ConnectionLostError,
+  request,
+  SignalingError,
+  type SignalingSocket,
+} from "../lib/client/signaling.ts";
 import { connectCall } from "./helpers/calls.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 import { waitForSockets } from "./helpers/server.ts";
@@ -88,6 +94,25 @@ Deno.test("connection state recovery replays an event missed during a short drop
     assert.equal(offers.length, 0);
   } finally {
     tech.close();
+    await c.close();
+  }
+});
+
+Deno.test("a request whose connection drops before the answer rejects as a lost connection, not as a refusal", async () => {
+  const c = await setup();
+  try {
+    const tech = await c.open(c.tech.token);
+    const callId = await c.newCall();
+    // The server's refusal keeps its words and code (the call room ends the call on it).
+    await assert.rejects(
+      request(tech as SignalingSocket, "join-call", { callId: "no-such-call" }),
+      (e) => e instanceof SignalingError && !(e instanceof ConnectionLostError),
+    );
+    // No answer because the connection dropped (the call room joins again on the next connection).
+    const pending = request(tech as SignalingSocket, "join-call", { callId });
+    tech.io.engine.close();
+    await assert.rejects(pending, (e) => e instanceof ConnectionLostError && /connection/.test(e.message));
+  } finally {
     await c.close();
   }
 });

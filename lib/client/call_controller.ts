@@ -19,7 +19,7 @@ import { MediaStateSync } from "./media_state.ts";
 import type { PeerSession } from "./peer.ts";
 import { LinkWatch } from "./link_watch.ts";
 import type { Quality } from "./quality.ts";
-import { connectSignaling, request, SignalingError, type SignalingSocket } from "./signaling.ts";
+import { ConnectionLostError, connectSignaling, request, type SignalingSocket } from "./signaling.ts";
 import { ScreenWake } from "./wake_lock.ts";
 
 /** A signaling connection up this long before it was cut is tried again at once (see connect()). */
@@ -210,11 +210,11 @@ export class CallController {
       } catch (e) {
         // Only the server's refusal ends the call here. A connection lost before the answer came (its ack
         // is rejected on disconnect) joins again when it is back; one that never answered is made anew.
-        if (!(e instanceof SignalingError)) {
+        if (e instanceof ConnectionLostError) {
           if (s.connected && !this.stopped) s.disconnect().connect();
           return;
         }
-        return this.finish(e.message || "This call is not available.", false);
+        return this.finish((e as Error).message || "This call is not available.", false);
       }
       this.mediaState.announce();
       // A new signaling connection may mean a new network path: renegotiate ICE.

@@ -35,9 +35,22 @@ export async function request<E extends Exclude<keyof Events, "ping">>(
   const timed = socket.timeout(timeoutMs) as unknown as {
     emitWithAck(e: E, p: PayloadOf<E>): Promise<AckResult>;
   };
-  const result = await timed.emitWithAck(event, payload);
+  let result: AckResult;
+  try {
+    result = await timed.emitWithAck(event, payload);
+  } catch {
+    // socket.io's own words ("socket has been disconnected", "operation has timed out") are not for users.
+    throw new ConnectionLostError();
+  }
   if (!result.ok) throw new SignalingError(result.error.message, result.error.code);
   return result;
+}
+
+/** The request got no answer: the connection dropped before it came, or it did not come in time. */
+export class ConnectionLostError extends Error {
+  constructor() {
+    super("the connection to the server dropped; please try again");
+  }
 }
 
 export class SignalingError extends Error {
