@@ -158,3 +158,26 @@ Deno.test("a change undone within one presence window is not sent", async () => 
     await closeAll(server, sockets);
   }
 });
+
+Deno.test("an Expert's own pages get its availability: busy on one device shows on the other, and free again", async () => {
+  const { server, flush } = await presenceClock();
+  const sockets: Client[] = [];
+  try {
+    const { expert } = await loginAll(server.url);
+    const phone = await connect(server.url, expert.token);
+    const desk = await connect(server.url, expert.token);
+    sockets.push(phone, desk);
+    await flush(phone, desk);
+    const seen = collect(desk, "user-status-changes");
+    assert.equal((await send(phone, "set-availability", { doNotDisturb: true })).ok, true);
+    await flush(desk);
+    assert.equal((await send(phone, "set-availability", { doNotDisturb: false })).ok, true);
+    await flush(desk);
+    assert.deepEqual(
+      seen.flatMap((p) => p.changes).map((c) => [c.userId, c.availability]),
+      [[expert.userId, "busy"], [expert.userId, "available"]],
+    );
+  } finally {
+    await closeAll(server, sockets);
+  }
+});

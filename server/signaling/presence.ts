@@ -106,7 +106,7 @@ export class SocketPresence {
 
   /**
    * Sends the changes gathered since the last flush: everyone's to Admins,
-   * Experts' to Technicians. Clients that asked for batches get all of them
+   * Experts' to Technicians and to the Expert's own sockets. Clients that asked for batches get all of them
    * in one `user-status-changes`, others one `user-status-change` each (compat).
    * Writes pause every TURN_MS so calls being set up meanwhile are not held up.
    */
@@ -131,6 +131,12 @@ export class SocketPresence {
     const experts = changes.filter((c) => this.roles.get(c.userId) === "Expert");
     for (let shard = 0; experts.length && shard < WATCHER_SHARDS; shard++) {
       await this.send(rooms.expertWatchers(shard), rooms.expertWatchers(shard, true), experts, breathe);
+    }
+    // An Expert's own pages show its availability: busy while a call answered on another of its devices
+    // is on, free again after it.
+    for (const change of experts) {
+      await breathe();
+      this.io.to(rooms.user(change.userId)).emit("user-status-changes", { changes: [change] });
     }
     this.lastFlushMs = performance.now() - started;
     this.deps.metrics?.presenceFlushed(this.lastFlushMs / 1000);
