@@ -269,12 +269,9 @@ export class CallController {
     if (s.connected) joinCall(); // the home page's connection, handed over
   }
 
-  /**
-   * The expert answers: sends the answer made while the call rang (with the candidates gathered since),
-   * then lets signals flow as usual.
-   */
-  releaseAnswer(): Promise<void> {
-    return this.peer.releaseAnswer(this.prepared);
+  /** The call is answered: media flows on the connection made while it rang. */
+  releaseMedia(): Promise<void> {
+    return this.peer.releaseMedia(this.prepared);
   }
 
   private peerArrived(userId: string, before = false) {

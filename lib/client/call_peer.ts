@@ -35,11 +35,16 @@ export class CallPeer {
   private signalChain: Promise<void> = Promise.resolve();
   private offerTimer?: ReturnType<typeof setTimeout>;
   private stopSignals?: () => void;
-  /** Nothing is sent until the expert answers (call_warmup.ts answers a ringing call's offer early). */
+  /** The last answer received: while it rings, an expert's devices each answer the offer. */
+  private lastAnswer?: RTCSessionDescriptionInit;
+  /**
+   * No media until the call is answered (call_warmup.ts connects a ringing call: the technician's offer,
+   * the expert's answer, ICE and DTLS all happen while it rings).
+   */
   private holding: boolean;
 
   constructor(private readonly host: CallPeerHost) {
-    this.holding = !!host.handoff.hold;
+    this.holding = !!host.handoff.holdMedia;
   }
 
   /** Offers, answers and candidates of this call, including those the warm-up received first. */
@@ -51,22 +56,32 @@ export class CallPeer {
   }
 
   /**
-   * The expert answers: sends the answer made while the call rang (with the candidates gathered since),
-   * then lets signals flow as usual. `prepared`: the call's preparation, awaited first.
+   * The call is answered: media flows on the connection made while it rang. `prepared`: awaited first.
+   * In order with the signals received so far, so that the caller knows the answering device's answer.
    */
-  async releaseAnswer(prepared: Promise<unknown> | undefined): Promise<void> {
+  async releaseMedia(prepared: Promise<unknown> | undefined): Promise<void> {
     if (!this.holding) return;
     await prepared?.catch(() => {});
-    await this.signalChain;
+    await (this.signalChain = this.signalChain.then(() => this.release()));
+  }
+
+  private async release() {
     if (!this.holding) return;
     this.holding = false;
-    const answer = this.session?.pc.localDescription;
-    const to = this.host.peerId.value;
-    const socket = this.host.socket();
-    if (answer?.type !== "answer" || !to || !socket?.connected) return;
-    // Not acknowledged first: the server gives it to the caller's sockets whether or not the call-response
-    // sent next is handled before it (the caller is not in the room yet).
-    socket.emit("answer", { callId: this.host.callId, to, answer: answer.toJSON() as never });
+    const session = this.session;
+    if (!session) return;
+    const local = session.pc.localDescription;
+    if (local?.type === "answer") {
+      // The expert, on Accept: its answer again, which tells the caller which of its devices answered.
+      this.sendSignal({ type: "description", description: local.toJSON() });
+    } else if (this.lastAnswer && session.isFromNewPeer(this.lastAnswer)) {
+      // The caller: the call was answered on another device than the one connected while it rang.
+      this.host.note("answered on another device");
+      this.close();
+      return this.ensure().offerNow();
+    }
+    await session.releaseMedia();
+    performance.mark("call:media-released");
   }
 
   /**
@@ -84,7 +99,7 @@ export class CallPeer {
     // offering meanwhile crossed it (a glare both sides then had to undo).
     this.offerTimer = setTimeout(() => {
       this.signalChain = this.signalChain.then(() => {
-        if (this.session === session && !session.negotiated && !this.holding) session.offerNow();
+        if (this.session === session && !session.negotiated) session.offerNow();
       });
     }, before ? 0 : 1500);
   }
@@ -114,6 +129,7 @@ export class CallPeer {
       trace: (what) => host.note(`(${what})`),
       onIceRestart: () => host.iceRestarted(),
     });
+    if (this.holding) this.session.holdMedia();
     host.anchoring.attachPeer(this.session.pc);
     host.peerState.value = "new";
     host.link.newPeer();
@@ -148,7 +164,14 @@ export class CallPeer {
     // The peer reloaded (a new DTLS identity): our connection is dead, start over. An answer from the
     // new connection answers an offer of ours it crossed (ours was rolled back, or went to a connection
     // now gone), so nobody's offer is open any more: this side offers afresh, whichever side it is.
+    if (signal.type === "description" && signal.description.type === "answer") {
+      this.lastAnswer = signal.description;
+    }
     if (signal.type === "description" && this.session?.isFromNewPeer(signal.description)) {
+      // Another device of the expert rung, answering too: the call stays on the first until answered.
+      if (this.holding && signal.description.type === "answer") {
+        return host.note("answer from another device");
+      }
       host.note("peer-replaced");
       this.close();
       if (signal.description.type === "answer") {
@@ -181,10 +204,8 @@ export class CallPeer {
   }
 
   private sendSignal(signal: PeerSignal) {
-    // Held back: releaseAnswer() sends the answer with every candidate gathered until then.
-    if (this.holding) {
-      if (signal.type === "description") performance.mark("call:answer-ready");
-      return;
+    if (this.holding && signal.type === "description") {
+      performance.mark(`call:${signal.description.type}-ready`);
     }
     const to = this.host.peerId.value;
     const socket = this.host.socket();

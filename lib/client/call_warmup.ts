@@ -1,8 +1,9 @@
 /**
  * Getting a call ready while it rings, so that *Accept* leads straight to video: the call room's code
- * loaded, the camera open, the ICE servers fetched and, on the technician's side, the peer connection
- * with its offer. Once answered, the call room opens in place of the home page on the home page's
- * signaling connection: no page load, no new connection, and nobody offline for a moment in between.
+ * loaded, the camera open, the ICE servers fetched and the peer connection made (offer, answer, ICE and
+ * DTLS), with no media on it until the call is answered. Once answered, the call room opens in place of
+ * the home page on the home page's signaling connection: no page load, no new connection, and nobody
+ * offline for a moment in between.
  * A reload of the call's URL opens the call page as before.
  */
 import { signal } from "@preact/signals";
@@ -28,8 +29,8 @@ export interface CallHandoff {
   ice?: Promise<IceServersResponse>;
   /** The other side, known while it rings. */
   peer?: string;
-  /** Keep signals back until releaseAnswer() (an expert who has not answered yet). */
-  hold?: boolean;
+  /** Send no media until releaseMedia(): the call is not answered yet (its connection is made meanwhile). */
+  holdMedia?: boolean;
   /** Signals received before the call took over; stops collecting them. */
   takeSignals?: () => Relayed[];
 }
@@ -60,12 +61,12 @@ export class CallWarmup {
   private ice?: Promise<IceServersResponse>;
   private room?: ReturnType<typeof loadRoom>;
   private controller?: ReturnType<typeof loadController>;
-  /** The call prepared while it rings: the technician's offer, or the expert's answer kept back. */
+  /** The call connected while it rings (the technician's offer, the expert's answer), its media held back. */
   private call?: CallController;
   private warming?: Promise<void>;
   /** Offers and candidates the caller sent while it rings (expert), until a call takes them over. */
   private early?: { callId: string; signals: Relayed[]; stop: () => void };
-  /** The call the expert accepted: nothing of it is kept back any more. */
+  /** The call the expert accepted: its media is not held back any more. */
   private accepted?: string;
 
   /**
@@ -123,15 +124,22 @@ export class CallWarmup {
     performance.mark("call:ringing");
     const { CallController } = await this.loadController();
     if (this.call || !this.media) return; // cancelled meanwhile, or already prepared
-    const handoff = { members: [me.userId], socket, media: this.media, ice: this.ice, peer: expert };
+    const handoff = {
+      members: [me.userId],
+      socket,
+      media: this.media,
+      ice: this.ice,
+      peer: expert,
+      holdMedia: true,
+    };
     this.call = new CallController(callId, me, handoff);
     this.call.prepare().catch(() => {});
   }
 
   /**
-   * The expert is rung by `from`: the caller's offer, when it comes, is answered at once but the answer
-   * is kept back until *Accept* (answer()), so the connection is made by the answer alone. Only with the
-   * camera already open: an expert is not asked for it before answering.
+   * The expert is rung by `from`: the caller's offer, when it comes, is answered at once, and the two
+   * pages connect while it rings; neither sends media until the call is answered (answer(), enter()).
+   * Only with the camera already open: an expert is not asked for it before answering.
    */
   expectOffer(callId: string, me: Me, socket: SignalingSocket, from: string): void {
     this.early?.stop();
@@ -148,15 +156,19 @@ export class CallWarmup {
     await this.warming;
     const { CallController } = await this.loadController();
     if (this.call || !this.media || this.early?.callId !== callId) return;
-    const handoff = { ...this.handoff(socket, callId, [from]), peer: from, hold: this.accepted !== callId };
+    const handoff = {
+      ...this.handoff(socket, callId, [from]),
+      peer: from,
+      holdMedia: this.accepted !== callId,
+    };
     this.call = new CallController(callId, me, handoff);
     await this.call.prepare();
   }
 
-  /** The expert accepts: the answer made while it rang goes out before the acceptance does. */
+  /** The expert accepts: its media starts on the connection made while it rang, before the acceptance goes. */
   async answer(callId: string): Promise<void> {
     this.accepted = callId;
-    if (this.call?.callId === callId) await this.call.releaseAnswer();
+    if (this.call?.callId === callId) await this.call.releaseMedia();
   }
 
   private handoff(socket: SignalingSocket, callId: string, members: readonly string[]): CallHandoff {
@@ -194,6 +206,7 @@ export class CallWarmup {
     const prepared = this.call?.callId === callId ? this.call : undefined;
     this.media = this.call = undefined; // the call room owns them now
     this.preview.value = null;
+    prepared?.releaseMedia(); // answered: the technician's media starts (the expert's did with Accept)
     let room;
     try {
       room = await (this.room ?? loadRoom());
@@ -202,7 +215,6 @@ export class CallWarmup {
       return location.assign(`/call/${encodeURIComponent(callId)}`); // the code did not load: the page will
     }
     const call = prepared ?? new room.CallController(callId, me, handoff);
-    prepared?.releaseAnswer(); // made ready after Accept was clicked: nothing to keep back
     call.start().catch(() => {}); // joins before the room is drawn; the room reports a failure
     for (const el of document.body.children) (el as HTMLElement).hidden = true;
     const root = document.createElement("div");

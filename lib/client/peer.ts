@@ -51,6 +51,8 @@ export class PeerSession {
   private disconnectTimer?: ReturnType<typeof setTimeout>;
   private readonly videoSteps: VideoSteps;
   private closed = false;
+  /** The senders' tracks while media is held back (holdMedia), to be put back by releaseMedia. */
+  private heldTracks?: Map<RTCRtpSender, MediaStreamTrack | null>;
 
   constructor(private readonly opts: PeerOptions) {
     const pc = this.pc = new RTCPeerConnection({
@@ -158,11 +160,20 @@ export class PeerSession {
     for (const c of queued) await this.addCandidate(c);
     if (description.type === "offer") {
       preferRedundantAudio(pc);
-      await pc.setLocalDescription();
+      await pc.setLocalDescription(this.heldTracks ? await this.passiveAnswer() : undefined);
       this.trace("sent answer");
       this.opts.send({ type: "description", description: pc.localDescription!.toJSON() });
       await this.tuneSenders();
     }
+  }
+
+  /**
+   * An answer that leaves the DTLS handshake to the caller. An expert rung on several devices answers on
+   * each, and the caller's ICE may then reach them all; only the one its own checks chose must connect.
+   */
+  private async passiveAnswer(): Promise<RTCSessionDescriptionInit> {
+    const answer = await this.pc.createAnswer();
+    return { type: "answer", sdp: answer.sdp?.replaceAll("a=setup:active", "a=setup:passive") };
   }
 
   private trace(what: string) {
@@ -238,9 +249,28 @@ export class PeerSession {
     await this.videoSteps.fit(availableKbps);
   }
 
+  /**
+   * Sends no media (the call is not answered yet) while negotiation, ICE and DTLS go on: the connection is
+   * made while it rings, and releaseMedia() starts the media without another round of signaling.
+   */
+  holdMedia(): void {
+    if (this.heldTracks || this.closed) return;
+    this.heldTracks = new Map(this.pc.getSenders().map((s) => [s, s.track]));
+    for (const sender of this.heldTracks.keys()) sender.replaceTrack(null).catch(() => {});
+  }
+
+  async releaseMedia(): Promise<void> {
+    const held = this.heldTracks;
+    this.heldTracks = undefined;
+    if (!held || this.closed) return;
+    await Promise.all([...held].map(([sender, track]) => sender.replaceTrack(track).catch(() => {})));
+    if (this.opts.keepResolution) await this.videoSteps.apply(); // the step's scale for the camera now sent
+  }
+
   async replaceVideoTrack(track: MediaStreamTrack): Promise<void> {
     // The receiver's kind identifies the m-line even while the sender has no track.
     const transceiver = this.pc.getTransceivers().find((t) => t.receiver.track.kind === "video");
+    if (transceiver && this.heldTracks) return void this.heldTracks.set(transceiver.sender, track);
     await transceiver?.sender.replaceTrack(track);
     if (this.opts.keepResolution) await this.videoSteps.apply(); // the new camera's own size
   }

@@ -55,6 +55,40 @@ const SLOW_REMOTE_DESCRIPTION = `(() => {
   };
 })()`;
 
+/** Keeps every peer connection the page makes in `__pcs`. */
+const KEEP_PEER_CONNECTIONS = `(() => {
+  const Native = RTCPeerConnection;
+  globalThis.__pcs = [];
+  globalThis.RTCPeerConnection = class extends Native {
+    constructor(...args) { super(...args); globalThis.__pcs.push(this); }
+  };
+})()`;
+
+/** The page's connected peer connection: RTP bytes sent and received so far (null: none connected). */
+const connectedMedia = (page: Page): Promise<{ sent: number; received: number } | null> =>
+  page.evaluate(`(async () => {
+    const pc = globalThis.__pcs.find((pc) => pc.connectionState === "connected");
+    if (!pc) return null;
+    let sent = 0, received = 0;
+    (await pc.getStats()).forEach((r) => {
+      if (r.type === "outbound-rtp") sent += r.bytesSent ?? 0;
+      if (r.type === "inbound-rtp") received += r.bytesReceived ?? 0;
+    });
+    return { sent, received };
+  })()`);
+
+/** The DTLS fingerprint of the page's open answering connection (expert), or of the peer it is connected to. */
+const fingerprint = (page: Page, whose: "own answer" | "connected peer"): Promise<string | null> =>
+  page.evaluate(`(() => {
+    const pc = ${JSON.stringify(whose)} === "own answer"
+      ? globalThis.__pcs.find((pc) => pc.signalingState !== "closed" && pc.localDescription?.type === "answer")
+      : globalThis.__pcs.find((pc) => pc.connectionState === "connected");
+    const sdp = (${
+    JSON.stringify(whose)
+  } === "own answer" ? pc?.localDescription : pc?.remoteDescription)?.sdp;
+    return sdp?.match(/a=fingerprint:(\\S+ \\S+)/)?.[1] ?? null;
+  })()`);
+
 /** A mark that survives only while the page is not loaded again. */
 const markDocument = (page: Page) => page.evaluate(() => (globalThis as { __same?: boolean }).__same = true);
 const sameDocument = (page: Page) =>
@@ -113,9 +147,10 @@ Deno.test({
   let browser: Browser | undefined;
   try {
     browser = await launchChromium();
-    const tech = await (await browser.newContext({ viewport: PHONE, permissions: media, hasTouch: true }))
-      .newPage();
-    const expert = await (await browser.newContext({ viewport: DESKTOP, permissions: media })).newPage();
+    const techContext = await browser.newContext({ viewport: PHONE, permissions: media, hasTouch: true });
+    const expertContext = await browser.newContext({ viewport: DESKTOP, permissions: media });
+    await Promise.all([techContext, expertContext].map((c) => c.addInitScript(KEEP_PEER_CONNECTIONS)));
+    const [tech, expert] = await Promise.all([techContext.newPage(), expertContext.newPage()]);
     for (const [who, page] of [["tech", tech], ["expert", expert]] as const) {
       page.setDefaultTimeout(10_000);
       page.on("pageerror", (e) => console.error(`[${who} pageerror]`, e.message));
@@ -154,21 +189,31 @@ Deno.test({
       await expert.locator('[data-testid="availability"][data-availability="available"]').waitFor();
     });
 
-    await t.step("accepted: answered while ringing, the room opens in the same page", async () => {
+    await t.step("accepted: connected while ringing, the room opens in the same page", async () => {
       await Promise.all([markDocument(tech), markDocument(expert)]);
       await ring(tech, expert);
       await expert.locator(PREVIEW).waitFor();
-      // The caller's offer reaches the ringing expert and is answered there, kept back until Accept.
+      // The caller's offer reaches the ringing expert and is answered there: the two pages connect (ICE,
+      // DTLS) while it rings, so Accept needs no more round trips, but no media flows before it.
       await waitFor(
         "the expert's answer ready",
         () => expert.evaluate(() => performance.getEntriesByName("call:answer-ready").length > 0),
       );
+      await waitFor("both pages connected while it rings", async () => {
+        const [a, b] = await Promise.all([connectedMedia(tech), connectedMedia(expert)]);
+        return !!a && !!b;
+      });
+      await new Promise((r) => setTimeout(r, 1000));
+      await expert.locator('[data-testid="incoming-call"]').waitFor(); // still ringing
+      for (const page of [tech, expert]) {
+        assert.deepEqual(await connectedMedia(page), { sent: 0, received: 0 }, "no media before the answer");
+      }
       await expert.click('[data-testid="incoming-call"] button:has-text("Accept")');
       await Promise.all([tech.waitForURL(/\/call\//), expert.waitForURL(/\/call\//)]);
       await bothSeeEachOther(tech, expert);
       assert.ok(await sameDocument(tech), "the technician's page was not loaded again");
       assert.ok(await sameDocument(expert), "the expert's page was not loaded again");
-      // No offer came to the expert's call room: the connection was made by the answer sent with Accept.
+      // No offer came to the expert's call room: the connection was made by the answer sent while it rang.
       assert.ok(!(await events(expert)).includes("offer"), (await events(expert)).join());
       await tech.locator('[data-testid="connection"]', { hasText: "Connected with user2" }).waitFor();
       await expert.locator('[data-testid="connection"]', { hasText: "Connected with user1" }).waitFor();
@@ -295,6 +340,66 @@ Deno.test({
         );
         await bothSeeEachOther(tech, expert);
         await hangUp(tech, expert, base);
+      },
+    );
+
+    await t.step(
+      "an expert rung on two devices: both answer while it rings, the one that accepts gets the call",
+      async () => {
+        const second = await expertContext.newPage();
+        second.setDefaultTimeout(10_000);
+        second.on("pageerror", (e) => console.error("[second device pageerror]", e.message));
+        await second.goto(`${base}/`);
+        for (const accept of ["the device not connected", "the device connected"]) {
+          await second.locator('[data-testid="availability"][data-availability="available"]').waitFor();
+          await expert.locator('[data-testid="availability"][data-availability="available"]').waitFor();
+          await ring(tech, expert);
+          await second.locator('[data-testid="incoming-call"]').waitFor();
+          // Each device answers the caller's offer; the technician connects to the first answer it gets.
+          await waitFor("both devices answered", async () => {
+            const [a, b] = await Promise.all([
+              fingerprint(expert, "own answer"),
+              fingerprint(second, "own answer"),
+            ]);
+            return !!a && !!b;
+          });
+          await waitFor(
+            "the technician connected while it rings",
+            async () => !!(await connectedMedia(tech)),
+          );
+          await new Promise((r) => setTimeout(r, 500)); // the second answer reaches the technician too
+          const connected = await fingerprint(tech, "connected peer");
+          const [first, other] = connected === await fingerprint(expert, "own answer")
+            ? [expert, second]
+            : [second, expert];
+          assert.equal(connected, await fingerprint(first, "own answer"), "connected to one of the devices");
+          assert.deepEqual(
+            await connectedMedia(tech),
+            { sent: 0, received: 0 },
+            "no media before the answer",
+          );
+          const accepting = accept === "the device connected" ? first : other;
+          const left = accepting === first ? other : first;
+          await accepting.click('[data-testid="incoming-call"] button:has-text("Accept")');
+          await Promise.all([tech.waitForURL(/\/call\//), accepting.waitForURL(/\/call\//)]);
+          await left.locator('[data-testid="notice"]', { hasText: "answered on another device" }).waitFor();
+          await bothSeeEachOther(tech, accepting);
+          const techEvents = await events(tech);
+          assert.equal(
+            techEvents.includes("answered on another device"),
+            accepting === other,
+            `accepted on ${accept}: ${techEvents.join()}`,
+          );
+          await hangUp(tech, accepting, base);
+          // The device left out shows the expert free again once the call is over (no reload).
+          await left.locator('[data-testid="availability"][data-availability="available"]').waitFor();
+          assert.equal(
+            await left.locator('[data-testid="return-to-call"]').count(),
+            0,
+            "no call to go back to",
+          );
+        }
+        await second.close();
       },
     );
 
