@@ -59,7 +59,12 @@ export class PeerSession {
       iceServers: opts.iceServers,
       iceTransportPolicy: opts.iceTransportPolicy ?? "all",
     });
-    this.videoSteps = new VideoSteps(pc, (what) => this.trace(what));
+    this.videoSteps = new VideoSteps(
+      pc,
+      (what) => this.trace(what),
+      // Held back, the camera is scaled all the same: its first keyframe is already the step's size.
+      (sender) => this.heldTracks?.get(sender) ?? sender.track,
+    );
     // addTrack, not addTransceiver: the answering side's tracks must ride on the offered m-lines.
     // Sender priorities are set once encodings exist (tuneSenders).
     for (const track of opts.localStream.getTracks()) pc.addTrack(track, opts.localStream);
@@ -264,7 +269,6 @@ export class PeerSession {
     this.heldTracks = undefined;
     if (!held || this.closed) return;
     await Promise.all([...held].map(([sender, track]) => sender.replaceTrack(track).catch(() => {})));
-    if (this.opts.keepResolution) await this.videoSteps.apply(); // the step's scale for the camera now sent
   }
 
   async replaceVideoTrack(track: MediaStreamTrack): Promise<void> {

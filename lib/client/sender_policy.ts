@@ -105,7 +105,12 @@ export class VideoSteps {
   /** The call starts small, at VIDEO_STEPS[0] (a first keyframe crosses a slow link quickly). */
   private state: VideoStepState = { step: 0, highSince: 0, downAt: 0 };
 
-  constructor(private readonly pc: RTCPeerConnection, private readonly trace: (what: string) => void) {}
+  /** `camera`: the video track the sender sends, or will send once it is put back (PeerSession.holdMedia). */
+  constructor(
+    private readonly pc: RTCPeerConnection,
+    private readonly trace: (what: string) => void,
+    private readonly camera: (sender: RTCRtpSender) => MediaStreamTrack | null,
+  ) {}
 
   /** The step for the bandwidth estimate (nextVideoStep), applied when it changes. */
   async fit(availableKbps: number): Promise<void> {
@@ -121,7 +126,7 @@ export class VideoSteps {
   async apply(): Promise<void> {
     const t = this.pc.getTransceivers().find((t) => t.receiver.track.kind === "video");
     const params = t?.sender.getParameters();
-    const { width, height } = t?.sender.track?.getSettings() ?? {};
+    const { width, height } = (t && this.camera(t.sender))?.getSettings() ?? {};
     const short = Math.min(width ?? Infinity, height ?? Infinity);
     if (!t || !params?.encodings?.length || short === Infinity) return;
     const scale = Math.max(1, short / VIDEO_STEPS[this.state.step].height);
