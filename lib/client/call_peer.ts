@@ -62,7 +62,11 @@ export class CallPeer {
   async releaseMedia(prepared: Promise<unknown> | undefined): Promise<void> {
     if (!this.holding) return;
     await prepared?.catch(() => {});
-    await (this.signalChain = this.signalChain.then(() => this.release()));
+    // A failure here must not stop the signals queued after it.
+    const released = this.signalChain.then(() => this.release()).catch((e) =>
+      console.warn("media release", e)
+    );
+    await (this.signalChain = released);
   }
 
   private async release() {
@@ -161,12 +165,12 @@ export class CallPeer {
     const { host } = this;
     if (from === host.me.userId || this.stopped) return;
     if (!host.peerId.value) host.peerId.value = from;
-    // The peer reloaded (a new DTLS identity): our connection is dead, start over. An answer from the
-    // new connection answers an offer of ours it crossed (ours was rolled back, or went to a connection
-    // now gone), so nobody's offer is open any more: this side offers afresh, whichever side it is.
     if (signal.type === "description" && signal.description.type === "answer") {
       this.lastAnswer = signal.description;
     }
+    // The peer reloaded (a new DTLS identity): our connection is dead, start over. An answer from the
+    // new connection answers an offer of ours it crossed (ours was rolled back, or went to a connection
+    // now gone), so nobody's offer is open any more: this side offers afresh, whichever side it is.
     if (signal.type === "description" && this.session?.isFromNewPeer(signal.description)) {
       // Another device of the expert rung, answering too: the call stays on the first until answered.
       if (this.holding && signal.description.type === "answer") {

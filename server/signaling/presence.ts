@@ -106,8 +106,9 @@ export class SocketPresence {
 
   /**
    * Sends the changes gathered since the last flush: everyone's to Admins,
-   * Experts' to Technicians and to the Expert's own sockets. Clients that asked for batches get all of them
-   * in one `user-status-changes`, others one `user-status-change` each (compat).
+   * Experts' to Technicians and to the Expert's own sockets. Clients that asked
+   * for batches get all of them in one `user-status-changes`, others one
+   * `user-status-change` each (compat).
    * Writes pause every TURN_MS so calls being set up meanwhile are not held up.
    */
   private async flush(): Promise<void> {
