@@ -398,6 +398,7 @@ Deno.test({
             0,
             "no call to go back to",
           );
+          await shot(left, "expert-other-device-after-call-desktop");
         }
         await second.close();
       },
