@@ -19,6 +19,7 @@ import {
   videoFlowing,
   waitFor,
 } from "../helpers/call_pages.ts";
+import { sdpFingerprint } from "../../lib/client/sdp.ts";
 import { startTestServer } from "../helpers/server.ts";
 import { shot } from "../helpers/ui.ts";
 
@@ -78,16 +79,16 @@ const connectedMedia = (page: Page): Promise<{ sent: number; received: number } 
   })()`);
 
 /** The DTLS fingerprint of the page's open answering connection (expert), or of the peer it is connected to. */
-const fingerprint = (page: Page, whose: "own answer" | "connected peer"): Promise<string | null> =>
-  page.evaluate(`(() => {
-    const pc = ${JSON.stringify(whose)} === "own answer"
-      ? globalThis.__pcs.find((pc) => pc.signalingState !== "closed" && pc.localDescription?.type === "answer")
-      : globalThis.__pcs.find((pc) => pc.connectionState === "connected");
-    const sdp = (${
-    JSON.stringify(whose)
-  } === "own answer" ? pc?.localDescription : pc?.remoteDescription)?.sdp;
-    return sdp?.match(/a=fingerprint:(\\S+ \\S+)/)?.[1] ?? null;
-  })()`);
+const fingerprint = async (page: Page, whose: "own answer" | "connected peer"): Promise<string | null> =>
+  sdpFingerprint(
+    await page.evaluate(`(() => {
+      const own = ${JSON.stringify(whose)} === "own answer";
+      const pc = own
+        ? globalThis.__pcs.find((pc) => pc.signalingState !== "closed" && pc.localDescription?.type === "answer")
+        : globalThis.__pcs.find((pc) => pc.connectionState === "connected");
+      return (own ? pc?.localDescription : pc?.remoteDescription)?.sdp;
+    })()`),
+  ) ?? null;
 
 /** A mark that survives only while the page is not loaded again. */
 const markDocument = (page: Page) => page.evaluate(() => (globalThis as { __same?: boolean }).__same = true);
