@@ -1,7 +1,7 @@
 /** Deno KV store: the embedded default (a SQLite file under the data dir). */
 import type { Annotation, CallRecord, ChatMessage } from "../../lib/types.ts";
 import type { HistoryPage, Store, UserRecord } from "./store.ts";
-import { InsertBatcher, whenUnlocked } from "./kv_writes.ts";
+import { BatchedUpdates, whenUnlocked } from "./kv_writes.ts";
 
 interface StoredAnnotation {
   seq: number;
@@ -39,9 +39,9 @@ async function all<T>(
 
 export class KvStore implements Store {
   readonly kind = "kv" as const;
-  private readonly inserts: InsertBatcher;
+  private readonly updates: BatchedUpdates;
   private constructor(private readonly kv: Deno.Kv) {
-    this.inserts = new InsertBatcher(kv);
+    this.updates = new BatchedUpdates(kv);
   }
 
   /** Opens (creating) the KV database at `path`; `":memory:"` for a throw-away one (tests). */
@@ -172,16 +172,11 @@ export class KvStore implements Store {
   }
 
   async putAnnotation(callId: string, annotation: Annotation) {
-    const key = K.annotation(callId, annotation.id);
-    // A new id is one write, grouped with others in flight; only an update reads the position it keeps.
-    if (await this.inserts.insert(key, { seq: nextSeq(), annotation })) return;
-    for (;;) {
-      const cur = await this.kv.get<StoredAnnotation>(key);
-      const seq = cur.value?.seq ?? nextSeq();
-      if ((await whenUnlocked(() => this.kv.atomic().check(cur).set(key, { seq, annotation }).commit())).ok) {
-        return;
-      }
-    }
+    // Grouped with the other writes in flight; an update keeps the position of the first write.
+    await this.updates.update<StoredAnnotation>(
+      K.annotation(callId, annotation.id),
+      (cur) => ({ seq: cur?.seq ?? nextSeq(), annotation }),
+    );
   }
 
   async countAnnotations(callId: string) {
