@@ -102,6 +102,22 @@ export class RecoveryAdapter extends SessionAwareAdapter {
     // Kept for replay as one string rather than the payload's objects (a stroke is dozens of them): the
     // seconds a packet is kept span several young-generation GCs, each of which would copy every object.
     const kept = (this as unknown as Buffered).packets.at(-1);
-    if (kept?.data === packet.data) kept.data = JSON.stringify(packet.data) as unknown as unknown[];
+    if (kept?.data === packet.data) {
+      kept.data = JSON.stringify(packet.data) as unknown as unknown[];
+      kept.opts = this.shared(kept.opts);
+    }
+  }
+
+  /** One rooms/except pair per audience (a call room, less its sender) instead of two Sets per kept packet. */
+  private audiences = new Map<string, BufferedPacket["opts"]>();
+  private shared(opts: BufferedPacket["opts"]): BufferedPacket["opts"] {
+    const key = `${[...opts.rooms].join("\n")}\t${[...opts.except].join("\n")}`;
+    let audience = this.audiences.get(key);
+    if (!audience) {
+      if (this.audiences.size >= 10_000) this.audiences.clear();
+      audience = { rooms: opts.rooms, except: opts.except };
+      this.audiences.set(key, audience);
+    }
+    return audience;
   }
 }
