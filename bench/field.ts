@@ -7,6 +7,7 @@
  *   deno task bench --field                 # full: 30 s steady state per run (~15 min)
  *   deno task bench --field --quick         # 10 s steady state (~7 min)
  *   deno task bench --field --transports udp --links 2   # a subset (links by index in the table)
+ *   deno task bench --field --camera textured             # both cameras film a textured scene
  */
 import { cpus } from "node:os";
 import Table from "cli-table3";
@@ -16,6 +17,7 @@ import { startCoturn } from "../tests/helpers/coturn.ts";
 import { LINKS, type Transport, TRANSPORTS } from "./field/cases.ts";
 import { measureRun, measureSwitches, openFieldCall } from "./field/run.ts";
 import { startServerProcess } from "./server_process.ts";
+import { writeFeed } from "./tracking/make_feed.ts";
 
 /** The server's default grace period (MOBIMAINT_GRACE_MS), which the benchmark runs with. */
 const GRACE_MS = 2_000;
@@ -26,6 +28,22 @@ export interface FieldArgs {
   transports?: string;
   links?: string;
   switches: boolean;
+  /**
+   * What the fake cameras film: Chromium's own flat picture (a colour and a moving shape, which encodes in
+   * small keyframes at any size) or the tracker bench's textured scene moving at 960×540 (a frame three times
+   * the JPEG size of the flat 1280×720 one).
+   */
+  camera: "synthetic" | "textured";
+}
+
+/** The textured feed, written once (333 MB, a few seconds). */
+const TEXTURED_FEED = "test-output/field/camera-960x540";
+
+async function cameraArgs(camera: FieldArgs["camera"]): Promise<string[]> {
+  if (camera === "synthetic") return [];
+  const exists = await Deno.stat(`${TEXTURED_FEED}.y4m`).then(() => true, () => false);
+  if (!exists) await writeFeed(TEXTURED_FEED, 960, 540);
+  return [`--use-file-for-fake-video-capture=${Deno.cwd()}/${TEXTURED_FEED}.y4m`];
 }
 
 export async function runFieldBench(args: FieldArgs): Promise<void> {
@@ -36,7 +54,7 @@ export async function runFieldBench(args: FieldArgs): Promise<void> {
   const coturn = await startCoturn();
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: [...CHROMIUM_FLAGS, ...coturn.chromiumArgs],
+    args: [...CHROMIUM_FLAGS, ...coturn.chromiumArgs, ...await cameraArgs(args.camera)],
   });
   const runs: Record<string, unknown>[] = [];
   let switches: Record<string, unknown>[] = [];
@@ -109,6 +127,7 @@ export async function runFieldBench(args: FieldArgs): Promise<void> {
     commit,
     machine: { cpus: cpus().length, model: cpus()[0]?.model },
     mode: args.quick ? "quick" : "full",
+    camera: args.camera,
     steadySeconds,
     runtimeSec: Math.round((Date.now() - started) / 1000),
     runs,

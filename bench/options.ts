@@ -27,6 +27,8 @@ export const { values: args } = parseArgs({
     transports: { type: "string" },
     links: { type: "string" },
     "no-switches": { type: "boolean", default: false },
+    // --field: "textured" plays a textured, moving scene as both cameras instead of Chromium's flat picture.
+    camera: { type: "string", default: "synthetic" },
     freeze: { type: "boolean", default: false },
     compat: { type: "boolean", default: false },
     peers: { type: "string", default: "replaced,bare" },

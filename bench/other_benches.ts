@@ -15,6 +15,9 @@ export async function runOtherBench(): Promise<void> {
     Deno.exit(0);
   }
   if (args.field) {
+    if (args.camera !== "synthetic" && args.camera !== "textured") {
+      throw new Error(`--camera is "synthetic" or "textured", not "${args.camera}"`);
+    }
     const { runFieldBench } = await import("./field.ts");
     await runFieldBench({
       quick: args.quick,
@@ -22,6 +25,7 @@ export async function runOtherBench(): Promise<void> {
       transports: args.transports,
       links: args.links,
       switches: !args["no-switches"],
+      camera: args.camera,
     });
     Deno.exit(0);
   }
