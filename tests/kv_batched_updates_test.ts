@@ -29,6 +29,16 @@ async function aroundCommits<T>(
   }
 }
 
+/** A throw-away KV database and the grouped writes under test. */
+async function withUpdates(body: (kv: Deno.Kv, updates: BatchedUpdates) => Promise<void>): Promise<void> {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    await body(kv, new BatchedUpdates(kv));
+  } finally {
+    kv.close();
+  }
+}
+
 Deno.test("a burst of annotation updates is written in a few commits, each keeping its first position", async () => {
   const store = await KvStore.open(":memory:");
   try {
@@ -52,10 +62,8 @@ Deno.test("a burst of annotation updates is written in a few commits, each keepi
   }
 });
 
-Deno.test("a write the store refuses fails alone; the others in its batch are written", async () => {
-  const kv = await Deno.openKv(":memory:");
-  const updates = new BatchedUpdates(kv);
-  try {
+Deno.test("a write the store refuses fails alone; the others in its batch are written", () =>
+  withUpdates(async (kv, updates) => {
     const writes = Array.from({ length: 20 }, (_, i) =>
       // 20 values of 60 KB each are over KV's 800 KB per commit; the one of 70 KB is over its 64 KiB per value.
       updates.update<string>(["k", i], () => (i === 7 ? "x".repeat(70_000) : String(i % 10).repeat(60_000))));
@@ -67,15 +75,10 @@ Deno.test("a write the store refuses fails alone; the others in its batch are wr
     assert.match(String((results[7] as PromiseRejectedResult).reason), /Value too large/);
     assert.equal((await kv.get<string>(["k", 19])).value?.length, 60_000);
     assert.equal((await kv.get(["k", 7])).value, null);
-  } finally {
-    kv.close();
-  }
-});
+  }));
 
-Deno.test("a key changed between the read and the commit is read and applied again", async () => {
-  const kv = await Deno.openKv(":memory:");
-  const updates = new BatchedUpdates(kv);
-  try {
+Deno.test("a key changed between the read and the commit is read and applied again", () =>
+  withUpdates(async (kv, updates) => {
     await kv.set(["n"], 1);
     let commits = 0;
     // The first commit takes the key as absent and fails; before the second, checked against what the
@@ -86,7 +89,4 @@ Deno.test("a key changed between the read and the commit is read and applied aga
     }, () => updates.update<number>(["n"], (n) => (n ?? 0) + 1));
     assert.equal(commits, 3);
     assert.equal((await kv.get(["n"])).value, 11);
-  } finally {
-    kv.close();
-  }
-});
+  }));

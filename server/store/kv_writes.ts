@@ -27,6 +27,8 @@ const KEYS_PER_COMMIT = 100;
 
 interface QueuedUpdate {
   key: Deno.KvKey;
+  /** keyId(key), to tell the writes of one key apart from the others'. */
+  id: string;
   next: (current: unknown) => unknown;
   done: () => void;
   fail: (e: unknown) => void;
@@ -48,7 +50,7 @@ export class BatchedUpdates {
 
   update<T>(key: Deno.KvKey, next: (current: T | null) => T): Promise<void> {
     return new Promise((done, fail) => {
-      this.queue.push({ key, next: next as (current: unknown) => unknown, done, fail });
+      this.queue.push({ key, id: keyId(key), next: next as (current: unknown) => unknown, done, fail });
       if (!this.draining) this.drain();
     });
   }
@@ -67,7 +69,7 @@ export class BatchedUpdates {
     const keys = new Set<string>();
     let n = 0;
     for (; n < this.queue.length; n++) {
-      const id = keyId(this.queue[n].key);
+      const { id } = this.queue[n];
       if (!keys.has(id) && keys.size === KEYS_PER_COMMIT) break;
       keys.add(id);
     }
@@ -89,8 +91,7 @@ export class BatchedUpdates {
   private async commit(batch: QueuedUpdate[]): Promise<void> {
     const byKey = new Map<string, { key: Deno.KvKey; writes: QueuedUpdate[] }>();
     for (const w of batch) {
-      const id = keyId(w.key);
-      const entry = byKey.get(id) ?? byKey.set(id, { key: w.key, writes: [] }).get(id)!;
+      const entry = byKey.get(w.id) ?? byKey.set(w.id, { key: w.key, writes: [] }).get(w.id)!;
       entry.writes.push(w);
     }
     const groups = [...byKey.values()];
