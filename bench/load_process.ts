@@ -3,7 +3,7 @@
  * its input goes in a JSON file named as its argument, it talks in lines on stdout, and it ends when its
  * stdin closes.
  */
-import { serverV8Arg } from "../server/runtime_flags.ts";
+import { loadV8Arg } from "../server/runtime_flags.ts";
 
 export interface LoadProcess {
   /** The next line the process printed. */
@@ -18,8 +18,8 @@ export async function startLoadProcess(script: URL, input: unknown): Promise<Loa
   const file = await Deno.makeTempFile({ suffix: ".json" });
   await Deno.writeTextFile(file, JSON.stringify(input));
   const child = new Deno.Command(Deno.execPath(), {
-    // The load generator runs with the server's V8 flags too: its own GC pauses are not the server's latency.
-    args: ["run", "-A", serverV8Arg, script.pathname, file],
+    // The load generator allocates packets as the server does: its own GC pauses are not the server's latency.
+    args: ["run", "-A", loadV8Arg, script.pathname, file],
     stdin: "piped",
     stdout: "piped",
     stderr: "inherit",

@@ -8,11 +8,24 @@
  * packets that die a moment later: 4–5 ms pauses every ~300 ms at 4,000 messages/s.
  * Without it those collections copy ~60 KB and pause under 1 ms (`deno task bench`,
  * docs/performance.md).
+ *
+ * --gc-memory-reducer-start-delay-ms=1000, --memory-reducer-delay-ms=1000: after a burst (a connection or
+ * presence storm) the heap is mostly garbage, and V8 hands its pages back to the system only when its memory
+ * reducer runs once the load has calmed, 30 s after the heap grew by default. With these, it runs a second or
+ * two into the calm: 3,000 old clients' server went from 63 to 20–25 KiB per client within ~6 s instead of
+ * ~15–30 s, with no change in the bench's tails (tests/memory_at_rest_test.ts).
  */
-export const SERVER_V8_FLAGS = ["--no-allocation-site-pretenuring"];
+export const SERVER_V8_FLAGS = [
+  "--no-allocation-site-pretenuring",
+  "--gc-memory-reducer-start-delay-ms=1000",
+  "--memory-reducer-delay-ms=1000",
+];
 
 /** The `deno run` argument that applies SERVER_V8_FLAGS (more `--v8-flags` arguments add to it). */
 export const serverV8Arg = `--v8-flags=${SERVER_V8_FLAGS.join(",")}`;
+
+/** For the bench's load processes: packets as the server allocates them; their memory is not measured. */
+export const loadV8Arg = `--v8-flags=${SERVER_V8_FLAGS[0]}`;
 
 /**
  * Environment for the server process (read by glibc as the process starts, so set by whoever starts it).
