@@ -1,6 +1,6 @@
 /**
  * After a burst the server hands its memory back within seconds of calm: V8 keeps the pages its garbage
- * took until its memory reducer runs, 30 s after the heap grew by default, a second into the calm with
+ * took until its memory reducer runs, 30 s after the heap grew by default, a second or two into the calm with
  * SERVER_V8_FLAGS (server/runtime_flags.ts). The server process runs with them, as `deno task start` does.
  */
 import assert from "node:assert/strict";
@@ -12,7 +12,7 @@ const SOCKETS = 600;
 /** How long the calm may last before the memory must be back: well under V8's default 30 s. */
 const CALM_MS = 12_000;
 
-Deno.test(`a burst of ${SOCKETS} connections, closed, leaves the server's RSS within ${CALM_MS / 1000} s`, async () => {
+Deno.test(`the memory of ${SOCKETS} connections, closed, is handed back within ${CALM_MS / 1000} s`, async () => {
   const proc = await startServerProcess({ MOBIMAINT_LIMIT_SOCKET_EVENTS_PER_SEC: "100000" });
   try {
     const { token } = await login(proc.url, "user1", "P");

@@ -34,14 +34,15 @@ type PeerFigures = CompatFigures & { rssKiBPerClient: number; rssAtRestKiBPerCli
  */
 const REST_MS = 20_000;
 
-/** The lowest RSS of `pid` read each second for `ms`, KiB. */
+/** The lowest RSS of `pid` read each second for `ms`, KiB (NaN if no reading succeeded). */
 async function lowestRss(pid: number, ms: number): Promise<number> {
-  let lowest = Infinity;
+  const readings: number[] = [];
   for (let waited = 0; waited < ms; waited += 1000) {
     await new Promise((r) => setTimeout(r, 1000));
-    lowest = Math.min(lowest, await rssKiB(pid).catch(() => NaN));
+    const rss = await rssKiB(pid).catch(() => NaN);
+    if (Number.isFinite(rss)) readings.push(rss);
   }
-  return lowest;
+  return readings.length ? Math.min(...readings) : NaN;
 }
 
 const REPLACED = join(import.meta.dirname!, "../../../shared/reference/replaced-server/server.js");
