@@ -119,7 +119,8 @@ export async function runCompatWorkload(
     Array.from({ length: opts.crowds }, (_, k) =>
       startCompatCrowd(
         target.url,
-        rest.filter((_, i) => i % opts.crowds === k),
+        // By pairs: each crowd gets as many Technicians, who are sent the Experts' presence, as the others.
+        rest.filter((_, i) => Math.floor(i / 2) % opts.crowds === k),
         Math.ceil(OPENING / (opts.crowds + 1)),
       )),
   );
