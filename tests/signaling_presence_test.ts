@@ -181,3 +181,46 @@ Deno.test("an Expert's own pages get its availability: busy on one device shows 
     await closeAll(server, sockets);
   }
 });
+
+Deno.test("a flush held up by other work does not delay the next one: spacing counts its writing time only", async () => {
+  const { server, clock, flush } = await presenceClock({ MOBIMAINT_PRESENCE_FLUSH_MS: "50" });
+  const sockets: Client[] = [];
+  try {
+    const { tech, expert } = await loginAll(server.url);
+    const techSocket = await connect(server.url, tech.token);
+    const expertSocket = await connect(server.url, expert.token);
+    sockets.push(techSocket, expertSocket);
+    await flush(techSocket);
+    // While the next flush writes to the Technician, other work takes the machine for 600 ms: the write
+    // runs for 3 ms (so the flush gives the next turn away) and a 600 ms task is first in line.
+    const onServer = [...server.signaling.io.of("/").sockets.values()].find((s) =>
+      s.data.identity.userId === tech.userId
+    )!;
+    let loaded = false;
+    onServer.onAnyOutgoing((event) => {
+      if (event !== "user-status-change" || loaded) return;
+      loaded = true;
+      busyFor(3);
+      setTimeout(() => busyFor(600), 0);
+    });
+    const seen = collect(techSocket, "user-status-change");
+    assert.equal((await send(expertSocket, "set-availability", { doNotDisturb: true })).ok, true);
+    await flush(techSocket);
+    assert.ok(loaded, "the flush was held up");
+    assert.deepEqual(seen.map((c) => c.availability), ["busy"]);
+
+    // The next change goes out after the window (50 ms), not three times the 600 ms the last flush lasted.
+    assert.equal((await send(expertSocket, "set-availability", { doNotDisturb: false })).ok, true);
+    await clock.advance(100);
+    await server.signaling.presenceSettled();
+    await send(techSocket, "ping");
+    assert.deepEqual(seen.map((c) => c.availability), ["busy", "available"]);
+  } finally {
+    await closeAll(server, sockets);
+  }
+});
+
+function busyFor(ms: number) {
+  const end = performance.now() + ms;
+  while (performance.now() < end) { /* the machine is busy elsewhere */ }
+}

@@ -19,9 +19,9 @@ import type { IoServer, IoSocket } from "./types.ts";
 const WATCHER_SHARDS = 128;
 const TURN_MS = 1;
 /**
- * A flush starts at least this many times its predecessor's duration after the first change it
+ * A flush starts at least this many times its predecessor's writing time after the first change it
  * carries (and never sooner than MOBIMAINT_PRESENCE_FLUSH_MS): with thousands of watchers a flush
- * takes ~150 ms, so presence then costs at most about a quarter of the time, and changes coming
+ * writes for ~150 ms, so presence then costs at most about a quarter of the time, and changes coming
  * faster are carried together. With few watchers flushes take no time and the window stays as set.
  */
 const FLUSH_SPACING = 3;
@@ -33,14 +33,27 @@ const shardOf = (socketId: string) => {
 // setTimeout, not setImmediate: in Deno only a timer lets pending socket reads run first.
 const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
-/** Resolves at once while the current turn has run less than TURN_MS, else on the next turn. */
-function turnPacer() {
-  let start = performance.now();
-  return async () => {
-    if (performance.now() - start < TURN_MS) return;
+/**
+ * Lets other work in once the current turn has written for TURN_MS, and counts the time spent writing: the
+ * turns given to other work are not the flush's cost, so they must not stretch the spacing of the next one.
+ */
+class WritePacer {
+  private turnStart = performance.now();
+  private writtenMs = 0;
+
+  /** Resolves at once while the current turn has run less than TURN_MS, else on the next turn. */
+  async breathe(): Promise<void> {
+    const ran = performance.now() - this.turnStart;
+    if (ran < TURN_MS) return;
+    this.writtenMs += ran;
     await nextTurn();
-    start = performance.now();
-  };
+    this.turnStart = performance.now();
+  }
+
+  /** Time spent writing so far, ms, the turns given to other work left out. */
+  busyMs(): number {
+    return this.writtenMs + performance.now() - this.turnStart;
+  }
 }
 
 /**
@@ -60,8 +73,8 @@ export class SocketPresence {
   private flushTimer?: Timer;
   /** Flushes run one after another, so a shard never gets an older state after a newer one. */
   private flushing = Promise.resolve();
-  /** How long the last flush took from start to end (its writes and the turns between them), ms. */
-  private lastFlushMs = 0;
+  /** How long the last flush spent writing (not counting the turns it left to other work), ms. */
+  private lastFlushBusyMs = 0;
   private readonly unsubscribe: () => void;
 
   constructor(private readonly io: IoServer, private readonly deps: Deps) {
@@ -101,7 +114,7 @@ export class SocketPresence {
       this.flushing = this.flushing.then(() => this.flush()).catch((e) =>
         this.deps.log.error({ event: "presence-flush", err: String(e) }, "presence flush failed")
       );
-    }, Math.max(this.deps.config.presenceFlushMs, FLUSH_SPACING * this.lastFlushMs));
+    }, Math.max(this.deps.config.presenceFlushMs, FLUSH_SPACING * this.lastFlushBusyMs));
   }
 
   /**
@@ -127,7 +140,8 @@ export class SocketPresence {
     this.pending.clear();
     if (!changes.length) return;
     const started = performance.now();
-    const breathe = turnPacer();
+    const pacer = new WritePacer();
+    const breathe = () => pacer.breathe();
     await this.send(rooms.allWatchers(), rooms.allWatchers(true), changes, breathe);
     const experts = changes.filter((c) => this.roles.get(c.userId) === "Expert");
     for (let shard = 0; experts.length && shard < WATCHER_SHARDS; shard++) {
@@ -139,8 +153,9 @@ export class SocketPresence {
       await breathe();
       this.io.to(rooms.user(change.userId)).emit("user-status-changes", { changes: [change] });
     }
-    this.lastFlushMs = performance.now() - started;
-    this.deps.metrics?.presenceFlushed(this.lastFlushMs / 1000);
+    this.lastFlushBusyMs = pacer.busyMs();
+    // The metric is the delay watchers see: from the flush's start to its last write.
+    this.deps.metrics?.presenceFlushed((performance.now() - started) / 1000);
   }
 
   private async send(

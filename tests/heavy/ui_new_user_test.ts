@@ -81,7 +81,7 @@ Deno.test({
           throw e;
         },
       );
-      // Presence flushes are spaced by the time the last one took (presence.ts): on a loaded machine, seconds.
+      // Presence flushes are spaced by the time the last one spent writing (presence.ts), not by load elsewhere.
       await tech.locator('[data-expert="user2"][data-availability="available"]').waitFor({ timeout: 15_000 });
     });
 
