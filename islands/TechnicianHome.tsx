@@ -7,6 +7,7 @@ import { Modal } from "../components/Modal.tsx";
 import { SecureContextWarning } from "../components/SecureContextWarning.tsx";
 import { apiJson } from "../lib/client/api.ts";
 import { CallWarmup } from "../lib/client/call_warmup.ts";
+import { ExpertDirectory } from "../lib/client/expert_directory.ts";
 import { request } from "../lib/client/signaling.ts";
 import { useSignaling } from "../lib/client/use_socket.ts";
 import { ringEndWords } from "../lib/call_words.ts";
@@ -39,23 +40,21 @@ export default function TechnicianHome({ me, experts: initialExperts, history: i
   warmup.current ??= new CallWarmup();
   useEffect(() => warmup.current!.prefetchRoom(), []);
 
-  const refresh = async () => {
-    const [list, past] = await Promise.all([
-      apiJson<ExpertsResponse>("GET", "/api/experts"),
-      apiJson<HistoryResponse>("GET", "/api/history?limit=10"),
+  const directory = useRef<ExpertDirectory | null>(null);
+  directory.current ??= new ExpertDirectory(experts);
+
+  // Each list is shown as soon as it arrives: the experts' state is not held back behind the history.
+  const refresh = () =>
+    Promise.all([
+      directory.current!.refresh(async () => (await apiJson<ExpertsResponse>("GET", "/api/experts")).experts),
+      apiJson<HistoryResponse>("GET", "/api/history?limit=10")
+        .then((past) => history.value = past.calls.map((c) => toHistoryItem(c, me.userId))),
     ]);
-    experts.value = list.experts;
-    history.value = past.calls.map((c) => toHistoryItem(c, me.userId));
-  };
 
   const { socket, connected } = useSignaling(me.userId, (s) => {
     s.on("connect", () => refresh().catch(() => {}));
     s.on("user-status-changes", ({ changes }) => {
-      const byId = new Map(changes.map((c) => [c.userId, c]));
-      experts.value = experts.value.map((e) => {
-        const c = byId.get(e.id);
-        return c ? { ...e, status: c.status, availability: c.availability } : e;
-      });
+      directory.current!.changed(changes);
       // An expert becoming free usually means a call just ended: its history row changed too.
       if (changes.some((c) => c.availability === "available")) refreshSoon();
     });

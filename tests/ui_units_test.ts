@@ -5,6 +5,9 @@ import { toHistoryItem } from "../lib/history.ts";
 import { assessQuality, sampleStats, type StatsSample } from "../lib/client/quality.ts";
 import { sdpFingerprint } from "../lib/client/sdp.ts";
 import { describeMediaError } from "../lib/client/media.ts";
+import { ExpertDirectory } from "../lib/client/expert_directory.ts";
+import { signal } from "@preact/signals";
+import type { Availability, UserStatus } from "../lib/types.ts";
 
 Deno.test("a 16:9 frame in a portrait box is letterboxed top and bottom; a 4:3 one in a wide box pillarboxed", () => {
   assert.deepEqual(contentRect(390, 844, 1280, 720), { x: 0, y: 312.3125, w: 390, h: 219.375 });
@@ -163,4 +166,31 @@ Deno.test("camera and microphone failures are explained, and the call goes on", 
   );
   assert.match(describeMediaError(err("NotReadableError"), "Camera"), /in use by another application/);
   assert.match(describeMediaError(undefined, "Camera"), /could not be started/);
+});
+
+Deno.test("the experts list keeps a presence change pushed while a directory answer was on its way", async () => {
+  const expert = (id: string, availability: Availability): UserStatus => ({
+    id,
+    username: id,
+    role: "Expert",
+    status: availability === "offline" ? "offline" : "online",
+    availability,
+  });
+  const experts = signal([expert("user2", "busy"), expert("user3", "available")]);
+  const directory = new ExpertDirectory(experts);
+  let answer!: (list: UserStatus[]) => void;
+  const refreshed = directory.refresh(() => new Promise((resolve) => answer = resolve));
+  // The server read the directory while user2 was in Do not disturb; then user2 turned it off and the push
+  // came first.
+  directory.changed([{ userId: "user2", status: "online", availability: "available" }]);
+  answer([expert("user2", "busy"), expert("user3", "offline"), expert("user4", "available")]);
+  await refreshed;
+  assert.deepEqual(
+    experts.value.map((e) => [e.id, e.availability]),
+    [["user2", "available"], ["user3", "offline"], ["user4", "available"]],
+    "the push kept, the rest from the directory",
+  );
+  // A later answer is newer than every push heard before it was asked.
+  await directory.refresh(() => Promise.resolve([expert("user2", "busy")]));
+  assert.deepEqual(experts.value.map((e) => [e.id, e.availability]), [["user2", "busy"]]);
 });
