@@ -206,6 +206,7 @@ function print(results: Record<string, Record<string, PeerFigures>>, peers: Peer
   const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : "-");
   const rows: [string, (f: PeerFigures) => number][] = [
     ["connect + register total (ms)", (f) => f.connectMs],
+    ["presence: last Expert heard, after connect (ms)", (f) => f.presenceAfterConnectMs],
     ["call setup p99 (ms)", (f) => f.setup.p99],
     ["relay RTT p50 (ms)", (f) => f.relay.p50],
     ["relay RTT p99 (ms)", (f) => f.relay.p99],
@@ -222,6 +223,10 @@ function print(results: Record<string, Record<string, PeerFigures>>, peers: Peer
     [
       "login storm: all Experts in (ms)",
       (f) => Math.max(...(f.duringStorm?.storms ?? []).map((s) => s.totalMs)),
+    ],
+    [
+      "login storm: last Expert heard, after all in (ms)",
+      (f) => Math.max(...(f.duringStorm?.presenceAfterStormMs ?? [NaN])),
     ],
     ["RSS per client, right after the traffic (KiB)", (f) => f.rssKiBPerClient],
     [`RSS per client, lowest in ${REST_MS / 1000} s at rest (KiB)`, (f) => f.rssAtRestKiBPerClient],

@@ -38,8 +38,57 @@ export interface CompatFigures {
   setup: Summary;
   relay: Summary & { lost: number };
   annotation: Summary & { lost: number };
+  /**
+   * How long after every client was connected the measured Technicians last heard of an Expert coming
+   * online (ms): the presence a server still sends after the connections. NaN: it had not ended after 60 s.
+   */
+  presenceAfterConnectMs: number;
   /** Relay and annotations again, each while 100 Experts log in (`storm` given). */
-  duringStorm?: Pick<CompatFigures, "relay" | "annotation"> & { storms?: StormResult[] };
+  duringStorm?: Pick<CompatFigures, "relay" | "annotation"> & {
+    storms?: StormResult[];
+    /** Per storm: from its last Expert registered until every measured Technician knew them all online (ms; NaN: never). */
+    presenceAfterStormMs?: number[];
+  };
+}
+
+/** When Technicians' clients first heard that each user was online (`user-status-change`, old protocol). */
+class OnlineWatch {
+  private readonly heard: Map<string, number>[] = [];
+
+  add(tech: Client): void {
+    const seen = new Map<string, number>();
+    this.heard.push(seen);
+    tech.socket.on("user-status-change", (p: { userId: string; status: string }) => {
+      if (p.status === "online" && !seen.has(p.userId)) seen.set(p.userId, now());
+    });
+  }
+
+  /**
+   * Waits until no watcher has heard of any of `names` for `quietMs` (at most `ms`): the time the last of them
+   * was heard of, else NaN.
+   */
+  async lastHeard(names: string[], quietMs = 20_000, ms = 60_000): Promise<number> {
+    const wanted = new Set(names);
+    const started = now();
+    const last = () =>
+      Math.max(
+        started,
+        ...this.heard.flatMap((seen) => [...seen].filter(([n]) => wanted.has(n)).map(([, t]) => t)),
+      );
+    for (const end = now() + ms; now() - last() < quietMs && now() < end;) await sleep(100);
+    return now() - last() >= quietMs ? last() : NaN;
+  }
+
+  /**
+   * Waits (at most `ms`) until every watcher has heard of every one of `names`: the time the last of them
+   * heard of the last, else NaN.
+   */
+  async heardAll(names: string[], ms = 30_000): Promise<number> {
+    const missing = () => this.heard.some((seen) => names.some((n) => !seen.has(n)));
+    for (const end = now() + ms; missing() && now() < end;) await sleep(100);
+    if (missing()) return NaN;
+    return Math.max(...this.heard.flatMap((seen) => names.map((n) => seen.get(n)!)));
+  }
 }
 
 /** Resolves with the first `event` payload that `match` accepts. */
@@ -125,15 +174,25 @@ export async function runCompatWorkload(
       )),
   );
   const start = now();
+  const online = new OnlineWatch();
   const [clients] = await Promise.all([
     pool(
       opts.crowds ? measured : users,
       opts.crowds ? Math.ceil(OPENING / (opts.crowds + 1)) : OPENING,
-      (u) => connectCompat(target.url, u),
+      async (u) => {
+        const c = await connectCompat(target.url, u);
+        // The measured Technicians watch presence: they are sent every Expert that connects after them.
+        if (u.role === "Technician") online.add(c);
+        return c;
+      },
     ),
     ...crowds.map((c) => c.connect()),
   ]);
   const connectMs = now() - start;
+  const connectedAt = now();
+  // Some of the crowds' Experts opened before a watcher did: it is never told of them. So no count is
+  // expected; the presence is over once none has come for 20 s (a server may pause it for seconds).
+  const lastHeard = online.lastHeard(rest.filter((u) => u.role === "Expert").map((u) => u.name));
   await sleep(1000);
 
   const techs = clients.filter((c) => c.user.role === "Technician");
@@ -148,13 +207,14 @@ export async function runCompatWorkload(
   }
 
   const quiet = await relayAndAnnotations(calls, opts);
+  const presenceAfterConnectMs = Math.max(0, await lastHeard - connectedAt);
   await opts.beforeClose?.();
   let duringStorm: CompatFigures["duringStorm"];
   if (opts.storm?.length) {
     // The same phases again, each while a shift of Experts logs in (a storm of its own per phase).
     const storms = await startPhaseStorms(target.url, opts.storm.map((u) => stormUser(target, u)), "compat");
     try {
-      duringStorm = await relayAndAnnotations(calls, opts, storms);
+      duringStorm = await relayAndAnnotations(calls, opts, { ...storms, online, users: opts.storm });
     } finally {
       await storms.stop();
     }
@@ -164,6 +224,7 @@ export async function runCompatWorkload(
   return {
     clients: users.length,
     connectMs,
+    presenceAfterConnectMs,
     setup: summarize(setupMs),
     ...quiet,
     duringStorm,
@@ -185,8 +246,14 @@ type Call = { callId: string; tech: Client; expert: Client };
 async function relayAndAnnotations(
   calls: Call[],
   opts: { messages: number; ratePerSec: number },
-  storms?: { relay: PresenceStorm; annotations: PresenceStorm },
-): Promise<Pick<CompatFigures, "relay" | "annotation"> & { storms?: StormResult[] }> {
+  storms?: {
+    relay: PresenceStorm;
+    annotations: PresenceStorm;
+    /** The Technicians watching presence, and the storms' Experts (the first half log in first). */
+    online: OnlineWatch;
+    users: CompatUser[];
+  },
+): Promise<NonNullable<CompatFigures["duringStorm"]>> {
   const sentAt = new Map<number, number>();
   const relayMs: number[] = [];
   for (const c of calls) {
@@ -208,8 +275,15 @@ async function relayAndAnnotations(
     });
   }
   const seconds = opts.messages / opts.ratePerSec;
-  const stormed: Promise<StormResult>[] = [];
-  if (storms) stormed.push(storms.relay.go());
+  const stormed: Promise<{ result: StormResult; presenceAfterMs: number }>[] = [];
+  const half = Math.ceil((storms?.users.length ?? 0) / 2);
+  const go = (storm: PresenceStorm, users: CompatUser[]) =>
+    storm.go().then(async (result) => {
+      const registeredAt = now();
+      const heard = await storms!.online.heardAll(users.map((u) => u.name));
+      return { result, presenceAfterMs: Math.max(0, heard - registeredAt) };
+    });
+  if (storms) stormed.push(go(storms.relay, storms.users.slice(0, half)));
   await paced(opts.ratePerSec, seconds, (seq) => {
     const c = calls[seq % calls.length];
     sentAt.set(seq, now());
@@ -233,7 +307,7 @@ async function relayAndAnnotations(
       (a: { objectId?: string }) => annotationMs.push(now() - Number(a.objectId)),
     );
   }
-  if (storms) stormed.push(storms.annotations.go());
+  if (storms) stormed.push(go(storms.annotations, storms.users.slice(half)));
   const sent = await paced(opts.ratePerSec, seconds, (i) => {
     const c = calls[i % calls.length];
     c.expert.socket.emit("annotation", {
@@ -251,6 +325,9 @@ async function relayAndAnnotations(
   return {
     relay: { ...summarize(relayMs), lost: sentAt.size },
     annotation: { ...summarize(annotationMs), lost: sent - annotationMs.length },
-    storms: storms && await Promise.all(stormed),
+    ...(storms && await Promise.all(stormed).then((s) => ({
+      storms: s.map((x) => x.result),
+      presenceAfterStormMs: s.map((x) => x.presenceAfterMs),
+    }))),
   };
 }
