@@ -87,11 +87,14 @@ export default function TechnicianHome({ me, experts: initialExperts, history: i
     notice.value = null;
     // The rear camera opens with the tap that asked for it, so video starts as soon as the expert answers.
     warmup.current!.start("environment", "ask");
+    warmup.current!.gatherEarly();
     try {
       const { callId } = await apiJson<CreateCallResponse>("POST", "/api/create-call", {});
       ringing.value = { callId, expert };
-      await request(socket.current!, "call-request", { callId, from: me.userId, to: expert.id });
-      if (ringing.value?.callId === callId) warmup.current!.prepare(callId, me, socket.current!, expert.id);
+      const rung = request(socket.current!, "call-request", { callId, from: me.userId, to: expert.id });
+      // The connection is made while the expert is being rung (on a slow link a round trip is ~0.3 s).
+      warmup.current!.prepare(callId, me, socket.current!, expert.id, rung);
+      await rung;
     } catch (e) {
       warmup.current!.cancel();
       ringing.value = null;

@@ -137,8 +137,10 @@ export class CallController {
     return this.prepared ??= Promise.all([
       this.media.open(this.handoff.media),
       this.handoff.ice ?? this.link.fetchIce(),
-    ]).then(([media, ice]) => {
+      this.handoff.gathered,
+    ]).then(([media, ice, gathered]) => {
       this.link.useIce(ice);
+      this.peer.adoptGathered(gathered);
       const { socket, peer } = this.handoff;
       if (peer) this.peerId.value = peer;
       if (socket && !this.stopped) this.peer.listen(this.socket = socket);

@@ -42,9 +42,21 @@ export class CallPeer {
    * the expert's answer, ICE and DTLS all happen while it rings).
    */
   private holding: boolean;
+  /** A connection made before the call, gathering candidates since: the first session's. */
+  private gathered?: RTCPeerConnection;
+  /** Signals made before the peer was rung (`handoff.sendAfter`), in order; undefined once it is. */
+  private unsent?: PeerSignal[];
 
   constructor(private readonly host: CallPeerHost) {
     this.holding = !!host.handoff.holdMedia;
+    const rung = host.handoff.sendAfter;
+    if (!rung) return;
+    const unsent: PeerSignal[] = this.unsent = [];
+    // Not rung (busy, offline, cancelled): the call is given up and nothing is sent.
+    rung.then(() => {
+      this.unsent = undefined;
+      if (!this.stopped) { for (const signal of unsent) this.relay(signal); }
+    }, () => {});
   }
 
   /** Offers, answers and candidates of this call, including those the warm-up received first. */
@@ -108,13 +120,23 @@ export class CallPeer {
     }, before ? 0 : 1500);
   }
 
+  /** Takes a connection made before the call (CallWarmup.gatherEarly) for the first session. */
+  adoptGathered(pc: RTCPeerConnection | undefined) {
+    if (!pc) return;
+    if (this.session || this.stopped) pc.close();
+    else this.gathered = pc;
+  }
+
   ensure(): PeerSession {
     if (this.session) return this.session;
     const { host } = this;
     host.note("peer-created");
     const opens = opensNegotiation(host.handoff.members, host.me.userId);
     const stream = host.media.stream.value ?? new MediaStream();
+    const pc = this.gathered;
+    this.gathered = undefined;
     this.session = new PeerSession({
+      pc,
       iceServers: host.link.ice.iceServers,
       iceTransportPolicy: host.link.ice.iceTransportPolicy,
       polite: !opens,
@@ -151,6 +173,7 @@ export class CallPeer {
   /** The call is over: no more offers or signals. */
   stop() {
     this.stopped = true;
+    this.gathered?.close();
     clearTimeout(this.offerTimer);
     this.close();
     this.stopSignals?.();
@@ -211,6 +234,11 @@ export class CallPeer {
     if (this.holding && signal.type === "description") {
       performance.mark(`call:${signal.description.type}-ready`);
     }
+    if (this.unsent) this.unsent.push(signal);
+    else this.relay(signal);
+  }
+
+  private relay(signal: PeerSignal) {
     const to = this.host.peerId.value;
     const socket = this.host.socket();
     if (to && socket?.connected) sendRelayed(socket, this.host.callId, to, signal);

@@ -33,6 +33,10 @@ export interface CallHandoff {
   holdMedia?: boolean;
   /** Signals received before the call took over; stops collecting them. */
   takeSignals?: () => Relayed[];
+  /** The peer is being rung: what this page signals waits until it is (a rejection: never sent). */
+  sendAfter?: Promise<unknown>;
+  /** A peer connection gathering candidates since the call was placed (CallWarmup.gatherEarly). */
+  gathered?: Promise<RTCPeerConnection | undefined>;
 }
 
 const loadRoom = () => import("../../islands/CallRoom.tsx");
@@ -61,6 +65,8 @@ export class CallWarmup {
   private ice?: Promise<IceServersResponse>;
   private room?: ReturnType<typeof loadRoom>;
   private controller?: ReturnType<typeof loadController>;
+  /** The caller's peer connection, gathering its candidates while the call is placed (gatherEarly). */
+  private gathered?: Promise<RTCPeerConnection | undefined>;
   /** The call connected while it rings (the technician's offer, the expert's answer), its media held back. */
   private call?: CallController;
   private warming?: Promise<void>;
@@ -97,6 +103,27 @@ export class CallWarmup {
     return this.warming ??= this.warm(facing, camera);
   }
 
+  /**
+   * The caller: a peer connection starts gathering candidates as soon as the ICE servers are known. A TURN
+   * allocation takes several round trips (over TCP or TLS, five), which a slow link makes seconds; this way
+   * they overlap placing the call and ringing it. Call after start().
+   */
+  gatherEarly(): void {
+    if (this.gathered || !this.ice) return;
+    this.gathered = this.ice.then(({ iceServers, iceTransportPolicy }) =>
+      iceServers.length && this.warming
+        ? new RTCPeerConnection({ iceServers, iceTransportPolicy, iceCandidatePoolSize: 1 })
+        : undefined
+    ).catch(() => undefined);
+  }
+
+  /** The gathering connection, to the call that takes it (once). */
+  private takeGathered(): Promise<RTCPeerConnection | undefined> | undefined {
+    const gathered = this.gathered;
+    this.gathered = undefined;
+    return gathered;
+  }
+
   /** The connection's code, loaded once (tried again after a failure). */
   private loadController(): ReturnType<typeof loadController> {
     this.controller ??= loadController();
@@ -119,9 +146,18 @@ export class CallWarmup {
     if (this.media === media) this.preview.value = acquired.stream;
   }
 
-  /** The technician's call is ringing `expert`: set up its peer connection and send the offer now. */
-  async prepare(callId: string, me: Me, socket: SignalingSocket, expert: string): Promise<void> {
-    performance.mark("call:ringing");
+  /**
+   * The technician is calling `expert`: set up its peer connection now, while the expert is being rung
+   * (`rung`: the call-request's answer), and send the offer once they are.
+   */
+  async prepare(
+    callId: string,
+    me: Me,
+    socket: SignalingSocket,
+    expert: string,
+    rung: Promise<unknown>,
+  ): Promise<void> {
+    rung.then(() => performance.mark("call:ringing"), () => {});
     const { CallController } = await this.loadController();
     if (this.call || !this.media) return; // cancelled meanwhile, or already prepared
     const handoff = {
@@ -131,6 +167,8 @@ export class CallWarmup {
       ice: this.ice,
       peer: expert,
       holdMedia: true,
+      sendAfter: rung,
+      gathered: this.takeGathered(),
     };
     this.call = new CallController(callId, me, handoff);
     this.call.prepare().catch(() => {});
@@ -195,6 +233,7 @@ export class CallWarmup {
     this.preview.value = null;
     this.call?.stop();
     this.call = undefined;
+    this.takeGathered()?.then((pc) => pc?.close());
   }
 
   /**
@@ -204,6 +243,8 @@ export class CallWarmup {
   async enter(callId: string, me: Me, socket: SignalingSocket, creator: string): Promise<void> {
     const handoff = this.handoff(socket, callId, [creator]);
     const prepared = this.call?.callId === callId ? this.call : undefined;
+    if (!prepared) handoff.gathered = this.takeGathered();
+    this.takeGathered()?.then((pc) => pc?.close()); // not taken by the call prepared before
     this.media = this.call = undefined; // the call room owns them now
     this.preview.value = null;
     prepared?.releaseMedia(); // answered: the technician's media starts (the expert's did with Accept)

@@ -18,6 +18,8 @@ export type PeerSignal =
 
 export interface PeerOptions {
   iceServers: RTCIceServer[];
+  /** A connection made beforehand with these ICE servers, its candidates gathered meanwhile: used, not made. */
+  pc?: RTCPeerConnection;
   /** `relay`: TURN only (MOBIMAINT_ICE_TRANSPORT_POLICY). */
   iceTransportPolicy?: RTCIceTransportPolicy;
   polite: boolean;
@@ -55,7 +57,7 @@ export class PeerSession {
   private heldTracks?: Map<RTCRtpSender, MediaStreamTrack | null>;
 
   constructor(private readonly opts: PeerOptions) {
-    const pc = this.pc = new RTCPeerConnection({
+    const pc = this.pc = opts.pc ?? new RTCPeerConnection({
       iceServers: opts.iceServers,
       iceTransportPolicy: opts.iceTransportPolicy ?? "all",
     });

@@ -56,12 +56,12 @@ const SLOW_REMOTE_DESCRIPTION = `(() => {
   };
 })()`;
 
-/** Keeps every peer connection the page makes in `__pcs`. */
+/** Keeps every peer connection the page makes in `__pcs`, each with its `__createdAt`. */
 const KEEP_PEER_CONNECTIONS = `(() => {
   const Native = RTCPeerConnection;
   globalThis.__pcs = [];
   globalThis.RTCPeerConnection = class extends Native {
-    constructor(...args) { super(...args); globalThis.__pcs.push(this); }
+    constructor(...args) { super(...args); this.__createdAt = performance.now(); globalThis.__pcs.push(this); }
   };
 })()`;
 
@@ -123,6 +123,20 @@ async function ring(tech: Page, expert: Page) {
   await tech.locator('[data-expert="user2"][data-availability="available"]').waitFor();
   await tech.click('button[aria-label="Call user2"]');
   await expert.locator('[data-testid="incoming-call"]').waitFor();
+}
+
+/** Holds the page's `call-request` on its way to the server for `ms` (a round trip on a slow link). */
+async function slowCallRequest(page: Page, ms: number) {
+  const held = (data: string | Buffer) => typeof data === "string" && data.includes('"call-request"');
+  await page.routeWebSocket(/\/socket\.io\//, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((m) => held(m) ? setTimeout(() => server.send(m), ms) : server.send(m));
+  });
+  // Before its WebSocket is up, a connection sends by long-polling.
+  await page.route(/\/socket\.io\//, async (route) => {
+    if (held(route.request().postData() ?? "")) await new Promise((r) => setTimeout(r, ms));
+    await route.continue();
+  });
 }
 
 async function bothSeeEachOther(tech: Page, expert: Page) {
@@ -189,6 +203,42 @@ Deno.test({
       await tech.locator(".pill", { hasText: "Live" }).waitFor();
       await expert.locator('[data-testid="availability"][data-availability="available"]').waitFor();
     });
+
+    await t.step(
+      "on a slow link the connection is made while the expert is being rung; its offer goes once they are",
+      async () => {
+        // A second technician page whose call-request takes a second to reach the server.
+        const slow = await techContext.newPage();
+        await slowCallRequest(slow, 1000);
+        await slow.goto(`${base}/`);
+        await expert.evaluate(() => performance.clearMarks("call:answer-ready"));
+        await ring(slow, expert);
+        await waitFor(
+          "the expert's answer ready",
+          () => expert.evaluate(() => performance.getEntriesByName("call:answer-ready").length > 0),
+        );
+        const [offerReady, ringing] = await slow.evaluate(() =>
+          ["call:offer-ready", "call:ringing"].map((name) => performance.getEntriesByName(name)[0]?.startTime)
+        );
+        assert.ok(offerReady < ringing, `offer ready at ${offerReady} ms, rung at ${ringing} ms`);
+        // The call's connection is the one made with the tap, gathering candidates (a TURN allocation
+        // on a slow link: seconds) while the call was placed.
+        const pcs = await slow.evaluate(`__pcs.map((pc) => ({
+          createdAt: pc.__createdAt,
+          pool: pc.getConfiguration().iceCandidatePoolSize,
+        }))`) as { createdAt: number; pool: number }[];
+        assert.equal(pcs.length, 1, JSON.stringify(pcs));
+        assert.equal(pcs[0].pool, 1);
+        assert.ok(pcs[0].createdAt < ringing, `made at ${pcs[0].createdAt} ms, rung at ${ringing} ms`);
+        await slow.click("button:has-text('Cancel call')");
+        await expert.locator('[data-testid="incoming-call"]').waitFor({ state: "detached" });
+        await waitFor(
+          "the cancelled call's connection closed",
+          () => slow.evaluate(`__pcs.every((pc) => pc.signalingState === "closed")`) as Promise<boolean>,
+        );
+        await slow.close();
+      },
+    );
 
     await t.step("accepted: connected while ringing, the room opens in the same page", async () => {
       await Promise.all([markDocument(tech), markDocument(expert)]);
