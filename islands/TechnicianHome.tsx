@@ -93,7 +93,7 @@ export default function TechnicianHome({ me, experts: initialExperts, history: i
       ringing.value = { callId, expert };
       const rung = request(socket.current!, "call-request", { callId, from: me.userId, to: expert.id });
       // The connection is made while the expert is being rung (on a slow link a round trip is ~0.3 s).
-      warmup.current!.prepare(callId, me, socket.current!, expert.id, rung);
+      warmup.current!.prepare(callId, me, socket.current!, expert.id, rung).catch(() => {}); // the room retries
       await rung;
     } catch (e) {
       warmup.current!.cancel();

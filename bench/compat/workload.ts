@@ -54,12 +54,16 @@ export interface CompatFigures {
 /** When Technicians' clients first heard that each user was online (`user-status-change`, old protocol). */
 class OnlineWatch {
   private readonly heard: Map<string, number>[] = [];
+  /** When the last watcher to hear that each user was online heard it. */
+  private readonly lastAt = new Map<string, number>();
 
   add(tech: Client): void {
     const seen = new Map<string, number>();
     this.heard.push(seen);
     tech.socket.on("user-status-change", (p: { userId: string; status: string }) => {
-      if (p.status === "online" && !seen.has(p.userId)) seen.set(p.userId, now());
+      if (p.status !== "online" || seen.has(p.userId)) return;
+      seen.set(p.userId, now());
+      this.lastAt.set(p.userId, now());
     });
   }
 
@@ -68,13 +72,8 @@ class OnlineWatch {
    * was heard of, else NaN.
    */
   async lastHeard(names: string[], quietMs = 20_000, ms = 60_000): Promise<number> {
-    const wanted = new Set(names);
     const started = now();
-    const last = () =>
-      Math.max(
-        started,
-        ...this.heard.flatMap((seen) => [...seen].filter(([n]) => wanted.has(n)).map(([, t]) => t)),
-      );
+    const last = () => names.reduce((latest, n) => Math.max(latest, this.lastAt.get(n) ?? 0), started);
     for (const end = now() + ms; now() - last() < quietMs && now() < end;) await sleep(100);
     return now() - last() >= quietMs ? last() : NaN;
   }
@@ -175,6 +174,7 @@ export async function runCompatWorkload(
   );
   const start = now();
   const online = new OnlineWatch();
+  const watchers = new Set(measured.filter((u) => u.role === "Technician").map((u) => u.name));
   const [clients] = await Promise.all([
     pool(
       opts.crowds ? measured : users,
@@ -182,7 +182,7 @@ export async function runCompatWorkload(
       async (u) => {
         const c = await connectCompat(target.url, u);
         // The measured Technicians watch presence: they are sent every Expert that connects after them.
-        if (u.role === "Technician") online.add(c);
+        if (watchers.has(u.name)) online.add(c);
         return c;
       },
     ),
