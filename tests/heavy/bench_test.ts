@@ -57,6 +57,17 @@ Deno.test("the old clients' workload runs side by side with a bare relay and rep
     assert.equal(storm.relay.count, 200, `${peer}: every offer answered while Experts log in`);
     assert.equal(storm.annotation.count, 200, `${peer}: every pin delivered while Experts log in`);
     assert.deepEqual(storm.storms.map((s: { experts: number }) => s.experts), [10, 10]);
+    // How late the measured Technicians heard of the Experts: after the connections, and after each storm.
+    // (NaN, never heard, is null in the JSON.)
+    assert.ok(
+      Number.isFinite(f.presenceAfterConnectMs),
+      `${peer}: presence after connect ${f.presenceAfterConnectMs}`,
+    );
+    assert.equal(storm.presenceAfterStormMs.length, 2);
+    assert.ok(
+      storm.presenceAfterStormMs.every(Number.isFinite),
+      JSON.stringify(storm.presenceAfterStormMs),
+    );
   }
   assert.match(text, /MobiMaint \/ bare/);
 });
