@@ -170,6 +170,7 @@ export class PeerSession {
       await pc.setLocalDescription(this.heldTracks ? await this.passiveAnswer() : undefined);
       this.trace("sent answer");
       this.opts.send({ type: "description", description: pc.localDescription!.toJSON() });
+      if (collision) await this.reattachTracks();
       await this.tuneSenders();
     }
   }
@@ -181,6 +182,19 @@ export class PeerSession {
   private async passiveAnswer(): Promise<RTCSessionDescriptionInit> {
     const answer = await this.pc.createAnswer();
     return { type: "answer", sdp: answer.sdp?.replaceAll("a=setup:active", "a=setup:passive") };
+  }
+
+  /**
+   * After an offer of ours was rolled back for the peer's (glare, e.g. both ends restarting ICE when a
+   * network switch cut them both), Chromium 150 sends nothing more on our senders: new SSRCs, 0 packets,
+   * for good. Putting each track back on its sender starts them again.
+   */
+  private async reattachTracks(): Promise<void> {
+    if (this.heldTracks) return; // releaseMedia puts them back
+    this.trace("tracks put back after a rollback");
+    for (const sender of this.pc.getSenders()) {
+      if (sender.track) await sender.replaceTrack(sender.track).catch(() => {});
+    }
   }
 
   private trace(what: string) {

@@ -160,6 +160,22 @@ export async function videoFlowing(page: Page, ms = 500): Promise<boolean> {
   return (await framesDecoded(page)) > before;
 }
 
+/** True when the page receives the other side's sound right now (audio packets arrive within `ms`). */
+export async function audioArriving(page: Page, ms = 500): Promise<boolean> {
+  const packets = () =>
+    callState(
+      page,
+      `m?.call.stats().then((report) => {
+        let n = 0;
+        report?.forEach((r) => { if (r.type === "inbound-rtp" && r.kind === "audio") n += r.packetsReceived ?? 0; });
+        return n;
+      })`,
+    );
+  const before = await packets();
+  await new Promise((r) => setTimeout(r, ms));
+  return (await packets()) > before;
+}
+
 export interface SelectedPair {
   local: { candidateType: string; relayProtocol?: string; protocol: string };
   remote: { candidateType: string; protocol: string };
