@@ -92,6 +92,33 @@ Deno.test("ICE recovery: a restart offer from the peer while fresh servers are f
   assert.deepEqual(restarts, ["stalled"]);
 });
 
+Deno.test("ICE recovery: no second restart while this side's offer awaits its answer", async () => {
+  const restarts: number[] = [];
+  let clock = 0;
+  let awaiting = false;
+  const r = new IceRecovery({
+    freshIceServers: () => Promise.resolve(undefined),
+    restart: () => {
+      restarts.push(clock);
+      awaiting = true; // the restart's offer is out
+    },
+    awaitingAnswer: () => awaiting,
+  });
+  const observe = async (bytes: number, t: number) => {
+    clock = t;
+    r.observe(bytes, true, t);
+    await new Promise((res) => setTimeout(res, 0));
+  };
+  for (let t = 0; t <= 3000; t += 250) await observe(t, t);
+  // The whole network is gone for 5 s: one restart, its offer stuck with the rest.
+  for (let t = 3250; t <= 8000; t += 250) await observe(3000, t);
+  assert.deepEqual(restarts, [4000]);
+  // Back: the answer arrives, the new generation is tried; if it stays silent, the next restart is due.
+  awaiting = false;
+  await observe(3000, 8250);
+  assert.deepEqual(restarts, [4000, 8250]);
+});
+
 Deno.test("the stall detector waits for the peer's end: media or RTCP from it, not this side's handshake alone", () => {
   const report = (...stats: Record<string, unknown>[]) => new Map(stats.map((s, i) => [String(i), s]));
   const transport = { type: "transport", dtlsState: "connected", bytesReceived: 4200 };

@@ -4,7 +4,8 @@
  * ICE restart with good TURN credentials (fresh ones when those held run out soon) starts at once when
  * the inbound stream stalls (no bytes at all for 1.5 s while connected, or for 1 s after a steady
  * stream), and when the caller knows the network changed (signaling reconnected, `online`, a connection
- * change). Restarts are spaced by at least `stallMs`.
+ * change). Restarts are spaced by at least `stallMs`, and a stall starts none while an offer of ours awaits
+ * its answer.
  */
 
 export interface RecoveryHooks {
@@ -12,6 +13,8 @@ export interface RecoveryHooks {
   restart: (iceServers: RTCIceServer[] | undefined, reason: string) => void;
   /** Fresh ICE servers (new TURN credentials); undefined keeps the current ones. */
   freshIceServers: () => Promise<RTCIceServer[] | undefined>;
+  /** An offer of ours awaits its answer (PeerSession.offering). */
+  awaitingAnswer?: () => boolean;
 }
 
 /** Bytes seen at observations at most this far apart count as one steady stream (observed 4 times a second). */
@@ -50,6 +53,9 @@ export class IceRecovery {
     }
     const steady = this.lastChangeAt - this.steadySince >= STEADY_FOR_MS;
     const silentFor = steady ? this.steadyStallMs : this.stallMs;
+    // While our restart offer awaits its answer (the signaling is as dead as the path), its generation has
+    // not been tried: another would only be queued behind it and discard it once it connects.
+    if (this.hooks.awaitingAnswer?.()) return;
     if (now - this.lastChangeAt >= silentFor && now - this.lastRestartAt >= this.stallMs) {
       this.trigger("stalled", now);
     }

@@ -59,6 +59,7 @@ export class LinkWatch {
         const s = this.session();
         if (s) restart(s, servers, reason);
       },
+      awaitingAnswer: () => this.session()?.offering ?? false,
     });
   }
 
