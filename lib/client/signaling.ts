@@ -16,6 +16,14 @@ export function connectSignaling(userId: string, presence: "batch" | "none" = "b
     reconnectionDelay: 400,
     reconnectionDelayMax: 2000,
   });
+  // A connection starts on long-polling, which passes any proxy, and then moves to a WebSocket. Once one has
+  // worked, a reconnection (a network switch under a call) opens its WebSocket at once, and falls back to
+  // polling in the same attempt: two or three round trips sooner back in the call. A connection that could
+  // not be made at all (WebSockets failing halfway on the new network) starts on polling again.
+  const startOn = (transports: string[]) =>
+    Object.assign(socket.io.opts, { transports, tryAllTransports: true });
+  socket.io.on("open", () => socket.io.engine.once("upgrade", () => startOn(["websocket", "polling"])));
+  socket.io.on("error", () => startOn(["polling", "websocket"]));
   // Compat: bind the socket to the user on every (re)connection.
   socket.on("connect", () => socket.emit("register", { userId }));
   return socket;

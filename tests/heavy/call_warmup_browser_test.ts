@@ -300,8 +300,14 @@ Deno.test({
         const connects = (): Promise<number> => callState(expert, "m.call.counters.connects");
         const before = await connects();
         await new Promise((r) => setTimeout(r, 5000)); // the connection has been up for a while
+        // Its WebSocket has worked, so the new connection opens one at once: no long-polling first.
+        const polls: string[] = [];
+        const poll = (r: { url(): string }) => r.url().includes("transport=polling") && polls.push(r.url());
+        expert.on("request", poll);
         await cut();
         await waitFor("the socket back", async () => await connects() > before, 3000);
+        expert.off("request", poll);
+        assert.deepEqual(polls, [], "the connection came back on a WebSocket straight away");
         await expert.locator('[data-testid="connection"]', { hasText: "Connected with user1" }).waitFor();
         // Cut again at once: a connection that was up only briefly waits for the backoff (5–15 s now, no
         // hammering). Watched for 1.5 s, inside the server's 2 s grace period: the call itself stays as it was.

@@ -259,6 +259,21 @@ Deno.test({
       assert.ok(!(await events()).includes("user-left"));
       await tech.locator('[data-testid="chat-log"] li', { hasText: "Pressure is 4 bar" }).waitFor();
     });
+    await step(
+      "a new network whose WebSockets fail: the technician's signaling comes back on long-polling",
+      async () => {
+        const connects = (): Promise<number> => callState(tech, "m.call.counters.connects");
+        const before = await connects();
+        signaling.refuseWebSockets = true;
+        signaling.rebind();
+        await waitFor("the technician's signaling back", async () => await connects() > before, 10_000);
+        assert.equal(await callState(tech, "m.call.socket.io.engine.transport.name"), "polling");
+        await tech.fill("#chat-input", "On the new network");
+        await tech.press("#chat-input", "Enter");
+        await expert.locator('[data-testid="chat-log"] li', { hasText: "On the new network" }).waitFor();
+        signaling.refuseWebSockets = false;
+      },
+    );
   } finally {
     await pages.close();
     await browser.close();

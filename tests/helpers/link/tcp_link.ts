@@ -1,7 +1,8 @@
 /**
  * A user-space TCP link in front of a TCP server (coturn's TURN/TCP or TLS port): each client connection
  * gets its own upstream connection and two stream Shapers (rate, delay, loss as retransmission stalls,
- * black hole as a pause). `rebind()` cuts every connection, as a network switch does to TCP.
+ * black hole as a pause). `rebind()` cuts every connection, as a network switch does to TCP;
+ * `refuseWebSockets` cuts those that ask for a WebSocket (a network whose proxy does not pass them).
  */
 import { connect, createServer, type Server, type Socket } from "node:net";
 import type { LinkConditions } from "./shaper.ts";
@@ -19,6 +20,8 @@ export class TcpLink {
   private pipes = new Set<Pipe>();
   private settings: { up: Partial<LinkConditions>; down: Partial<LinkConditions> } = { up: {}, down: {} };
   connections = 0;
+  /** A network whose WebSockets fail: a connection that asks for one is cut at its first bytes. */
+  refuseWebSockets = false;
 
   private constructor(private readonly server: Server, readonly port: number) {}
 
@@ -67,7 +70,16 @@ export class TcpLink {
       down: new Shaper(this.settings.down, (d) => client.write(d), { stream: true }),
     };
     this.pipes.add(pipe);
-    client.on("data", (d: Uint8Array) => pipe.up.push(d));
+    let first = true;
+    client.on("data", (d: Uint8Array) => {
+      if (
+        first && this.refuseWebSockets && /^GET [^\r\n]*transport=websocket/.test(new TextDecoder().decode(d))
+      ) {
+        return this.drop(pipe);
+      }
+      first = false;
+      pipe.up.push(d);
+    });
     upstream.on("data", (d: Uint8Array) => pipe.down.push(d));
     for (const s of [client, upstream]) {
       s.on("error", () => this.drop(pipe));
