@@ -47,18 +47,28 @@ Deno.test("ICE recovery: a stream silent for 1.5 s restarts with fresh servers, 
   assert.equal(restarts.length, 3);
 });
 
-Deno.test("ICE recovery: a steady stream that stops restarts after 1 s; a sparse one after 1.5 s", async () => {
+/** An IceRecovery on a test clock: `observe(bytes, t)` feeds it at time t; `restarts` lists when it restarted. */
+function clockedRecovery(awaitingAnswer?: () => boolean, onRestart?: () => void) {
   const restarts: number[] = [];
   let clock = 0;
   const r = new IceRecovery({
     freshIceServers: () => Promise.resolve(undefined),
-    restart: () => restarts.push(clock),
+    restart: () => {
+      restarts.push(clock);
+      onRestart?.();
+    },
+    awaitingAnswer,
   });
   const observe = async (bytes: number, t: number) => {
     clock = t;
     r.observe(bytes, true, t);
     await new Promise((res) => setTimeout(res, 0));
   };
+  return { r, observe, restarts };
+}
+
+Deno.test("ICE recovery: a steady stream that stops restarts after 1 s; a sparse one after 1.5 s", async () => {
+  const { r, observe, restarts } = clockedRecovery();
   // Bytes at every observation for 3 s (audio alone is 50 packets a second), then none.
   for (let t = 0; t <= 3000; t += 250) await observe(t, t);
   for (let t = 3250; t <= 4000; t += 250) await observe(3000, t);
@@ -93,22 +103,9 @@ Deno.test("ICE recovery: a restart offer from the peer while fresh servers are f
 });
 
 Deno.test("ICE recovery: no second restart while this side's offer awaits its answer", async () => {
-  const restarts: number[] = [];
-  let clock = 0;
   let awaiting = false;
-  const r = new IceRecovery({
-    freshIceServers: () => Promise.resolve(undefined),
-    restart: () => {
-      restarts.push(clock);
-      awaiting = true; // the restart's offer is out
-    },
-    awaitingAnswer: () => awaiting,
-  });
-  const observe = async (bytes: number, t: number) => {
-    clock = t;
-    r.observe(bytes, true, t);
-    await new Promise((res) => setTimeout(res, 0));
-  };
+  // Each restart's offer goes out and awaits its answer.
+  const { observe, restarts } = clockedRecovery(() => awaiting, () => awaiting = true);
   for (let t = 0; t <= 3000; t += 250) await observe(t, t);
   // The whole network is gone for 5 s: one restart, its offer stuck with the rest.
   for (let t = 3250; t <= 8000; t += 250) await observe(3000, t);

@@ -53,8 +53,8 @@ export class IceRecovery {
     }
     const steady = this.lastChangeAt - this.steadySince >= STEADY_FOR_MS;
     const silentFor = steady ? this.steadyStallMs : this.stallMs;
-    // While our restart offer awaits its answer (the signaling is as dead as the path), its generation has
-    // not been tried: another would only be queued behind it and discard it once it connects.
+    // While an offer of ours (a restart's, typically) awaits its answer, the signaling is as dead as the path
+    // and that generation has not been tried: another would be queued behind it and discard it once connected.
     if (this.hooks.awaitingAnswer?.()) return;
     if (now - this.lastChangeAt >= silentFor && now - this.lastRestartAt >= this.stallMs) {
       this.trigger("stalled", now);

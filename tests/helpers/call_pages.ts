@@ -141,39 +141,47 @@ export function peerCreatedAt(page: Page): Promise<number> {
   return page.evaluate("globalThis.__peerAt") as Promise<number>;
 }
 
-/** Frames decoded by the call page's peer connection (inbound video). */
-export function framesDecoded(page: Page): Promise<number> {
+/** The sum of `field` over the call page's inbound streams of `kind` (getStats). */
+export function inboundTotal(
+  page: Page,
+  kind: "audio" | "video",
+  field: "framesDecoded" | "packetsReceived",
+): Promise<number> {
   return callState(
     page,
     `m?.call.stats().then((report) => {
-      let frames = 0;
-      report?.forEach((r) => { if (r.type === "inbound-rtp" && r.kind === "video") frames += r.framesDecoded ?? 0; });
-      return frames;
+      let n = 0;
+      report?.forEach((r) => { if (r.type === "inbound-rtp" && r.kind === "${kind}") n += r.${field} ?? 0; });
+      return n;
     })`,
   );
 }
 
-/** True when the page's remote video is decoding right now (frames advance within `ms`). */
-export async function videoFlowing(page: Page, ms = 500): Promise<boolean> {
-  const before = await framesDecoded(page);
+/** Frames decoded by the call page's peer connection (inbound video). */
+export function framesDecoded(page: Page): Promise<number> {
+  return inboundTotal(page, "video", "framesDecoded");
+}
+
+/** True when the inbound total (`inboundTotal`) grows within `ms`. */
+async function advancing(
+  page: Page,
+  kind: "audio" | "video",
+  field: "framesDecoded" | "packetsReceived",
+  ms: number,
+): Promise<boolean> {
+  const before = await inboundTotal(page, kind, field);
   await new Promise((r) => setTimeout(r, ms));
-  return (await framesDecoded(page)) > before;
+  return (await inboundTotal(page, kind, field)) > before;
+}
+
+/** True when the page's remote video is decoding right now (frames advance within `ms`). */
+export function videoFlowing(page: Page, ms = 500): Promise<boolean> {
+  return advancing(page, "video", "framesDecoded", ms);
 }
 
 /** True when the page receives the other side's sound right now (audio packets arrive within `ms`). */
-export async function audioArriving(page: Page, ms = 500): Promise<boolean> {
-  const packets = () =>
-    callState(
-      page,
-      `m?.call.stats().then((report) => {
-        let n = 0;
-        report?.forEach((r) => { if (r.type === "inbound-rtp" && r.kind === "audio") n += r.packetsReceived ?? 0; });
-        return n;
-      })`,
-    );
-  const before = await packets();
-  await new Promise((r) => setTimeout(r, ms));
-  return (await packets()) > before;
+export function audioArriving(page: Page, ms = 500): Promise<boolean> {
+  return advancing(page, "audio", "packetsReceived", ms);
 }
 
 export interface SelectedPair {
