@@ -6,8 +6,8 @@
  * on failure, or when asked (with fresh ICE servers) by a caller that notices trouble sooner.
  *
  * On a poor link, audio goes first (high sender priority) and, when `keepResolution`, the camera keeps
- * its resolution and lets the frame rate fall (a remote expert needs detail more than motion); its
- * resolution steps up from 360p as the bandwidth estimate allows (sender_policy.ts).
+ * its resolution and lets the frame rate fall (a remote expert needs detail more than motion). Either
+ * side's camera starts at 360p and steps up as the bandwidth estimate allows (sender_policy.ts).
  */
 import { sdpFingerprint, sdpUfrag } from "./sdp.ts";
 import { preferRedundantAudio, prioritizeSenders, VideoSteps } from "./sender_policy.ts";
@@ -258,15 +258,18 @@ export class PeerSession {
     this.pc.restartIce();
   }
 
-  /** Audio first; the technician's camera keeps its resolution (once encodings exist, i.e. after negotiation). */
+  /**
+   * Audio first; the technician's camera keeps its resolution; the camera at its resolution step (once
+   * encodings exist, i.e. after negotiation).
+   */
   private async tuneSenders(): Promise<void> {
     await prioritizeSenders(this.pc, this.opts.keepResolution);
-    if (this.opts.keepResolution) await this.videoSteps.apply();
+    await this.videoSteps.apply();
   }
 
   /** The camera's resolution for the bandwidth estimate (sender_policy.ts: VIDEO_STEPS, nextVideoStep). */
   async fitVideoTo(availableKbps: number | undefined): Promise<void> {
-    if (!this.opts.keepResolution || availableKbps === undefined) return;
+    if (availableKbps === undefined) return;
     await this.videoSteps.fit(availableKbps);
   }
 
@@ -292,7 +295,7 @@ export class PeerSession {
     const transceiver = this.pc.getTransceivers().find((t) => t.receiver.track.kind === "video");
     if (transceiver && this.heldTracks) return void this.heldTracks.set(transceiver.sender, track);
     await transceiver?.sender.replaceTrack(track);
-    if (this.opts.keepResolution) await this.videoSteps.apply(); // the new camera's own size
+    await this.videoSteps.apply(); // the new camera's own size
   }
 
   close(): void {

@@ -1,10 +1,10 @@
 /**
- * What the senders of a call send on a poor link: audio first (RED, high priority, a capped bitrate) and, for
- * the technician's camera, detail before motion with a resolution that follows the bandwidth estimate.
+ * What the senders of a call send on a poor link: audio first (RED, high priority, a capped bitrate); cameras
+ * at a resolution that follows the bandwidth estimate; for the technician's, detail before motion.
  */
 
 /**
- * The technician camera's resolution steps (short side at most) and the bandwidth estimate each needs.
+ * The cameras' resolution steps (short side at most) and the bandwidth estimate each needs.
  * Detail before motion within a step (the frame rate falls first); between steps, what the link carries
  * at a usable frame rate: 540p at ≥ 10 fps fits in 300 kbit/s, 720p needs about twice that. With 5 % loss
  * Chrome estimates a 300 kbit/s link at 140–240 kbit/s (a 150 kbit/s one at 40–150), hence 160 for 540p.

@@ -6,7 +6,13 @@
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 import { CHROMIUM_FLAGS, CHROMIUM_PATH, hasChromium } from "../helpers/browser.ts";
-import { firstFrameAt, openCallPages, type SelectedPair, selectedPair } from "../helpers/call_pages.ts";
+import {
+  callState,
+  firstFrameAt,
+  openCallPages,
+  type SelectedPair,
+  selectedPair,
+} from "../helpers/call_pages.ts";
 import { freePort, hasCoturn, startCoturn } from "../helpers/coturn.ts";
 import { startTestServer } from "../helpers/server.ts";
 
@@ -45,6 +51,10 @@ Deno.test({
           const [a, b] = await Promise.all([firstFrameAt(pages.tech), firstFrameAt(pages.expert)]);
           console.log(`  first remote frame ${Math.max(a, b) - pages.acceptedAt} ms after accept`);
           for (const page of [pages.tech, pages.expert]) {
+            // Both cameras (1280×720) start at the first resolution step, 360p: a first keyframe the young
+            // connection's bandwidth estimate carries at once (`deno task bench --accept`).
+            const events: string[] = await callState(page, "m.call.events");
+            assert.ok(events.includes("(video scaled down by 2)"), events.join());
             const pair: SelectedPair | null = await selectedPair(page);
             assert.ok(pair, "a selected candidate pair");
             assert.equal(pair.local.candidateType, "relay", JSON.stringify(pair));
