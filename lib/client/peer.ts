@@ -259,8 +259,8 @@ export class PeerSession {
   }
 
   /**
-   * Audio first; the technician's camera keeps its resolution; the camera at its resolution step (once
-   * encodings exist, i.e. after negotiation).
+   * Audio first; the camera at its resolution step, the technician's keeping its resolution (once encodings
+   * exist, i.e. after negotiation).
    */
   private async tuneSenders(): Promise<void> {
     await prioritizeSenders(this.pc, this.opts.keepResolution);

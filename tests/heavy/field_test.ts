@@ -2,8 +2,10 @@
  * A call on a bad field link, in real Chromium through a real coturn: the technician's TURN traffic goes
  * through the link emulator (300 kbps, 150 ms round trip, 5 % loss each way). Video arrives; the
  * technician's camera keeps its resolution and audio has priority and redundancy; a camera turned off is not called a
- * bad connection; a black-holed path and a NAT rebinding both recover by ICE restart without anyone
- * leaving the call. Timings are printed, not judged: `deno task bench --field` measures them.
+ * bad connection; the technician's whole network gone (both ends restart, their offers cross), a black-holed
+ * path and a NAT rebinding all recover by ICE restart without anyone leaving the call; on a network that cuts
+ * WebSockets the signaling comes back on long-polling. Timings are printed, not judged: `deno task bench
+ * --field` measures them.
  */
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
