@@ -73,7 +73,7 @@ class OnlineWatch {
    */
   async lastHeard(names: string[], quietMs = 20_000, ms = 60_000): Promise<number> {
     const started = now();
-    const last = () => names.reduce((latest, n) => Math.max(latest, this.lastAt.get(n) ?? 0), started);
+    const last = () => Math.max(started, this.latest(names));
     for (const end = now() + ms; now() - last() < quietMs && now() < end;) await sleep(100);
     return now() - last() >= quietMs ? last() : NaN;
   }
@@ -85,8 +85,12 @@ class OnlineWatch {
   async heardAll(names: string[], ms = 30_000): Promise<number> {
     const missing = () => this.heard.some((seen) => names.some((n) => !seen.has(n)));
     for (const end = now() + ms; missing() && now() < end;) await sleep(100);
-    if (missing()) return NaN;
-    return Math.max(...this.heard.flatMap((seen) => names.map((n) => seen.get(n)!)));
+    return missing() ? NaN : this.latest(names);
+  }
+
+  /** When the last watcher heard of the last of `names` (0 if none was heard of). */
+  private latest(names: string[]): number {
+    return names.reduce((latest, n) => Math.max(latest, this.lastAt.get(n) ?? 0), 0);
   }
 }
 
