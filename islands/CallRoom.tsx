@@ -129,6 +129,11 @@ export default function CallRoom({ callId, me, members, controller }: Props) {
   // Frozen: the still and its own annotations. Live: the video, the annotations made live, and those
   // made on a still that carried the camera's pose (anchored: they follow the object live too).
   const frozen = call.freeze.frozen.value;
+  // A camera turned off leaves its last frame on the receiving side: say it is off instead.
+  const mainOff = call.annotatedCameraOff.value && !frozen;
+  const insetOff = technician
+    ? call.peerPresent.value && !call.mediaState.peer.value.video
+    : call.media.cameraOff.value;
   const all = call.board.annotations.value;
   const shown = all.filter((a) =>
     frozen ? a.frozenFrameId === frozen.snapshotId : !a.frozenFrameId || a.anchor
@@ -142,7 +147,7 @@ export default function CallRoom({ callId, me, members, controller }: Props) {
   return (
     <main class={`call ${technician ? "call-technician" : "call-expert"}`} data-testid="call-room">
       <div class="call-stage">
-        <div class="video-main">
+        <div class={`video-main${mainOff ? " camera-off" : ""}`}>
           <video
             ref={mainVideo}
             autoplay
@@ -150,6 +155,11 @@ export default function CallRoom({ callId, me, members, controller }: Props) {
             muted={technician}
             aria-label={technician ? "Your camera" : `${call.peerName}'s camera`}
           />
+          {mainOff && (
+            <p class="camera-off-note" data-testid="main-camera-off">
+              {technician ? "Your camera is off" : `${call.peerName}'s camera is off`}
+            </p>
+          )}
           {frozen && (
             <img
               ref={still}
@@ -197,6 +207,7 @@ export default function CallRoom({ callId, me, members, controller }: Props) {
             muted={!technician}
             label={technician ? `${call.peerName}'s camera` : "Your camera"}
             what={technician ? `${call.peerName}'s camera` : "your camera"}
+            off={insetOff ? "Camera off" : undefined}
           />
           <ChatJump messages={call.board.chat.value} me={me.userId} />
           <div class="status-bar">
@@ -258,9 +269,7 @@ export default function CallRoom({ callId, me, members, controller }: Props) {
         <AnchorToggle
           anchoring={call.anchoring}
           disabled={!!call.ended.value}
-          cameraOff={technician
-            ? call.media.cameraOff.value
-            : call.peerPresent.value && !call.mediaState.peer.value.video}
+          cameraOff={call.annotatedCameraOff.value}
         />
         <AnnotationTools
           tool={tool.value}

@@ -10,6 +10,8 @@ export function FreezeControls({ board, disabled }: Props) {
   const frozen = board.frozen.value;
   const busy = board.busy.value;
   const list = board.snapshots.value;
+  // A stored still can be shown and unfrozen; a new one needs the camera on.
+  const cameraOff = board.cameraOff.value;
   return (
     <div class="freeze-bar">
       <div class="freeze-buttons" role="toolbar" aria-label="Still pictures">
@@ -19,8 +21,12 @@ export function FreezeControls({ board, disabled }: Props) {
           data-testid="freeze"
           aria-pressed={!!frozen}
           aria-keyshortcuts="F"
-          aria-label={frozen ? "Unfreeze: back to live video (F)" : "Freeze the picture (F)"}
-          disabled={disabled || busy === "freeze"}
+          aria-label={frozen
+            ? "Unfreeze: back to live video (F)"
+            : cameraOff
+            ? "Freeze: the camera is off"
+            : "Freeze the picture (F)"}
+          disabled={disabled || busy === "freeze" || (!frozen && cameraOff)}
           onClick={() => board.toggle()}
         >
           {busy === "freeze" ? "Freezing…" : frozen ? "Unfreeze" : "Freeze"}
@@ -29,8 +35,12 @@ export function FreezeControls({ board, disabled }: Props) {
           type="button"
           class="btn round"
           data-testid="save-snapshot"
-          aria-label={frozen ? "This still is saved in the call" : "Save a full-resolution snapshot"}
-          disabled={disabled || !!frozen || !!busy}
+          aria-label={frozen
+            ? "This still is saved in the call"
+            : cameraOff
+            ? "Save snapshot: the camera is off"
+            : "Save a full-resolution snapshot"}
+          disabled={disabled || !!frozen || !!busy || cameraOff}
           onClick={() => board.save()}
         >
           {busy === "snapshot" ? "Saving…" : frozen ? "Saved" : "Save snapshot"}

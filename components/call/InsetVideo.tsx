@@ -18,9 +18,11 @@ interface Props {
   label: string;
   /** What the picture is, for the buttons ("your camera", "user2's camera"). */
   what: string;
+  /** Shown instead of the picture while its camera is turned off (the element keeps playing the sound). */
+  off?: string;
 }
 
-export function InsetVideo({ videoRef, muted, label, what }: Props) {
+export function InsetVideo({ videoRef, muted, label, what, off }: Props) {
   const corner = useSignal<Corner>("top-right");
   const hidden = useSignal(false);
   const drag = useSignal<{ dx: number; dy: number } | null>(null);
@@ -57,7 +59,7 @@ export function InsetVideo({ videoRef, muted, label, what }: Props) {
       <div
         class={`video-inset inset-${corner.value}${hidden.value ? " inset-hidden" : ""}${
           drag.value ? " dragging" : ""
-        }`}
+        }${off ? " camera-off" : ""}`}
         data-testid="inset"
         data-corner={corner.value}
         style={drag.value ? { transform: `translate(${drag.value.dx}px, ${drag.value.dy}px)` } : undefined}
@@ -79,6 +81,7 @@ export function InsetVideo({ videoRef, muted, label, what }: Props) {
         }}
       >
         <video ref={videoRef} autoplay playsInline muted={muted} aria-label={label} />
+        {off && <p class="camera-off-note" data-testid="inset-camera-off">{off}</p>}
         <div class="inset-actions">
           <button
             type="button"

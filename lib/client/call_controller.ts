@@ -4,7 +4,7 @@
  * signals so the island re-renders on change; tests read it through
  * `window.__mobimaint`.
  */
-import { type ReadonlySignal, signal } from "@preact/signals";
+import { computed, type ReadonlySignal, signal } from "@preact/signals";
 import type { Me } from "../history.ts";
 import { opensNegotiation } from "../negotiation.ts";
 import type { CallDetailResponse } from "../rest.ts";
@@ -21,6 +21,9 @@ import { LinkWatch } from "./link_watch.ts";
 import type { Quality } from "./quality.ts";
 import { ConnectionLostError, connectSignaling, request, type SignalingSocket } from "./signaling.ts";
 import { ScreenWake } from "./wake_lock.ts";
+
+/** How long a warning (an action that failed) stays on screen; the same words again restart it. */
+const WARNING_MS = 10_000;
 
 /** A signaling connection up this long before it was cut is tried again at once (see connect()). */
 const STEADY_CONNECTION_MS = 5000;
@@ -54,6 +57,11 @@ export class CallController {
   readonly anchoring: Anchoring;
   /** The frozen frame and the call's snapshots. */
   readonly freeze: FreezeBoard;
+  /**
+   * The camera everyone annotates (the technician's) is turned off: its picture on the expert's page is
+   * the last frame received, so the page shows that the camera is off instead, and takes no still from it.
+   */
+  readonly annotatedCameraOff: ReadonlySignal<boolean>;
   /** Names of server events received, in order (diagnostics and tests). */
   readonly events: string[] = [];
   /** Signaling connections made (1 + reconnects) and ICE restarts this page made, whatever the cause. */
@@ -64,6 +72,7 @@ export class CallController {
   private readonly peer: CallPeer;
   private joined = false;
   private stopped = false;
+  private readonly warningTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
   /**
    * `handoff`: the call's members as this page knows them, and what the home page got ready while the
@@ -71,7 +80,17 @@ export class CallController {
    */
   constructor(readonly callId: string, readonly me: Me, private readonly handoff: CallHandoff) {
     this.names.value = { [me.userId]: me.username };
-    const warn = (w: string) => this.warnings.value = [...this.warnings.value, w];
+    const warn = (w: string) => {
+      this.warnings.value = [...this.warnings.value.filter((x) => x !== w), w];
+      clearTimeout(this.warningTimers.get(w));
+      this.warningTimers.set(
+        w,
+        setTimeout(() => {
+          this.warningTimers.delete(w);
+          this.warnings.value = this.warnings.value.filter((x) => x !== w);
+        }, WARNING_MS),
+      );
+    };
     this.board = new CallBoard(callId, me.userId, warn);
     this.anchoring = new Anchoring(callId, me.role === "Technician", this.board.annotations);
     this.media = new LocalMedia(
@@ -79,14 +98,20 @@ export class CallController {
       warn,
       (track) => this.peer.session?.replaceVideoTrack(track) ?? Promise.resolve(),
     );
+    this.mediaState = new MediaStateSync(callId, me.userId, this.media);
+    this.annotatedCameraOff = computed(() =>
+      me.role === "Technician"
+        ? this.media.cameraOff.value
+        : this.peerPresent.value && !this.mediaState.peer.value.video
+    );
     this.freeze = new FreezeBoard(
       callId,
       me.role === "Technician",
       () => this.media.stream.value?.getVideoTracks()[0],
       warn,
       () => this.anchoring.anchorNow(),
+      this.annotatedCameraOff,
     );
-    this.mediaState = new MediaStateSync(callId, me.userId, this.media);
     this.link = new LinkWatch(
       () => this.peer.session,
       // A camera turned off on the other side sends little or nothing: that is not a bad connection.
@@ -314,6 +339,7 @@ export class CallController {
     this.media.stop();
     this.mediaState.stop();
     this.wake.release();
+    this.warningTimers.forEach((t) => clearTimeout(t));
     // A home page's connection lent to a call that never started stays with the home page.
     if (!this.handoff.socket || this.started) this.socket?.close();
   }

@@ -3,7 +3,7 @@
  * camera at full resolution), uploads it and, for a freeze, tells the room; the Expert asks it to over
  * the socket. Everyone follows the room's frame-frozen / frame-unfrozen / snapshot-added.
  */
-import { signal } from "@preact/signals";
+import { type ReadonlySignal, signal } from "@preact/signals";
 import type { FrozenFrame, SnapshotInfo } from "../snapshots.ts";
 import type { AnnotationAnchor } from "../types.ts";
 import { ApiFailure } from "./api.ts";
@@ -35,6 +35,8 @@ export class FreezeBoard {
     private readonly warn: (message: string) => void,
     /** The camera's pose now, when it is tracked: a frozen still carries it (anchored drawings). */
     private readonly anchorNow: () => AnnotationAnchor | undefined = () => undefined,
+    /** The technician's camera is turned off: a new still would be black (stored ones can still be shown). */
+    readonly cameraOff: ReadonlySignal<boolean> = signal(false),
   ) {}
 
   attach(s: SignalingSocket) {
@@ -53,7 +55,7 @@ export class FreezeBoard {
       if (this.busy.value === "snapshot") this.done("snapshot");
     });
     s.on("capture-requested", ({ purpose }) => {
-      if (this.capturer) this.capture(purpose);
+      if (this.capturer && !this.refusedWhileCameraOff()) this.capture(purpose);
     });
   }
 
@@ -75,6 +77,7 @@ export class FreezeBoard {
 
   toggle() {
     if (this.frozen.value) return this.unfreeze();
+    if (this.refusedWhileCameraOff()) return;
     this.timing.clickedAt = performance.now();
     if (this.capturer) return this.capture("freeze");
     this.ask("freeze");
@@ -82,6 +85,7 @@ export class FreezeBoard {
 
   /** Stores a fresh full-resolution still without freezing. */
   save() {
+    if (this.refusedWhileCameraOff()) return;
     if (this.capturer) return this.capture("snapshot");
     this.ask("snapshot");
   }
@@ -89,6 +93,16 @@ export class FreezeBoard {
   /** Shows a stored snapshot to both sides again, to annotate it. */
   open(snapshotId: string) {
     this.emit("freeze", { callId: this.callId, snapshotId });
+  }
+
+  private refusedWhileCameraOff(): boolean {
+    if (!this.cameraOff.value) return false;
+    this.warn(
+      this.capturer
+        ? "Your camera is off: turn it on to take a picture."
+        : "The technician's camera is off: no picture to take.",
+    );
+    return true;
   }
 
   unfreeze() {

@@ -93,6 +93,28 @@ export async function assertCameraOffAndMuted(tech: Page, expert: Page) {
     timeout: 3000,
   });
   await expert.locator('[data-testid="peer-muted"]', { hasText: "user1 is muted" }).waitFor();
+  // The last frame received would look live: the expert's picture says the camera is off instead, the
+  // technician's too, and neither takes a still of a camera that is off (button or F key).
+  await expert.locator('[data-testid="main-camera-off"]', { hasText: "user1's camera is off" }).waitFor();
+  assert.equal(
+    await expert.locator(".video-main > video").evaluate((v) => getComputedStyle(v).visibility),
+    "hidden",
+  );
+  await tech.locator('[data-testid="main-camera-off"]', { hasText: "Your camera is off" }).waitFor();
+  await expert.locator('[data-testid="inset-camera-off"]').waitFor({ state: "detached", timeout: 1000 });
+  for (const page of [expert, tech]) {
+    assert.ok(
+      await page.locator('[data-testid="freeze"]').isDisabled(),
+      "Freeze disabled while the camera is off",
+    );
+    assert.ok(await page.locator('[data-testid="save-snapshot"]').isDisabled(), "Save disabled too");
+  }
+  await expert.focus("canvas.annotations");
+  await expert.keyboard.press("f");
+  await expert.locator(".banners .alert-warn", { hasText: "The technician's camera is off" }).waitFor({
+    timeout: 3000,
+  });
+  assert.equal(await pageState(expert, "m.call.freeze.busy.value"), null, "no still asked for");
   // Nothing to track while the camera is off: both sides say so rather than "lost, searching".
   for (const page of [expert, tech]) {
     await page.locator('[data-testid="tracking-status"][data-state="camera-off"]', {
@@ -113,6 +135,22 @@ export async function assertCameraOffAndMuted(tech: Page, expert: Page) {
   await tech.click("button:has-text('Unmute')");
   await expert.locator('[data-testid="peer-camera-off"]').waitFor({ state: "detached", timeout: 3000 });
   await expert.locator('[data-testid="peer-muted"]').waitFor({ state: "detached" });
+  await expert.locator('[data-testid="main-camera-off"]').waitFor({ state: "detached", timeout: 3000 });
+  await tech.locator('[data-testid="main-camera-off"]').waitFor({ state: "detached", timeout: 3000 });
+  assert.equal(
+    await expert.locator(".video-main > video").evaluate((v) => getComputedStyle(v).visibility),
+    "visible",
+  );
+  assert.ok(await expert.locator('[data-testid="freeze"]').isEnabled(), "Freeze back with the camera");
+  // The expert's camera off: the phone's small picture says so; the technician's picture is untouched.
+  await expert.click("button:has-text('Camera off')");
+  await tech.locator('[data-testid="inset-camera-off"]', { hasText: "Camera off" }).waitFor({
+    timeout: 3000,
+  });
+  assert.equal(await expert.locator('[data-testid="main-camera-off"]').count(), 0);
+  assert.ok(await tech.locator('[data-testid="freeze"]').isEnabled(), "the technician's camera is still on");
+  await expert.click("button:has-text('Camera on')");
+  await tech.locator('[data-testid="inset-camera-off"]').waitFor({ state: "detached", timeout: 3000 });
   await expert.locator('[data-testid="tracking-status"][data-state="camera-off"]').waitFor({
     state: "detached",
     timeout: 3000,
