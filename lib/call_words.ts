@@ -21,9 +21,13 @@ export function formatDuration(sec: number): string {
   return m ? `${m} min ${s} s` : `${s} s`;
 }
 
+/** A call made this recently and not ringing yet is being placed (it rings within a second or two). */
+const PLACING_MS = 30_000;
+
 /** A history row in words, from the point of view of the user who reads it. */
 export function historyWords(
   h: HistoryItem,
+  now = Date.now(),
 ): { title: string; detail?: string; tone: "ok" | "missed" | "live" } {
   const mine = h.mine;
   const other = mine ? (h.with[0] ?? h.rung) : (h.createdByName ?? h.with[0]);
@@ -31,8 +35,9 @@ export function historyWords(
   const talked = h.startedAt !== undefined;
   if (h.status === "active") return { title: `In progress with ${who}`, tone: "live" };
   if (h.status === "pending") {
-    return h.rung
-      ? { title: mine ? `Calling ${h.rung}…` : `${who} is calling`, tone: "live" }
+    if (h.rung) return { title: mine ? `Calling ${h.rung}…` : `${who} is calling`, tone: "live" };
+    return now - h.at < PLACING_MS
+      ? { title: "Placing the call…", tone: "live" }
       : { title: "Call not placed", tone: "missed" };
   }
   const length = h.durationSec ? formatDuration(h.durationSec) : undefined;

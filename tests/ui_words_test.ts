@@ -27,7 +27,10 @@ Deno.test("history rows say what happened, by name, from the reader's side", () 
   assert.equal(words(call({ endReason: "cancelled" }), "user1"), "You cancelled the call to user3");
   assert.equal(words(call({ endReason: "cancelled" }), "user3"), "user1 cancelled the call");
   assert.equal(words(call({ endReason: "cancelled", timeline: [] }), "user1"), "Call not placed");
-  assert.equal(words(call({ status: "pending", timeline: [] }), "user1"), "Call not placed");
+  // Created and not ringing yet: being placed for a few seconds, then a call that never rang.
+  const unrung = toHistoryItem(call({ status: "pending", timeline: [] }), "user1");
+  assert.equal(historyWords(unrung, 1000 + 2_000).title, "Placing the call…");
+  assert.equal(historyWords(unrung, 1000 + 60_000).title, "Call not placed");
   assert.equal(
     words(
       call({
