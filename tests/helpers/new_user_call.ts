@@ -115,6 +115,9 @@ export async function assertCameraOffAndMuted(tech: Page, expert: Page) {
     timeout: 3000,
   });
   assert.equal(await pageState(expert, "m.call.freeze.busy.value"), null, "no still asked for");
+  await expert.keyboard.press("f");
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(await expert.locator(".banners .alert-warn").count(), 1, "the same warning twice shows once");
   // Nothing to track while the camera is off: both sides say so rather than "lost, searching".
   for (const page of [expert, tech]) {
     await page.locator('[data-testid="tracking-status"][data-state="camera-off"]', {
@@ -151,6 +154,8 @@ export async function assertCameraOffAndMuted(tech: Page, expert: Page) {
   assert.ok(await tech.locator('[data-testid="freeze"]').isEnabled(), "the technician's camera is still on");
   await expert.click("button:has-text('Camera on')");
   await tech.locator('[data-testid="inset-camera-off"]').waitFor({ state: "detached", timeout: 3000 });
+  // A warning goes away by itself (10 s after it was last given).
+  await expert.locator(".banners .alert-warn").waitFor({ state: "detached", timeout: 12_000 });
   await expert.locator('[data-testid="tracking-status"][data-state="camera-off"]').waitFor({
     state: "detached",
     timeout: 3000,
