@@ -152,6 +152,7 @@ export class CallController {
   }
 
   private prepared?: Promise<MediaStream>;
+  private preparedDone = false;
 
   /**
    * Camera, microphone and ICE servers; the technician, who makes the first offer, also sets up its
@@ -170,6 +171,7 @@ export class CallController {
       if (peer) this.peerId.value = peer;
       if (socket && !this.stopped) this.peer.listen(this.socket = socket);
       if (opensNegotiation(this.handoff.members, this.me.userId) && !this.stopped) this.peer.ensure();
+      this.preparedDone = true;
       return media;
     });
   }
@@ -298,7 +300,7 @@ export class CallController {
 
   /** The call is answered: media flows on the connection made while it rang. */
   releaseMedia(): Promise<void> {
-    return this.peer.releaseMedia(this.prepared);
+    return this.peer.releaseMedia(this.preparedDone ? undefined : this.prepared);
   }
 
   private peerArrived(userId: string, before = false) {

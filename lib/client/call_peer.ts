@@ -33,6 +33,8 @@ export class CallPeer {
   session?: PeerSession;
   private stopped = false;
   private signalChain: Promise<void> = Promise.resolve();
+  /** Steps queued on signalChain and not done yet. */
+  private chained = 0;
   private offerTimer?: ReturnType<typeof setTimeout>;
   private stopSignals?: () => void;
   /** The last answer received: while it rings, an expert's devices each answer the offer. */
@@ -73,16 +75,24 @@ export class CallPeer {
    */
   async releaseMedia(prepared: Promise<unknown> | undefined): Promise<void> {
     if (!this.holding) return;
-    await prepared?.catch(() => {});
+    // Nothing to wait for: the tracks go back on their senders in this task, before the page goes on to
+    // draw the call room (which held the first frames back by the time it took to draw).
+    if (prepared || this.chained) await prepared?.catch(() => {});
     // A failure here must not stop the signals queued after it.
-    const released = this.signalChain.then(() => this.release()).catch((e) =>
-      console.warn("media release", e)
-    );
-    await (this.signalChain = released);
+    await this.chain(() => this.release().catch((e) => console.warn("media release", e)));
+  }
+
+  /** Runs `step` after every step queued so far (at once when none is), before any queued after it. */
+  private chain(step: () => Promise<void>): Promise<void> {
+    this.chained++;
+    const run = () =>
+      step().catch((e) => console.warn("signal step failed", e)).finally(() => this.chained--);
+    return this.signalChain = this.chained === 1 ? run() : this.signalChain.then(run);
   }
 
   private async release() {
     if (!this.holding) return;
+    performance.mark("call:media-release");
     this.holding = false;
     const session = this.session;
     if (!session) return;
@@ -114,8 +124,9 @@ export class CallPeer {
     // Queued behind the signals received so far: an offer still being applied is not a missing one, and
     // offering meanwhile crossed it (a glare both sides then had to undo).
     this.offerTimer = setTimeout(() => {
-      this.signalChain = this.signalChain.then(() => {
+      this.chain(() => {
         if (this.session === session && !session.negotiated) session.offerNow();
+        return Promise.resolve();
       });
     }, before ? 0 : 1500);
   }
@@ -181,7 +192,7 @@ export class CallPeer {
 
   /** Signals are applied strictly in arrival order: each step awaits the peer connection. */
   private onSignal(from: string, signal: PeerSignal) {
-    this.signalChain = this.signalChain.then(() => this.applySignal(from, signal));
+    this.chain(() => this.applySignal(from, signal));
   }
 
   private async applySignal(from: string, signal: PeerSignal) {

@@ -262,6 +262,15 @@ Deno.test({
       await expert.click('[data-testid="incoming-call"] button:has-text("Accept")');
       await Promise.all([tech.waitForURL(/\/call\//), expert.waitForURL(/\/call\//)]);
       await bothSeeEachOther(tech, expert);
+      // The technician's camera goes back on its sender as the answer arrives, not after the room is drawn
+      // (drawing it held the expert's first frame back by as long).
+      const [release, room] = await tech.evaluate(() =>
+        ["call:media-release", "call:room"].map((n) => performance.getEntriesByName(n)[0]?.startTime)
+      );
+      assert.ok(
+        release !== undefined && room !== undefined && release < room,
+        `release ${release}, room ${room}`,
+      );
       assert.ok(await sameDocument(tech), "the technician's page was not loaded again");
       assert.ok(await sameDocument(expert), "the expert's page was not loaded again");
       // No offer came to the expert's call room: the connection was made by the answer sent while it rang.
