@@ -28,11 +28,12 @@ export function AnchoredLayer(props: Props) {
   const redraw = () => {
     const c = canvas.current, v = props.video.current;
     if (!c || !v) return;
-    const { ctx, w, h } = clearedOverlay(c, v);
     const { annotations, onDraw } = latest.current;
+    const { ctx, w, h } = clearedOverlay(c, v, !annotations.length);
     const pose = latest.current.pose.peek();
     const rect = contentRect(w, h, v.videoWidth, v.videoHeight);
     const placed = annotations.map((a) => place(a, pose));
+    if (!ctx) return onDraw?.(placed, rect, pose);
     ctx.save();
     ctx.beginPath();
     ctx.rect(rect.x, rect.y, rect.w, rect.h);

@@ -48,13 +48,13 @@ export function AnnotationCanvas(props: Props) {
   const redraw = () => {
     const c = canvas.current, v = props.video.current;
     if (!c || !v) return;
-    const { ctx } = clearedOverlay(c, v);
     const { annotations, tool, color, pinText, me, names, onDraw } = latest.current;
     const rect = frame();
     const list = draft.current && tool !== "pin"
       ? [...annotations, makeAnnotation(tool, draft.current, { id: "draft", from: me, color, text: pinText })]
       : annotations;
-    const labels = drawAnnotations(ctx, list, rect, { author: (from) => names?.[from] });
+    const { ctx } = clearedOverlay(c, v, !list.length);
+    const labels = ctx ? drawAnnotations(ctx, list, rect, { author: (from) => names?.[from] }) : [];
     onDraw?.(rect, annotations.length, labels);
   };
 
