@@ -131,9 +131,7 @@ export default function CallRoom({ callId, me, members, controller }: Props) {
   const frozen = call.freeze.frozen.value;
   // A camera turned off leaves its last frame on the receiving side: say it is off instead.
   const mainOff = call.annotatedCameraOff.value && !frozen;
-  const insetOff = technician
-    ? call.peerPresent.value && !call.mediaState.peer.value.video
-    : call.media.cameraOff.value;
+  const insetOff = technician ? call.peerCameraOff.value : call.media.cameraOff.value;
   const all = call.board.annotations.value;
   const shown = all.filter((a) =>
     frozen ? a.frozenFrameId === frozen.snapshotId : !a.frozenFrameId || a.anchor

@@ -57,6 +57,8 @@ export class CallController {
   readonly anchoring: Anchoring;
   /** The frozen frame and the call's snapshots. */
   readonly freeze: FreezeBoard;
+  /** The other participant, in the call, has turned its camera off (its picture is the last frame received). */
+  readonly peerCameraOff: ReadonlySignal<boolean>;
   /**
    * The camera everyone annotates (the technician's) is turned off: its picture on the expert's page is
    * the last frame received, so the page shows that the camera is off instead, and takes no still from it.
@@ -99,10 +101,9 @@ export class CallController {
       (track) => this.peer.session?.replaceVideoTrack(track) ?? Promise.resolve(),
     );
     this.mediaState = new MediaStateSync(callId, me.userId, this.media);
+    this.peerCameraOff = computed(() => this.peerPresent.value && !this.mediaState.peer.value.video);
     this.annotatedCameraOff = computed(() =>
-      me.role === "Technician"
-        ? this.media.cameraOff.value
-        : this.peerPresent.value && !this.mediaState.peer.value.video
+      me.role === "Technician" ? this.media.cameraOff.value : this.peerCameraOff.value
     );
     this.freeze = new FreezeBoard(
       callId,

@@ -77,7 +77,7 @@ export class CallPeer {
     if (!this.holding) return;
     // Nothing to wait for: the tracks go back on their senders in this task, before the page goes on to
     // draw the call room (which held the first frames back by the time it took to draw).
-    if (prepared || this.chained) await prepared?.catch(() => {});
+    if (prepared) await prepared.catch(() => {});
     // A failure here must not stop the signals queued after it.
     await this.chain(() => this.release().catch((e) => console.warn("media release", e)));
   }
