@@ -112,11 +112,11 @@ export async function measureRun(call: FieldCall, steadySeconds: number) {
     techMs: techFrame - acceptedAt,
     expertMs: expertFrame - acceptedAt,
     bothMs: Math.max(techFrame, expertFrame) - acceptedAt,
-    // Of which: opening the call room (in place, on the home page's connection) and joining (both pages),
-    // then media (the later page's share).
+    // Of which: the call room open on both pages (in place, on the home page's connection), then media (the
+    // later page's share).
     pagesJoinedMs: Math.max(techPeer, expertPeer) - acceptedAt,
     mediaMs: Math.max(techFrame - techPeer, expertFrame - expertPeer),
-    // Of the media part: ICE and DTLS done (the later page), after Accept. Then the first frames.
+    // ICE and DTLS done on both pages, after Accept: negative when the call connected while it rang.
     connectedMs: Math.max(techConnected ?? NaN, expertConnected ?? NaN) - acceptedAt,
   };
   const pair = await selectedPair(tech);

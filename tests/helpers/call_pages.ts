@@ -47,16 +47,28 @@ export const callState = (page: Page, expr: string): Promise<any> =>
   page.evaluate(`(() => { const m = globalThis.__mobimaint; return ${expr}; })()`);
 
 /**
- * Records `__peerAt` (Date.now()) when the call page creates its peer connection (the page is loaded and
- * has joined the call), `__connectedAt` when it is connected (ICE and DTLS done) and `__firstFrameAt` when
- * that connection decodes its first remote frame.
+ * Records `__peerAt` (Date.now()) when the call room is open with its peer connection (a connection made
+ * while the call rang is taken over by the room: this is the room opening, not the connection),
+ * `__connectedAt` when the page's first peer connection is connected (ICE and DTLS done; while it rings,
+ * for a call answered on a connection made meanwhile) and `__firstFrameAt` when the call's connection
+ * decodes its first remote frame.
  */
 const FIRST_FRAME_WATCH = `(() => {
+  const Native = globalThis.RTCPeerConnection;
+  if (Native) {
+    globalThis.RTCPeerConnection = class extends Native {
+      constructor(config) {
+        super(config);
+        this.addEventListener("connectionstatechange", () => {
+          if (this.connectionState === "connected") globalThis.__connectedAt ??= Date.now();
+        });
+      }
+    };
+  }
   // Every page: the call room may open in place of the home page (no navigation to /call/).
   const timer = setInterval(async () => {
     const call = globalThis.__mobimaint?.call;
     if (call && call.peerState.value !== "waiting") globalThis.__peerAt ??= Date.now();
-    if (call?.peerState.value === "connected") globalThis.__connectedAt ??= Date.now();
     const report = await call?.stats();
     report?.forEach((r) => {
       if (r.type === "inbound-rtp" && r.kind === "video" && r.framesDecoded > 0 && !globalThis.__firstFrameAt) {
@@ -131,12 +143,12 @@ export async function firstFrameAt(page: Page, timeoutMs = 15_000): Promise<numb
   return await page.evaluate("globalThis.__firstFrameAt") as number;
 }
 
-/** When (Date.now()) the page's peer connection was first connected (after firstFrameAt resolved). */
+/** When (Date.now()) the page's first peer connection was connected, maybe while it rang (after firstFrameAt resolved). */
 export function connectedAt(page: Page): Promise<number | undefined> {
   return page.evaluate("globalThis.__connectedAt") as Promise<number | undefined>;
 }
 
-/** When (Date.now()) the page created its peer connection (after firstFrameAt resolved). */
+/** When (Date.now()) the page's call room was open with its peer connection (after firstFrameAt resolved). */
 export function peerCreatedAt(page: Page): Promise<number> {
   return page.evaluate("globalThis.__peerAt") as Promise<number>;
 }
