@@ -9,7 +9,7 @@ import {
   connectedAt,
   firstFrameAt,
   openCallPages,
-  peerCreatedAt,
+  roomOpenAt,
   selectedPair,
 } from "../../tests/helpers/call_pages.ts";
 import type { Coturn } from "../../tests/helpers/coturn.ts";
@@ -106,7 +106,7 @@ export async function measureRun(call: FieldCall, steadySeconds: number) {
       ).catch((e) => String(e));
     throw new Error(`no first frame in 30 s: tech ${await state(tech)} expert ${await state(expert)}`);
   }
-  const [techPeer, expertPeer] = await Promise.all([peerCreatedAt(tech), peerCreatedAt(expert)]);
+  const [techRoom, expertRoom] = await Promise.all([roomOpenAt(tech), roomOpenAt(expert)]);
   const [techConnected, expertConnected] = await Promise.all([connectedAt(tech), connectedAt(expert)]);
   const firstFrame = {
     techMs: techFrame - acceptedAt,
@@ -114,8 +114,8 @@ export async function measureRun(call: FieldCall, steadySeconds: number) {
     bothMs: Math.max(techFrame, expertFrame) - acceptedAt,
     // Of which: the call room open on both pages (in place, on the home page's connection), then media (the
     // later page's share).
-    pagesJoinedMs: Math.max(techPeer, expertPeer) - acceptedAt,
-    mediaMs: Math.max(techFrame - techPeer, expertFrame - expertPeer),
+    pagesJoinedMs: Math.max(techRoom, expertRoom) - acceptedAt,
+    mediaMs: Math.max(techFrame - techRoom, expertFrame - expertRoom),
     // ICE and DTLS done on both pages, after Accept: negative when the call connected while it rang.
     connectedMs: Math.max(techConnected ?? NaN, expertConnected ?? NaN) - acceptedAt,
   };

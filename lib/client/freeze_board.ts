@@ -36,7 +36,7 @@ export class FreezeBoard {
     /** The camera's pose now, when it is tracked: a frozen still carries it (anchored drawings). */
     private readonly anchorNow: () => AnnotationAnchor | undefined = () => undefined,
     /** The technician's camera is turned off: a new still would be black (stored ones can still be shown). */
-    readonly cameraOff: ReadonlySignal<boolean> = signal(false),
+    readonly cameraOff: ReadonlySignal<boolean>,
   ) {}
 
   attach(s: SignalingSocket) {

@@ -47,7 +47,7 @@ export const callState = (page: Page, expr: string): Promise<any> =>
   page.evaluate(`(() => { const m = globalThis.__mobimaint; return ${expr}; })()`);
 
 /**
- * Records `__peerAt` (Date.now()) when the call room is open with its peer connection (a connection made
+ * Records `__roomOpenAt` (Date.now()) when the call room is open with its peer connection (a connection made
  * while the call rang is taken over by the room: this is the room opening, not the connection),
  * `__connectedAt` when the page's first peer connection is connected (ICE and DTLS done; while it rings,
  * for a call answered on a connection made meanwhile) and `__firstFrameAt` when the call's connection
@@ -68,7 +68,7 @@ const FIRST_FRAME_WATCH = `(() => {
   // Every page: the call room may open in place of the home page (no navigation to /call/).
   const timer = setInterval(async () => {
     const call = globalThis.__mobimaint?.call;
-    if (call && call.peerState.value !== "waiting") globalThis.__peerAt ??= Date.now();
+    if (call && call.peerState.value !== "waiting") globalThis.__roomOpenAt ??= Date.now();
     const report = await call?.stats();
     report?.forEach((r) => {
       if (r.type === "inbound-rtp" && r.kind === "video" && r.framesDecoded > 0 && !globalThis.__firstFrameAt) {
@@ -149,8 +149,8 @@ export function connectedAt(page: Page): Promise<number | undefined> {
 }
 
 /** When (Date.now()) the page's call room was open with its peer connection (after firstFrameAt resolved). */
-export function peerCreatedAt(page: Page): Promise<number> {
-  return page.evaluate("globalThis.__peerAt") as Promise<number>;
+export function roomOpenAt(page: Page): Promise<number> {
+  return page.evaluate("globalThis.__roomOpenAt") as Promise<number>;
 }
 
 /** The sum of `field` over the call page's inbound streams of `kind` (getStats). */
