@@ -4,7 +4,7 @@
  * they are mapped through the frame's on-screen rectangle (object-fit:
  * contain letterboxes it) to land on the same spot at any size or rotation.
  */
-import type { Annotation, AnnotationKind } from "./types.ts";
+import { type Annotation, ANNOTATION_KINDS, type AnnotationKind } from "./types.ts";
 
 export interface Rect {
   x: number;
@@ -38,6 +38,31 @@ export function toNormalized(px: number, py: number, r: Rect, clamp = false): Po
 
 export function toBox([nx, ny]: Point, r: Rect): Point {
   return [r.x + nx * r.w, r.y + ny * r.h];
+}
+
+const isShortString = (v: unknown, max: number) => typeof v === "string" && v.length <= max;
+const isOptional = (v: unknown, check: (v: unknown) => boolean) => v === undefined || check(v);
+const isPair = (p: unknown) => Array.isArray(p) && p.length === 2 && p.every(Number.isFinite);
+
+/**
+ * An annotation as a page may show it: the wire shape, in sizes the server would store. For what comes from
+ * the other page directly (BoardChannel), not through the server's checks.
+ */
+export function isAnnotation(v: unknown): v is Annotation {
+  const a = v as Annotation;
+  return !!a && typeof a === "object" && isShortString(a.id, 128) && a.id.length > 0 &&
+    isShortString(a.text, 500) && isShortString(a.from, 128) && Number.isFinite(a.x) &&
+    Number.isFinite(a.y) &&
+    isOptional(a.kind, (k) => ANNOTATION_KINDS.includes(k as AnnotationKind)) &&
+    isOptional(a.points, (p) => Array.isArray(p) && p.length <= 2000 && p.every(isPair)) &&
+    isOptional(a.color, (c) => isShortString(c, 32)) && isOptional(a.width, Number.isFinite) &&
+    isOptional(a.objectId, (o) => isShortString(o, 128)) &&
+    isOptional(a.frozenFrameId, (f) => isShortString(f, 128)) &&
+    isOptional(a.anchor, (x) => {
+      const anchor = x as Annotation["anchor"];
+      return !!anchor && isShortString(anchor.epoch, 64) && Array.isArray(anchor.pose) &&
+        anchor.pose.length <= 16 && anchor.pose.every(Number.isFinite);
+    });
 }
 
 /** Builds the wire shape of an annotation from a drag (or a click for a pin). */

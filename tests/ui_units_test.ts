@@ -1,13 +1,13 @@
 /** Browser-side pure code: annotation geometry (letterboxing, rotation) and call quality from stats. */
 import assert from "node:assert/strict";
-import { contentRect, makeAnnotation, toBox, toNormalized } from "../lib/annotations.ts";
+import { contentRect, isAnnotation, makeAnnotation, toBox, toNormalized } from "../lib/annotations.ts";
 import { toHistoryItem } from "../lib/history.ts";
 import { assessQuality, sampleStats, type StatsSample } from "../lib/client/quality.ts";
 import { sdpFingerprint } from "../lib/client/sdp.ts";
 import { describeMediaError } from "../lib/client/media.ts";
 import { ExpertDirectory } from "../lib/client/expert_directory.ts";
 import { signal } from "@preact/signals";
-import type { Availability, UserStatus } from "../lib/types.ts";
+import { ANNOTATION_KINDS, type Availability, type UserStatus } from "../lib/types.ts";
 
 Deno.test("a 16:9 frame in a portrait box is letterboxed top and bottom; a 4:3 one in a wide box pillarboxed", () => {
   assert.deepEqual(contentRect(390, 844, 1280, 720), { x: 0, y: 312.3125, w: 390, h: 219.375 });
@@ -50,6 +50,35 @@ Deno.test("annotations carry the wire shape: pins without points, shapes with st
   const arrow = makeAnnotation("arrow", [[0.1, 0.1], [0.2, 0.2], [0.3, 0.4]], opts);
   assert.deepEqual(arrow.points, [[0.1, 0.1], [0.3, 0.4]]);
   assert.equal(makeAnnotation("stroke", [[0.1, 0.1], [0.2, 0.2], [0.3, 0.4]], opts).points!.length, 3);
+});
+
+Deno.test("an annotation straight from the other page is shown only in the wire shape", () => {
+  const opts = { id: "a1", from: "u", color: "#ff3b30", text: "valve" };
+  for (const kind of ANNOTATION_KINDS) {
+    assert.ok(isAnnotation(makeAnnotation(kind, [[0.1, 0.1], [0.3, 0.4]], opts)), kind);
+  }
+  const anchored = {
+    ...makeAnnotation("pin", [[0.5, 0.5]], opts),
+    anchor: { epoch: "e1", pose: [1, 0, 0, 0, 1, 0, 0, 0, 1] },
+  };
+  assert.ok(isAnnotation(anchored));
+  const pin = makeAnnotation("pin", [[0.5, 0.5]], opts);
+  for (
+    const bad of [
+      null,
+      "pin",
+      { ...pin, id: "" },
+      { ...pin, id: 7 },
+      { ...pin, x: "0.5" },
+      { ...pin, y: Infinity },
+      { ...pin, text: "x".repeat(501) },
+      { ...pin, kind: "bomb" },
+      { ...pin, points: [[0.1]] },
+      { ...pin, points: "0.1,0.1" },
+      { ...pin, color: 3 },
+      { ...pin, anchor: { epoch: "e1", pose: ["1"] } },
+    ]
+  ) assert.ok(!isAnnotation(bad), JSON.stringify(bad));
 });
 
 Deno.test("quality: good, then poor when packets are lost and the round trip grows", () => {

@@ -2,10 +2,19 @@
  * What is shared on a call besides media: the annotations over the
  * technician's picture and the chat. Local changes show at once and are
  * sent; the server replays both to whoever (re)joins.
+ *
+ * A new annotation also goes straight to the other page (BoardChannel), where it shows before the
+ * server's copy on a lossy link. Until that copy comes it is provisional: it is dropped if the server's
+ * copy does not come within `PROVISIONAL_MS` or if its author takes it back (the server refused it), so
+ * nothing stays on a screen that the call's record does not have.
  */
 import { signal } from "@preact/signals";
 import type { Annotation, ChatMessage } from "../types.ts";
+import { BoardChannel } from "./board_channel.ts";
 import type { SignalingSocket } from "./signaling.ts";
+
+/** How long an annotation from the data channel waits for the server's copy. */
+export const PROVISIONAL_MS = 15_000;
 
 const upsert = <T extends { id: string }>(list: T[], item: T) =>
   list.some((x) => x.id === item.id) ? list.map((x) => x.id === item.id ? item : x) : [...list, item];
@@ -16,6 +25,13 @@ export class CallBoard {
   /** Ids of the annotations this page drew, newest last (for undo). */
   private mine: string[] = [];
   private socket?: SignalingSocket;
+  /** Every annotation id this page has had, from anywhere: the data channel only brings new ones. */
+  private readonly seen = new Set<string>();
+  /** Shown from the data channel, not yet from the server: their expiry timers. */
+  private readonly provisional = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly channel = new BoardChannel((m) =>
+    "retract" in m ? this.retracted(m.retract) : this.direct(m)
+  );
 
   constructor(
     private readonly callId: string,
@@ -25,24 +41,80 @@ export class CallBoard {
 
   attach(s: SignalingSocket) {
     this.socket = s;
-    s.on("existing-annotations", ({ annotations }) => this.annotations.value = annotations);
-    s.on("annotation", ({ callId: _c, ...a }) => this.annotations.value = upsert(this.annotations.value, a));
-    s.on("annotation-deleted", ({ id }) => this.remove(id));
-    s.on("annotations-cleared", () => this.annotations.value = []);
+    s.on("existing-annotations", ({ annotations }) => {
+      for (const a of annotations) this.recorded(a.id);
+      const stored = new Set(annotations.map((a) => a.id));
+      const waiting = this.annotations.value.filter((a) => this.provisional.has(a.id) && !stored.has(a.id));
+      this.annotations.value = [...annotations, ...waiting];
+    });
+    s.on("annotation", ({ callId: _c, ...a }) => {
+      this.recorded(a.id);
+      this.annotations.value = upsert(this.annotations.value, a);
+    });
+    s.on("annotation-deleted", ({ id }) => {
+      this.recorded(id);
+      this.remove(id);
+    });
+    s.on("annotations-cleared", () => this.dropAll());
     s.on("existing-chat", ({ messages }) => this.chat.value = messages);
     s.on("chat", ({ callId: _c, ...m }) => this.chat.value = upsert(this.chat.value, m));
+  }
+
+  /** The data channel of each new peer connection. */
+  attachPeer(pc: RTCPeerConnection) {
+    this.channel.attachPeer(pc);
+  }
+
+  /** The call is over: no more provisional expiries. */
+  stop() {
+    this.channel.close();
+    for (const timer of this.provisional.values()) clearTimeout(timer);
+    this.provisional.clear();
   }
 
   private remove(id: string) {
     this.annotations.value = this.annotations.value.filter((a) => a.id !== id);
   }
 
+  /** The server's word on `id` came: whatever it says, the annotation is no longer provisional. */
+  private recorded(id: string) {
+    this.seen.add(id);
+    clearTimeout(this.provisional.get(id));
+    this.provisional.delete(id);
+  }
+
+  /** A new annotation from the other page, before the server's copy. */
+  private direct(a: Annotation) {
+    if (a.from === this.userId || this.seen.has(a.id)) return;
+    this.seen.add(a.id);
+    this.annotations.value = upsert(this.annotations.value, a);
+    this.provisional.set(a.id, setTimeout(() => this.retracted(a.id), PROVISIONAL_MS));
+  }
+
+  /** Its author took `id` back before the server had it, or the server's copy never came. */
+  private retracted(id: string) {
+    if (!this.provisional.has(id)) return;
+    clearTimeout(this.provisional.get(id));
+    this.provisional.delete(id);
+    this.remove(id);
+  }
+
+  private dropAll() {
+    for (const timer of this.provisional.values()) clearTimeout(timer);
+    this.provisional.clear();
+    this.annotations.value = [];
+  }
+
   addAnnotation(a: Annotation) {
+    const isNew = !this.seen.has(a.id);
+    this.seen.add(a.id);
     this.annotations.value = upsert(this.annotations.value, a);
     this.mine.push(a.id);
+    const direct = isNew && this.channel.send(a);
     this.socket?.emit("annotation", { ...a, callId: this.callId }, (r) => {
       if (r.ok) return;
       this.remove(a.id);
+      if (direct) this.channel.retract(a.id);
       this.warn(`Annotation not sent: ${r.error.message}`);
     });
   }
@@ -57,7 +129,7 @@ export class CallBoard {
   }
 
   clear() {
-    this.annotations.value = [];
+    this.dropAll();
     this.mine = [];
     this.socket?.emit("annotation-clear", { callId: this.callId });
   }

@@ -131,6 +131,7 @@ export class CallController {
       link: this.link,
       media: this.media,
       anchoring: this.anchoring,
+      board: this.board,
       peerId: this.peerId,
       peerState: this.peerState,
       remoteStream: this.remoteStream,
@@ -339,6 +340,7 @@ export class CallController {
     this.cleanup.forEach((f) => f());
     this.peer.stop();
     this.anchoring.stop();
+    this.board.stop();
     this.media.stop();
     this.mediaState.stop();
     this.wake.release();

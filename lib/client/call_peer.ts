@@ -2,6 +2,7 @@
 import type { Signal } from "@preact/signals";
 import type { Me } from "../history.ts";
 import { opensNegotiation } from "../negotiation.ts";
+import type { CallBoard } from "./call_board.ts";
 import type { CallHandoff } from "./call_warmup.ts";
 import type { LinkWatch } from "./link_watch.ts";
 import type { LocalMedia } from "./local_media.ts";
@@ -19,6 +20,7 @@ export interface CallPeerHost {
   readonly link: LinkWatch;
   readonly media: LocalMedia;
   readonly anchoring: Anchoring;
+  readonly board: CallBoard;
   readonly peerId: Signal<string | null>;
   readonly peerState: Signal<RTCPeerConnectionState | "waiting">;
   readonly remoteStream: Signal<MediaStream | null>;
@@ -168,6 +170,7 @@ export class CallPeer {
     });
     if (this.holding) this.session.holdMedia();
     host.anchoring.attachPeer(this.session.pc);
+    host.board.attachPeer(this.session.pc);
     host.peerState.value = "new";
     host.link.newPeer();
     return this.session;

@@ -9,6 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
+import { PROVISIONAL_MS } from "../../lib/client/call_board.ts";
 import { CHROMIUM_FLAGS, CHROMIUM_PATH, hasChromium } from "../helpers/browser.ts";
 import {
   audioArriving,
@@ -113,6 +114,43 @@ Deno.test({
       await tech.press("#chat-input", "Enter");
       await expert.locator('[data-testid="chat-log"] li', { hasText: "Pressure is 4 bar" }).waitFor();
     });
+
+    await step(
+      "a new annotation reaches the technician beside the media while its signaling is held; what the server never has does not stay",
+      async () => {
+        const pinOn = (page: typeof tech, id: string) =>
+          callState(page, `m.call.board.annotations.value.some((a) => a.id === "${id}")`) as Promise<boolean>;
+        const pin = (id: string, x: number) =>
+          `({ id: "${id}", from: m.call.me.userId, kind: "pin", x: ${x}, y: 0.4, color: "#ff3b30", text: "${id}" })`;
+        const tag = crypto.randomUUID().slice(0, 8);
+        const [drawn, ghost, takenBack] = [`drawn-${tag}`, `ghost-${tag}`, `taken-back-${tag}`];
+        signaling.blackhole(true);
+        try {
+          await callState(expert, `m.call.board.addAnnotation(${pin(drawn, 0.3)})`);
+          // Sent only beside the media, as a page would for an annotation the server then refused.
+          await callState(expert, `m.call.board.channel.send(${pin(ghost, 0.5)})`);
+          await callState(expert, `m.call.board.channel.send(${pin(takenBack, 0.7)})`);
+          await waitFor(
+            "the pins on the technician's page",
+            async () => await pinOn(tech, drawn) && await pinOn(tech, ghost) && await pinOn(tech, takenBack),
+            5_000,
+          );
+          await callState(expert, `m.call.board.channel.retract("${takenBack}")`);
+          await waitFor("the pin taken back", async () => !await pinOn(tech, takenBack), 5_000);
+        } finally {
+          signaling.blackhole(false);
+        }
+        // The server's copy of the drawn pin comes once the signaling is back: it is no longer provisional.
+        await waitFor(
+          "the server's copy",
+          async () => !await callState(tech, `m.call.board.provisional.has("${drawn}")`),
+          15_000,
+        );
+        await waitFor("the ghost gone", async () => !await pinOn(tech, ghost), PROVISIONAL_MS + 5_000, 250);
+        assert.ok(await pinOn(tech, drawn), "the drawn pin stays");
+        assert.ok(!(await events()).includes("user-left"));
+      },
+    );
 
     await step("camera off: the expert is told so, not that the connection is weak", async () => {
       link.set({
