@@ -78,6 +78,15 @@ export function makeAnnotation(
   return { ...base, points: pts, width: DEFAULT_WIDTH };
 }
 
+/** A second tap this soon and this near (normalised) after a pin is the same tap twice, not a second pin. */
+const REPEAT_TAP_MS = 500, REPEAT_TAP_DISTANCE = 0.03;
+
+/** Whether a pin tap at `p`, `at` ms, repeats the last pin placed (`last`): a double tap places one pin. */
+export function repeatsLastPin(last: { p: Point; at: number } | null, p: Point, at: number): boolean {
+  return !!last && at - last.at < REPEAT_TAP_MS &&
+    Math.hypot(p[0] - last.p[0], p[1] - last.p[1]) < REPEAT_TAP_DISTANCE;
+}
+
 /** The colour an author draws with until they pick one: Experts red, Technicians blue, so the two differ. */
 export const defaultColor = (role: string) => role === "Technician" ? COLORS[3] : COLORS[0];
 

@@ -1,6 +1,13 @@
 /** Browser-side pure code: annotation geometry (letterboxing, rotation) and call quality from stats. */
 import assert from "node:assert/strict";
-import { contentRect, isAnnotation, makeAnnotation, toBox, toNormalized } from "../lib/annotations.ts";
+import {
+  contentRect,
+  isAnnotation,
+  makeAnnotation,
+  repeatsLastPin,
+  toBox,
+  toNormalized,
+} from "../lib/annotations.ts";
 import { toHistoryItem } from "../lib/history.ts";
 import { assessQuality, sampleStats, type StatsSample } from "../lib/client/quality.ts";
 import { sdpFingerprint } from "../lib/client/sdp.ts";
@@ -50,6 +57,14 @@ Deno.test("annotations carry the wire shape: pins without points, shapes with st
   const arrow = makeAnnotation("arrow", [[0.1, 0.1], [0.2, 0.2], [0.3, 0.4]], opts);
   assert.deepEqual(arrow.points, [[0.1, 0.1], [0.3, 0.4]]);
   assert.equal(makeAnnotation("stroke", [[0.1, 0.1], [0.2, 0.2], [0.3, 0.4]], opts).points!.length, 3);
+});
+
+Deno.test("a double tap places one pin; a tap elsewhere or a moment later places another", () => {
+  const last = { p: [0.5, 0.5] as [number, number], at: 1000 };
+  assert.ok(!repeatsLastPin(null, [0.5, 0.5], 1000));
+  assert.ok(repeatsLastPin(last, [0.51, 0.5], 1200));
+  assert.ok(!repeatsLastPin(last, [0.6, 0.5], 1200));
+  assert.ok(!repeatsLastPin(last, [0.5, 0.5], 1600));
 });
 
 Deno.test("an annotation straight from the other page is shown only in the wire shape", () => {

@@ -13,6 +13,7 @@ import {
   makeAnnotation,
   type Point,
   type Rect,
+  repeatsLastPin,
   toNormalized,
 } from "../../lib/annotations.ts";
 import type { Annotation, AnnotationKind } from "../../lib/types.ts";
@@ -34,6 +35,7 @@ interface Props {
 export function AnnotationCanvas(props: Props) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const draft = useRef<Point[] | null>(null);
+  const lastPin = useRef<{ p: Point; at: number } | null>(null);
   const latest = useRef(props);
   latest.current = props;
 
@@ -124,8 +126,11 @@ export function AnnotationCanvas(props: Props) {
           draft.current = null;
           if (!pts) return;
           const { tool } = latest.current;
-          if (tool === "pin") create([pts[0]]);
-          else if (pts.length > 1) create(pts);
+          if (tool === "pin") {
+            const at = performance.now();
+            if (!repeatsLastPin(lastPin.current, pts[0], at)) create([pts[0]]);
+            lastPin.current = { p: pts[0], at };
+          } else if (pts.length > 1) create(pts);
           else redraw();
         }
         : undefined}

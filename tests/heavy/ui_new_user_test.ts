@@ -180,7 +180,7 @@ Deno.test({
     });
 
     await step(
-      "3: pin labels stay inside the frame, on the same side on both screens",
+      "3: pin labels stay inside the frame, on the same side on both screens; a double tap places one pin",
       () => assertPinLabelsInFrame(tech, expert),
     );
 

@@ -9,7 +9,8 @@ import { DESKTOP, LANDSCAPE, PHONE, SMALL_DESKTOP } from "./new_user_pages.ts";
 import { box, overlap, pageState, shot, waitFor } from "./ui.ts";
 
 /**
- * The expert pins two labels near opposite edges: both stay inside the frame, on the same side on both screens.
+ * The expert pins two labels near opposite edges, the second with a double tap: two pins, both inside the
+ * frame, on the same side on both screens.
  */
 export async function assertPinLabelsInFrame(tech: Page, expert: Page) {
   await waitFor("frame size", async () => (await pageState(expert, "m.drawn.value.rect.w")) > 0);
@@ -24,9 +25,14 @@ export async function assertPinLabelsInFrame(tech: Page, expert: Page) {
   await expert.fill("#pin-text", "Disconnect the main breaker first");
   await expert.mouse.click(...at(0.85, 0.5));
   await expert.fill("#pin-text", "Open this valve");
-  await expert.mouse.click(...at(0.12, 0.3));
+  // A double tap places one pin, not two on top of each other.
+  await expert.mouse.dblclick(...at(0.12, 0.3));
   for (const page of [tech, expert]) {
     await waitFor("two labels", async () => (await pageState(page, "m.drawn.value.labels.length")) === 2);
+  }
+  await new Promise((r) => setTimeout(r, 600));
+  for (const page of [tech, expert]) {
+    assert.equal(await pageState(page, "m.call.board.annotations.value.length"), 2, "one pin per double tap");
   }
   const read = async (page: Page) => {
     const { rect: r, labels } = await pageState(page, "m.drawn.value");
