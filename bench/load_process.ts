@@ -14,12 +14,21 @@ export interface LoadProcess {
   stop(): Promise<void>;
 }
 
-export async function startLoadProcess(script: URL, input: unknown): Promise<LoadProcess> {
+/**
+ * `niceness` (0–19) runs the process at a lower scheduling priority (`nice`): load standing in for phones,
+ * whose work in the field is not done on the server's cores.
+ */
+export async function startLoadProcess(script: URL, input: unknown, niceness = 0): Promise<LoadProcess> {
+  if (!Number.isInteger(niceness) || niceness < 0 || niceness > 19) {
+    throw new Error(`a niceness is an integer from 0 to 19, not ${niceness}`);
+  }
   const file = await Deno.makeTempFile({ suffix: ".json" });
   await Deno.writeTextFile(file, JSON.stringify(input));
-  const child = new Deno.Command(Deno.execPath(), {
-    // The load generator allocates packets as the server does: its own GC pauses are not the server's latency.
-    args: ["run", "-A", loadV8Arg, script.pathname, file],
+  // The load generator allocates packets as the server does: its own GC pauses are not the server's latency.
+  const deno = [Deno.execPath(), "run", "-A", loadV8Arg, script.pathname, file];
+  const [cmd, ...args] = niceness ? ["nice", "-n", String(niceness), ...deno] : deno;
+  const child = new Deno.Command(cmd, {
+    args,
     stdin: "piped",
     stdout: "piped",
     stderr: "inherit",

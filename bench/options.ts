@@ -33,6 +33,8 @@ export const { values: args } = parseArgs({
     compat: { type: "boolean", default: false },
     peers: { type: "string", default: "replaced,bare" },
     crowds: { type: "string", default: "2" },
+    // --compat: the crowds run at this scheduling priority (nice), as phones do not take the server's cores.
+    "crowd-nice": { type: "string", default: "19" },
     messages: { type: "string", default: "10000" },
     freezes: { type: "string", default: "20" },
     "metrics-cost": { type: "boolean", default: false },

@@ -47,6 +47,7 @@ export async function runOtherBench(): Promise<void> {
       messages: args.quick ? 200 : Number(args.messages),
       rate: args.quick ? 200 : Number(args.rate),
       crowds: Number(args.crowds),
+      crowdNiceness: Number(args["crowd-nice"]),
       presenceStorm: args.quick ? 10 : Number(args["presence-storm"]),
       out: outOr("bench/results/compat.json"),
     });

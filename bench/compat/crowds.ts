@@ -13,8 +13,13 @@ export async function startCompatCrowd(
   url: string,
   users: CompatUser[],
   width: number,
+  niceness: number,
 ): Promise<CompatCrowd> {
-  const crowd = await startLoadProcess(new URL("./crowd.ts", import.meta.url), { url, users, width });
+  const crowd = await startLoadProcess(
+    new URL("./crowd.ts", import.meta.url),
+    { url, users, width },
+    niceness,
+  );
   if (await crowd.line() !== "ready") throw new Error("the crowd process did not start");
   return {
     connect: async () => {

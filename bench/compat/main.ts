@@ -7,6 +7,7 @@
  *
  *   deno task bench --compat --clients 1000,3000 [--peers replaced,bare] [--calls 50] [--messages 10000]
  *     [--crowds 2]   (processes holding the clients not in a measured call; 0: all in the measuring process)
+ *     [--crowd-nice 19]   (the crowds' scheduling priority: their parsing is the phones' work, not the server's; 0: none)
  *     [--presence-storm 100]   (relay and annotations again, each while that many Experts log in; 0: not)
  */
 import { join } from "node:path";
@@ -126,6 +127,7 @@ export async function compatBench(opts: {
   messages: number;
   rate: number;
   crowds: number;
+  crowdNiceness: number;
   presenceStorm: number;
   out: string;
 }): Promise<void> {
@@ -175,6 +177,7 @@ export async function compatBench(opts: {
           messages: opts.messages,
           ratePerSec: opts.rate,
           crowds: opts.crowds,
+          crowdNiceness: opts.crowdNiceness,
           storm,
           // Every client still connected, after the calls, relays and annotations.
           beforeClose: async () => {

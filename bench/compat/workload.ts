@@ -158,6 +158,8 @@ export async function runCompatWorkload(
      * parses its own presence messages; in this process they would queue ahead of what is measured.
      */
     crowds: number;
+    /** The crowds' scheduling priority, 0–19 (`nice`). */
+    crowdNiceness: number;
     /**
      * Experts not yet connected: relay and annotations are measured again, each while half of them log in.
      */
@@ -174,6 +176,7 @@ export async function runCompatWorkload(
         // By pairs: each crowd gets as many Technicians, who are sent the Experts' presence, as the others.
         rest.filter((_, i) => Math.floor(i / 2) % opts.crowds === k),
         Math.ceil(OPENING / (opts.crowds + 1)),
+        opts.crowdNiceness,
       )),
   );
   const start = now();
