@@ -133,13 +133,15 @@ export default function CallRoom({ callId, me, members, controller }: Props) {
   const mainOff = call.annotatedCameraOff.value && !frozen;
   const insetOff = technician ? call.peerCameraOff.value : call.media.cameraOff.value;
   const all = call.board.annotations.value;
-  const shown = all.filter((a) =>
-    frozen ? a.frozenFrameId === frozen.snapshotId : !a.frozenFrameId || a.anchor
-  );
+  // Drawings belong on the picture: none over "camera is off", and none drawn until it is back.
+  const shown = mainOff
+    ? []
+    : all.filter((a) => frozen ? a.frozenFrameId === frozen.snapshotId : !a.frozenFrameId || a.anchor);
   // Live: drawings anchored to the object follow the camera's pose; the others stay on the screen.
   const [pinned, stuck] = useMemo(() => [shown.filter((a) => !a.anchor), shown.filter((a) => a.anchor)], [
     all,
     frozen,
+    mainOff,
   ]);
 
   return (
@@ -191,7 +193,7 @@ export default function CallRoom({ callId, me, members, controller }: Props) {
             pinText={pinText.value}
             me={me.userId}
             names={call.names.value}
-            onCreate={call.ended.value ? undefined : (a) =>
+            onCreate={call.ended.value || mainOff ? undefined : (a) =>
               call.board.addAnnotation(
                 frozen
                   ? call.anchoring.anchorNew({ ...a, frozenFrameId: frozen.snapshotId }, frozen)
@@ -279,6 +281,9 @@ export default function CallRoom({ callId, me, members, controller }: Props) {
           onUndo={() => call.board.undo()}
           onClear={() => call.board.clear()}
           disabled={!!call.ended.value}
+          pausedBecause={mainOff
+            ? `Drawing is paused while ${technician ? "your" : `${call.peerName}'s`} camera is off.`
+            : undefined}
         />
         <ChatPanel
           messages={call.board.chat.value}

@@ -21,12 +21,15 @@ interface Props {
   onUndo: () => void;
   onClear: () => void;
   disabled?: boolean;
+  /** Why drawing is paused for now (e.g. the camera is off): the tools are disabled and this says why. */
+  pausedBecause?: string;
 }
 
 export function AnnotationTools(p: Props) {
   return (
-    <fieldset class="tools" disabled={p.disabled}>
+    <fieldset class="tools" disabled={p.disabled || !!p.pausedBecause}>
       <legend>Draw on the video</legend>
+      {p.pausedBecause && <p class="tools-note" data-testid="drawing-paused">{p.pausedBecause}</p>}
       <div class="tool-row" role="group" aria-label="Tool">
         {TOOLS.map(([kind, label]) => (
           <button

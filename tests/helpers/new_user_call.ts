@@ -124,6 +124,22 @@ export async function assertCameraOffAndMuted(tech: Page, expert: Page) {
   await expert.keyboard.press("f");
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(await expert.locator(".banners .alert-warn").count(), 1, "the same warning twice shows once");
+  // Nothing to draw on: no drawings over "camera is off", the tools paused with the reason said.
+  for (const [page, whose] of [[expert, "user1's"], [tech, "your"]] as const) {
+    await page.locator('[data-testid="drawing-paused"]', {
+      hasText: `Drawing is paused while ${whose} camera is off`,
+    }).waitFor({ timeout: 3000 });
+    assert.ok(await page.locator('[data-tool="pin"]').isDisabled(), "drawing tools disabled");
+    assert.equal(await pageState(page, "m.drawn.value.count"), 0, "no drawings over a camera that is off");
+  }
+  const drawings = await pageState(expert, "m.call.board.annotations.value.length");
+  await expert.locator("canvas.annotations").click();
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(
+    await pageState(expert, "m.call.board.annotations.value.length"),
+    drawings,
+    "a tap on the picture draws nothing while the camera is off",
+  );
   // Nothing to track while the camera is off: both sides say so rather than "lost, searching".
   for (const page of [expert, tech]) {
     await page.locator('[data-testid="tracking-status"][data-state="camera-off"]', {
@@ -146,6 +162,13 @@ export async function assertCameraOffAndMuted(tech: Page, expert: Page) {
   await expert.locator('[data-testid="peer-muted"]').waitFor({ state: "detached" });
   await expert.locator('[data-testid="main-camera-off"]').waitFor({ state: "detached", timeout: 3000 });
   await tech.locator('[data-testid="main-camera-off"]').waitFor({ state: "detached", timeout: 3000 });
+  for (const page of [expert, tech]) {
+    await page.locator('[data-testid="drawing-paused"]').waitFor({ state: "detached", timeout: 3000 });
+    await waitFor(
+      "the drawings back",
+      async () => (await pageState(page, "m.drawn.value.count")) === drawings,
+    );
+  }
   assert.equal(
     await expert.locator(".video-main > video").evaluate((v) => getComputedStyle(v).visibility),
     "visible",
