@@ -15,6 +15,8 @@ import type { SignalingSocket } from "./signaling.ts";
 
 /** How long an annotation from the data channel waits for the server's copy. */
 export const PROVISIONAL_MS = 15_000;
+/** At most this many wait at once; past it, the server's copies only (a page cannot flood the other's). */
+export const MAX_PROVISIONAL = 50;
 
 const upsert = <T extends { id: string }>(list: T[], item: T) =>
   list.some((x) => x.id === item.id) ? list.map((x) => x.id === item.id ? item : x) : [...list, item];
@@ -85,7 +87,7 @@ export class CallBoard {
 
   /** A new annotation from the other page, before the server's copy. */
   private direct(a: Annotation) {
-    if (a.from === this.userId || this.seen.has(a.id)) return;
+    if (a.from === this.userId || this.seen.has(a.id) || this.provisional.size >= MAX_PROVISIONAL) return;
     this.seen.add(a.id);
     this.annotations.value = upsert(this.annotations.value, a);
     this.provisional.set(a.id, setTimeout(() => this.retracted(a.id), PROVISIONAL_MS));

@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
-import { PROVISIONAL_MS } from "../../lib/client/call_board.ts";
+import { MAX_PROVISIONAL, PROVISIONAL_MS } from "../../lib/client/call_board.ts";
 import { CHROMIUM_FLAGS, CHROMIUM_PATH, hasChromium } from "../helpers/browser.ts";
 import {
   audioArriving,
@@ -137,6 +137,21 @@ Deno.test({
           );
           await callState(expert, `m.call.board.channel.retract("${takenBack}")`);
           await waitFor("the pin taken back", async () => !await pinOn(tech, takenBack), 5_000);
+          // A page cannot flood the other with drawings the server never has: at most MAX_PROVISIONAL wait.
+          await callState(
+            expert,
+            `Array.from({ length: ${
+              MAX_PROVISIONAL + 20
+            } }, (_, i) => m.call.board.channel.send({ id: "flood-${tag}-" + i,
+              from: m.call.me.userId, kind: "pin", x: 0.5, y: 0.6, color: "#ff3b30", text: "" })).length`,
+          );
+          await waitFor(
+            "the flood held to its limit",
+            async () => (await callState(tech, "m.call.board.provisional.size")) === MAX_PROVISIONAL,
+            5_000,
+          );
+          await new Promise((r) => setTimeout(r, 500));
+          assert.equal(await callState(tech, "m.call.board.provisional.size"), MAX_PROVISIONAL);
         } finally {
           signaling.blackhole(false);
         }
@@ -147,6 +162,10 @@ Deno.test({
           15_000,
         );
         await waitFor("the ghost gone", async () => !await pinOn(tech, ghost), PROVISIONAL_MS + 5_000, 250);
+        await waitFor(
+          "the flood gone",
+          async () => (await callState(tech, "m.call.board.provisional.size")) === 0,
+        );
         assert.ok(await pinOn(tech, drawn), "the drawn pin stays");
         assert.ok(!(await events()).includes("user-left"));
       },
