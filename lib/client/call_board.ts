@@ -70,8 +70,7 @@ export class CallBoard {
   /** The call is over: no more provisional expiries. */
   stop() {
     this.channel.close();
-    for (const timer of this.provisional.values()) clearTimeout(timer);
-    this.provisional.clear();
+    this.forgetProvisional();
   }
 
   private remove(id: string) {
@@ -101,9 +100,13 @@ export class CallBoard {
     this.remove(id);
   }
 
-  private dropAll() {
+  private forgetProvisional() {
     for (const timer of this.provisional.values()) clearTimeout(timer);
     this.provisional.clear();
+  }
+
+  private dropAll() {
+    this.forgetProvisional();
     this.annotations.value = [];
   }
 
