@@ -40,6 +40,8 @@ Deno.test({
     MOBIMAINT_TURN_URLS: coturn.urls.udp,
     MOBIMAINT_TURN_SECRET: coturn.secret,
     MOBIMAINT_ICE_TRANSPORT_POLICY: "relay",
+    // One drawing per call: a second is refused, and its copy beside the media must be taken back.
+    MOBIMAINT_LIMIT_ANNOTATIONS: "1",
   });
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
@@ -167,6 +169,25 @@ Deno.test({
           async () => (await callState(tech, "m.call.board.provisional.size")) === 0,
         );
         assert.ok(await pinOn(tech, drawn), "the drawn pin stays");
+        // The server refuses a second drawing (the limit): its author takes back the copy it sent beside the
+        // media, well before that copy would have expired.
+        const refused = `refused-${tag}`;
+        await callState(
+          tech,
+          `(globalThis.__sawRefused = false, m.call.board.annotations.subscribe((list) => {
+            if (list.some((a) => a.id === "${refused}")) globalThis.__sawRefused = true;
+          }), true)`,
+        );
+        await callState(expert, `m.call.board.addAnnotation(${pin(refused, 0.6)})`);
+        await expert.locator(".banners .alert-warn", { hasText: "Annotation not sent" }).waitFor({
+          timeout: 5_000,
+        });
+        await waitFor(
+          "the refused pin shown on the technician's page",
+          () => tech.evaluate("globalThis.__sawRefused"),
+        );
+        await waitFor("the refused pin taken back", async () => !await pinOn(tech, refused), 3_000);
+        assert.equal(await callState(tech, "m.call.board.provisional.size"), 0);
         assert.ok(!(await events()).includes("user-left"));
       },
     );
