@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { FakeClock } from "./helpers/fake_clock.ts";
 import { api, login, loginAll, startTestServer, type TestServer } from "./helpers/server.ts";
-import { type Client, collect, connect, next, send } from "./helpers/sockets.ts";
+import { type Client, collect, connect, next, reconnectingClient, send, sleep } from "./helpers/sockets.ts";
 
 /** Presence runs on test time: changes wait for `flush`, which sends them and lets them reach `sockets`. */
 async function presenceClock(env: Record<string, string> = {}) {
@@ -228,4 +228,78 @@ Deno.test("a flush held up by other work does not delay the next one: spacing co
 function busyFor(ms: number) {
   const end = performance.now() + ms;
   while (performance.now() < end) { /* the machine is busy elsewhere */ }
+}
+
+Deno.test("old clients get a flush's changes as one event each, in order: a WebSocket in one write, polling and a resumed session too", async () => {
+  const { server, clock, flush } = await presenceClock();
+  const sockets: Client[] = [];
+  try {
+    const { tech, admin } = await loginAll(server.url);
+    const experts = [];
+    for (let i = 0; i < 6; i++) {
+      const username = `shift${i}`;
+      const made = await api(server.url, "POST", "/api/users", {
+        token: admin.token,
+        body: { username, password: "pw", role: "Expert" },
+      });
+      assert.equal(made.status, 200, JSON.stringify(made.body));
+      experts.push(await login(server.url, username, "pw"));
+    }
+    const wsTech = await connect(server.url, tech.token);
+    const pollingTech = await connect(server.url, tech.token, { transports: ["polling"] });
+    const adminSocket = await connect(server.url, admin.token);
+    const resumingTech = reconnectingClient(server.url, tech.token, 50);
+    await next(resumingTech, "connect", 10_000);
+    sockets.push(wsTech, pollingTech, adminSocket, resumingTech);
+    await flush(wsTech, pollingTech, adminSocket, resumingTech);
+
+    const wsSeen = collect(wsTech, "user-status-change");
+    const pollingSeen = collect(pollingTech, "user-status-change");
+    const adminSeen = collect(adminSocket, "user-status-change");
+    const resumedSeen = collect(resumingTech, "user-status-change");
+    const writes = countTcpWrites(server, wsTech);
+    // Four Experts in one flush.
+    for (const e of experts.slice(0, 4)) sockets.push(await connect(server.url, e.token));
+    await clock.advance(1000);
+    await server.signaling.presenceSettled();
+    assert.equal(writes(), 1, "the four events left in one write");
+    await flush(wsTech, pollingTech, adminSocket);
+    const first = experts.slice(0, 4).map((e) => e.userId);
+    for (const seen of [wsSeen, pollingSeen, adminSeen, resumedSeen]) {
+      assert.deepEqual(seen.map((c) => [c.userId, c.status]).sort(), first.map((u) => [u, "online"]).sort());
+    }
+    // The order of the four is the order of the flush, for every client.
+    assert.deepEqual(pollingSeen.map((c) => c.userId), wsSeen.map((c) => c.userId));
+
+    // Two more while a Technician's network is down: it gets them when its session resumes.
+    // deno-lint-ignore no-explicit-any
+    (resumingTech.io as any).engine.close();
+    await sleep(20);
+    for (const e of experts.slice(4)) sockets.push(await connect(server.url, e.token));
+    await flush(wsTech);
+    await next(resumingTech, "connect", 10_000);
+    assert.equal(resumingTech.recovered, true, "the session was resumed");
+    await send(resumingTech, "ping");
+    const later = experts.slice(4).map((e) => e.userId);
+    assert.deepEqual(wsSeen.slice(4).map((c) => c.userId).sort(), [...later].sort());
+    assert.deepEqual(resumedSeen.map((c) => c.userId), wsSeen.map((c) => c.userId));
+  } finally {
+    await closeAll(server, sockets);
+  }
+});
+
+/** Counts the server's TCP writes to one client's WebSocket from now on. */
+function countTcpWrites(server: TestServer, client: Client): () => number {
+  const onServer = server.signaling.io.of("/").sockets.get(client.id!)!;
+  // deno-lint-ignore no-explicit-any
+  const tcp = (onServer.conn as any).transport.socket._socket;
+  let writes = 0;
+  for (const method of ["_write", "_writev"]) {
+    const original = tcp[method].bind(tcp);
+    tcp[method] = (...args: unknown[]) => {
+      writes++;
+      return original(...args);
+    };
+  }
+  return () => writes;
 }

@@ -8,7 +8,9 @@ import type { StatusChange } from "../../lib/protocol.ts";
 import type { Role } from "../../lib/types.ts";
 import type { Deps } from "../context.ts";
 import type { Timer } from "../domain/clock.ts";
+import { RecoveryAdapter } from "./recovery_adapter.ts";
 import { rooms } from "./rooms.ts";
+import { SharedFrames } from "./shared_frames.ts";
 import type { IoServer, IoSocket } from "./types.ts";
 
 /**
@@ -25,6 +27,7 @@ const TURN_MS = 1;
  * faster are carried together. With few watchers flushes take no time and the window stays as set.
  */
 const FLUSH_SPACING = 3;
+const SHARDS = Array.from({ length: WATCHER_SHARDS }, (_, i) => i);
 const shardOf = (socketId: string) => {
   let h = 0;
   for (let i = 0; i < socketId.length; i++) h = (h * 31 + socketId.charCodeAt(i)) | 0;
@@ -142,10 +145,16 @@ export class SocketPresence {
     const started = performance.now();
     const pacer = new WritePacer();
     const breathe = () => pacer.breathe();
-    await this.send(rooms.allWatchers(), rooms.allWatchers(true), changes, breathe);
+    await this.send([rooms.allWatchers()], changes, breathe);
+    await breathe();
+    this.io.to(rooms.allWatchers(true)).emit("user-status-changes", { changes });
     const experts = changes.filter((c) => this.roles.get(c.userId) === "Expert");
-    for (let shard = 0; experts.length && shard < WATCHER_SHARDS; shard++) {
-      await this.send(rooms.expertWatchers(shard), rooms.expertWatchers(shard, true), experts, breathe);
+    if (experts.length) {
+      await this.send(SHARDS.map((shard) => rooms.expertWatchers(shard)), experts, breathe);
+      for (const shard of SHARDS) {
+        await breathe();
+        this.io.to(rooms.expertWatchers(shard, true)).emit("user-status-changes", { changes: experts });
+      }
     }
     // An Expert's own pages show its availability: busy while a call answered on another of its devices
     // is on, free again after it.
@@ -158,18 +167,32 @@ export class SocketPresence {
     this.deps.metrics?.presenceFlushed((performance.now() - started) / 1000);
   }
 
-  private async send(
-    room: string,
-    batchRoom: string,
-    changes: StatusChange[],
-    breathe: () => Promise<void>,
-  ): Promise<void> {
-    for (const change of changes) {
-      await breathe();
-      this.io.to(room).emit("user-status-change", change);
+  /** One `user-status-change` per change to every socket of the rooms (old clients), a socket at a time. */
+  private async send(watcherRooms: string[], changes: StatusChange[], breathe: () => Promise<void>) {
+    const nsp = this.io.of("/");
+    const adapter = nsp.adapter as unknown;
+    if (!(adapter instanceof RecoveryAdapter)) {
+      // Multi-node: rooms span nodes, so only a broadcast reaches them all.
+      for (const room of watcherRooms) {
+        for (const change of changes) {
+          await breathe();
+          this.io.to(room).emit("user-status-change", change);
+        }
+      }
+      return;
     }
-    await breathe();
-    this.io.to(batchRoom).emit("user-status-changes", { changes });
+    const frames = new SharedFrames(
+      adapter.encodeBroadcasts(watcherRooms, changes.map((c) => ["user-status-change", c])),
+    );
+    for (const room of watcherRooms) {
+      // A copy: sockets come and go during the turns this gives to other work.
+      for (const id of [...adapter.rooms.get(room) ?? []]) {
+        const socket = nsp.sockets.get(id);
+        if (!socket) continue;
+        await breathe();
+        frames.writeTo(socket);
+      }
+    }
   }
 
   /** Resolves once the flushes started so far have sent everything (tests wait on it after moving the clock). */

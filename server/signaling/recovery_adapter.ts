@@ -13,6 +13,17 @@ export const NOT_REPLAYED = new Set(["offer", "answer", "ice-candidate", "pong"]
 
 type Packet = { type: number; data: unknown[] };
 type Opts = Parameters<Adapter["broadcast"]>[1];
+/** The base class's `apply` (private in its typings): runs `callback` on each socket a broadcast reaches. */
+type Apply = (opts: Opts, callback: (socket: unknown) => void) => void;
+
+/** A packet as a broadcast hands it to each socket: its encoding, and its WebSocket frame if precomputed. */
+export interface EncodedPacket {
+  /** For the socket's outgoing listeners (`onAnyOutgoing`). */
+  packet: Packet;
+  encoded: unknown[];
+  opts: { wsPreEncodedFrame?: Buffer[] };
+}
+const EVENT = 2; // socket.io-parser's PacketType.EVENT
 type Namespace = ConstructorParameters<typeof SessionAwareAdapter>[0];
 
 interface BufferedPacket {
@@ -67,6 +78,9 @@ export class RecoveryAdapter extends SessionAwareAdapter {
       while (expired < packets.length && packets[expired].emittedAt < threshold) expired++;
       if (expired) packets.splice(0, expired);
     }, Math.max(1000, ttl)).unref();
+    const withApply = this as unknown as { apply: Apply };
+    const apply = withApply.apply.bind(this);
+    withApply.apply = (opts, callback) => this.collector ? callback(this.collector) : apply(opts, callback);
   }
 
   /**
@@ -92,6 +106,33 @@ export class RecoveryAdapter extends SessionAwareAdapter {
     if (!(offsetTime(offset) <= oldest)) return super.restoreSession(pid, offset);
     const missedPackets = self.packets.filter((p) => reaches(session.rooms, p.opts)).map((p) => p.data);
     return Promise.resolve({ ...session, missedPackets });
+  }
+
+  /** While set, broadcasts write to this collector instead of to the sockets of their rooms. */
+  private collector?: {
+    notifyOutgoingListeners(packet: Packet): void;
+    client: { writeToEngine(encoded: unknown[], opts: EncodedPacket["opts"]): void };
+  };
+
+  /**
+   * Broadcasts each event to the rooms as `io.to(rooms).emit` does (an offset each, kept for replay), but
+   * writes to no socket: returns the encoded packets, for the caller to write to each socket at its own pace
+   * (shared_frames.ts).
+   */
+  encodeBroadcasts(rooms: string[], events: [string, unknown][]): EncodedPacket[] {
+    const packets: EncodedPacket[] = [];
+    const opts = { rooms: new Set(rooms), except: new Set<string>(), flags: {} };
+    let packet: Packet;
+    this.collector = {
+      notifyOutgoingListeners: (p) => packet = p,
+      client: { writeToEngine: (encoded, opts) => packets.push({ packet, encoded, opts }) },
+    };
+    try {
+      for (const [event, payload] of events) this.broadcast({ type: EVENT, data: [event, payload] }, opts);
+    } finally {
+      this.collector = undefined;
+    }
+    return packets;
   }
 
   override broadcast(packet: Packet, opts: Opts): void {
