@@ -3,6 +3,7 @@
  * the TLS certificate files (MOBIMAINT_TLS_CERT/KEY) so a renewal needs no restart.
  */
 import { loadConfig } from "./fresh.config.ts";
+import { collectWhenQuiet, oldGenerationBytes, processCpuMs } from "./server/quiet_gc.ts";
 import { startServer } from "./server/server.ts";
 
 // `deno task start` passes --demo: the demo users are seeded unless MOBIMAINT_DEMO says otherwise
@@ -25,6 +26,21 @@ if (!tls && !trustProxyHops) {
   );
 }
 
+// `deno task start` exposes gc (server/runtime_flags.ts): the garbage of a storm is collected while the server is quiet.
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc) {
+  collectWhenQuiet({
+    collect: gc,
+    oldBytes: oldGenerationBytes,
+    cpuMs: processCpuMs,
+    collected: (ms, before, after) =>
+      server.deps.log.debug(
+        { event: "quiet-gc", ms: Math.round(ms), before, after },
+        "collected while quiet",
+      ),
+  });
+}
+
 let stopping = false;
 const stop = async (signal: string) => {
   if (stopping) return;
@@ -36,7 +52,7 @@ const stop = async (signal: string) => {
   Deno.exit(0);
 };
 Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
-// Diagnostics: with `--v8-flags=--expose-gc`, SIGUSR2 runs a full garbage collection and logs the heap,
+// Diagnostics: with `--v8-flags=--expose-gc` (as `deno task start` runs), SIGUSR2 runs a full garbage collection and logs the heap,
 // so memory can be compared without GC timing in the way (the soak test uses it).
 Deno.addSignalListener("SIGUSR2", () => {
   const gc = (globalThis as { gc?: () => void }).gc;

@@ -15,6 +15,9 @@
  * two into the calm: with 3,000 old clients connected RSS went from 63 to 20 KiB per client after 9 s of calm
  * (64 to 25 after 14 s without), and the bench's tails differed no more than from run to run
  * (tests/memory_at_rest_test.ts, docs/performance.md).
+ *
+ * --expose-gc: main.ts collects a storm's garbage while the server is quiet (server/quiet_gc.ts), rather than
+ * leave V8 to do it when the next messages come. SIGUSR2 also runs a full collection with it (diagnostics).
  */
 const NO_PRETENURING = "--no-allocation-site-pretenuring";
 
@@ -22,6 +25,7 @@ export const SERVER_V8_FLAGS = [
   NO_PRETENURING,
   "--gc-memory-reducer-start-delay-ms=1000",
   "--memory-reducer-delay-ms=1000",
+  "--expose-gc",
 ];
 
 /** The `deno run` argument that applies SERVER_V8_FLAGS (more `--v8-flags` arguments add to it). */

@@ -1,0 +1,69 @@
+/** A storm's garbage is collected while the server is quiet (server/quiet_gc.ts), on test time. */
+import assert from "node:assert/strict";
+import { oldGenerationBytes, processCpuMs, QuietGc } from "../server/quiet_gc.ts";
+
+const MiB = 1024 * 1024;
+
+/** A process whose old generation and CPU time the test sets; `run` checks every 100 ms for `ms`. */
+function fakeProcess() {
+  const p = { old: 40 * MiB, cpu: 0, at: 0, collections: 0 };
+  const gc = new QuietGc({
+    collect: () => {
+      p.collections++;
+      p.old = 30 * MiB;
+    },
+    oldBytes: () => p.old,
+    cpuMs: () => p.cpu,
+  });
+  const run = (ms: number, busyShare: number) => {
+    for (let t = 0; t < ms; t += 100) {
+      p.at += 100;
+      p.cpu += 100 * busyShare;
+      gc.check(p.at);
+    }
+  };
+  return { p, run };
+}
+
+Deno.test("after a storm grows the old generation, one full collection once the server is quiet", () => {
+  const { p, run } = fakeProcess();
+  run(1000, 0.02);
+  p.old += 80 * MiB; // a connection storm
+  run(2000, 0.9);
+  assert.equal(p.collections, 0, "not while the server is busy");
+  run(200, 0.02);
+  assert.equal(p.collections, 0, "not before 300 ms of quiet");
+  run(200, 0.02);
+  assert.equal(p.collections, 1);
+  run(5000, 0.02);
+  assert.equal(p.collections, 1, "once: the garbage is gone");
+});
+
+Deno.test("growth counts from the lowest point since the last collection: no collection for a small heap change", () => {
+  const { p, run } = fakeProcess();
+  p.old += 20 * MiB;
+  run(1000, 0);
+  assert.equal(p.collections, 0, "20 MiB is not a storm");
+  p.old -= 15 * MiB; // V8 collected on its own
+  run(500, 0);
+  p.old += 30 * MiB; // 35 MiB above that low point
+  run(500, 0);
+  assert.equal(p.collections, 1);
+});
+
+Deno.test("a steady 15 % load is not quiet", () => {
+  const { p, run } = fakeProcess();
+  p.old += 100 * MiB;
+  run(5000, 0.15);
+  assert.equal(p.collections, 0);
+  run(400, 0.05);
+  assert.equal(p.collections, 1);
+});
+
+Deno.test("the readings come from this process: old generation bytes, CPU time that grows with work", () => {
+  assert.ok(oldGenerationBytes() > 0);
+  const before = processCpuMs();
+  const giveUp = performance.now() + 5000;
+  while (processCpuMs() - before < 20 && performance.now() < giveUp) { /* work */ }
+  assert.ok(processCpuMs() - before >= 20, "the work shows in the CPU time");
+});
