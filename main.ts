@@ -26,7 +26,8 @@ if (!tls && !trustProxyHops) {
   );
 }
 
-// `deno task start` exposes gc (server/runtime_flags.ts): the garbage of a storm is collected while the server is quiet.
+// `deno task start` exposes gc (server/runtime_flags.ts): a storm's garbage is collected while the server is
+// quiet rather than when the next messages come (server/quiet_gc.ts).
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc) {
   collectWhenQuiet({
@@ -52,8 +53,8 @@ const stop = async (signal: string) => {
   Deno.exit(0);
 };
 Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
-// Diagnostics: with `--v8-flags=--expose-gc` (as `deno task start` runs), SIGUSR2 runs a full garbage collection and logs the heap,
-// so memory can be compared without GC timing in the way (the soak test uses it).
+// Diagnostics: with `--v8-flags=--expose-gc` (as `deno task start` runs), SIGUSR2 runs a full garbage
+// collection and logs the heap, so memory can be compared without GC timing in the way (the soak test uses it).
 Deno.addSignalListener("SIGUSR2", () => {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) return server.deps.log.warn({ event: "gc" }, "SIGUSR2 needs --v8-flags=--expose-gc");

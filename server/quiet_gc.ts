@@ -1,18 +1,18 @@
-import v8 from "node:v8";
-import process from "node:process";
-
 /**
  * A full garbage collection while the server is quiet, once its old generation has grown by a storm's worth.
  *
  * A connection storm leaves tens of MB in the old generation (3,000 old clients: from ~30 to ~110 MB, a fifth
  * of it garbage). V8 collects it when the old generation reaches its limit, which tends to be when the next
  * messages come: at 3,000 old clients that collection (65 ms of marking and compacting within ~110 ms) fell at
- * the start of the bench's relay phase and made its p99. Run while nobody waits, the same collection delays no
+ * the start of the bench's relay phase and set its p99. Run while nobody waits, the same collection delays no
  * one. V8 does this on its own only in a browser (idle-time GC); a server has to ask.
  *
  * Quiet: the process used under `maxBusyShare` of a core over the last `quietMs`. A busy server never
  * collects here; V8 then collects as it always does.
  */
+import v8 from "node:v8";
+import process from "node:process";
+
 export interface QuietGcOptions {
   /** A full collection (`globalThis.gc`, with `--v8-flags=--expose-gc`). */
   collect: () => void;
