@@ -4,8 +4,9 @@
  * A connection storm leaves tens of MB in the old generation (3,000 old clients: from ~30 to ~110 MB, a fifth
  * of it garbage). V8 collects it when the old generation reaches its limit, which tends to be when the next
  * messages come: at 3,000 old clients that collection (65 ms of marking and compacting within ~110 ms) fell at
- * the start of the bench's relay phase and set its p99. Run while nobody waits, the same collection delays no
- * one. V8 does this on its own only in a browser (idle-time GC); a server has to ask.
+ * the start of the bench's relay phase and set its p99. Run while the server is quiet, it delays at most a
+ * message that happens to come during it (one pause, where V8's own is mostly incremental). V8 does this on its
+ * own only in a browser (idle-time GC); a server has to ask.
  *
  * Quiet: the process used under `maxBusyShare` of a core over the last `quietMs`. A busy server never
  * collects here; V8 then collects as it always does.
