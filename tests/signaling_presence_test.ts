@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { rooms } from "../server/signaling/rooms.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 import { api, login, loginAll, startTestServer, type TestServer } from "./helpers/server.ts";
 import { type Client, collect, connect, next, reconnectingClient, send, sleep } from "./helpers/sockets.ts";
@@ -303,3 +304,64 @@ function countTcpWrites(server: TestServer, client: Client): () => number {
   }
   return () => writes;
 }
+
+Deno.test("a session resumed after a flush that gave its turn away gets neither a repeat nor a gap", async () => {
+  const { server, clock, flush } = await presenceClock();
+  const clients: Client[] = [];
+  try {
+    const { tech, admin } = await loginAll(server.url);
+    const experts = [];
+    for (const username of ["night1", "night2"]) {
+      await api(server.url, "POST", "/api/users", {
+        token: admin.token,
+        body: { username, password: "pw", role: "Expert" },
+      });
+      experts.push(await login(server.url, username, "pw"));
+    }
+    for (let i = 0; i < 6; i++) clients.push(reconnectingClient(server.url, tech.token, 50));
+    await Promise.all(clients.map((c) => next(c, "connect", 10_000)));
+    await flush(...clients);
+    const seen = clients.map((c) => collect(c, "user-status-change"));
+    // deno-lint-ignore no-explicit-any
+    const markers = clients.map((c) => collect(c, "marker" as any));
+    // The flush's first write holds the turn for 3 ms, so the flush gives the next turn away; a broadcast to
+    // every Technician socket (kept for replay like any other) goes out in that turn.
+    const io = server.signaling.io;
+    let held = false;
+    for (const s of io.of("/").sockets.values()) {
+      s.onAnyOutgoing((event) => {
+        if (event !== "user-status-change" || held) return;
+        held = true;
+        busyFor(3);
+        // deno-lint-ignore no-explicit-any
+        setTimeout(() => (io.to(rooms.user(tech.userId)) as any).emit("marker", { n: 1 }), 0);
+      });
+    }
+    for (const e of experts) clients.push(await connect(server.url, e.token));
+    await clock.advance(1000);
+    await server.signaling.presenceSettled();
+    await Promise.all(clients.map((c) => send(c, "ping")));
+    assert.ok(held, "the flush gave its turn away");
+
+    // Every Technician's network drops, and each session resumes.
+    const technicians = clients.slice(0, 6);
+    for (const c of technicians) {
+      // deno-lint-ignore no-explicit-any
+      (c.io as any).engine.close();
+    }
+    await sleep(20);
+    await Promise.all(technicians.map((c) => next(c, "connect", 10_000)));
+    await Promise.all(technicians.map((c) => send(c, "ping")));
+    for (const [i, c] of technicians.entries()) {
+      assert.equal(c.recovered, true, `socket ${i} resumed`);
+      assert.equal(markers[i].length, 1, `socket ${i} got the broadcast once`);
+      assert.deepEqual(
+        seen[i].map((s) => s.userId).sort(),
+        experts.map((e) => e.userId).sort(),
+        `socket ${i} got each change once`,
+      );
+    }
+  } finally {
+    await closeAll(server, clients);
+  }
+});

@@ -167,30 +167,30 @@ export class SocketPresence {
     this.deps.metrics?.presenceFlushed((performance.now() - started) / 1000);
   }
 
-  /** One `user-status-change` per change to every socket of the rooms (old clients), a socket at a time. */
+  /**
+   * One `user-status-change` per change to every socket of the rooms (old clients), a room at a time. A room's
+   * packets are kept for replay and written to its sockets in one go: a resumed session is replayed what came
+   * after the last packet it got, so no other broadcast may reach a socket between the two.
+   */
   private async send(watcherRooms: string[], changes: StatusChange[], breathe: () => Promise<void>) {
     const nsp = this.io.of("/");
     const adapter = nsp.adapter as unknown;
-    if (!(adapter instanceof RecoveryAdapter)) {
-      // Multi-node: rooms span nodes, so only a broadcast reaches them all.
-      for (const room of watcherRooms) {
+    const events = changes.map((c): [string, StatusChange] => ["user-status-change", c]);
+    for (const room of watcherRooms) {
+      if (!(adapter instanceof RecoveryAdapter)) {
+        // Multi-node: rooms span nodes, so only a broadcast reaches them all.
         for (const change of changes) {
           await breathe();
           this.io.to(room).emit("user-status-change", change);
         }
+        continue;
       }
-      return;
-    }
-    const frames = new SharedFrames(
-      adapter.encodeBroadcasts(watcherRooms, changes.map((c) => ["user-status-change", c])),
-    );
-    for (const room of watcherRooms) {
-      // A copy: sockets come and go during the turns this gives to other work.
-      for (const id of [...adapter.rooms.get(room) ?? []]) {
+      await breathe();
+      // Kept even for an empty room: a session being resumed may be in it.
+      const frames = new SharedFrames(adapter.encodeBroadcasts([room], events));
+      for (const id of adapter.rooms.get(room) ?? []) {
         const socket = nsp.sockets.get(id);
-        if (!socket) continue;
-        await breathe();
-        frames.writeTo(socket);
+        if (socket) frames.writeTo(socket);
       }
     }
   }
