@@ -116,8 +116,9 @@ export class RecoveryAdapter extends SessionAwareAdapter {
 
   /**
    * Broadcasts each event to the rooms as `io.to(rooms).emit` does (an offset each, kept for replay), but
-   * writes to no socket: returns the encoded packets, for the caller to write to each socket at its own pace
-   * (shared_frames.ts).
+   * writes to no socket: returns the encoded packets, for the caller to write to the rooms' sockets its own way
+   * (shared_frames.ts). It must write them before any other broadcast: a resumed session is replayed what was
+   * kept after the last packet it got.
    */
   encodeBroadcasts(rooms: string[], events: [string, unknown][]): EncodedPacket[] {
     const packets: EncodedPacket[] = [];

@@ -2,9 +2,9 @@
  * A presence flush sends every old Technician the same packets: one `user-status-change` per change. Emitted
  * to a room, each packet to each socket is its own trip through engine.io and its own write (10–20 µs in
  * Deno's Node layer); 1,500 Experts coming online to 1,500 Technicians is 2.25 million of them. Here the
- * packets are encoded and kept for replay once (RecoveryAdapter.encodeBroadcasts), and a WebSocket client
- * gets all their frames as one engine.io packet: one write of bytes shared by every socket. Each is still its
- * own WebSocket frame and its own Socket.IO packet, with its own offset, in order.
+ * packets are encoded and kept for replay once per room (RecoveryAdapter.encodeBroadcasts), and a WebSocket
+ * client gets all their frames as one engine.io packet: one write of bytes shared by the room's sockets. Each
+ * is still its own WebSocket frame and its own Socket.IO packet, with its own offset, in order.
  */
 import type { EncodedPacket } from "./recovery_adapter.ts";
 import type { IoSocket } from "./types.ts";
