@@ -2,7 +2,16 @@ import assert from "node:assert/strict";
 import { rooms } from "../server/signaling/rooms.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 import { api, login, loginAll, startTestServer, type TestServer } from "./helpers/server.ts";
-import { type Client, collect, connect, next, reconnectingClient, send, sleep } from "./helpers/sockets.ts";
+import {
+  type Client,
+  collect,
+  connect,
+  countTcpWrites,
+  next,
+  reconnectingClient,
+  send,
+  sleep,
+} from "./helpers/sockets.ts";
 
 /** Presence runs on test time: changes wait for `flush`, which sends them and lets them reach `sockets`. */
 async function presenceClock(env: Record<string, string> = {}) {
@@ -258,7 +267,7 @@ Deno.test("old clients get a flush's changes as one event each, in order: a WebS
     const pollingSeen = collect(pollingTech, "user-status-change");
     const adminSeen = collect(adminSocket, "user-status-change");
     const resumedSeen = collect(resumingTech, "user-status-change");
-    const writes = countTcpWrites(server, wsTech);
+    const writes = countTcpWrites(server.signaling.io.of("/").sockets.get(wsTech.id!)!);
     // Four Experts in one flush.
     for (const e of experts.slice(0, 4)) sockets.push(await connect(server.url, e.token));
     await clock.advance(1000);
@@ -288,22 +297,6 @@ Deno.test("old clients get a flush's changes as one event each, in order: a WebS
     await closeAll(server, sockets);
   }
 });
-
-/** Counts the server's TCP writes to one client's WebSocket from now on. */
-function countTcpWrites(server: TestServer, client: Client): () => number {
-  const onServer = server.signaling.io.of("/").sockets.get(client.id!)!;
-  // deno-lint-ignore no-explicit-any
-  const tcp = (onServer.conn as any).transport.socket._socket;
-  let writes = 0;
-  for (const method of ["_write", "_writev"]) {
-    const original = tcp[method].bind(tcp);
-    tcp[method] = (...args: unknown[]) => {
-      writes++;
-      return original(...args);
-    };
-  }
-  return () => writes;
-}
 
 Deno.test("a session resumed after a flush that gave its turn away gets neither a repeat nor a gap", async () => {
   const { server, clock, flush } = await presenceClock();

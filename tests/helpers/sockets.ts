@@ -210,3 +210,18 @@ export function resumingClient(url: string, token: string, session: ResumableSes
   Object.assign(socket as any, { _pid: session.pid, _lastOffset: session.offset });
   return socket;
 }
+
+/** Counts the TCP writes of a server-side socket's WebSocket from now on (engine.io's `ws` underneath). */
+export function countTcpWrites(serverSide: { conn: unknown }): () => number {
+  // deno-lint-ignore no-explicit-any
+  const tcp = (serverSide.conn as any).transport.socket._socket;
+  let writes = 0;
+  for (const method of ["_write", "_writev"]) {
+    const original = tcp[method].bind(tcp);
+    tcp[method] = (...args: unknown[]) => {
+      writes++;
+      return original(...args);
+    };
+  }
+  return () => writes;
+}
