@@ -235,6 +235,20 @@ Deno.test("a flush held up by other work does not delay the next one: spacing co
   }
 });
 
+/** Creates Experts through the API (password "pw") and logs each in. */
+async function newExperts(url: string, adminToken: string, usernames: string[]) {
+  const experts = [];
+  for (const username of usernames) {
+    const made = await api(url, "POST", "/api/users", {
+      token: adminToken,
+      body: { username, password: "pw", role: "Expert" },
+    });
+    assert.equal(made.status, 200, JSON.stringify(made.body));
+    experts.push(await login(url, username, "pw"));
+  }
+  return experts;
+}
+
 function busyFor(ms: number) {
   const end = performance.now() + ms;
   while (performance.now() < end) { /* the machine is busy elsewhere */ }
@@ -245,16 +259,14 @@ Deno.test("old clients get a flush's changes as one event each, in order: a WebS
   const sockets: Client[] = [];
   try {
     const { tech, admin } = await loginAll(server.url);
-    const experts = [];
-    for (let i = 0; i < 6; i++) {
-      const username = `shift${i}`;
-      const made = await api(server.url, "POST", "/api/users", {
-        token: admin.token,
-        body: { username, password: "pw", role: "Expert" },
-      });
-      assert.equal(made.status, 200, JSON.stringify(made.body));
-      experts.push(await login(server.url, username, "pw"));
-    }
+    const experts = await newExperts(server.url, admin.token, [
+      "shift0",
+      "shift1",
+      "shift2",
+      "shift3",
+      "shift4",
+      "shift5",
+    ]);
     const wsTech = await connect(server.url, tech.token);
     const pollingTech = await connect(server.url, tech.token, { transports: ["polling"] });
     const adminSocket = await connect(server.url, admin.token);
@@ -303,14 +315,7 @@ Deno.test("a session resumed after a flush that gave its turn away gets neither 
   const clients: Client[] = [];
   try {
     const { tech, admin } = await loginAll(server.url);
-    const experts = [];
-    for (const username of ["night1", "night2"]) {
-      await api(server.url, "POST", "/api/users", {
-        token: admin.token,
-        body: { username, password: "pw", role: "Expert" },
-      });
-      experts.push(await login(server.url, username, "pw"));
-    }
+    const experts = await newExperts(server.url, admin.token, ["night1", "night2"]);
     for (let i = 0; i < 6; i++) clients.push(reconnectingClient(server.url, tech.token, 50));
     await Promise.all(clients.map((c) => next(c, "connect", 10_000)));
     await flush(...clients);
