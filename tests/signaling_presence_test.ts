@@ -7,6 +7,7 @@ import {
   collect,
   connect,
   countTcpWrites,
+  dropAndHold,
   next,
   reconnectingClient,
   send,
@@ -294,12 +295,11 @@ Deno.test("old clients get a flush's changes as one event each, in order: a WebS
     assert.deepEqual(pollingSeen.map((c) => c.userId), wsSeen.map((c) => c.userId));
 
     // Two more while a Technician's network is down: it gets them when its session resumes.
-    // deno-lint-ignore no-explicit-any
-    (resumingTech.io as any).engine.close();
+    const resume = dropAndHold(resumingTech);
     await sleep(20);
     for (const e of experts.slice(4)) sockets.push(await connect(server.url, e.token));
     await flush(wsTech);
-    await next(resumingTech, "connect", 10_000);
+    await resume();
     assert.equal(resumingTech.recovered, true, "the session was resumed");
     await send(resumingTech, "ping");
     const later = experts.slice(4).map((e) => e.userId);
@@ -343,12 +343,9 @@ Deno.test("a session resumed after a flush that gave its turn away gets neither 
 
     // Every Technician's network drops, and each session resumes.
     const technicians = clients.slice(0, 6);
-    for (const c of technicians) {
-      // deno-lint-ignore no-explicit-any
-      (c.io as any).engine.close();
-    }
+    const resumes = technicians.map(dropAndHold);
     await sleep(20);
-    await Promise.all(technicians.map((c) => next(c, "connect", 10_000)));
+    await Promise.all(resumes.map((resume) => resume()));
     await Promise.all(technicians.map((c) => send(c, "ping")));
     for (const [i, c] of technicians.entries()) {
       assert.equal(c.recovered, true, `socket ${i} resumed`);

@@ -183,6 +183,22 @@ export function reconnectingClient(url: string, token: string, delayMs = 100): C
   });
 }
 
+/**
+ * Drops `socket`'s connection without a goodbye (the server keeps its session for recovery) and keeps it down
+ * until the returned `resume()` reconnects it, so a test decides what happens while it is away.
+ */
+export function dropAndHold(socket: Client): (ms?: number) => Promise<void> {
+  socket.io.reconnection(false);
+  // deno-lint-ignore no-explicit-any
+  (socket.io as any).engine.close();
+  return async (ms = 10_000) => {
+    const back = next(socket, "connect", ms);
+    socket.io.reconnection(true);
+    socket.connect();
+    await back;
+  };
+}
+
 /** What a client resumes with after a drop (connection state recovery): its session id and last offset. */
 export interface ResumableSession {
   pid: string;
