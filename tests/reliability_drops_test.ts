@@ -12,6 +12,7 @@ import {
   type Client,
   collect,
   connect,
+  dropAndHold,
   next,
   reconnectingClient,
   resumingClient,
@@ -187,13 +188,10 @@ Deno.test("a quiet client (last packet older than the replay buffer) still resum
     const got = collect(tech, "annotation");
     await send(expert, "annotation", { callId, id: "old", text: "seen", x: 0.5, y: 0.5 });
     await sleep(3500); // the buffer (twice the 1 s minimum window, trimmed every second) no longer holds "old"
-    tech.io.reconnection(false);
-    dropTransport(tech);
+    const resume = dropAndHold(tech);
     await sleep(50);
     await send(expert, "annotation", { callId, id: "missed", text: "while away", x: 0.5, y: 0.5 });
-    tech.io.reconnection(true);
-    tech.connect();
-    await next(tech, "connect", 3000);
+    await resume(3000);
     assert.equal(tech.recovered, true, "the session was resumed");
     for (let i = 0; i < 50 && got.length < 2; i++) await sleep(20);
     assert.deepEqual(got.map((a) => a.id), ["old", "missed"]);
@@ -209,13 +207,10 @@ Deno.test("a drop longer than the grace period is not resumed: the call's rooms 
   const server = await startTestServer({ MOBIMAINT_GRACE_MS: "1000" });
   const { users, tech, expert, callId } = await callWithReconnectingTech(server);
   try {
-    tech.io.reconnection(false);
     const left = next(expert, "user-left", 3000);
-    dropTransport(tech);
+    const resume = dropAndHold(tech);
     await left;
-    tech.io.reconnection(true);
-    tech.connect();
-    await next(tech, "connect", 3000);
+    await resume(3000);
     assert.equal(tech.recovered, false, "a new session, not a resumed one");
     // Not in the call room any more: the expert's annotation does not reach it until it re-joins.
     await send(expert, "annotation", { callId, id: "a1", text: "after", x: 0.5, y: 0.5 });

@@ -12,7 +12,7 @@ import {
 import { connectCall } from "./helpers/calls.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 import { waitForSockets } from "./helpers/server.ts";
-import { collect, next, reconnectingClient, send, sleep } from "./helpers/sockets.ts";
+import { collect, dropAndHold, next, reconnectingClient, send, sleep } from "./helpers/sockets.ts";
 import { setup } from "./helpers/signaling_setup.ts";
 
 Deno.test("drops: a reconnect within the grace keeps the call; a longer drop → user-left, then rejoin restores state", async () => {
@@ -76,8 +76,7 @@ Deno.test("connection state recovery replays an event missed during a short drop
 
     const received = collect(tech, "annotation");
     // Drop the transport from the client side (as a network cut would), then emit while it is away.
-    // deno-lint-ignore no-explicit-any
-    (tech.io as any).engine.close();
+    const resume = dropAndHold(tech);
     await sleep(50);
     assert.equal(tech.connected, false);
     // A stale offer is not replayed (the client restarts ICE after a drop); the annotation is.
@@ -87,7 +86,7 @@ Deno.test("connection state recovery replays an event missed during a short drop
       (await send(expert, "annotation", { callId, id: "missed", text: "while away", x: 0.2, y: 0.2 })).ok,
       true,
     );
-    await next(tech, "connect", 5000);
+    await resume(5000);
     assert.equal(tech.recovered, true, "the session was recovered");
     for (let i = 0; i < 50 && received.length === 0; i++) await sleep(20);
     assert.deepEqual(received.map((a) => a.id), ["missed"]);
