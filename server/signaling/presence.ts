@@ -145,16 +145,14 @@ export class SocketPresence {
     const started = performance.now();
     const pacer = new WritePacer();
     const breathe = () => pacer.breathe();
-    await this.send([rooms.allWatchers()], changes, breathe);
+    await this.sendEach(rooms.allWatchers(), changes, breathe);
     await breathe();
     this.io.to(rooms.allWatchers(true)).emit("user-status-changes", { changes });
     const experts = changes.filter((c) => this.roles.get(c.userId) === "Expert");
-    if (experts.length) {
-      await this.send(SHARDS.map((shard) => rooms.expertWatchers(shard)), experts, breathe);
-      for (const shard of SHARDS) {
-        await breathe();
-        this.io.to(rooms.expertWatchers(shard, true)).emit("user-status-changes", { changes: experts });
-      }
+    for (const shard of experts.length ? SHARDS : []) {
+      await this.sendEach(rooms.expertWatchers(shard), experts, breathe);
+      await breathe();
+      this.io.to(rooms.expertWatchers(shard, true)).emit("user-status-changes", { changes: experts });
     }
     // An Expert's own pages show its availability: busy while a call answered on another of its devices
     // is on, free again after it.
@@ -168,30 +166,28 @@ export class SocketPresence {
   }
 
   /**
-   * One `user-status-change` per change to every socket of the rooms (old clients), a room at a time. A room's
-   * packets are kept for replay and written to its sockets in one go: a resumed session is replayed what came
-   * after the last packet it got, so no other broadcast may reach a socket between the two.
+   * One `user-status-change` per change to every socket of the room (old clients). The packets are kept for
+   * replay and written to the room's sockets in one go: a resumed session is replayed what came after the last
+   * packet it got, so no other broadcast may reach a socket between the two.
    */
-  private async send(watcherRooms: string[], changes: StatusChange[], breathe: () => Promise<void>) {
+  private async sendEach(room: string, changes: StatusChange[], breathe: () => Promise<void>) {
     const nsp = this.io.of("/");
     const adapter = nsp.adapter as unknown;
+    if (!(adapter instanceof RecoveryAdapter)) {
+      // Multi-node: rooms span nodes, so only a broadcast reaches them all.
+      for (const change of changes) {
+        await breathe();
+        this.io.to(room).emit("user-status-change", change);
+      }
+      return;
+    }
+    await breathe();
     const events = changes.map((c): [string, StatusChange] => ["user-status-change", c]);
-    for (const room of watcherRooms) {
-      if (!(adapter instanceof RecoveryAdapter)) {
-        // Multi-node: rooms span nodes, so only a broadcast reaches them all.
-        for (const change of changes) {
-          await breathe();
-          this.io.to(room).emit("user-status-change", change);
-        }
-        continue;
-      }
-      await breathe();
-      // Kept even for an empty room: a session being resumed may be in it.
-      const frames = new SharedFrames(adapter.encodeBroadcasts([room], events));
-      for (const id of adapter.rooms.get(room) ?? []) {
-        const socket = nsp.sockets.get(id);
-        if (socket) frames.writeTo(socket);
-      }
+    // Kept even for an empty room: a session being resumed may be in it.
+    const frames = new SharedFrames(adapter.encodeBroadcasts(room, events));
+    for (const id of adapter.rooms.get(room) ?? []) {
+      const socket = nsp.sockets.get(id);
+      if (socket) frames.writeTo(socket);
     }
   }
 

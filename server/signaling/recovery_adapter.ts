@@ -115,14 +115,14 @@ export class RecoveryAdapter extends SessionAwareAdapter {
   };
 
   /**
-   * Broadcasts each event to the rooms as `io.to(rooms).emit` does (an offset each, kept for replay), but
-   * writes to no socket: returns the encoded packets, for the caller to write to the rooms' sockets its own way
+   * Broadcasts each event to the room as `io.to(room).emit` does (an offset each, kept for replay), but
+   * writes to no socket: returns the encoded packets, for the caller to write to the room's sockets its own way
    * (shared_frames.ts). It must write them before any other broadcast: a resumed session is replayed what was
    * kept after the last packet it got.
    */
-  encodeBroadcasts(rooms: string[], events: [string, unknown][]): EncodedPacket[] {
+  encodeBroadcasts(room: string, events: [string, unknown][]): EncodedPacket[] {
     const packets: EncodedPacket[] = [];
-    const opts = { rooms: new Set(rooms), except: new Set<string>(), flags: {} };
+    const opts = { rooms: new Set([room]), except: new Set<string>(), flags: {} };
     let packet: Packet;
     this.collector = {
       notifyOutgoingListeners: (p) => packet = p,
