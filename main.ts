@@ -34,6 +34,7 @@ if (gc) {
     collect: gc,
     oldBytes: oldGenerationBytes,
     cpuMs: processCpuMs,
+    received: () => server.deps.activity.received,
     collected: (ms, before, after) =>
       server.deps.log.debug(
         { event: "quiet-gc", ms: Math.round(ms), before, after },

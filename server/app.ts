@@ -36,6 +36,10 @@ export function originAllowed(
 export function createApp(deps: Deps): Hono<Env> {
   const app = new Hono<Env>();
   const { config } = deps;
+  app.use((_c, next) => {
+    deps.activity.mark();
+    return next();
+  });
   if (deps.metrics) app.use(httpMetrics(deps.metrics));
 
   app.use(secureHeaders({

@@ -1,6 +1,7 @@
 /** What every server part is built from: one object, built by buildDeps (server/deps.ts). */
 import type { Logger } from "pino";
 import type { Config } from "../fresh.config.ts";
+import type { Activity } from "./activity.ts";
 import type { Identity, TokenService } from "./auth/tokens.ts";
 import type { AnchorPoseService } from "./domain/anchor_poses.ts";
 import type { AnnotationService } from "./domain/annotations.ts";
@@ -38,6 +39,8 @@ export interface Deps {
   /** Prometheus series; undefined unless MOBIMAINT_METRICS_TOKEN is set. */
   metrics?: Metrics;
   startedAt: number;
+  /** Requests and client events received, counted (quiet_gc.ts waits for a lull in them). */
+  activity: Activity;
 }
 
 /** Hono environment: variables set by middleware. */

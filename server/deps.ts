@@ -2,6 +2,7 @@
  * The one place dependencies are built: store → domain services (with one clock) → their subscriptions
  * to each other. The HTTP and socket layers get the result and translate; nothing else wires the domain.
  */
+import { Activity } from "./activity.ts";
 import type { Logger } from "pino";
 import type { Config } from "../fresh.config.ts";
 import { LoginLimiter } from "./auth/login_limiter.ts";
@@ -96,6 +97,7 @@ export function buildDeps(
     log,
     metrics: opts.metrics,
     startedAt: clock.now(),
+    activity: new Activity(),
   };
 }
 

@@ -8,7 +8,9 @@
  * message that happens to come during it (one pause, where V8's own is mostly incremental). V8 does this on its
  * own only in a browser (idle-time GC); a server has to ask.
  *
- * Quiet: the process used under `maxBusyShare` of a core over the last `quietMs`. A busy server never
+ * Quiet: over the last `quietMs` the process used under `maxBusyShare` of a core and received no request or
+ * client event. The second rule keeps the pause out of a call being set up on an otherwise idle server: its
+ * few messages cost little CPU, but each waits for a collection that starts between them. A busy server never
  * collects here; V8 then collects as it always does.
  */
 import v8 from "node:v8";
@@ -21,6 +23,8 @@ export interface QuietGcOptions {
   oldBytes: () => number;
   /** The process's CPU time so far, ms. */
   cpuMs: () => number;
+  /** Requests and client events received so far (server/activity.ts). */
+  received: () => number;
   growthBytes?: number;
   quietMs?: number;
   maxBusyShare?: number;
@@ -36,8 +40,8 @@ export class QuietGc {
   private readonly maxBusyShare: number;
   /** The lowest the old generation has been since the last collection (V8's own included). */
   private lowest: number;
-  /** CPU time readings of the last `quietMs`, and the one just before them. */
-  private readonly samples: { at: number; cpu: number }[] = [];
+  /** CPU time and received counts of the last `quietMs`, and the reading just before them. */
+  private readonly samples: { at: number; cpu: number; received: number }[] = [];
 
   constructor(private readonly opts: QuietGcOptions) {
     this.growth = opts.growthBytes ?? 32 * 1024 * 1024;
@@ -49,13 +53,14 @@ export class QuietGc {
   /** Collects if the old generation grew by `growthBytes` and the last `quietMs` were quiet; says whether it did. */
   check(at: number): boolean {
     const { samples } = this;
-    samples.push({ at, cpu: this.opts.cpuMs() });
+    samples.push({ at, cpu: this.opts.cpuMs(), received: this.opts.received() });
     while (samples.length > 1 && samples[1].at <= at - this.quietMs) samples.shift();
     const old = this.opts.oldBytes();
     this.lowest = Math.min(this.lowest, old);
     const span = at - samples[0].at;
     if (old - this.lowest < this.growth || span < this.quietMs) return false;
-    if ((samples.at(-1)!.cpu - samples[0].cpu) / span > this.maxBusyShare) return false;
+    const [first, last] = [samples[0], samples.at(-1)!];
+    if ((last.cpu - first.cpu) / span > this.maxBusyShare || last.received !== first.received) return false;
     const started = performance.now();
     this.opts.collect();
     this.lowest = this.opts.oldBytes();

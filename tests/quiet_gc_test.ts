@@ -1,12 +1,17 @@
 /** A storm's garbage is collected while the server is quiet (server/quiet_gc.ts), on test time. */
 import assert from "node:assert/strict";
 import { oldGenerationBytes, processCpuMs, QuietGc } from "../server/quiet_gc.ts";
+import { api, loginAll, startTestServer } from "./helpers/server.ts";
+import { type Client, connect, send, sleep } from "./helpers/sockets.ts";
 
 const MiB = 1024 * 1024;
 
-/** A process whose old generation and CPU time the test sets; `run` checks every 100 ms for `ms`. */
+/**
+ * A process whose old generation, CPU time and received requests the test sets; `run` checks every 100 ms for
+ * `ms`, with `requestsPerCheck` requests or events received before each check.
+ */
 function fakeProcess() {
-  const p = { old: 40 * MiB, cpu: 0, at: 0, collections: 0 };
+  const p = { old: 40 * MiB, cpu: 0, received: 0, at: 0, collections: 0 };
   const gc = new QuietGc({
     collect: () => {
       p.collections++;
@@ -14,11 +19,13 @@ function fakeProcess() {
     },
     oldBytes: () => p.old,
     cpuMs: () => p.cpu,
+    received: () => p.received,
   });
-  const run = (ms: number, busyShare: number) => {
+  const run = (ms: number, busyShare: number, requestsPerCheck = 0) => {
     for (let t = 0; t < ms; t += 100) {
       p.at += 100;
       p.cpu += 100 * busyShare;
+      p.received += requestsPerCheck;
       gc.check(p.at);
     }
   };
@@ -58,6 +65,37 @@ Deno.test("a steady 15 % load is not quiet", () => {
   assert.equal(p.collections, 0);
   run(400, 0.05);
   assert.equal(p.collections, 1);
+});
+
+Deno.test("not while requests come, however little CPU they cost: a call being set up is not held up", () => {
+  const { p, run } = fakeProcess();
+  p.old += 100 * MiB;
+  run(2000, 0.02, 1);
+  assert.equal(p.collections, 0, "a request every 100 ms");
+  run(200, 0.02);
+  assert.equal(p.collections, 0, "not before 300 ms without one");
+  run(200, 0.02);
+  assert.equal(p.collections, 1);
+});
+
+Deno.test("the server counts what it receives: a REST request and a client event, not an idle client", async () => {
+  const server = await startTestServer();
+  const sockets: Client[] = [];
+  try {
+    const { activity } = server.deps;
+    const { tech } = await loginAll(server.url);
+    sockets.push(await connect(server.url, tech.token));
+    const idle = activity.received;
+    await sleep(300);
+    assert.equal(activity.received, idle, "a connected client that sends nothing");
+    assert.equal((await api(server.url, "GET", "/api/experts", { token: tech.token })).status, 200);
+    assert.equal(activity.received, idle + 1, "a REST request");
+    assert.equal((await send(sockets[0], "ping")).ok, true);
+    assert.equal(activity.received, idle + 2, "a client event");
+  } finally {
+    for (const s of sockets) s.close();
+    await server.close();
+  }
 });
 
 Deno.test("the readings come from this process: old generation bytes, CPU time that grows with work", () => {

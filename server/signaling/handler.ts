@@ -5,6 +5,7 @@
  */
 import type { RateLimiterMemory } from "rate-limiter-flexible";
 import type { Ack, SocketSchemas } from "../../lib/protocol.ts";
+import type { Activity } from "../activity.ts";
 import { AppError, describeIssues, forbidden } from "../domain/errors.ts";
 import type { Logger } from "pino";
 import type { IoSocket } from "./types.ts";
@@ -15,6 +16,7 @@ export interface HandlerDeps {
   schemas: SocketSchemas;
   limiter: RateLimiterMemory;
   log: Logger;
+  activity: Activity;
   metrics?: Metrics;
 }
 
@@ -51,6 +53,7 @@ function isPlainObject(value: unknown): boolean {
 
 /** Counts one event against the socket's budget; throws RATE_LIMITED when it is spent. */
 async function throttle(socket: IoSocket, deps: HandlerDeps): Promise<void> {
+  deps.activity.mark();
   await deps.limiter.consume(socket.id).catch(() => {
     throw new AppError("RATE_LIMITED", "Too many events, slow down");
   });

@@ -63,6 +63,7 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
     limiter: new RateLimiterMemory({ points: config.limits.socketEventsPerSec, duration: 1 }),
     log: deps.log,
     metrics: deps.metrics,
+    activity: deps.activity,
   };
   const presence = new SocketPresence(io, deps);
   const calls = new CallSignaling(io, deps);
