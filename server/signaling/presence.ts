@@ -11,15 +11,15 @@ import type { Timer } from "../domain/clock.ts";
 import { RecoveryAdapter } from "./recovery_adapter.ts";
 import { rooms } from "./rooms.ts";
 import { SharedFrames } from "./shared_frames.ts";
+import { WritePacer } from "./write_pacer.ts";
 import type { IoServer, IoSocket } from "./types.ts";
 
 /**
  * Shards of the Technicians' presence room: one emit reaches one shard (~40
  * sockets of 5,000, under a millisecond of writes), and a flush lets other work
- * in once it has written for TURN_MS.
+ * in between shards (write_pacer.ts).
  */
 const WATCHER_SHARDS = 128;
-const TURN_MS = 1;
 /**
  * A flush starts at least this many times its predecessor's writing time after the first change it
  * carries (and never sooner than MOBIMAINT_PRESENCE_FLUSH_MS): with thousands of watchers a flush
@@ -33,32 +33,6 @@ const shardOf = (socketId: string) => {
   for (let i = 0; i < socketId.length; i++) h = (h * 31 + socketId.charCodeAt(i)) | 0;
   return Math.abs(h) % WATCHER_SHARDS;
 };
-// setTimeout, not setImmediate: in Deno only a timer lets pending socket reads run first.
-const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-
-/**
- * Lets other work in once the current turn has written for TURN_MS, and counts the time spent writing: the
- * turns given to other work are not the flush's cost, so they must not stretch the spacing of the next one.
- */
-class WritePacer {
-  private turnStart = performance.now();
-  private writtenMs = 0;
-
-  /** Resolves at once while the current turn has run less than TURN_MS, else on the next turn. */
-  async breathe(): Promise<void> {
-    const ran = performance.now() - this.turnStart;
-    if (ran < TURN_MS) return;
-    this.writtenMs += ran;
-    await nextTurn();
-    this.turnStart = performance.now();
-  }
-
-  /** Time spent writing so far, ms, the turns given to other work left out. */
-  busyMs(): number {
-    return this.writtenMs + performance.now() - this.turnStart;
-  }
-}
-
 /**
  * How the client asked for presence in its handshake (`auth.presence`): "batch", one packet per flush;
  * "none", no presence at all (the call room has no directory to keep up to date); else one event per change.
@@ -125,7 +99,7 @@ export class SocketPresence {
    * Experts' to Technicians and to the Expert's own sockets. Clients that asked
    * for batches get all of them in one `user-status-changes`, others one
    * `user-status-change` each (compat).
-   * Writes pause every TURN_MS so calls being set up meanwhile are not held up.
+   * Writes pause between shards (write_pacer.ts) so calls being set up meanwhile are not held up.
    */
   private async flush(): Promise<void> {
     const changes = [];
@@ -143,7 +117,7 @@ export class SocketPresence {
     this.pending.clear();
     if (!changes.length) return;
     const started = performance.now();
-    const pacer = new WritePacer();
+    const pacer = new WritePacer(() => this.deps.activity.received);
     const breathe = () => pacer.breathe();
     await this.sendEach(rooms.allWatchers(), changes, breathe);
     await breathe();
