@@ -247,7 +247,11 @@ export default function CallRoom({ callId, me, members, controller }: Props) {
         </div>
         <div class="banners">
           {degraded && (
-            <p class={`alert ${q!.level === "poor" ? "alert-error" : "alert-warn"}`} role="alert">
+            <p
+              class={`alert alert-quality ${q!.level === "poor" ? "alert-error" : "alert-warn"}`}
+              role="alert"
+              data-testid="quality-alert"
+            >
               {q!.level === "poor" ? "Poor connection" : "Weak connection"}{" "}
               ({LIMIT_WORDS[q!.limit!]}): video may freeze or blur.
             </p>

@@ -246,5 +246,53 @@ export async function assertLandscapeLayout(tech: Page) {
     "no page scroll",
   );
   await shot(tech, "call-technician-landscape");
+  // On a bad link the badge on the picture says so; the banner that explains it at length takes no height
+  // from a sideways picture. Upright there is room for it.
+  const poor = await whileQualityPoor(tech);
+  assert.equal(poor.alertHeight, 0, "no quality banner sideways");
+  assert.ok(
+    Math.abs(poor.pictureHeight - main.height) < 1,
+    `the picture keeps its height on a poor link (${poor.pictureHeight}px, ${main.height}px before)`,
+  );
+  assert.ok(
+    poor.badge.y >= 0 && poor.badge.y + poor.badge.height <= LANDSCAPE.height,
+    "quality badge in view",
+  );
+  await shot(tech, "call-technician-landscape-poor-link");
   await tech.setViewportSize(PHONE);
+  await new Promise((r) => setTimeout(r, 400));
+  assert.ok((await whileQualityPoor(tech)).alertHeight > 0, "the quality banner upright");
+}
+
+/**
+ * Layout while the call's quality reads poor (packet loss), as the link watch reports it on a lossy link. The
+ * watch replaces it with a real sample every second: set, rendered and measured within two frames, tried
+ * again when a sample came between.
+ */
+async function whileQualityPoor(page: Page) {
+  for (let i = 0; i < 20; i++) {
+    const layout = await page.evaluate(async () => {
+      const m = (globalThis as { __mobimaint?: { call: { quality: { value: unknown } } } }).__mobimaint!;
+      m.call.quality.value = {
+        level: "poor",
+        limit: "loss",
+        rttMs: 320,
+        lossPct: 12,
+        kbps: 88,
+        framesDecoded: 1,
+      };
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      const badge = document.querySelector('[data-testid="quality"][data-limit="loss"]');
+      const alert = document.querySelector('[data-testid="quality-alert"]');
+      if (!badge || !alert) return null;
+      const { x, y, width, height } = badge.getBoundingClientRect();
+      return {
+        badge: { x, y, width, height },
+        alertHeight: alert.getBoundingClientRect().height,
+        pictureHeight: document.querySelector(".video-main")!.getBoundingClientRect().height,
+      };
+    });
+    if (layout) return layout;
+  }
+  throw new Error("the poor quality state was never rendered");
 }
