@@ -2,7 +2,8 @@
  * `deno task bench --field`: calls on field networks. For each way the technician reaches the expert
  * (direct, TURN over UDP, TCP, TLS) and each link (unlimited, 1 Mbps, 300 kbps + 150 ms + 5 %, 150 kbps
  * + 300 ms + 10 %), two real Chromium pages call through the real UI; then the network-switch cases
- * (black hole, port rebinding, TURN restart) on TURN/UDP. Writes bench/results/field.json.
+ * (black hole, port rebinding, TURN restart) on TURN/UDP. Writes bench/results/field.json, and after a full
+ * run the figures into the README.
  *
  *   deno task bench --field                 # full: 30 s steady state per run (~15 min)
  *   deno task bench --field --quick         # 10 s steady state (~7 min)
@@ -15,6 +16,14 @@ import { chromium } from "playwright-core";
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from "../tests/helpers/browser.ts";
 import { startCoturn } from "../tests/helpers/coturn.ts";
 import { LINKS, type Transport, TRANSPORTS } from "./field/cases.ts";
+import {
+  fieldMarkdown,
+  fieldReadmeBlock,
+  type FieldResults,
+  type FieldRun,
+  type FieldSwitch,
+  withFieldTable,
+} from "./field/readme_table.ts";
 import { measureRun, measureSwitches, openFieldCall } from "./field/run.ts";
 import { startServerProcess } from "./server_process.ts";
 import { writeFeed } from "./tracking/make_feed.ts";
@@ -56,8 +65,8 @@ export async function runFieldBench(args: FieldArgs): Promise<void> {
     executablePath: CHROMIUM_PATH,
     args: [...CHROMIUM_FLAGS, ...coturn.chromiumArgs, ...await cameraArgs(args.camera)],
   });
-  const runs: Record<string, unknown>[] = [];
-  let switches: Record<string, unknown>[] = [];
+  const runs: FieldRun[] = [];
+  let switches: FieldSwitch[] = [];
   const server = async (transport: Transport) =>
     await startServerProcess({
       MOBIMAINT_DEMO: "1",
@@ -134,11 +143,21 @@ export async function runFieldBench(args: FieldArgs): Promise<void> {
     switches,
   };
   printTable(results.runs, switches);
-  console.log(markdown(results.runs, switches));
+  console.log(fieldMarkdown(results.runs, switches));
   console.log(`field benchmark: ${results.runtimeSec} s`);
   await Deno.mkdir(args.out.split("/").slice(0, -1).join("/") || ".", { recursive: true });
   await Deno.writeTextFile(args.out, JSON.stringify(results, null, 2) + "\n");
   console.log(`results written to ${args.out}`);
+  // Only the whole matrix with its full steady state stands for the product in the README.
+  if (!args.quick && !args.transports && !args.links && args.switches) await writeReadmeTable(results);
+  else console.log("README not updated: a quick run or a subset");
+}
+
+async function writeReadmeTable(results: FieldResults) {
+  const path = new URL("../README.md", import.meta.url);
+  await Deno.writeTextFile(path, withFieldTable(await Deno.readTextFile(path), fieldReadmeBlock(results)));
+  await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", path.pathname] }).output();
+  console.log("README.md: field figures updated");
 }
 
 // deno-lint-ignore no-explicit-any
@@ -188,42 +207,4 @@ function printTable(runs: any[], switches: any[]) {
     ]);
   }
   console.log(s.toString());
-}
-
-/** The same figures as a Markdown table, for docs/field-networks.md. */
-// deno-lint-ignore no-explicit-any
-export function markdown(runs: any[], switches: any[]): string {
-  const rows = [
-    "| path | link | accept → first frame, both (media part) | expert after steady state | audio concealed | annotations p95 | RTT |",
-    "| --- | --- | --- | --- | --- | --- | --- |",
-  ];
-  for (const r of runs) {
-    if (r.error) {
-      rows.push(`| ${r.transport} | ${r.link} | failed: ${r.error.slice(0, 80)} | | | | |`);
-      continue;
-    }
-    const s = r.steady;
-    const path = r.pair?.relayProtocol ? `TURN/${r.pair.relayProtocol.toUpperCase()}` : r.transport;
-    rows.push(
-      `| ${path} | ${r.link} | ${r.firstFrame.bothMs} ms (${r.firstFrame.mediaMs} ms) | ${s.width}×${s.height} @ ${s.fps} fps` +
-        `${
-          s.freezes ? `, ${s.freezes} freezes` : ""
-        } | ${r.audio.concealedPct} % | ${r.annotations.p95} ms | ${r.rttMs ?? "-"} ms |`,
-    );
-  }
-  if (switches.length) {
-    rows.push(
-      "",
-      "| network switch (TURN/UDP) | video on both pages again after | user-left | drawings, chat intact |",
-      "| --- | --- | --- | --- |",
-    );
-    for (const w of switches) {
-      rows.push(
-        `| ${w.case} | ${w.recoveryMs === null ? "never (30 s)" : `${w.recoveryMs} ms`} | ${
-          w.userLeft ? "yes" : "no"
-        } | ${w.annotationsOnTech === 3 && w.chatIntact ? "yes" : "no"} |`,
-      );
-    }
-  }
-  return rows.join("\n");
 }
