@@ -1,7 +1,7 @@
 /**
  * The field benchmark's figures as Markdown: the table `deno task bench --field` prints, and the block it
  * writes into the README (between FIELD_TABLE_START and FIELD_TABLE_END) after a full run. Bold: the
- * issue's target for that figure is met (first frame; the expert's steady state; annotations within one
+ * issue's target for that figure is met (first frame; the expert's steady state; annotations within the link's
  * round trip + 200 ms on the slow links; a network switch back within 2 s).
  */
 
@@ -15,7 +15,8 @@ export interface FieldRun {
   transport: string;
   link: string;
   error?: string;
-  conditions?: unknown;
+  /** The link, each way (one-way delay). */
+  conditions?: { delayMs?: number };
   target?: { firstFrameMs: number; minWidth?: number; minHeight?: number; minFps?: number };
   pair?: { relayProtocol?: string };
   firstFrame?: { bothMs: number; mediaMs: number };
@@ -59,9 +60,11 @@ function runRow(r: FieldRun): string {
     s.height >= (t.minHeight ?? 0) &&
     s.fps >= t.minFps;
   const freezes = s.freezes ? `, ${s.freezes} freeze${s.freezes === 1 ? "" : "s"}` : "";
-  // The annotation target is set for the slow links (those with a steady-state target), against their RTT.
-  const annotationMet = t?.minFps !== undefined && typeof r.rttMs === "number" &&
-    r.annotations.p95 <= r.rttMs + 200;
+  // The annotation target is set for the slow links (those with a steady-state target): the link's round trip
+  // + 200 ms. Not the measured RTT, which grows with what queues in a TCP path and would excuse that queue.
+  const roundTrip = r.conditions?.delayMs !== undefined ? 2 * r.conditions.delayMs : r.rttMs;
+  const annotationMet = t?.minFps !== undefined && typeof roundTrip === "number" &&
+    r.annotations.p95 <= roundTrip + 200;
   return `| ${path} | ${r.link} | ${firstFrame} (${f.mediaMs} ms) | ${
     bold(`${s.width}×${s.height} @ ${s.fps} fps`, steadyMet)
   }${freezes} | ${r.audio.concealedPct} % | ${bold(`${r.annotations.p95} ms`, annotationMet)} | ${
