@@ -4,7 +4,7 @@ import { IceRecovery, peerHasSent } from "../lib/client/ice_recovery.ts";
 import { LinkWatch } from "../lib/client/link_watch.ts";
 import type { PeerSession } from "../lib/client/peer.ts";
 import { sdpUfrag } from "../lib/client/sdp.ts";
-import { nextVideoStep } from "../lib/client/sender_policy.ts";
+import { nextVideoStep, VideoSteps } from "../lib/client/sender_policy.ts";
 
 Deno.test("ICE recovery: a stream silent for 1.5 s restarts with fresh servers, spaced, never before connecting", async () => {
   const restarts: { servers: RTCIceServer[] | undefined; reason: string }[] = [];
@@ -196,5 +196,40 @@ Deno.test("an ICE restart with TURN credentials still good does not wait for new
     assert.deepEqual(restarts[1], { servers: undefined, reason: "network-change" });
   } finally {
     globalThis.fetch = realFetch;
+  }
+});
+
+Deno.test("camera resolution steps: a scaling that failed is made on the next estimate", async () => {
+  // The browser's sender, as far as VideoSteps uses it: its first setParameters fails, as one does while
+  // another is in flight (the senders' priorities are set right after negotiation).
+  let scale = 1;
+  let failures = 1;
+  const sender = {
+    getParameters: () => ({ encodings: [{ scaleResolutionDownBy: scale }] }),
+    setParameters: (p: { encodings: { scaleResolutionDownBy: number }[] }) => {
+      if (failures-- > 0) return Promise.reject(new DOMException("in flight", "InvalidStateError"));
+      scale = p.encodings[0].scaleResolutionDownBy;
+      return Promise.resolve();
+    },
+  };
+  const pc = { getTransceivers: () => [{ receiver: { track: { kind: "video" } }, sender }] };
+  const camera = { getSettings: () => ({ width: 1280, height: 720 }) };
+  const warn = console.warn;
+  console.warn = () => {};
+  try {
+    const steps = new VideoSteps(
+      pc as unknown as RTCPeerConnection,
+      () => {},
+      () => camera as MediaStreamTrack,
+    );
+    await steps.apply();
+    assert.equal(scale, 1, "the first scaling failed: the camera is sent at 720p");
+    // The estimate keeps the call at its first step (360p): the sender is brought there now.
+    await steps.fit(120);
+    assert.equal(scale, 2);
+    await steps.fit(120);
+    assert.equal(scale, 2);
+  } finally {
+    console.warn = warn;
   }
 });

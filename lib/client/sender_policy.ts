@@ -112,11 +112,14 @@ export class VideoSteps {
     private readonly camera: (sender: RTCRtpSender) => MediaStreamTrack | null,
   ) {}
 
-  /** The step for the bandwidth estimate (nextVideoStep), applied when it changes. */
+  /**
+   * The step for the bandwidth estimate (nextVideoStep). The sender is brought to it on every estimate, not
+   * only when the step changes: a change whose setParameters failed (another one in flight) or found no camera
+   * is made on the next estimate instead of never.
+   */
   async fit(availableKbps: number): Promise<void> {
-    const before = this.state.step;
     this.state = nextVideoStep(this.state, availableKbps, Date.now());
-    if (this.state.step !== before) await this.apply();
+    await this.apply();
   }
 
   /**
