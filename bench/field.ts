@@ -11,6 +11,7 @@
  *   deno task bench --field --camera textured             # both cameras film a textured scene
  */
 import { cpus } from "node:os";
+import { fileURLToPath } from "node:url";
 import Table from "cli-table3";
 import { chromium } from "playwright-core";
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from "../tests/helpers/browser.ts";
@@ -156,12 +157,11 @@ export async function runFieldBench(args: FieldArgs): Promise<void> {
 async function writeReadmeTable(results: FieldResults) {
   const path = new URL("../README.md", import.meta.url);
   await Deno.writeTextFile(path, withFieldTable(await Deno.readTextFile(path), fieldReadmeBlock(results)));
-  await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", path.pathname] }).output();
+  await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", fileURLToPath(path)] }).output();
   console.log("README.md: field figures updated");
 }
 
-// deno-lint-ignore no-explicit-any
-function printTable(runs: any[], switches: any[]) {
+function printTable(runs: FieldRun[], switches: FieldSwitch[]) {
   const t = new Table({
     head: [
       "path",
@@ -175,8 +175,11 @@ function printTable(runs: any[], switches: any[]) {
     ],
   });
   for (const r of runs) {
-    if (r.error) {
-      t.push([r.transport, r.link, { colSpan: 6, content: `failed: ${r.error.slice(0, 60)}` }]);
+    if (r.error || !r.firstFrame || !r.steady || !r.audio || !r.annotations) {
+      t.push([r.transport, r.link, {
+        colSpan: 6,
+        content: `failed: ${(r.error ?? "no figures").slice(0, 60)}`,
+      }]);
       continue;
     }
     const s = r.steady;
@@ -188,7 +191,7 @@ function printTable(runs: any[], switches: any[]) {
       `${s.width}×${s.height} @ ${s.fps} fps`,
       `${r.audio.concealedPct} %`,
       `${r.annotations.p95} ms`,
-      r.rttMs === null ? "-" : `${r.rttMs} ms`,
+      typeof r.rttMs === "number" ? `${r.rttMs} ms` : "-",
     ]);
   }
   console.log(t.toString());

@@ -19,7 +19,7 @@ export interface FieldRun {
   conditions?: { delayMs?: number };
   target?: { firstFrameMs: number; minWidth?: number; minHeight?: number; minFps?: number };
   pair?: { relayProtocol?: string };
-  firstFrame?: { bothMs: number; mediaMs: number };
+  firstFrame?: { bothMs: number; mediaMs: number; connectedMs?: number };
   steady?: { width: number; height: number; fps: number; freezes?: number };
   audio?: { concealedPct: number };
   annotations?: { p95: number };
