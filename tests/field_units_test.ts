@@ -200,8 +200,8 @@ Deno.test("an ICE restart with TURN credentials still good does not wait for new
 });
 
 Deno.test("camera resolution steps: a scaling that failed is made on the next estimate", async () => {
-  // The browser's sender, as far as VideoSteps uses it: its first setParameters fails, as one does while
-  // another is in flight (the senders' priorities are set right after negotiation).
+  // The browser's sender, as far as VideoSteps uses it, with a first setParameters that is rejected (not seen
+  // in Chromium so far: the rule is that the sender still reaches its step if it is).
   let scale = 1;
   let failures = 1;
   const sender = {

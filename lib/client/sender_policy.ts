@@ -114,8 +114,8 @@ export class VideoSteps {
 
   /**
    * The step for the bandwidth estimate (nextVideoStep). The sender is brought to it on every estimate, not
-   * only when the step changes: a change whose setParameters failed (another one in flight) or found no camera
-   * is made on the next estimate instead of never.
+   * only when the step changes: a change whose setParameters was rejected or that found no camera is made on
+   * the next estimate instead of never.
    */
   async fit(availableKbps: number): Promise<void> {
     this.state = nextVideoStep(this.state, availableKbps, Date.now());
