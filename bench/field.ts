@@ -149,10 +149,13 @@ export async function runFieldBench(args: FieldArgs): Promise<void> {
   await Deno.mkdir(args.out.split("/").slice(0, -1).join("/") || ".", { recursive: true });
   await Deno.writeTextFile(args.out, JSON.stringify(results, null, 2) + "\n");
   console.log(`results written to ${args.out}`);
-  // Only the whole matrix with its full steady state stands for the product in the README.
-  if (!args.quick && !args.transports && !args.links && args.switches) await writeReadmeTable(results);
+  if (isFullRun(args)) await writeReadmeTable(results);
   else console.log("README not updated: a quick run or a subset");
 }
+
+/** Only the whole matrix with its full steady state and the switches stands for the product in the README. */
+export const isFullRun = (args: Pick<FieldArgs, "quick" | "transports" | "links" | "switches">): boolean =>
+  !args.quick && !args.transports && !args.links && args.switches;
 
 async function writeReadmeTable(results: FieldResults) {
   const path = new URL("../README.md", import.meta.url);

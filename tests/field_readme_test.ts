@@ -9,6 +9,7 @@ import {
   type FieldRun,
   withFieldTable,
 } from "../bench/field/readme_table.ts";
+import { isFullRun } from "../bench/field.ts";
 
 const slowLink: FieldRun = {
   transport: "udp",
@@ -118,4 +119,13 @@ Deno.test("field table: the README has the block the benchmark writes into", asy
   assert.equal(readme.split(FIELD_TABLE_START).length, 2);
   assert.equal(readme.split(FIELD_TABLE_END).length, 2);
   assert.ok(readme.indexOf(FIELD_TABLE_START) < readme.indexOf(FIELD_TABLE_END));
+});
+
+Deno.test("field table: only a full run writes the README", () => {
+  const full = { quick: false, switches: true };
+  assert.equal(isFullRun(full), true);
+  assert.equal(isFullRun({ ...full, quick: true }), false);
+  assert.equal(isFullRun({ ...full, transports: "udp" }), false);
+  assert.equal(isFullRun({ ...full, links: "2,3" }), false);
+  assert.equal(isFullRun({ ...full, switches: false }), false);
 });
