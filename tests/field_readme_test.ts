@@ -34,12 +34,12 @@ Deno.test("field table: a met target is bold, a missed one is not", () => {
     ...slowLink,
     pair: { relayProtocol: "tcp" },
     firstFrame: { bothMs: 2100, mediaMs: 1900 },
-    steady: { width: 640, height: 360, fps: 11.4, freezes: 2 },
+    steady: { width: 640, height: 360, fps: 11.4, freezes: 2, codec: "video/VP8" },
     annotations: { p95: 368 },
   }], []).split("\n")[2];
   assert.equal(
     missed,
-    "| TURN/TCP | 300 kbps, 150 ms RTT, 5 % loss | 2100 ms (1900 ms) | 640×360 @ 11.4 fps, 2 freezes | 0.2 % | 368 ms | 167 ms |",
+    "| TURN/TCP | 300 kbps, 150 ms RTT, 5 % loss | 2100 ms (1900 ms) | 640×360 @ 11.4 fps VP8, 2 freezes | 0.2 % | 368 ms | 167 ms |",
   );
   // Enough resolution at too few frames a second is not the steady-state target.
   assert.match(

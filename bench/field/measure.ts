@@ -10,6 +10,7 @@ export interface Steady {
   fps: number;
   freezes: number;
   freezeMs: number;
+  codec?: string;
 }
 
 /** The expert's inbound video over the last `windowMs` of `seconds`: resolution now, frame rate and freezes. */
@@ -26,6 +27,7 @@ export async function steadyState(page: Page, seconds: number, windowMs = 5000):
     fps: Math.round(((b.framesDecoded - a.framesDecoded) * 10_000) / (Date.now() - t0)) / 10,
     freezes: b.freezeCount - a.freezeCount,
     freezeMs: Math.round((b.totalFreezesDuration - a.totalFreezesDuration) * 1000),
+    codec: b.codec,
   };
 }
 

@@ -20,7 +20,7 @@ export interface FieldRun {
   target?: { firstFrameMs: number; minWidth?: number; minHeight?: number; minFps?: number };
   pair?: { relayProtocol?: string };
   firstFrame?: { bothMs: number; mediaMs: number; connectedMs?: number };
-  steady?: { width: number; height: number; fps: number; freezes?: number };
+  steady?: { width: number; height: number; fps: number; freezes?: number; codec?: string };
   audio?: { concealedPct: number };
   annotations?: { p95: number };
   rttMs?: number | null;
@@ -59,6 +59,7 @@ function runRow(r: FieldRun): string {
   const steadyMet = t?.minFps !== undefined && s.width >= (t.minWidth ?? 0) &&
     s.height >= (t.minHeight ?? 0) &&
     s.fps >= t.minFps;
+  const codec = s.codec ? ` ${s.codec.replace(/^video\//, "")}` : "";
   const freezes = s.freezes ? `, ${s.freezes} freeze${s.freezes === 1 ? "" : "s"}` : "";
   // The annotation target is set for the slow links (those with a steady-state target): the link's round trip
   // + 200 ms. Not the measured RTT, which grows with what queues in a TCP path and would excuse that queue.
@@ -67,7 +68,7 @@ function runRow(r: FieldRun): string {
     r.annotations.p95 <= roundTrip + 200;
   return `| ${path} | ${r.link} | ${firstFrame} (${f.mediaMs} ms) | ${
     bold(`${s.width}×${s.height} @ ${s.fps} fps`, steadyMet)
-  }${freezes} | ${r.audio.concealedPct} % | ${bold(`${r.annotations.p95} ms`, annotationMet)} | ${
+  }${codec}${freezes} | ${r.audio.concealedPct} % | ${bold(`${r.annotations.p95} ms`, annotationMet)} | ${
     typeof r.rttMs === "number" ? `${r.rttMs} ms` : "–"
   } |`;
 }

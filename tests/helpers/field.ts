@@ -66,6 +66,8 @@ export interface InboundVideo {
   framesDecoded: number;
   freezeCount: number;
   totalFreezesDuration: number;
+  /** The codec's MIME type, e.g. "video/VP9". */
+  codec?: string;
 }
 
 /** The page's inbound video right now (getStats). */
@@ -78,7 +80,7 @@ export function inboundVideo(page: Page): Promise<InboundVideo | null> {
         if (r.type === "inbound-rtp" && r.kind === "video") {
           v = { width: r.frameWidth ?? 0, height: r.frameHeight ?? 0, fps: r.framesPerSecond ?? 0,
             framesDecoded: r.framesDecoded ?? 0, freezeCount: r.freezeCount ?? 0,
-            totalFreezesDuration: r.totalFreezesDuration ?? 0 };
+            totalFreezesDuration: r.totalFreezesDuration ?? 0, codec: report.get(r.codecId)?.mimeType };
         }
       });
       return v;
