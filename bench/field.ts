@@ -23,6 +23,7 @@ import {
   type FieldResults,
   type FieldRun,
   type FieldSwitch,
+  isMeasured,
   withFieldTable,
 } from "./field/readme_table.ts";
 import { measureRun, measureSwitches, openFieldCall } from "./field/run.ts";
@@ -185,7 +186,7 @@ function printTable(runs: FieldRun[], switches: FieldSwitch[]) {
     ],
   });
   for (const r of runs) {
-    if (r.error || !r.firstFrame || !r.steady || !r.audio || !r.annotations) {
+    if (!isMeasured(r)) {
       t.push([r.transport, r.link, {
         colSpan: 6,
         content: `failed: ${(r.error ?? "no figures").slice(0, 60)}`,

@@ -26,6 +26,17 @@ export interface FieldRun {
   rttMs?: number | null;
 }
 
+/** A run that measured every figure (a failed one has an error, or stopped before the end). */
+export type MeasuredRun =
+  & FieldRun
+  & Required<Pick<FieldRun, "firstFrame" | "steady" | "audio" | "annotations">>;
+
+export const isMeasured = (r: FieldRun): r is MeasuredRun =>
+  !r.error && !!r.firstFrame && !!r.steady && !!r.audio && !!r.annotations;
+
+/** Drawings the expert makes before the network switches; all of them must still be on the technician's page. */
+export const SWITCH_DRAWINGS = 3;
+
 export interface FieldSwitch {
   case: string;
   recoveryMs: number | null;
@@ -51,7 +62,7 @@ const bold = (text: string, met: boolean) => met ? `**${text}**` : text;
 
 function runRow(r: FieldRun): string {
   const path = r.pair?.relayProtocol ? `TURN/${r.pair.relayProtocol.toUpperCase()}` : r.transport;
-  if (r.error || !r.firstFrame || !r.steady || !r.audio || !r.annotations) {
+  if (!isMeasured(r)) {
     return `| ${path} | ${r.link} | failed: ${(r.error ?? "no figures").slice(0, 80)} | | | | |`;
   }
   const { firstFrame: f, steady: s, target: t } = r;
@@ -92,7 +103,7 @@ export function fieldMarkdown(runs: FieldRun[], switches: FieldSwitch[]): string
         : bold(`${w.recoveryMs} ms`, w.recoveryMs <= SWITCH_TARGET_MS && !w.userLeft);
       rows.push(
         `| ${w.case} | ${back} | ${w.userLeft ? "yes" : "no"} | ${
-          w.annotationsOnTech === 3 && w.chatIntact ? "yes" : "no"
+          w.annotationsOnTech === SWITCH_DRAWINGS && w.chatIntact ? "yes" : "no"
         } |`,
       );
     }

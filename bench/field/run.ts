@@ -18,7 +18,7 @@ import type { LinkConditions } from "../../tests/helpers/link/shaper.ts";
 import { TcpLink } from "../../tests/helpers/link/tcp_link.ts";
 import { UdpLink } from "../../tests/helpers/link/udp_link.ts";
 import { devtoolsConditions, type Transport } from "./cases.ts";
-import type { FieldSwitch } from "./readme_table.ts";
+import { type FieldSwitch, SWITCH_DRAWINGS } from "./readme_table.ts";
 import {
   annotationDelivery,
   audioContinuity,
@@ -138,7 +138,7 @@ export async function measureSwitches(call: FieldCall, coturn: Coturn) {
   await Promise.all([firstFrameAt(tech, 30_000), firstFrameAt(expert, 30_000)]);
   await tech.fill("#chat-input", "before the switch");
   await tech.press("#chat-input", "Enter");
-  await annotationDelivery(expert, tech, 3, 100);
+  await annotationDelivery(expert, tech, SWITCH_DRAWINGS, 100);
   const results: FieldSwitch[] = [];
   const record = async (name: string, recoveryMs: number | null) => {
     const events: string[] = [
