@@ -260,7 +260,6 @@ export async function assertLandscapeLayout(tech: Page) {
   );
   await shot(tech, "call-technician-landscape-poor-link");
   await tech.setViewportSize(PHONE);
-  await new Promise((r) => setTimeout(r, 400));
   assert.ok((await whileQualityPoor(tech)).alertHeight > 0, "the quality banner upright");
 }
 
