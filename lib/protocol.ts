@@ -158,6 +158,13 @@ export interface StatusChange {
   availability: Availability;
 }
 
+/**
+ * New: a call page's second, receive-only connection (namespace `/board`). It carries copies of the call's
+ * new annotations and chat messages, so that on a lossy link one held by a lost segment on the signaling
+ * connection can come by the other (server/signaling/board_stream.ts).
+ */
+export type BoardStreamEvents = Pick<ServerToClientEvents, "annotation" | "chat" | "error">;
+
 export interface ServerToClientEvents {
   "user-status-change": (p: StatusChange) => void;
   /** New: every change of one flush in one packet, for clients that connect with `auth: {presence: "batch"}`. */

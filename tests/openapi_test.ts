@@ -11,8 +11,8 @@ import { openApiPath } from "../server/openapi/document.ts";
 import { connectPair, startActiveCall } from "./helpers/calls.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 import { jpeg } from "./helpers/images.ts";
-import { api, type Json, login, loginAll, startTestServer } from "./helpers/server.ts";
-import { send, sendRaw } from "./helpers/sockets.ts";
+import { api, type Json, login, loginAll, startTestServer, waitUntil } from "./helpers/server.ts";
+import { type Client, connect, send, sendRaw } from "./helpers/sockets.ts";
 
 const TOKEN = "openapi-test-metrics-token";
 const ajv = new Ajv2020({ strict: false, allErrors: true });
@@ -186,6 +186,7 @@ Deno.test("AsyncAPI: every socket event is described, and real payloads of a cal
   const server = await startTestServer({}, undefined, { clock });
   const base = server.url;
   const { tech, expert, techSocket, expertSocket } = await connectPair(base);
+  const boards: Client[] = [];
   try {
     const doc: Doc = (await api(base, "GET", "/api/asyncapi.json")).body;
     const messages = doc.channels.signaling.messages as Record<
@@ -200,6 +201,12 @@ Deno.test("AsyncAPI: every socket event is described, and real payloads of a cal
 
     const seen: [string, unknown][] = [];
     for (const s of [techSocket, expertSocket]) s.onAny((event, payload) => seen.push([event, payload]));
+    const boardSeen: [string, unknown][] = [];
+    for (const token of [tech.token, expert.token]) {
+      const board = await connect(`${base}/board`, token);
+      boards.push(board);
+      board.onAny((event, payload) => boardSeen.push([event, payload]));
+    }
     const callId = await startActiveCall(base, tech.token, techSocket, expertSocket, expert.userId);
     const to = { tech: tech.userId, expert: expert.userId };
     await send(techSocket, "offer", { callId, offer: { type: "offer", sdp: "v=0" }, to: to.expert });
@@ -240,7 +247,16 @@ Deno.test("AsyncAPI: every socket event is described, and real payloads of a cal
       const validate = ajv.compile(message.payload!.schema);
       assert.ok(validate(payload), `${event}: ${ajv.errorsText(validate.errors)} ${JSON.stringify(payload)}`);
     }
+    // The board stream's copies, against its own channel.
+    const boardMessages = doc.channels.board.messages as typeof messages;
+    await waitUntil("the board stream's two copies", () => boardSeen.length >= 2);
+    assert.deepEqual(boardSeen.map(([e]) => e).sort(), ["annotation", "chat"]);
+    for (const [event, payload] of boardSeen) {
+      const validate = ajv.compile(boardMessages[`board-to-client-${event}`].payload!.schema);
+      assert.ok(validate(payload), `board ${event}: ${ajv.errorsText(validate.errors)}`);
+    }
   } finally {
+    for (const b of boards) b.close();
     techSocket.close();
     expertSocket.close();
     await server.close();

@@ -95,6 +95,16 @@ Deno.test("two nodes on one Redis: presence, call-request, accept, relay, drop, 
       );
     });
 
+    await t.step("an annotation sent on B reaches the technician's board stream on A", async () => {
+      const board = await connect(`${a.url}/board`, tech.token);
+      sockets.push(board);
+      const copy = next(board, "annotation", 5000);
+      const pin = { id: "across", kind: "pin" as const, x: 0.5, y: 0.5, color: "#ff3b30", text: "here" };
+      assert.equal((await send(expertSocket, "annotation", { callId, ...pin })).ok, true);
+      assert.deepEqual(await copy, { callId, ...pin, from: expert.userId });
+      board.close();
+    });
+
     await t.step(
       "the technician's link to A breaks: it resumes on B with its rooms and the missed chat",
       async () => {
@@ -157,16 +167,19 @@ Deno.test("two nodes on one Redis: presence, call-request, accept, relay, drop, 
       },
     );
 
-    await t.step("logout on A disconnects the same user's socket on B", async () => {
+    await t.step("logout on A disconnects the same user's sockets on B, its board stream too", async () => {
       const admin = await login(a.url, "admin", ADMIN_PASSWORD);
       const onA = await connect(a.url, admin.token);
       const onB = await connect(b.url, admin.token);
-      sockets.push(onA, onB);
+      const boardOnB = await connect(`${b.url}/board`, admin.token);
+      sockets.push(onA, onB, boardOnB);
       const droppedOnB = next(onB, "disconnect", 5000);
       const droppedOnA = next(onA, "disconnect", 5000);
+      const boardDropped = next(boardOnB, "disconnect", 5000);
       onA.emit("logout", {});
       assert.equal(await droppedOnA, "io server disconnect");
       assert.equal(await droppedOnB, "io server disconnect");
+      assert.equal(await boardDropped, "io server disconnect");
     });
 
     await t.step(

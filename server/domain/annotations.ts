@@ -2,6 +2,7 @@
 import type { Limits } from "../../fresh.config.ts";
 import type { Annotation, ChatMessage } from "../../lib/types.ts";
 import type { Store } from "../store/store.ts";
+import { otherParticipants } from "./call_rules.ts";
 import type { CallService, Member } from "./calls.ts";
 import { AppError, notFound } from "./errors.ts";
 
@@ -46,26 +47,28 @@ export class AnnotationService {
    * check: with the embedded store before the write, so the room sees it
    * without waiting on the disk; with a store shared by several nodes after
    * it, since only that store sees every node's annotations to check the limit.
+   * `recipients`: the call's other participants, the only users it may go to.
    */
   async put(
     who: Member,
     callId: string,
     input: Omit<Annotation, "from">,
-    accepted: (a: Annotation) => void = () => {},
+    accepted: (a: Annotation, recipients: string[]) => void = () => {},
   ): Promise<Annotation> {
-    await this.calls.requireActiveParticipant(who, callId);
+    const call = await this.calls.requireActiveParticipant(who, callId);
     const annotation: Annotation = { ...input, from: who.userId };
+    const recipients = otherParticipants(call, who.userId);
     if (this.store.putAnnotationWithin) {
       if (!(await this.store.putAnnotationWithin(callId, annotation, this.limits.annotationsPerCall))) {
         throw this.full();
       }
-      accepted(annotation);
+      accepted(annotation, recipients);
       return annotation;
     }
     const ids = await this.idsOf(callId);
     if (!ids.has(input.id) && ids.size >= this.limits.annotationsPerCall) throw this.full();
     ids.add(input.id);
-    accepted(annotation);
+    accepted(annotation, recipients);
     await this.store.putAnnotation(callId, annotation);
     return annotation;
   }
@@ -110,10 +113,10 @@ export class AnnotationService {
     callId: string,
     id: string,
     text: string,
-  ): Promise<ChatMessage> {
-    await this.calls.requireActiveParticipant(who, callId);
+  ): Promise<{ message: ChatMessage; recipients: string[] }> {
+    const call = await this.calls.requireActiveParticipant(who, callId);
     const message: ChatMessage = { id, from: who.userId, text, at: Date.now() };
     await this.store.addChat(callId, message);
-    return message;
+    return { message, recipients: otherParticipants(call, who.userId) };
   }
 }

@@ -34,6 +34,10 @@ export const isParticipant = (call: CallRecord, who: Member) =>
 export const presentUsers = (call: CallRecord) =>
   call.participants.filter((p) => p.present).map((p) => p.userId);
 
+/** Who is sent what `userId` adds to the call (annotations, chat): every other participant. */
+export const otherParticipants = (call: CallRecord, userId: string) =>
+  call.participants.map((p) => p.userId).filter((id) => id !== userId);
+
 /** The invitations still ringing (one at most while the UI rings one Expert at a time). */
 export const ringingInvitations = (call: CallRecord): Invitation[] =>
   (call.invitations ?? []).filter((i) => i.state === "ringing");

@@ -10,7 +10,10 @@ const inline = (s: string) => escape(s).replace(/`([^`]+)`/g, "<code>$1</code>")
 
 export function eventsPage(asyncApi: Json): string {
   const info = asyncApi.info as { title: string; version: string; description: string };
-  const channels = asyncApi.channels as { signaling: { messages: Record<string, Json> } };
+  const channels = asyncApi.channels as {
+    signaling: { messages: Record<string, Json> };
+    board: { title: string; description: string; messages: Record<string, Json> };
+  };
   const operations = asyncApi.operations as Record<string, { action: string }>;
   const section = (action: string, heading: string) => {
     const rows = Object.entries(channels.signaling.messages)
@@ -37,5 +40,10 @@ tr{border-top:1px solid #ddd}table{border-collapse:collapse;width:100%}pre{backg
 <p>${inline(info.description)}</p>
 <p>Machine-readable: <a href="/api/asyncapi.json">/api/asyncapi.json</a> (AsyncAPI 3.0). REST: <a href="/api/docs">/api/docs</a>.</p>
 ${section("receive", "Client → server")}${section("send", "Server → client")}
+<h2>${escape(channels.board.title)}</h2><p>${inline(channels.board.description)}</p>
+<p>Events: ${
+    Object.values(channels.board.messages).map((m) => `<code>${escape(String(m.name))}</code>`).join(", ")
+  }
+(payloads as above).</p>
 </body></html>`;
 }

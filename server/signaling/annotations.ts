@@ -1,14 +1,21 @@
 /**
  * Annotations and chat. An annotation goes to the rest of the call room as
  * soon as it passed the checks, while it is written; the sender's ack comes
- * once it is durable. Chat is stored first, then sent.
+ * once it is durable. Chat is stored first, then sent. Both also go to the
+ * recipients' board streams (board_stream.ts), a second way in on a lossy link.
  */
 import type { Deps } from "../context.ts";
+import type { BoardStream } from "./board_stream.ts";
 import { type HandlerDeps, on } from "./handler.ts";
 import { rooms } from "./rooms.ts";
 import type { IoSocket } from "./types.ts";
 
-export function registerAnnotations(deps: Deps, socket: IoSocket, h: HandlerDeps): void {
+export function registerAnnotations(
+  deps: Deps,
+  board: BoardStream,
+  socket: IoSocket,
+  h: HandlerDeps,
+): void {
   const who = socket.data.identity;
   const userId = who.userId;
   const { annotations } = deps;
@@ -16,9 +23,10 @@ export function registerAnnotations(deps: Deps, socket: IoSocket, h: HandlerDeps
   on(socket, h, "annotation", async ({ callId, from: _from, ...input }) => {
     let sent = false;
     try {
-      await annotations.put(who, callId, input, (a) => {
+      await annotations.put(who, callId, input, (a, recipients) => {
         sent = true;
         socket.to(rooms.call(callId)).emit("annotation", { ...a, callId });
+        board.annotation(a, callId, recipients);
       });
     } catch (e) {
       // Sent to the room but not stored: take it back so nobody keeps what history will not have.
@@ -42,8 +50,9 @@ export function registerAnnotations(deps: Deps, socket: IoSocket, h: HandlerDeps
   });
 
   on(socket, h, "chat", async ({ callId, id, text }) => {
-    const message = await annotations.chat(who, callId, id, text);
+    const { message, recipients } = await annotations.chat(who, callId, id, text);
     socket.to(rooms.call(callId)).emit("chat", { ...message, callId });
+    board.chat(message, callId, recipients);
     return { message };
   });
 }

@@ -10,6 +10,7 @@ import { registerAnchorPoses } from "./anchor_poses.ts";
 import { registerAnnotations } from "./annotations.ts";
 import { registerAvailability } from "./availability.ts";
 import { authenticate } from "./auth.ts";
+import { BoardStream } from "./board_stream.ts";
 import { CallSignaling } from "./calls.ts";
 import { ClusterPresence, type ClusterPresenceOptions } from "./cluster_presence.ts";
 import { type HandlerDeps, on, onBare } from "./handler.ts";
@@ -67,6 +68,7 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
   };
   const presence = new SocketPresence(io, deps);
   const calls = new CallSignaling(io, deps);
+  const board = new BoardStream(io, deps.tokens);
 
   const stopSnapshotEvents = relaySnapshotEvents(io, deps);
   io.use(authenticate(deps.tokens));
@@ -90,6 +92,7 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
     on(socket, h, "logout", () => {
       deps.grace.signOut(who.userId);
       io.in(rooms.user(who.userId)).disconnectSockets(true);
+      board.disconnect(who.userId).catch(() => {});
     });
     onBare(socket, h, "ping", () => {
       const at = Date.now();
@@ -98,7 +101,7 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
     });
     calls.register(socket, h);
     registerRelay(io, deps, socket, h);
-    registerAnnotations(deps, socket, h);
+    registerAnnotations(deps, board, socket, h);
     registerAnchorPoses(deps, socket, h);
     registerSnapshots(deps, socket, h);
     registerAvailability(deps, socket, h);
@@ -113,6 +116,7 @@ export function createSignaling(http: HttpServer, deps: Deps): Signaling {
     for (const s of await io.in(rooms.user(userId)).fetchSockets()) {
       if (!jti || s.data.identity?.jti === jti) s.disconnect(true);
     }
+    await board.disconnect(userId, jti);
   };
   const stopFollowingUsers = deps.users.events.add({
     removed: (userId) => disconnectUser(userId),

@@ -1,0 +1,76 @@
+/**
+ * The board stream: a call page's second, receive-only Socket.IO connection (namespace `/board`) that
+ * gets a copy of each new annotation and chat message of its calls. On a lossy link a TCP connection
+ * holds everything behind a lost segment until it is sent again: 600 ms and more at a 300 ms round trip.
+ * A second connection loses other segments, so a copy waits only when both lose one at once; the page
+ * keeps whichever comes first (CallBoard). The signaling socket stays the record.
+ *
+ * Identity comes from the token, as on the signaling socket. A board socket is only in its own user's
+ * room, and a copy goes to the users the domain names (the call's other participants), so it never
+ * reaches anyone else. It takes no events, and is never resumed after a drop: a resumed session skips
+ * the token check, and the copies it missed are on the signaling socket anyway.
+ */
+import type { Namespace } from "socket.io";
+import { BOARD_NAMESPACE } from "../../lib/board_namespace.ts";
+import type { Ack, BoardStreamEvents } from "../../lib/protocol.ts";
+import type { Annotation, ChatMessage } from "../../lib/types.ts";
+import type { TokenService } from "../auth/tokens.ts";
+import { authenticate } from "./auth.ts";
+import { onEachAdapter } from "./each_adapter.ts";
+import { rooms } from "./rooms.ts";
+import type { IoServer, SocketData } from "./types.ts";
+
+// deno-lint-ignore ban-types
+type NoEvents = {};
+type BoardNamespace = Namespace<NoEvents, BoardStreamEvents, NoEvents, SocketData>;
+
+const TAKES_NO_EVENTS = {
+  code: "BAD_REQUEST",
+  message: "The board stream only sends; use the signaling socket",
+};
+
+export class BoardStream {
+  private readonly nsp: BoardNamespace;
+
+  constructor(io: IoServer, tokens: TokenService) {
+    this.nsp = io.of(BOARD_NAMESPACE) as unknown as BoardNamespace;
+    onEachAdapter(io, neverResume, BOARD_NAMESPACE);
+    this.nsp.use(authenticate(tokens));
+    this.nsp.on("connection", (socket) => {
+      socket.join(rooms.user(socket.data.identity.userId));
+      // Anything sent here is a mistake (or a probe): say so once and close, so it costs nothing to repeat.
+      socket.onAny((event: string, ...args: unknown[]) => {
+        const ack = args.findLast((a) => typeof a === "function");
+        socket.emit("error", { ...TAKES_NO_EVENTS, event });
+        if (typeof ack === "function") (ack as Ack)({ ok: false, error: TAKES_NO_EVENTS });
+        setTimeout(() => socket.disconnect(true), 0);
+      });
+    });
+  }
+
+  annotation(a: Annotation, callId: string, recipients: string[]): void {
+    if (recipients.length) this.nsp.to(recipients.map(rooms.user)).emit("annotation", { ...a, callId });
+  }
+
+  chat(message: ChatMessage, callId: string, recipients: string[]): void {
+    if (recipients.length) this.nsp.to(recipients.map(rooms.user)).emit("chat", { ...message, callId });
+  }
+
+  /** Closes the user's board sockets on every node; with `jti`, only those of that sign-in. */
+  async disconnect(userId: string, jti?: string): Promise<void> {
+    if (!jti) return void this.nsp.in(rooms.user(userId)).disconnectSockets(true);
+    for (const s of await this.nsp.in(rooms.user(userId)).fetchSockets()) {
+      if (s.data.identity?.jti === jti) s.disconnect(true);
+    }
+  }
+}
+
+interface SessionAdapter {
+  persistSession(session: unknown): unknown;
+  restoreSession(pid: string, offset: string): Promise<unknown>;
+}
+
+function neverResume(adapter: SessionAdapter): void {
+  adapter.persistSession = () => {};
+  adapter.restoreSession = () => Promise.resolve(null);
+}
