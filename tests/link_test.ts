@@ -184,3 +184,44 @@ Deno.test("tcp link: rate and delay on a stream, loss as a late segment, rebindi
     await new Promise<void>((r) => server.close(() => r()));
   }
 });
+
+Deno.test("tcp link: holding the connections of one request holds only them", async () => {
+  // What each connection sent so far, by the path of its first request.
+  const got = new Map<string, string>();
+  const server = createServer((s) => {
+    let path = "";
+    s.on("data", (d: Uint8Array) => {
+      const text = new TextDecoder().decode(d);
+      path ||= text.match(/^GET (\S+)/)?.[1] ?? "?";
+      got.set(path, (got.get(path) ?? "") + text);
+    });
+    s.on("error", () => {});
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const port = (server.address() as { port: number }).port;
+  const link = await TcpLink.start({ host: "127.0.0.1", port });
+  const [a, b] = [
+    connect({ host: "127.0.0.1", port: link.port }),
+    connect({ host: "127.0.0.1", port: link.port }),
+  ];
+  try {
+    a.write("GET /held HTTP/1.1\r\n\r\n");
+    await sleep(50);
+    b.write("GET /free HTTP/1.1\r\n\r\n");
+    while (got.size < 2) await sleep(5);
+    assert.equal(link.holdWhere("/held", true), 1);
+    a.write("more");
+    await sleep(50);
+    b.write("more");
+    while (!got.get("/free")!.endsWith("more")) await sleep(5);
+    await sleep(100);
+    assert.ok(!got.get("/held")!.endsWith("more"), "held");
+    assert.equal(link.holdWhere("/held", false), 1);
+    while (!got.get("/held")!.endsWith("more")) await sleep(5);
+  } finally {
+    a.destroy();
+    b.destroy();
+    await link.close();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});

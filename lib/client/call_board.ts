@@ -3,17 +3,20 @@
  * technician's picture and the chat. Local changes show at once and are
  * sent; the server replays both to whoever (re)joins.
  *
- * A new annotation also goes straight to the other page (BoardChannel), where it shows before the
- * server's copy on a lossy link. Until that copy comes it is provisional: it is dropped if the server's
- * copy does not come within `PROVISIONAL_MS` or if its author takes it back (the server refused it), so
- * nothing stays on a screen that the call's record does not have.
+ * A new annotation also goes straight to the other page (BoardChannel), and the server sends a copy of
+ * it over a second connection (the board stream); on a lossy link either may show it before the
+ * signaling socket's copy. Until that copy comes it is provisional: it is dropped if the signaling
+ * socket's copy does not come within `PROVISIONAL_MS` or if its author takes it back (the server refused
+ * it), so nothing stays on a screen that the call's record does not have. The signaling socket alone
+ * brings changes, undo and clear, in order with the annotations they apply to.
  */
 import { signal } from "@preact/signals";
 import type { Annotation, ChatMessage } from "../types.ts";
 import { BoardChannel } from "./board_channel.ts";
+import { openBoardStream } from "./board_stream.ts";
 import type { SignalingSocket } from "./signaling.ts";
 
-/** How long an annotation from the data channel waits for the server's copy. */
+/** How long an annotation from the data channel or the board stream waits for the signaling socket's copy. */
 export const PROVISIONAL_MS = 15_000;
 /** At most this many wait at once; past it, the server's copies only (a page cannot flood the other's). */
 export const MAX_PROVISIONAL = 50;
@@ -34,6 +37,7 @@ export class CallBoard {
   private readonly channel = new BoardChannel((m) =>
     "retract" in m ? this.retracted(m.retract) : this.direct(m)
   );
+  private closeStream?: () => void;
 
   constructor(
     private readonly callId: string,
@@ -60,6 +64,10 @@ export class CallBoard {
     s.on("annotations-cleared", () => this.dropAll());
     s.on("existing-chat", ({ messages }) => this.chat.value = messages);
     s.on("chat", ({ callId: _c, ...m }) => this.chat.value = upsert(this.chat.value, m));
+    this.closeStream ??= openBoardStream(this.callId, {
+      annotation: (a) => this.direct(a),
+      chat: (m) => this.chat.value = upsert(this.chat.value, m),
+    });
   }
 
   /** The data channel of each new peer connection. */
@@ -70,6 +78,7 @@ export class CallBoard {
   /** The call is over: no more provisional expiries. */
   stop() {
     this.channel.close();
+    this.closeStream?.();
     this.forgetProvisional();
   }
 
@@ -84,7 +93,7 @@ export class CallBoard {
     this.provisional.delete(id);
   }
 
-  /** A new annotation from the other page, before the server's copy. */
+  /** A new annotation from the other page or the board stream, before the signaling socket's copy. */
   private direct(a: Annotation) {
     if (a.from === this.userId || this.seen.has(a.id) || this.provisional.size >= MAX_PROVISIONAL) return;
     this.seen.add(a.id);

@@ -1,7 +1,8 @@
 /**
  * A call on a bad field link, in real Chromium through a real coturn: the technician's TURN traffic goes
  * through the link emulator (300 kbps, 150 ms round trip, 5 % loss each way). Video arrives; the
- * technician's camera keeps its resolution and audio has priority and redundancy; a camera turned off is not called a
+ * technician's camera keeps its resolution and audio has priority and redundancy; annotations come by the board
+ * stream or the data channel while the signaling is held; a camera turned off is not called a
  * bad connection; the technician's whole network gone (both ends restart, their offers cross), a black-holed
  * path and a NAT rebinding all recover by ICE restart without anyone leaving the call; on a network that cuts
  * WebSockets the signaling comes back on long-polling. Timings are printed, not judged: `deno task bench
@@ -116,6 +117,46 @@ Deno.test({
       await tech.press("#chat-input", "Enter");
       await expert.locator('[data-testid="chat-log"] li', { hasText: "Pressure is 4 bar" }).waitFor();
     });
+
+    await step(
+      "with only its signaling connection held, a drawing too large for the data channel reaches the technician on its board stream",
+      async () => {
+        const onTech = (id: string) =>
+          callState(tech, `m.call.board.annotations.value.some((a) => a.id === "${id}")`) as Promise<boolean>;
+        const id = `stroke-${crypto.randomUUID().slice(0, 8)}`;
+        const points = Array.from({ length: 120 }, (_, i) => [0.1 + i / 200, 0.5 + Math.sin(i / 9) / 5]);
+        // The signaling WebSocket was opened by upgrading its polling session, so its request names it.
+        const sid = await callState(tech, "m.call.socket.io.engine.id");
+        assert.equal(
+          signaling.holdWhere(`transport=websocket&sid=${sid}`, true),
+          1,
+          "one signaling WebSocket",
+        );
+        try {
+          await callState(
+            expert,
+            `m.call.board.addAnnotation({ id: "${id}", from: m.call.me.userId, kind: "stroke", x: 0.1, y: 0.5,
+              color: "#ff3b30", points: ${JSON.stringify(points)} })`,
+          );
+          await waitFor("the stroke on the technician's page", () => onTech(id), 5_000);
+          assert.ok(
+            await callState(tech, `m.call.board.provisional.has("${id}")`),
+            "shown before the signaling socket's copy",
+          );
+        } finally {
+          signaling.holdWhere(`transport=websocket&sid=${sid}`, false);
+        }
+        await waitFor(
+          "the signaling socket's copy",
+          async () => !await callState(tech, `m.call.board.provisional.has("${id}")`),
+          10_000,
+        );
+        assert.ok(await onTech(id), "the stroke stays");
+        // The call allows one drawing (below): start that part with an empty board.
+        await callState(expert, "m.call.board.clear()");
+        await waitFor("the board cleared", async () => !await onTech(id), 10_000);
+      },
+    );
 
     await step(
       "a new annotation reaches the technician beside the media while its signaling is held; what the server never has does not stay",

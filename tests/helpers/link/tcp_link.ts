@@ -2,7 +2,8 @@
  * A user-space TCP link in front of a TCP server (coturn's TURN/TCP or TLS port): each client connection
  * gets its own upstream connection and two stream Shapers (rate, delay, loss as retransmission stalls,
  * black hole as a pause). `rebind()` cuts every connection, as a network switch does to TCP;
- * `refuseWebSockets` cuts those that ask for a WebSocket (a network whose proxy does not pass them).
+ * `refuseWebSockets` cuts those that ask for a WebSocket (a network whose proxy does not pass them);
+ * `holdWhere` holds only some connections (one lost segment that keeps one TCP connection waiting).
  */
 import { connect, createServer, type Server, type Socket } from "node:net";
 import type { LinkConditions } from "./shaper.ts";
@@ -14,6 +15,8 @@ interface Pipe {
   upstream: Socket;
   up: Shaper;
   down: Shaper;
+  /** The first bytes the client sent (an HTTP request line and headers). */
+  request?: string;
 }
 
 export class TcpLink {
@@ -53,6 +56,19 @@ export class TcpLink {
     this.set({ up: { blackhole: on }, down: { blackhole: on } });
   }
 
+  /**
+   * Holds (`on`) or lets go the connections whose first request contains `text`, as a black hole would;
+   * returns how many there are. The others flow on.
+   */
+  holdWhere(text: string, on: boolean): number {
+    const matching = [...this.pipes].filter((p) => p.request?.includes(text));
+    for (const p of matching) {
+      p.up.set({ blackhole: on });
+      p.down.set({ blackhole: on });
+    }
+    return matching.length;
+  }
+
   /** Cuts every connection (the client must connect again, from its new network). */
   rebind() {
     for (const p of [...this.pipes]) this.drop(p);
@@ -72,10 +88,11 @@ export class TcpLink {
     this.pipes.add(pipe);
     let first = true;
     client.on("data", (d: Uint8Array) => {
-      if (
-        first && this.refuseWebSockets && /^GET [^\r\n]*transport=websocket/.test(new TextDecoder().decode(d))
-      ) {
-        return this.drop(pipe);
+      if (first) {
+        pipe.request = new TextDecoder().decode(d.subarray(0, 2048));
+        if (this.refuseWebSockets && /^GET [^\r\n]*transport=websocket/.test(pipe.request)) {
+          return this.drop(pipe);
+        }
       }
       first = false;
       pipe.up.push(d);
