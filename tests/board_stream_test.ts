@@ -75,6 +75,13 @@ Deno.test("board stream: copies of a call's annotations and chat, to its other p
       assert.deepEqual(outsiderSaw, []);
     });
 
+    await t.step("nothing is kept for replay: a board session is never resumed", () => {
+      const kept = (namespace: string) =>
+        (server.signaling.io.of(namespace).adapter as unknown as { packets: unknown[] }).packets.length;
+      assert.ok(kept("/") > 0, "the signaling namespace keeps its broadcasts");
+      assert.equal(kept("/board"), 0);
+    });
+
     await t.step("an annotation the server refuses is not copied", async () => {
       const outsiderSocket = await open(outsider.token, "/");
       const ack = await send(outsiderSocket, "annotation", { callId, ...pin("intruder") });

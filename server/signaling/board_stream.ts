@@ -11,12 +11,14 @@
  * the token check, and the copies it missed are on the signaling socket anyway.
  */
 import type { Namespace } from "socket.io";
+import { Adapter } from "socket.io-adapter";
 import { BOARD_NAMESPACE } from "../../lib/board_namespace.ts";
 import type { Ack, BoardStreamEvents } from "../../lib/protocol.ts";
 import type { Annotation, ChatMessage } from "../../lib/types.ts";
 import type { TokenService } from "../auth/tokens.ts";
 import { authenticate } from "./auth.ts";
 import { onEachAdapter } from "./each_adapter.ts";
+import { RecoveryAdapter } from "./recovery_adapter.ts";
 import { rooms } from "./rooms.ts";
 import type { IoServer, SocketData } from "./types.ts";
 
@@ -68,9 +70,14 @@ export class BoardStream {
 interface SessionAdapter {
   persistSession(session: unknown): unknown;
   restoreSession(pid: string, offset: string): Promise<unknown>;
+  broadcast(...args: Parameters<Adapter["broadcast"]>): void;
 }
 
 function neverResume(adapter: SessionAdapter): void {
   adapter.persistSession = () => {};
   adapter.restoreSession = () => Promise.resolve(null);
+  // Nothing is replayed, so nothing is kept: on one node the adapter keeps each broadcast for replay.
+  if (adapter instanceof RecoveryAdapter) {
+    adapter.broadcast = (...args) => Adapter.prototype.broadcast.apply(adapter, args);
+  }
 }
