@@ -85,9 +85,10 @@ export async function openFieldCall(
       // End the call as a user would: otherwise both stay "in a call" for the grace period.
       await pages.tech.click("button:has-text('End call')", { timeout: 5000 }).catch(() => {});
       await pages.tech.waitForURL(/\/$/, { timeout: 5000 }).catch(() => {});
-      await pages.close();
-      await media?.close();
-      await signaling?.close();
+      // Each step time-boxed: one that hangs is reported, and the benchmark goes on with the next run.
+      await bounded("closing the pages", pages.close());
+      await bounded("closing the media link", media?.close());
+      await bounded("closing the signaling link", signaling?.close());
     },
   };
 }
@@ -187,4 +188,18 @@ export async function measureSwitches(call: FieldCall, coturn: Coturn) {
   await coturn.restart();
   await record("TURN server restarted", await flowingAgain(pages, Date.now(), false));
   return results;
+}
+
+const CLOSE_STEP_MS = 20_000;
+
+async function bounded(step: string, done: Promise<void> | undefined): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      console.error(`   ${step} took over ${CLOSE_STEP_MS / 1000} s; going on`);
+      resolve();
+    }, CLOSE_STEP_MS);
+  });
+  await Promise.race([done, late]);
+  clearTimeout(timer);
 }
