@@ -51,11 +51,23 @@ export class BoardStream {
   }
 
   annotation(a: Annotation, callId: string, recipients: string[]): void {
-    if (recipients.length) this.nsp.to(recipients.map(rooms.user)).emit("annotation", { ...a, callId });
+    const to = this.reachable(recipients);
+    if (to.length) this.nsp.to(to).emit("annotation", { ...a, callId });
   }
 
   chat(message: ChatMessage, callId: string, recipients: string[]): void {
-    if (recipients.length) this.nsp.to(recipients.map(rooms.user)).emit("chat", { ...message, callId });
+    const to = this.reachable(recipients);
+    if (to.length) this.nsp.to(to).emit("chat", { ...message, callId });
+  }
+
+  /**
+   * The recipients' rooms. On one node, only those with a board socket: old clients open none, and a
+   * broadcast to nobody still encodes its packet. Several nodes cannot know, so every room is tried.
+   */
+  private reachable(recipients: string[]): string[] {
+    const all = recipients.map(rooms.user);
+    const adapter = this.nsp.adapter;
+    return adapter instanceof RecoveryAdapter ? all.filter((room) => adapter.rooms.has(room)) : all;
   }
 
   /** Closes the user's board sockets on every node; with `jti`, only those of that sign-in. */
