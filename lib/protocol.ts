@@ -5,6 +5,7 @@
  * through the `limits` argument of the schema factories.
  */
 import { z } from "zod";
+import type { BoardEvent } from "./board_namespace.ts";
 import { ANNOTATION_KINDS, ROLES } from "./types.ts";
 import type { AnchorPose, Annotation, Availability, ChatMessage, PresenceStatus } from "./types.ts";
 import type { FrozenFrame, SnapshotInfo } from "./snapshots.ts";
@@ -163,7 +164,7 @@ export interface StatusChange {
  * new annotations and chat messages, so that on a lossy link one held by a lost segment on the signaling
  * connection can come by the other (server/signaling/board_stream.ts).
  */
-export type BoardStreamEvents = Pick<ServerToClientEvents, "annotation" | "chat" | "error">;
+export type BoardStreamEvents = Pick<ServerToClientEvents, BoardEvent | "error">;
 
 export interface ServerToClientEvents {
   "user-status-change": (p: StatusChange) => void;

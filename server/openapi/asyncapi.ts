@@ -1,6 +1,6 @@
 /** The AsyncAPI 3.0 document of the Socket.IO events, generated from the same zod schemas the server uses. */
 import { VERSION } from "../../fresh.config.ts";
-import { BOARD_NAMESPACE } from "../../lib/board_namespace.ts";
+import { BOARD_EVENTS, BOARD_NAMESPACE } from "../../lib/board_namespace.ts";
 import { type SocketLimits, socketSchemas } from "../../lib/protocol.ts";
 import { clientEventDescriptions, serverEvents } from "../../lib/socket_events.ts";
 import { jsonSchema } from "./document.ts";
@@ -14,9 +14,6 @@ const ACK = "Acknowledgement (optional last argument): `{ok: true, ...result}` o
 export const clientMessageKey = (event: string) => `from-client-${event}`;
 export const serverMessageKey = (event: string) => `to-client-${event}`;
 export const boardMessageKey = (event: string) => `board-to-client-${event}`;
-
-/** What the board stream carries: copies of the signaling socket's events of these names. */
-const BOARD_EVENTS = ["annotation", "chat"] as const;
 
 export function asyncApiDocument(limits: SocketLimits): Json {
   const messages: Record<string, Json> = {};

@@ -25,8 +25,9 @@ export function registerAnnotations(
     try {
       await annotations.put(who, callId, input, (a, recipients) => {
         sent = true;
-        socket.to(rooms.call(callId)).emit("annotation", { ...a, callId });
-        board.annotation(a, callId, recipients);
+        const event = { ...a, callId };
+        socket.to(rooms.call(callId)).emit("annotation", event);
+        board.copy("annotation", event, recipients);
       });
     } catch (e) {
       // Sent to the room but not stored: take it back so nobody keeps what history will not have.
@@ -51,8 +52,9 @@ export function registerAnnotations(
 
   on(socket, h, "chat", async ({ callId, id, text }) => {
     const { message, recipients } = await annotations.chat(who, callId, id, text);
-    socket.to(rooms.call(callId)).emit("chat", { ...message, callId });
-    board.chat(message, callId, recipients);
+    const event = { ...message, callId };
+    socket.to(rooms.call(callId)).emit("chat", event);
+    board.copy("chat", event, recipients);
     return { message };
   });
 }

@@ -12,12 +12,13 @@
  */
 import type { Namespace } from "socket.io";
 import { Adapter } from "socket.io-adapter";
-import { BOARD_NAMESPACE } from "../../lib/board_namespace.ts";
-import type { Ack, BoardStreamEvents } from "../../lib/protocol.ts";
-import type { Annotation, ChatMessage } from "../../lib/types.ts";
+import { BOARD_NAMESPACE, type BoardEvent } from "../../lib/board_namespace.ts";
+import type { BoardStreamEvents } from "../../lib/protocol.ts";
+import { AppError } from "../domain/errors.ts";
 import type { TokenService } from "../auth/tokens.ts";
 import { authenticate } from "./auth.ts";
 import { onEachAdapter } from "./each_adapter.ts";
+import { fail } from "./handler.ts";
 import { RecoveryAdapter } from "./recovery_adapter.ts";
 import { rooms } from "./rooms.ts";
 import type { IoServer, SocketData } from "./types.ts";
@@ -25,11 +26,6 @@ import type { IoServer, SocketData } from "./types.ts";
 // deno-lint-ignore ban-types
 type NoEvents = {};
 type BoardNamespace = Namespace<NoEvents, BoardStreamEvents, NoEvents, SocketData>;
-
-const TAKES_NO_EVENTS = {
-  code: "BAD_REQUEST",
-  message: "The board stream only sends; use the signaling socket",
-};
 
 export class BoardStream {
   private readonly nsp: BoardNamespace;
@@ -42,22 +38,21 @@ export class BoardStream {
       socket.join(rooms.user(socket.data.identity.userId));
       // Anything sent here is a mistake (or a probe): say so once and close, so it costs nothing to repeat.
       socket.onAny((event: string, ...args: unknown[]) => {
-        const ack = args.findLast((a) => typeof a === "function");
-        socket.emit("error", { ...TAKES_NO_EVENTS, event });
-        if (typeof ack === "function") (ack as Ack)({ ok: false, error: TAKES_NO_EVENTS });
+        const refused = new AppError("BAD_REQUEST", "The board stream only sends; use the signaling socket");
+        fail(socket, event, refused, args.findLast((a) => typeof a === "function"));
         setTimeout(() => socket.disconnect(true), 0);
       });
     });
   }
 
-  annotation(a: Annotation, callId: string, recipients: string[]): void {
+  /** A copy of a new annotation or chat message, to the recipients the domain named. */
+  copy<E extends BoardEvent>(
+    event: E,
+    payload: Parameters<BoardStreamEvents[E]>[0],
+    recipients: string[],
+  ): void {
     const to = this.reachable(recipients);
-    if (to.length) this.nsp.to(to).emit("annotation", { ...a, callId });
-  }
-
-  chat(message: ChatMessage, callId: string, recipients: string[]): void {
-    const to = this.reachable(recipients);
-    if (to.length) this.nsp.to(to).emit("chat", { ...message, callId });
+    if (to.length) this.nsp.to(to).emit(event, ...([payload] as Parameters<BoardStreamEvents[E]>));
   }
 
   /**

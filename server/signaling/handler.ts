@@ -28,7 +28,8 @@ function toAppError(e: unknown, log: Logger, event: string): AppError {
   return new AppError("INTERNAL", "Internal server error");
 }
 
-function fail(socket: IoSocket, event: string, err: AppError, ack: unknown) {
+/** Refuses a client event: an `error` event to the socket, and `{ok: false, error}` to its ack if any. */
+export function fail(socket: Pick<IoSocket, "emit">, event: string, err: AppError, ack: unknown) {
   socket.emit("error", { message: err.message, code: err.code, event });
   if (typeof ack === "function") (ack as Ack)({ ok: false, error: { code: err.code, message: err.message } });
 }
